@@ -1,0 +1,1 @@
+namespace Osr.Orleans.Grains.Interfaces; internal static class Placeholder { }

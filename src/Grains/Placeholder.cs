@@ -1,0 +1,1 @@
+namespace Osr.Orleans.Grains; internal static class Placeholder { }

@@ -1,0 +1,66 @@
+namespace Osr.Orleans.Models.Readings;
+
+/// <summary>
+/// Why a message or a reading was refused. Each value has a stable wire code
+/// (<see cref="RejectReasons.Code"/>) used in the device's <c>errors</c> topic and in
+/// <c>osr-admin stats</c>; codes are part of the contract: add new ones, never rename.
+/// </summary>
+public enum RejectReason : byte
+{
+    None = 0,
+    // Whole message
+    Oversize,
+    MalformedJson,
+    TooManyReadings,
+    EmptyBatch,
+    WrongTopic,
+    UnknownDevice,
+    QuotaExceeded,
+    // One reading
+    NotAnObject,
+    MissingSeq,
+    MissingTs,
+    BadSeq,
+    BadTs,
+    WrongType,
+    NotFinite,
+    OutOfRange,
+    LatWithoutLon,
+    TooLate,
+    TooEarly,
+    OutOfOrder,
+}
+
+public static class RejectReasons
+{
+    private static readonly string[] Codes =
+    [
+        "none",
+        "oversize",
+        "malformed-json",
+        "too-many-readings",
+        "empty-batch",
+        "wrong-topic",
+        "unknown-device",
+        "quota-exceeded",
+        "not-an-object",
+        "missing-seq",
+        "missing-ts",
+        "bad-seq",
+        "bad-ts",
+        "wrong-type",
+        "not-finite",
+        "out-of-range",
+        "lat-without-lon",
+        "too-late",
+        "too-early",
+        "out-of-order",
+    ];
+
+    /// <summary>The stable wire code of a reason, e.g. <c>malformed-json</c>.</summary>
+    public static string Code(this RejectReason reason) => Codes[(int)reason];
+
+    public static int Count => Codes.Length;
+
+    public static IEnumerable<RejectReason> All => Enum.GetValues<RejectReason>().Where(r => r != RejectReason.None);
+}

@@ -1,0 +1,1 @@
+namespace Osr.Orleans.IntegrationTests; public class Smoke { [Fact] public void Runs() => 1.Should().Be(1); }
