@@ -1,0 +1,60 @@
+using Osr.Orleans.Models.Readings;
+
+namespace Osr.Orleans.Grains.Interfaces;
+
+/// <summary>
+/// One physical device (a watch, a phone), keyed by device id. Validates ownership, drops
+/// duplicates by sequence number, rate-limits, and forwards accepted readings in one batch
+/// to the owner's <see cref="IUserStateGrain"/>.
+/// </summary>
+[Alias("osr.IDeviceGrain")]
+public interface IDeviceGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Registers the device for <paramref name="userId"/> and returns a fresh secret (shown
+    /// once; only its hash is stored). Re-registering for the same user rotates the secret;
+    /// a device owned by another user is refused.
+    /// </summary>
+    [Alias("Register")]
+    ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind);
+
+    /// <summary>Checks a device secret; returns the owner's user id, or null if refused.</summary>
+    [Alias("Authenticate")]
+    ValueTask<string?> AuthenticateAsync(string secret);
+
+    /// <summary>
+    /// Ingests one message's readings (already parsed and validated). The call completes
+    /// only after the owner's state grain applied them, so acknowledging the MQTT message
+    /// afterwards never loses an accepted reading.
+    /// </summary>
+    [Alias("Ingest")]
+    ValueTask<IngestResult> IngestAsync(Reading[] readings);
+
+    [Alias("GetInfo")]
+    ValueTask<DeviceInfo?> GetInfoAsync();
+}
+
+[GenerateSerializer, Immutable, Alias("osr.device-registration-result")]
+public sealed record DeviceRegistrationResult(
+    [property: Id(0)] bool Ok,
+    [property: Id(1)] string? Secret,
+    [property: Id(2)] string? Error);
+
+[GenerateSerializer, Immutable, Alias("osr.device-info")]
+public sealed record DeviceInfo(
+    [property: Id(0)] string DeviceId,
+    [property: Id(1)] string UserId,
+    [property: Id(2)] string Kind,
+    [property: Id(3)] long LastSeq,
+    [property: Id(4)] DateTimeOffset RegisteredAt);
+
+/// <summary>
+/// Outcome of one ingested message. <see cref="Refused"/> is set when the whole message was
+/// refused (unknown device, quota exceeded): nothing of it was applied.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("osr.ingest-result")]
+public readonly record struct IngestResult(
+    [property: Id(0)] int Accepted,
+    [property: Id(1)] int Duplicates,
+    [property: Id(2)] int OutOfOrder,
+    [property: Id(3)] RejectReason Refused);

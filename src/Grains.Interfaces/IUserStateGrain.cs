@@ -1,0 +1,35 @@
+using Osr.Orleans.Models.Readings;
+using Osr.Orleans.Models.Users;
+
+namespace Osr.Orleans.Grains.Interfaces;
+
+/// <summary>
+/// One person, keyed by user id: the Kalman filters over every device of that user, the
+/// derived features and the activity label.
+/// </summary>
+[Alias("osr.IUserStateGrain")]
+public interface IUserStateGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Applies a batch of readings from one device (sorted by time here). Returns how many
+    /// were applied and how many were too far behind the filter's clock to apply.
+    /// </summary>
+    [Alias("Apply")]
+    ValueTask<BatchApplyResult> ApplyAsync(string deviceId, Reading[] readings);
+
+    /// <summary>Records that a device of this user exists and which kind it is (its noise profile).</summary>
+    [Alias("AttachDevice")]
+    ValueTask AttachDeviceAsync(string deviceId, string kind);
+
+    [Alias("SetProfile")]
+    ValueTask SetProfileAsync(UserProfile profile);
+
+    /// <summary>Everything the console shows for this user; unknown values are null.</summary>
+    [Alias("GetSnapshot")]
+    ValueTask<UserSnapshot> GetSnapshotAsync();
+}
+
+[GenerateSerializer, Immutable, Alias("osr.batch-apply-result")]
+public readonly record struct BatchApplyResult(
+    [property: Id(0)] int Applied,
+    [property: Id(1)] int OutOfOrder);

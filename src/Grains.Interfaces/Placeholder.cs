@@ -1,1 +1,0 @@
-namespace Osr.Orleans.Grains.Interfaces; internal static class Placeholder { }

@@ -1,0 +1,181 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Grains.Logging;
+using Osr.Orleans.Grains.Metrics;
+using Osr.Orleans.Grains.Options;
+using Osr.Orleans.Models.Readings;
+
+namespace Osr.Orleans.Grains;
+
+/// <summary>Persisted registration and dedupe position of one device.</summary>
+[GenerateSerializer, Alias("osr.device-state")]
+public sealed record class DeviceState
+{
+    [Id(0)] public string? UserId { get; set; }
+    [Id(1)] public string Kind { get; set; } = "";
+    /// <summary>SHA-256(salt ‖ secret). The secret itself is never stored.</summary>
+    [Id(2)] public byte[]? SecretHash { get; set; }
+    [Id(3)] public byte[]? Salt { get; set; }
+    /// <summary>Highest sequence number applied (checkpointed at the bounded interval).</summary>
+    [Id(4)] public long LastSeq { get; set; } = -1;
+    [Id(5)] public DateTimeOffset RegisteredAt { get; set; }
+}
+
+/// <inheritdoc cref="IDeviceGrain"/>
+public sealed class DeviceGrain(
+    [PersistentState("device", StorageNames.Default)] IPersistentState<DeviceState> state,
+    IOptions<IngestOptions> ingestOptions,
+    IOptions<StateOptions> stateOptions,
+    IngestCounters counters,
+    OsrClock time,
+    ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
+{
+    private TokenBucket _bucket = new(ingestOptions.Value.MaxReadingsPerSecond, ingestOptions.Value.Burst);
+    private IUserStateGrain? _owner;
+    private long _lastSeq = -1;
+    private long _checkpointedSeq = -1;
+    private IGrainTimer? _checkpointTimer;
+
+    private string DeviceId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _lastSeq = _checkpointedSeq = state.State.LastSeq;
+        if (state.State.UserId is { } userId) _owner = GrainFactory.GetGrain<IUserStateGrain>(userId);
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_lastSeq != _checkpointedSeq) await CheckpointAsync();
+    }
+
+    public async ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind)
+    {
+        if (!GrainKeys.IsValidId(DeviceId)) return new(false, null, GrainKeys.InvalidIdMessage("device", DeviceId));
+        if (!GrainKeys.IsValidId(userId)) return new(false, null, GrainKeys.InvalidIdMessage("user", userId));
+        if (!GrainKeys.IsValidId(kind)) return new(false, null, GrainKeys.InvalidIdMessage("kind", kind));
+        if (state.State.UserId is { } owner && owner != userId)
+            return new(false, null, $"device '{DeviceId}' is registered to another user");
+
+        var secretBytes = RandomNumberGenerator.GetBytes(32);
+        var secret = Base64Url(secretBytes);
+        var salt = RandomNumberGenerator.GetBytes(16);
+        state.State.UserId = userId;
+        state.State.Kind = kind;
+        state.State.Salt = salt;
+        state.State.SecretHash = Hash(salt, secret);
+        state.State.RegisteredAt = time.UtcNow;
+        state.State.LastSeq = _lastSeq;
+        _owner = GrainFactory.GetGrain<IUserStateGrain>(userId);
+        await _owner.AttachDeviceAsync(DeviceId, kind);
+        await state.WriteStateAsync();
+        _checkpointedSeq = _lastSeq;
+        DeviceLog.Registered(logger, DeviceId, userId, kind);
+        return new(true, secret, null);
+    }
+
+    public ValueTask<string?> AuthenticateAsync(string secret)
+    {
+        var s = state.State;
+        if (s.UserId is null || s.SecretHash is null || s.Salt is null || string.IsNullOrEmpty(secret) || secret.Length > 256)
+            return ValueTask.FromResult<string?>(null);
+        var ok = CryptographicOperations.FixedTimeEquals(Hash(s.Salt, secret), s.SecretHash);
+        return ValueTask.FromResult(ok ? s.UserId : null);
+    }
+
+    public async ValueTask<IngestResult> IngestAsync(Reading[] readings)
+    {
+        if (_owner is null) return new(0, 0, 0, RejectReason.UnknownDevice);
+        if (readings.Length == 0) return default;
+
+        if (!_bucket.TryTake(readings.Length, time.UtcTicks))
+        {
+            counters.Rejected(RejectReason.QuotaExceeded, readings.Length);
+            return new(0, 0, 0, RejectReason.QuotaExceeded);
+        }
+
+        var fresh = SelectFresh(readings, _lastSeq, out var duplicates);
+        if (duplicates > 0) counters.Duplicate(duplicates);
+        if (fresh.Length == 0) return new(0, duplicates, 0, RejectReason.None);
+
+        var applied = await _owner.ApplyAsync(DeviceId, fresh);
+        _lastSeq = fresh[^1].Seq;
+        counters.Accepted(fresh.Length - applied.OutOfOrder);
+        if (applied.OutOfOrder > 0) counters.Rejected(RejectReason.OutOfOrder, applied.OutOfOrder);
+        ScheduleCheckpoint();
+        return new(fresh.Length - applied.OutOfOrder, duplicates, applied.OutOfOrder, RejectReason.None);
+    }
+
+    public ValueTask<DeviceInfo?> GetInfoAsync()
+    {
+        var s = state.State;
+        return ValueTask.FromResult(s.UserId is null ? null : new DeviceInfo(DeviceId, s.UserId, s.Kind, _lastSeq, s.RegisteredAt));
+    }
+
+    /// <summary>
+    /// The readings with seq above <paramref name="lastSeq"/>, in seq order, without repeats.
+    /// Returns the input array itself when it is already sorted and fresh (the common case).
+    /// </summary>
+    internal static Reading[] SelectFresh(Reading[] readings, long lastSeq, out int duplicates)
+    {
+        var sorted = true;
+        var prev = lastSeq;
+        foreach (ref readonly var r in readings.AsSpan())
+        {
+            if (r.Seq <= prev) { sorted = false; break; }
+            prev = r.Seq;
+        }
+        duplicates = 0;
+        if (sorted) return readings;
+
+        var copy = (Reading[])readings.Clone();
+        Array.Sort(copy, static (a, b) => a.Seq.CompareTo(b.Seq));
+        var n = 0;
+        prev = lastSeq;
+        foreach (var r in copy)
+        {
+            if (r.Seq <= prev) { duplicates++; continue; }
+            copy[n++] = r;
+            prev = r.Seq;
+        }
+        return n == copy.Length ? copy : copy[..n];
+    }
+
+    private void ScheduleCheckpoint()
+    {
+        if (_checkpointTimer is not null) return;
+        var due = stateOptions.Value.CheckpointInterval;
+        _checkpointTimer = this.RegisterGrainTimer(static (self, _) => self.OnCheckpointTimerAsync(), this,
+            new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = false });
+    }
+
+    private async Task OnCheckpointTimerAsync()
+    {
+        _checkpointTimer?.Dispose();
+        _checkpointTimer = null;
+        if (_lastSeq != _checkpointedSeq) await CheckpointAsync();
+    }
+
+    private async Task CheckpointAsync()
+    {
+        var seq = _lastSeq;
+        state.State.LastSeq = seq;
+        await state.WriteStateAsync();
+        _checkpointedSeq = seq;
+    }
+
+    private static byte[] Hash(byte[] salt, string secret)
+    {
+        Span<byte> buffer = stackalloc byte[salt.Length + Encoding.UTF8.GetMaxByteCount(secret.Length)];
+        salt.CopyTo(buffer);
+        var n = Encoding.UTF8.GetBytes(secret, buffer[salt.Length..]);
+        return SHA256.HashData(buffer[..(salt.Length + n)]);
+    }
+
+    private static string Base64Url(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

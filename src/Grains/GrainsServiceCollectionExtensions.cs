@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Osr.Orleans.Grains.Metrics;
+using Osr.Orleans.Grains.Options;
+
+namespace Osr.Orleans.Grains;
+
+public static class GrainsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers what the grains depend on: validated options bound from configuration,
+    /// this silo's counters, and <see cref="OsrClock.System"/> unless a test registered
+    /// its own clock first.
+    /// </summary>
+    public static IServiceCollection AddOsrGrainServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.Section)).ValidateOnStart();
+        services.AddOptions<StateOptions>().Bind(configuration.GetSection(StateOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
+        services.AddSingleton<IValidateOptions<StateOptions>, StateOptionsValidator>();
+        services.TryAddSingleton(OsrClock.System);
+        services.TryAddSingleton<IngestCounters>();
+        return services;
+    }
+}

@@ -1,1 +1,0 @@
-namespace Osr.Orleans.Grains; internal static class Placeholder { }

@@ -1,0 +1,273 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Grains.Logging;
+using Osr.Orleans.Grains.Metrics;
+using Osr.Orleans.Grains.Options;
+using Osr.Orleans.Models.Features;
+using Osr.Orleans.Models.Filtering;
+using Osr.Orleans.Models.Readings;
+using Osr.Orleans.Models.Users;
+
+namespace Osr.Orleans.Grains;
+
+/// <summary>Persisted state of one user: profile, devices and the last filter checkpoint.</summary>
+[GenerateSerializer, Alias("osr.user-state")]
+public sealed record class UserState
+{
+    [Id(0)] public UserProfile Profile { get; set; } = UserProfile.Default;
+    [Id(1)] public List<DeviceRef> Devices { get; set; } = [];
+    /// <summary>The filters as of the last checkpoint (null before the first reading).</summary>
+    [Id(2)] public FilterBankState? Filters { get; set; }
+    [Id(3)] public ActivityTrackerState? Activity { get; set; }
+    [Id(4)] public long ReadingsApplied { get; set; }
+    [Id(5)] public long LastReadingUtcTicks { get; set; }
+    [Id(6)] public long CheckpointUtcTicks { get; set; }
+}
+
+/// <inheritdoc cref="IUserStateGrain"/>
+/// <remarks>
+/// Readings are applied in memory, in timestamp order, to one <see cref="UserFilterBank"/>
+/// shared by all of the user's devices (each with its own measurement noise); after each
+/// reading the <see cref="ActivityTracker"/> sees the new estimate. The filters are written
+/// to grain storage at most every <see cref="StateOptions.CheckpointInterval"/> (a one-shot
+/// timer armed by the first reading after a checkpoint) and on deactivation — never per
+/// reading.
+/// </remarks>
+public sealed class UserStateGrain(
+    [PersistentState("user", StorageNames.Default)] IPersistentState<UserState> state,
+    IOptions<StateOptions> stateOptions,
+    IngestCounters counters,
+    OsrClock clock,
+    ILogger<UserStateGrain> logger) : Grain, IUserStateGrain
+{
+    private readonly StateOptions _options = stateOptions.Value;
+    private UserFilterBank? _bank;
+    private readonly ActivityTracker _tracker = new();
+    private SensorNoise[] _noise = [];
+    private RecentReading[]? _recent;
+    private int _recentNext;
+    private bool _dirty;
+    private IGrainTimer? _checkpointTimer;
+
+    private string UserId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var s = state.State;
+        if (s.Filters is not null) _bank = UserFilterBank.Restore(s.Filters, FilterOptions.Default);
+        if (s.Activity is not null) _tracker.Restore(s.Activity);
+        s.Filters = null; // the live bank is the truth now; don't keep a second copy in memory
+        s.Activity = null;
+        RebuildNoise();
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_dirty) await CheckpointAsync();
+    }
+
+    public ValueTask<BatchApplyResult> ApplyAsync(string deviceId, Reading[] readings)
+    {
+        var noise = NoiseFor(deviceId);
+        var deviceIndex = DeviceIndex(deviceId);
+        var bank = _bank ??= new UserFilterBank(FilterOptions.Default);
+        var ordered = IsSortedByTime(readings) ? readings : SortedByTime(readings);
+        var applied = 0;
+        var outOfOrder = 0;
+        var outliers = 0;
+        var profile = state.State.Profile;
+        foreach (ref readonly var r in ordered.AsSpan())
+        {
+            var result = bank.Apply(in r, in noise);
+            if (result.Applied == FilterChannels.None && result.Outliers == FilterChannels.None && result.Stale != FilterChannels.None)
+            {
+                outOfOrder++;
+                continue;
+            }
+            applied++;
+            if (result.HasOutliers) outliers += System.Numerics.BitOperations.PopCount((uint)result.Outliers);
+            var estimate = bank.Estimate(r.TimestampUtcTicks);
+            var previous = _tracker.Label;
+            if (_tracker.Update(in estimate, profile, r.TimestampUtcTicks))
+                UserLog.LabelChanged(logger, UserId, previous.Name(), _tracker.Label.Name());
+            Remember(deviceIndex, in r);
+            if (r.TimestampUtcTicks > state.State.LastReadingUtcTicks) state.State.LastReadingUtcTicks = r.TimestampUtcTicks;
+        }
+
+        if (outliers > 0) counters.FilterOutliers(outliers);
+        if (applied > 0)
+        {
+            state.State.ReadingsApplied += applied;
+            _dirty = true;
+            ScheduleCheckpoint();
+        }
+        return ValueTask.FromResult(new BatchApplyResult(applied, outOfOrder));
+    }
+
+    public async ValueTask AttachDeviceAsync(string deviceId, string kind)
+    {
+        var devices = state.State.Devices;
+        var i = devices.FindIndex(d => d.DeviceId == deviceId);
+        var entry = new DeviceRef(deviceId, kind);
+        if (i >= 0 && devices[i] == entry) return;
+        if (i >= 0) devices[i] = entry;
+        else devices.Add(entry);
+        RebuildNoise();
+        await CheckpointAsync();
+    }
+
+    public async ValueTask SetProfileAsync(UserProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        state.State.Profile = profile;
+        await CheckpointAsync();
+    }
+
+    public ValueTask<UserSnapshot> GetSnapshotAsync()
+    {
+        var s = state.State;
+        var asOf = s.LastReadingUtcTicks;
+        var estimate = _bank is null || asOf == 0 ? StateEstimate.Unknown(asOf) : _bank.Estimate(asOf);
+        var features = asOf == 0
+            ? FeatureVector.Unknown
+            : FeatureExtractor.Compute(in estimate, s.Profile, _tracker, asOf);
+
+        var featureValues = new FeatureValue[FeatureVector.Count];
+        for (var i = 0; i < featureValues.Length; i++) featureValues[i] = new(FeatureVector.Names[i], Known(features[i]));
+
+        var snapshot = new UserSnapshot(
+            UserId,
+            _tracker.Label.Name(),
+            _tracker.Label == ActivityLabel.Unknown ? null : Time(_tracker.LabelSinceUtcTicks),
+            new EstimateView(
+                Channel(estimate.Hr, estimate.HrStd),
+                Channel(estimate.Speed, estimate.SpeedStd),
+                Channel(estimate.Cadence, estimate.CadenceStd),
+                Channel(estimate.Acc, estimate.AccStd),
+                new PositionView(Known(estimate.Lat), Known(estimate.Lon), Known(estimate.PositionStdMetres)),
+                Known(estimate.HrTrendPerMin)),
+            featureValues,
+            RecentReadings(),
+            [.. s.Devices],
+            FilterHealthView(),
+            s.Profile.Age,
+            s.Profile.TimeZoneId,
+            s.Profile.Segment,
+            asOf == 0 ? null : Time(asOf),
+            s.ReadingsApplied,
+            s.CheckpointUtcTicks == 0 ? null : Time(s.CheckpointUtcTicks));
+        return ValueTask.FromResult(snapshot);
+    }
+
+    private FilterHealth[] FilterHealthView()
+    {
+        if (_bank is null) return [];
+        var channels = Enum.GetValues<FilterChannel>();
+        var result = new FilterHealth[channels.Length];
+        for (var i = 0; i < channels.Length; i++)
+        {
+            var st = _bank.Statistics(channels[i]);
+            result[i] = new FilterHealth(channels[i].ToString().ToLowerInvariant(), st.Updates, st.Outliers, Known(st.MeanNis));
+        }
+        return result;
+    }
+
+    private ReadingView[] RecentReadings()
+    {
+        if (_recent is null) return [];
+        var list = new List<ReadingView>(_recent.Length);
+        for (var k = 0; k < _recent.Length; k++)
+        {
+            var item = _recent[(_recentNext + k) % _recent.Length];
+            if (item.Reading.TimestampUtcTicks == 0) continue;
+            var r = item.Reading;
+            var device = item.DeviceIndex >= 0 && item.DeviceIndex < state.State.Devices.Count
+                ? state.State.Devices[item.DeviceIndex].DeviceId : "?";
+            list.Add(new ReadingView(device, r.Seq, r.Timestamp, Known(r.Hr), Known(r.Speed), Known(r.Cadence),
+                Known(r.Acc), Known(r.Lat), Known(r.Lon)));
+        }
+        list.Reverse(); // newest first
+        return [.. list];
+    }
+
+    private void Remember(int deviceIndex, in Reading r)
+    {
+        if (_options.RecentReadings == 0) return;
+        _recent ??= new RecentReading[_options.RecentReadings];
+        _recent[_recentNext] = new RecentReading(deviceIndex, r);
+        _recentNext = (_recentNext + 1) % _recent.Length;
+    }
+
+    private void ScheduleCheckpoint()
+    {
+        if (_checkpointTimer is not null) return;
+        _checkpointTimer = this.RegisterGrainTimer(static (self, _) => self.OnCheckpointTimerAsync(), this,
+            new GrainTimerCreationOptions(_options.CheckpointInterval, Timeout.InfiniteTimeSpan) { KeepAlive = false });
+    }
+
+    private async Task OnCheckpointTimerAsync()
+    {
+        _checkpointTimer?.Dispose();
+        _checkpointTimer = null;
+        if (_dirty) await CheckpointAsync();
+    }
+
+    private async Task CheckpointAsync()
+    {
+        var s = state.State;
+        s.Filters = _bank?.Snapshot();
+        s.Activity = _tracker.Snapshot();
+        s.CheckpointUtcTicks = clock.UtcTicks;
+        _dirty = false;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            _dirty = true;
+            throw;
+        }
+        finally
+        {
+            s.Filters = null;
+            s.Activity = null;
+        }
+    }
+
+    private SensorNoise NoiseFor(string deviceId)
+    {
+        var devices = state.State.Devices;
+        for (var i = 0; i < devices.Count; i++)
+            if (devices[i].DeviceId == deviceId) return _noise[i];
+        return SensorNoiseProfiles.Default;
+    }
+
+    private int DeviceIndex(string deviceId) => state.State.Devices.FindIndex(d => d.DeviceId == deviceId);
+
+    private void RebuildNoise() => _noise = [.. state.State.Devices.Select(d => SensorNoiseProfiles.For(d.Kind))];
+
+    private static bool IsSortedByTime(Reading[] readings)
+    {
+        for (var i = 1; i < readings.Length; i++)
+            if (readings[i].TimestampUtcTicks < readings[i - 1].TimestampUtcTicks) return false;
+        return true;
+    }
+
+    private static Reading[] SortedByTime(Reading[] readings)
+    {
+        var copy = (Reading[])readings.Clone();
+        Array.Sort(copy, static (a, b) => a.TimestampUtcTicks.CompareTo(b.TimestampUtcTicks));
+        return copy;
+    }
+
+    private static double? Known(double v) => double.IsFinite(v) ? v : null;
+
+    private static ChannelView Channel(double value, double std) => new(Known(value), Known(std));
+
+    private static DateTimeOffset Time(long utcTicks) => new(utcTicks, TimeSpan.Zero);
+
+    private readonly record struct RecentReading(int DeviceIndex, Reading Reading);
+}

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Osr.Orleans.Grains;
+using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Silo.Ingress;
+using Osr.Orleans.Silo.Options;
+using Osr.Orleans.Silo.Stats;
+
+namespace Osr.Orleans.Silo.Extensions;
+
+public static class OsrSiloExtensions
+{
+    /// <summary>Validated options for the silo's own settings (MQTT, clock, cluster, storage).</summary>
+    public static IServiceCollection AddOsrSiloOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<MqttOptions>().Bind(configuration.GetSection(MqttOptions.Section)).ValidateOnStart();
+        services.AddOptions<ClockOptions>().Configure(o => ClockOptions.Bind(o, configuration)).ValidateOnStart();
+        services.AddOptions<OsrClusterOptions>().Bind(configuration.GetSection(OsrClusterOptions.Section)).ValidateOnStart();
+        services.AddOptions<OsrStorageOptions>().Bind(configuration.GetSection(OsrStorageOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>();
+        services.AddSingleton<IValidateOptions<ClockOptions>, ClockOptionsValidator>();
+        services.AddSingleton<IValidateOptions<OsrClusterOptions>, OsrClusterOptionsValidator>();
+        services.AddSingleton<IValidateOptions<OsrStorageOptions>, OsrStorageOptionsValidator>();
+        return services;
+    }
+
+    /// <summary>Orleans: clustering, grain storage and the grains' services, from <c>Osr:Cluster</c> and <c>Osr:Storage</c>.</summary>
+    public static IHostApplicationBuilder AddOsrOrleans(this IHostApplicationBuilder builder)
+    {
+        var cluster = builder.Configuration.GetSection(OsrClusterOptions.Section).Get<OsrClusterOptions>() ?? new();
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: OsrClusterOptions.ServiceId,
+                clusterId: OsrClusterOptions.ClusterId);
+            silo.AddMemoryGrainStorage(StorageNames.Default);
+            silo.UseInMemoryReminderService();
+        });
+        builder.Services.AddOsrGrainServices(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>The embedded MQTT broker and the stats reporter, started after the silo.</summary>
+    public static IHostApplicationBuilder AddOsrIngress(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<MqttIngress>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MqttIngress>());
+        builder.Services.AddHostedService<StatsReporter>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        return builder;
+    }
+}

@@ -1,0 +1,301 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+using Osr.Orleans.Grains;
+using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Grains.Metrics;
+using Osr.Orleans.Models.Readings;
+using Osr.Orleans.Silo.Options;
+
+namespace Osr.Orleans.Silo.Ingress;
+
+/// <summary>
+/// The embedded MQTT broker and the ingress of device messages (ARCHITECTURE.md, hot path).
+/// <list type="number">
+/// <item>CONNECT: username = device id, password = device secret, checked by the device's
+/// grain; the owner's user id is kept in the session.</item>
+/// <item>SUBSCRIBE: only the owner's notifications topic and the device's own errors topic.</item>
+/// <item>PUBLISH (QoS 1) to the device's own <c>readings</c> topic: parsed and validated here,
+/// handed to <see cref="IDeviceGrain.IngestAsync"/>, and acknowledged only after that call
+/// returned, i.e. after the owner's state grain applied the readings. Device publishes are
+/// never forwarded to other subscribers. Every rejection is counted and reported on the
+/// device's <c>errors</c> topic; on MQTT 5 the PUBACK also carries a reason code.</item>
+/// </list>
+/// If the grain call fails the connection is closed without a positive acknowledgement, so
+/// the client redelivers.
+/// </summary>
+public sealed class MqttIngress(
+    IGrainFactory grains,
+    IOptions<MqttOptions> mqttOptions,
+    IOptions<ClockOptions> clockOptions,
+    IngestCounters counters,
+    OsrClock time,
+    ILogger<MqttIngress> logger) : IHostedService, IAsyncDisposable
+{
+    internal const string DeviceKey = "osr.device";
+    internal const string UserKey = "osr.user";
+    private const int MaxErrorMessagesPerPublish = 20;
+
+    private readonly MqttOptions _options = mqttOptions.Value;
+    private readonly ReadingValidationOptions _validation = clockOptions.Value.ToValidationOptions(mqttOptions.Value.MaxPayloadBytes);
+    private readonly ConcurrentQueue<ParseBuffers> _buffers = new();
+    private MqttServer? _server;
+
+    /// <summary>The TCP port actually listened on (useful when configured as a free port by tests).</summary>
+    public int Port => _options.Port;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var builder = new MqttServerFactory().CreateServerOptionsBuilder()
+            .WithConnectionBacklog(_options.Backlog)
+            .WithPersistentSessions(false);
+        var bind = _options.ParsedBindAddress;
+        if (_options.Port > 0)
+        {
+            builder.WithDefaultEndpoint().WithDefaultEndpointPort(_options.Port);
+            if (bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+                builder.WithDefaultEndpointBoundIPV6Address(bind).WithDefaultEndpointBoundIPAddress(IPAddress.None);
+            else
+                builder.WithDefaultEndpointBoundIPAddress(bind).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
+        }
+        else
+        {
+            builder.WithoutDefaultEndpoint();
+        }
+
+        if (!string.IsNullOrEmpty(_options.CertificatePath))
+        {
+            var certificate = X509CertificateLoader.LoadPkcs12FromFile(_options.CertificatePath, _options.CertificatePassword);
+            builder.WithEncryptedEndpoint().WithEncryptedEndpointPort(_options.TlsPort).WithEncryptionCertificate(certificate);
+            if (bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+                builder.WithEncryptedEndpointBoundIPV6Address(bind).WithEncryptedEndpointBoundIPAddress(IPAddress.None);
+            else
+                builder.WithEncryptedEndpointBoundIPAddress(bind).WithEncryptedEndpointBoundIPV6Address(IPAddress.None);
+        }
+
+        _server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        _server.ValidatingConnectionAsync += OnConnectAsync;
+        _server.InterceptingSubscriptionAsync += OnSubscribeAsync;
+        _server.InterceptingPublishAsync += OnPublishAsync;
+        await _server.StartAsync();
+        IngressLog.Listening(logger, _options.BindAddress, _options.Port,
+            string.IsNullOrEmpty(_options.CertificatePath) ? "off" : _options.TlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is { IsStarted: true } server)
+        {
+            await server.StopAsync(new MqttServerStopOptions());
+            IngressLog.Stopped(logger);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            if (_server.IsStarted) await _server.StopAsync(new MqttServerStopOptions());
+            _server.Dispose();
+            _server = null;
+        }
+    }
+
+    /// <summary>Publishes a system message (errors, notifications) to subscribers of <paramref name="topic"/>.</summary>
+    public async Task PublishAsync(string topic, byte[] payload, MqttQualityOfServiceLevel qos, CancellationToken cancellationToken = default)
+    {
+        if (_server is not { IsStarted: true } server) return;
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(qos)
+            .Build();
+        try
+        {
+            await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            IngressLog.PublishFailed(logger, ex, topic);
+        }
+    }
+
+    private async Task OnConnectAsync(ValidatingConnectionEventArgs e)
+    {
+        var deviceId = e.UserName;
+        string? refusal = null;
+        string? userId = null;
+        if (string.IsNullOrEmpty(deviceId) || !GrainKeys.IsValidId(deviceId)) refusal = "missing or invalid username (device id)";
+        else if (string.IsNullOrEmpty(e.Password)) refusal = "missing password (device secret)";
+        else if (string.IsNullOrEmpty(e.ClientId)) refusal = "missing client id";
+        else
+        {
+            userId = await grains.GetGrain<IDeviceGrain>(deviceId).AuthenticateAsync(e.Password);
+            if (userId is null) refusal = "unknown device or wrong secret";
+        }
+
+        if (refusal is not null)
+        {
+            counters.ConnectRefused();
+            e.ReasonCode = refusal == "missing client id" ? MqttConnectReasonCode.ClientIdentifierNotValid : MqttConnectReasonCode.BadUserNameOrPassword;
+            IngressLog.ConnectRefused(logger, e.RemoteEndPoint?.ToString(), deviceId, refusal);
+            return;
+        }
+
+        e.SessionItems[DeviceKey] = deviceId!;
+        e.SessionItems[UserKey] = userId!;
+        e.ReasonCode = MqttConnectReasonCode.Success;
+        counters.ConnectAccepted();
+        IngressLog.Connected(logger, deviceId!, e.ClientId, userId!);
+    }
+
+    private Task OnSubscribeAsync(InterceptingSubscriptionEventArgs e)
+    {
+        if (e.SessionItems?[DeviceKey] is string deviceId && e.SessionItems[UserKey] is string userId
+            && Topics.MaySubscribe(e.TopicFilter.Topic, deviceId, userId))
+        {
+            return Task.CompletedTask;
+        }
+        e.ProcessSubscription = false;
+        e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+        counters.SubscriptionRefused();
+        IngressLog.SubscriptionRefused(logger, e.SessionItems?[DeviceKey] as string ?? e.ClientId, e.TopicFilter.Topic);
+        return Task.CompletedTask;
+    }
+
+    private async Task OnPublishAsync(InterceptingPublishEventArgs e)
+    {
+        // Messages the silo injects itself (errors, notifications) carry no device session.
+        if (e.SessionItems?[DeviceKey] is not string deviceId) return;
+
+        e.ProcessPublish = false; // a device's messages are for the system only
+        counters.MessageReceived();
+        var topic = Topics.ClassifyPublish(e.ApplicationMessage.Topic, deviceId);
+        switch (topic)
+        {
+            case DeviceTopic.Readings:
+                await IngestReadingsAsync(e, deviceId);
+                break;
+            case DeviceTopic.Events:
+                await RefuseAsync(e, deviceId, RejectReason.WrongTopic, MqttPubAckReasonCode.TopicNameInvalid,
+                    "events are not accepted by this version yet");
+                break;
+            default:
+                await RefuseAsync(e, deviceId, RejectReason.WrongTopic, MqttPubAckReasonCode.NotAuthorized,
+                    "a device may publish only to osr/v1/devices/{its id}/readings and /events");
+                break;
+        }
+    }
+
+    private async Task IngestReadingsAsync(InterceptingPublishEventArgs e, string deviceId)
+    {
+        var buffers = RentBuffers();
+        try
+        {
+            var outcome = ReadingParser.Parse(e.ApplicationMessage.Payload, time.UtcTicks, _validation,
+                buffers.Accepted, buffers.Rejected);
+            if (outcome.IsRefused)
+            {
+                await RefuseAsync(e, deviceId, outcome.Refusal, MqttPubAckReasonCode.PayloadFormatInvalid, outcome.Detail);
+                return;
+            }
+
+            foreach (var r in buffers.Rejected) counters.Rejected(r.Reason);
+            await PublishRejectionsAsync(deviceId, buffers.Rejected);
+
+            if (buffers.Accepted.Count == 0)
+            {
+                SetResponse(e, MqttPubAckReasonCode.PayloadFormatInvalid, "no valid reading");
+                return;
+            }
+
+            var batch = buffers.Accepted.ToArray();
+            IngestResult result;
+            try
+            {
+                result = await grains.GetGrain<IDeviceGrain>(deviceId).IngestAsync(batch);
+            }
+            catch (Exception ex)
+            {
+                IngressLog.IngestFailed(logger, ex, deviceId);
+                SetResponse(e, MqttPubAckReasonCode.UnspecifiedError, "internal error; retry");
+                e.CloseConnection = true; // no positive ack: the client redelivers after reconnecting
+                return;
+            }
+
+            switch (result.Refused)
+            {
+                case RejectReason.None:
+                    break;
+                case RejectReason.QuotaExceeded:
+                    counters.MessageRefused();
+                    SetResponse(e, MqttPubAckReasonCode.QuotaExceeded, "quota exceeded");
+                    await PublishAsync(Topics.Errors(deviceId),
+                        ErrorMessage.Serialize(batch[0].Seq, RejectReason.QuotaExceeded,
+                            $"{batch.Length} reading(s) refused: over the per-device rate limit"), MqttQualityOfServiceLevel.AtMostOnce);
+                    break;
+                default:
+                    await RefuseAsync(e, deviceId, result.Refused, MqttPubAckReasonCode.NotAuthorized, null);
+                    break;
+            }
+        }
+        finally
+        {
+            ReturnBuffers(buffers);
+        }
+    }
+
+    private async Task RefuseAsync(InterceptingPublishEventArgs e, string deviceId, RejectReason reason, MqttPubAckReasonCode code, string? detail)
+    {
+        counters.MessageRefused();
+        counters.Rejected(reason);
+        SetResponse(e, code, reason.Code());
+        IngressLog.MessageRefused(logger, deviceId, reason.Code());
+        await PublishAsync(Topics.Errors(deviceId), ErrorMessage.Serialize(null, reason, detail), MqttQualityOfServiceLevel.AtMostOnce);
+    }
+
+    private async Task PublishRejectionsAsync(string deviceId, List<ReadingRejection> rejected)
+    {
+        if (rejected.Count == 0) return;
+        var topic = Topics.Errors(deviceId);
+        var n = Math.Min(rejected.Count, MaxErrorMessagesPerPublish);
+        for (var i = 0; i < n; i++)
+        {
+            var r = rejected[i];
+            await PublishAsync(topic, ErrorMessage.Serialize(r.Seq, r.Reason, r.Detail), MqttQualityOfServiceLevel.AtMostOnce);
+        }
+        if (rejected.Count > n)
+        {
+            await PublishAsync(topic, ErrorMessage.Serialize(null, rejected[n].Reason,
+                $"{rejected.Count - n} more rejected reading(s) in this message not listed"), MqttQualityOfServiceLevel.AtMostOnce);
+        }
+    }
+
+    private static void SetResponse(InterceptingPublishEventArgs e, MqttPubAckReasonCode code, string? reason)
+    {
+        e.Response.ReasonCode = code;
+        e.Response.ReasonString = reason;
+    }
+
+    private ParseBuffers RentBuffers() => _buffers.TryDequeue(out var b) ? b : new ParseBuffers();
+
+    private void ReturnBuffers(ParseBuffers buffers)
+    {
+        if (buffers.Accepted.Capacity > 1024 || buffers.Rejected.Capacity > 1024 || _buffers.Count > 256) return;
+        buffers.Accepted.Clear();
+        buffers.Rejected.Clear();
+        _buffers.Enqueue(buffers);
+    }
+
+    private sealed class ParseBuffers
+    {
+        public readonly List<Reading> Accepted = new(16);
+        public readonly List<ReadingRejection> Rejected = new(4);
+    }
+}

@@ -1,0 +1,44 @@
+namespace Osr.Orleans.Silo.Ingress;
+
+internal enum DeviceTopic
+{
+    /// <summary><c>osr/v1/devices/{self}/readings</c></summary>
+    Readings,
+    /// <summary><c>osr/v1/devices/{self}/events</c></summary>
+    Events,
+    /// <summary>Anything else: another device's topic, a system topic, garbage.</summary>
+    Forbidden,
+}
+
+/// <summary>The topic names of CONTRACT.md and the ACL that decides who may use which.</summary>
+internal static class Topics
+{
+    private const string DevicePrefix = "osr/v1/devices/";
+    private const string UserPrefix = "osr/v1/users/";
+
+    public static string Readings(string deviceId) => DevicePrefix + deviceId + "/readings";
+    public static string Events(string deviceId) => DevicePrefix + deviceId + "/events";
+    public static string Errors(string deviceId) => DevicePrefix + deviceId + "/errors";
+    public static string Notifications(string userId) => UserPrefix + userId + "/notifications";
+
+    /// <summary>Which of its own topics a device published to (allocation-free).</summary>
+    public static DeviceTopic ClassifyPublish(ReadOnlySpan<char> topic, ReadOnlySpan<char> deviceId)
+    {
+        if (!topic.StartsWith(DevicePrefix, StringComparison.Ordinal)) return DeviceTopic.Forbidden;
+        var rest = topic[DevicePrefix.Length..];
+        if (!rest.StartsWith(deviceId, StringComparison.Ordinal) || rest.Length <= deviceId.Length || rest[deviceId.Length] != '/')
+            return DeviceTopic.Forbidden;
+        var leaf = rest[(deviceId.Length + 1)..];
+        if (leaf.SequenceEqual("readings")) return DeviceTopic.Readings;
+        if (leaf.SequenceEqual("events")) return DeviceTopic.Events;
+        return DeviceTopic.Forbidden;
+    }
+
+    /// <summary>
+    /// A device may subscribe to exactly its owner's notifications and its own errors topic,
+    /// without wildcards.
+    /// </summary>
+    public static bool MaySubscribe(string topicFilter, string deviceId, string userId) =>
+        string.Equals(topicFilter, Notifications(userId), StringComparison.Ordinal)
+        || string.Equals(topicFilter, Errors(deviceId), StringComparison.Ordinal);
+}

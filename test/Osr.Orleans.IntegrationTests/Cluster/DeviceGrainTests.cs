@@ -1,0 +1,117 @@
+using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.IntegrationTests.Infrastructure;
+using Osr.Orleans.Models.Readings;
+
+namespace Osr.Orleans.IntegrationTests.Cluster;
+
+[Collection(ClusterCollection.Name)]
+public sealed class DeviceGrainTests(ClusterFixture fixture)
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 17, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task DuplicateSequenceIsAcknowledgedButNotApplied()
+    {
+        await fixture.RegisterAsync("dup-d1", "dup-u1");
+        var device = fixture.Grains.GetGrain<IDeviceGrain>("dup-d1");
+
+        var first = await device.IngestAsync(Readings.Resting(1, T0, 5));
+        var again = await device.IngestAsync(Readings.Resting(1, T0, 5));
+        var overlap = await device.IngestAsync(Readings.Resting(4, T0.AddSeconds(3), 4)); // seq 4..7: 4,5 dup
+
+        first.Should().Be(new IngestResult(5, 0, 0, RejectReason.None));
+        again.Should().Be(new IngestResult(0, 5, 0, RejectReason.None));
+        overlap.Should().Be(new IngestResult(2, 2, 0, RejectReason.None));
+        var snapshot = await fixture.Grains.GetGrain<IUserStateGrain>("dup-u1").GetSnapshotAsync();
+        snapshot.ReadingsApplied.Should().Be(7);
+        (await device.GetInfoAsync())!.LastSeq.Should().Be(7);
+    }
+
+    [Fact]
+    public async Task UnsortedBatchIsAppliedInSequenceOrderWithRepeatsDropped()
+    {
+        await fixture.RegisterAsync("dup-d2", "dup-u2");
+        var device = fixture.Grains.GetGrain<IDeviceGrain>("dup-d2");
+        var r = Readings.Resting(10, T0, 4);
+
+        var result = await device.IngestAsync([r[2], r[0], r[3], r[0], r[1]]);
+
+        result.Should().Be(new IngestResult(4, 1, 0, RejectReason.None));
+        (await device.GetInfoAsync())!.LastSeq.Should().Be(13);
+    }
+
+    [Fact]
+    public async Task ReadingsBeyondTheRateLimitAreRefusedWholeAndOtherDevicesAreUnaffected()
+    {
+        await fixture.RegisterAsync("rate-d1", "rate-u1");
+        await fixture.RegisterAsync("rate-d2", "rate-u2");
+        var greedy = fixture.Grains.GetGrain<IDeviceGrain>("rate-d1");
+        var polite = fixture.Grains.GetGrain<IDeviceGrain>("rate-d2");
+
+        (await greedy.IngestAsync(Readings.Resting(1, T0, ClusterFixture.Burst))).Accepted.Should().Be(ClusterFixture.Burst);
+        var refused = await greedy.IngestAsync(Readings.Resting(100, T0.AddSeconds(30), 5));
+        var other = await polite.IngestAsync(Readings.Resting(1, T0, 5));
+
+        refused.Should().Be(new IngestResult(0, 0, 0, RejectReason.QuotaExceeded));
+        other.Accepted.Should().Be(5);
+
+        ClusterFixture.Time.Advance(TimeSpan.FromSeconds(1)); // refills RatePerSecond tokens
+        var afterRefill = await greedy.IngestAsync(Readings.Resting(100, T0.AddSeconds(30), ClusterFixture.RatePerSecond));
+        afterRefill.Accepted.Should().Be(ClusterFixture.RatePerSecond);
+        (await greedy.IngestAsync(Readings.Resting(200, T0.AddSeconds(60), 1))).Refused.Should().Be(RejectReason.QuotaExceeded);
+        (await fixture.Grains.GetGrain<IUserStateGrain>("rate-u1").GetSnapshotAsync()).ReadingsApplied
+            .Should().Be(ClusterFixture.Burst + ClusterFixture.RatePerSecond);
+    }
+
+    [Fact]
+    public async Task UnregisteredDeviceIsRefused()
+    {
+        var result = await fixture.Grains.GetGrain<IDeviceGrain>("never-registered").IngestAsync(Readings.Resting(1, T0, 1));
+
+        result.Refused.Should().Be(RejectReason.UnknownDevice);
+        (await fixture.Grains.GetGrain<IDeviceGrain>("never-registered").AuthenticateAsync("anything")).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task SecretAuthenticatesOnlyItsOwnDeviceAndRotatesOnReRegistration()
+    {
+        var secret = await fixture.RegisterAsync("auth-d1", "auth-u1");
+        var device = fixture.Grains.GetGrain<IDeviceGrain>("auth-d1");
+
+        (await device.AuthenticateAsync(secret)).Should().Be("auth-u1");
+        (await device.AuthenticateAsync(secret + "x")).Should().BeNull();
+        (await device.AuthenticateAsync("")).Should().BeNull();
+        (await device.AuthenticateAsync(new string('a', 100_000))).Should().BeNull();
+
+        var rotated = await fixture.RegisterAsync("auth-d1", "auth-u1");
+        rotated.Should().NotBe(secret);
+        (await device.AuthenticateAsync(secret)).Should().BeNull();
+        (await device.AuthenticateAsync(rotated)).Should().Be("auth-u1");
+    }
+
+    [Fact]
+    public async Task DeviceOwnedByAnotherUserCannotBeRegisteredAgain()
+    {
+        await fixture.RegisterAsync("own-d1", "own-u1");
+
+        var result = await fixture.Grains.GetGrain<IDeviceGrain>("own-d1").RegisterAsync("own-u2", "watch");
+
+        result.Ok.Should().BeFalse();
+        result.Error.Should().Contain("another user");
+        (await fixture.Grains.GetGrain<IDeviceGrain>("own-d1").GetInfoAsync())!.UserId.Should().Be("own-u1");
+    }
+
+    [Theory]
+    [InlineData("bad/device", "u", "watch")]
+    [InlineData("d+", "u", "watch")]
+    [InlineData("ok-device", "user#1", "watch")]
+    [InlineData("ok-device2", "u", "")]
+    public async Task InvalidIdsAreRefusedAtRegistration(string deviceId, string userId, string kind)
+    {
+        var result = await fixture.Grains.GetGrain<IDeviceGrain>(deviceId).RegisterAsync(userId, kind);
+
+        result.Ok.Should().BeFalse();
+        result.Error.Should().Contain("not a valid id");
+        (await fixture.Grains.GetGrain<IDeviceGrain>(deviceId).GetInfoAsync()).Should().BeNull();
+    }
+}
