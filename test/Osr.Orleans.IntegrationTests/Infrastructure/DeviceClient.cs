@@ -37,15 +37,8 @@ internal sealed class DeviceClient : IAsyncDisposable
             .WithProtocolVersion(version)
             .WithTimeout(TimeSpan.FromSeconds(10))
             .Build();
-        MqttClientConnectResult result;
-        try
-        {
-            result = await client.ConnectAsync(options);
-        }
-        catch (MQTTnet.Adapter.MqttConnectingFailedException ex)
-        {
-            result = ex.Result;
-        }
+        // MQTTnet 5 reports a refused CONNECT in the result code instead of throwing.
+        var result = await client.ConnectAsync(options);
         return (new DeviceClient(client) { DeviceId = deviceId }, result);
     }
 
