@@ -1,1 +1,17 @@
-System.Console.WriteLine("bench");
+using BenchmarkDotNet.Running;
+
+namespace Osr.Orleans.Benchmarks;
+
+/// <summary>
+/// Micro-benchmarks (BenchmarkDotNet): <c>dotnet run -c Release --project test/Osr.Orleans.Benchmarks -- --filter '*Kalman*'</c>.
+/// The end-to-end MQTT ingest load test: <c>… -- ingest --help</c> (see docs/benchmarks.md).
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "ingest") return await Ingest.IngestBenchmark.RunAsync(args[1..]);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}

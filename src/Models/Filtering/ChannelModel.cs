@@ -1,0 +1,103 @@
+using MathNet.Numerics.Distributions;
+
+namespace Osr.Orleans.Models.Filtering;
+
+/// <summary>
+/// The compiled, immutable settings of one filter channel, shared by the banks of all users
+/// (built once from <see cref="FilterOptions"/>; a filter struct holds only its state).
+/// <para>Process model: continuous white-noise acceleration (CWNA) with spectral density
+/// q ≥ 0 (level²/s³), Q(dt) = q·[[dt³/3, dt²/2], [dt²/2, dt]] per axis.</para>
+/// <para>Gate: a measurement of dimension m is applied only when
+/// NIS = yᵀS⁻¹y ≤ γ = F⁻¹χ²(m)(c), the chi-square quantile at confidence c ∈ (0, 1]
+/// (c = 1 disables gating: γ = +∞). γ is computed here once, never per reading.</para>
+/// <para>Initial covariance on (re-)initialisation: P₀ = diag(R, σᵣ₀²) per axis, i.e. the
+/// level is as uncertain as the measurement that set it, the rate is 0 ± σᵣ₀.</para>
+/// </summary>
+public sealed class ChannelModel
+{
+    /// <param name="processNoise">q, spectral density of the rate noise, level²/s³, ≥ 0.</param>
+    /// <param name="initialRateStd">σᵣ₀, std of the rate at (re-)initialisation, level/s, &gt; 0.</param>
+    /// <param name="measurementDimension">m, 1 for a scalar channel, 2 for position.</param>
+    /// <param name="gateConfidence">c ∈ (0, 1]; the gate rejects a fraction 1 − c of consistent measurements.</param>
+    /// <param name="maxGap">A channel silent for longer is stale: estimates are NaN, the next measurement re-initialises it.</param>
+    /// <param name="maxReorder">A measurement older than the channel's last update by more than this is dropped as stale.</param>
+    /// <param name="maxConsecutiveOutliers">After this many gated measurements in a row the channel re-initialises on the last one, ≥ 1.</param>
+    /// <param name="min">Lower clamp of the reported level.</param>
+    /// <param name="max">Upper clamp of the reported level.</param>
+    public ChannelModel(
+        double processNoise,
+        double initialRateStd,
+        int measurementDimension,
+        double gateConfidence,
+        TimeSpan maxGap,
+        TimeSpan maxReorder,
+        int maxConsecutiveOutliers,
+        double min = double.NegativeInfinity,
+        double max = double.PositiveInfinity)
+    {
+        if (!(processNoise >= 0) || double.IsInfinity(processNoise))
+        {
+            throw new ArgumentOutOfRangeException(nameof(processNoise), processNoise, "q must be finite and ≥ 0.");
+        }
+
+        if (!(initialRateStd > 0) || double.IsInfinity(initialRateStd))
+        {
+            throw new ArgumentOutOfRangeException(nameof(initialRateStd), initialRateStd, "σᵣ₀ must be finite and > 0.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(measurementDimension, 1);
+        if (!(gateConfidence > 0 && gateConfidence <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(gateConfidence), gateConfidence, "Gate confidence must be in (0, 1].");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(maxGap, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxReorder, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConsecutiveOutliers, 1);
+        if (!(min <= max))
+        {
+            throw new ArgumentOutOfRangeException(nameof(min), min, "min must be ≤ max.");
+        }
+
+        ProcessNoise = processNoise;
+        InitialRateVariance = initialRateStd * initialRateStd;
+        MeasurementDimension = measurementDimension;
+        GateConfidence = gateConfidence;
+        NisGate = gateConfidence >= 1 ? double.PositiveInfinity : ChiSquared.InvCDF(measurementDimension, gateConfidence);
+        MaxGapTicks = maxGap.Ticks;
+        MaxReorderTicks = maxReorder.Ticks;
+        MaxConsecutiveOutliers = maxConsecutiveOutliers;
+        Min = min;
+        Max = max;
+    }
+
+    /// <summary>q, level²/s³.</summary>
+    public double ProcessNoise { get; }
+
+    /// <summary>σᵣ₀², (level/s)².</summary>
+    public double InitialRateVariance { get; }
+
+    /// <summary>m, the measurement dimension the gate is computed for.</summary>
+    public int MeasurementDimension { get; }
+
+    /// <summary>c, the gate confidence.</summary>
+    public double GateConfidence { get; }
+
+    /// <summary>γ = F⁻¹χ²(m)(c): measurements with NIS &gt; γ are outliers.</summary>
+    public double NisGate { get; }
+
+    public long MaxGapTicks { get; }
+
+    public long MaxReorderTicks { get; }
+
+    public int MaxConsecutiveOutliers { get; }
+
+    /// <summary>Lower clamp of the reported level.</summary>
+    public double Min { get; }
+
+    /// <summary>Upper clamp of the reported level.</summary>
+    public double Max { get; }
+
+    /// <summary>The reported value: <paramref name="level"/> clamped to [<see cref="Min"/>, <see cref="Max"/>].</summary>
+    public double Clamp(double level) => Math.Clamp(level, Min, Max);
+}
