@@ -1,0 +1,99 @@
+using System.Text.Json.Serialization;
+
+namespace Osr.Orleans.Client.Output;
+
+// Shapes of `--json` output. Property names are CONTRACT.md's (camelCase via AdminJsonContext);
+// unknown values are written as null, never as a made-up number. Fields may be added, never renamed.
+
+public sealed record RegisteredDeviceJson(string DeviceId, string UserId, string Secret);
+
+public sealed record UsersImportJson(int Imported, string[] UserIds);
+
+public sealed record ChannelJson(double? Value, double? Std);
+
+public sealed record PositionJson(double? Lat, double? Lon, double? Std);
+
+public sealed record EstimateJson(ChannelJson Hr, ChannelJson Speed, ChannelJson Cadence, ChannelJson Acc, PositionJson Position, double? HrTrendPerMin);
+
+public sealed record CandidateJson(string ItemId, string Category, double? Affinity, double? Propensity, double? Osr);
+
+public sealed record DecisionJson(string NotificationId, string ItemId, DateTimeOffset Ts, string Outcome, string? Reason, double? Osr, double? Threshold);
+
+public sealed record ReadingJson(string DeviceId, long Seq, DateTimeOffset Ts, double? Hr, double? Speed, double? Cadence, double? Acc, double? Lat, double? Lon);
+
+public sealed record DeviceJson(string DeviceId, string Kind);
+
+public sealed record FilterJson(string Channel, long Updates, long Outliers, double? MeanNis);
+
+public sealed record ProfileJson(int? Age, string TimeZone, string? Segment);
+
+public sealed record UserShowJson(
+    string UserId,
+    string Label,
+    DateTimeOffset? LabelSince,
+    EstimateJson Estimate,
+    Dictionary<string, double?> Features,
+    CandidateJson[] Candidates,
+    DecisionJson[] Decisions,
+    ReadingJson[] LastReadings,
+    DeviceJson[] Devices,
+    FilterJson[] Filters,
+    ProfileJson Profile,
+    DateTimeOffset? LastReadingAt,
+    long ReadingsApplied,
+    DateTimeOffset? LastCheckpointAt);
+
+public sealed record ReadingStatsJson(long Accepted, long Duplicate, Dictionary<string, long> Rejected);
+
+public sealed record DecisionStatsJson(long Sent, Dictionary<string, long> Suppressed);
+
+public sealed record NotificationStatsJson(long Sent, long Delivered, long Opened, long Converted, long Dismissed);
+
+public sealed record ConversionJson(double? Overall, Dictionary<string, double?> ByModel, Dictionary<string, double?> BySegment, Dictionary<string, double?> ByArm);
+
+public sealed record StatsJson(
+    ReadingStatsJson Readings,
+    DecisionStatsJson Decisions,
+    NotificationStatsJson Notifications,
+    ConversionJson Conversion,
+    Dictionary<string, long> Messages,
+    Dictionary<string, long> Connects,
+    Dictionary<string, long> Counters,
+    string[] Silos,
+    DateTimeOffset Since,
+    DateTimeOffset AsOf);
+
+public sealed record LatencyJson(long Count, double? P50, double? P99, double? P999, double? Max, double? Mean);
+
+public sealed record SimulationJson(
+    int Users,
+    int Devices,
+    int Connected,
+    Dictionary<string, long> ConnectFailures,
+    long Published,
+    long Acked,
+    Dictionary<string, long> Refused,
+    long Failed,
+    Dictionary<string, long> FailuresByReason,
+    long ReadingsPublished,
+    long ReadingsAcked,
+    long ReadingsDropped,
+    long ErrorsReceived,
+    Dictionary<string, long> ErrorsByReason,
+    long Reconnects,
+    double DurationSeconds,
+    double TargetRate,
+    double AchievedRate,
+    LatencyJson LatencyMs);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    WriteIndented = true)]
+[JsonSerializable(typeof(RegisteredDeviceJson))]
+[JsonSerializable(typeof(RegisteredDeviceJson[]))]
+[JsonSerializable(typeof(UsersImportJson))]
+[JsonSerializable(typeof(UserShowJson))]
+[JsonSerializable(typeof(StatsJson))]
+[JsonSerializable(typeof(SimulationJson))]
+public sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -1,0 +1,217 @@
+using System.Buffers;
+using System.Net;
+using MQTTnet;
+using MQTTnet.Adapter;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace Osr.Orleans.Client.Simulation;
+
+/// <summary>
+/// The MQTT side of the simulator: one MQTT 5 client per device (username = device id, password = its
+/// secret, client id = device id, clean session), connected in parallel under a concurrency limit,
+/// subscribed to the device's own <c>errors</c> topic, reconnected when dropped, and publishing QoS 1
+/// messages whose PUBACK latency is recorded. Sockets are spread round-robin over the configured local
+/// (source) addresses, because one source address allows only ~28 k connections to one server port.
+/// </summary>
+public sealed class MqttFleet(SimulationStats stats, TimeProvider time)
+{
+    private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(15);
+    private readonly MqttClientFactory _factory = new();
+    private int _inFlight;
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Builds each device's client options (no sockets opened yet).</summary>
+    public void Prepare(IReadOnlyList<DeviceSimulator> devices, IPEndPoint broker, IReadOnlyList<IPAddress> localAddresses)
+    {
+        for (var i = 0; i < devices.Count; i++)
+        {
+            var d = devices[i];
+            var options = _factory.CreateClientOptionsBuilder()
+                .WithEndPoint(broker)
+                .WithClientId(d.DeviceId)
+                .WithCredentials(d.DeviceId, d.Secret)
+                .WithCleanSession(true)
+                .WithProtocolVersion(MqttProtocolVersion.V500)
+                .WithKeepAlivePeriod(TimeSpan.FromSeconds(60))
+                .WithTimeout(ClientTimeout)
+                .Build();
+            options.WriterBufferSize = 1024;
+            if (localAddresses.Count > 0 && options.ChannelOptions is MqttClientTcpOptions tcp)
+                tcp.LocalEndpoint = new IPEndPoint(localAddresses[i % localAddresses.Count], 0);
+            d.Options = options;
+        }
+    }
+
+    /// <summary>Connects every device, at most <paramref name="concurrency"/> at a time; returns how many connected.</summary>
+    public async Task<int> ConnectAllAsync(IReadOnlyList<DeviceSimulator> devices, int concurrency, Action<int>? progress, CancellationToken ct)
+    {
+        var connected = 0;
+        var attempted = 0;
+        await Parallel.ForEachAsync(devices, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (d, token) =>
+        {
+            if (await ConnectAsync(d, token).ConfigureAwait(false)) Interlocked.Increment(ref connected);
+            var n = Interlocked.Increment(ref attempted);
+            if (n % 1000 == 0) progress?.Invoke(n);
+        }).ConfigureAwait(false);
+        return connected;
+    }
+
+    /// <summary>Every few seconds, reconnects devices that lost their connection (not those refused at CONNECT).</summary>
+    public async Task ReconnectLoopAsync(IReadOnlyList<DeviceSimulator> devices, int concurrency, CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), time, ct).ConfigureAwait(false);
+                var dropped = devices.Where(d => d.Client is not null && !d.IsConnected && !d.Refused).ToList();
+                if (dropped.Count == 0) continue;
+                await Parallel.ForEachAsync(dropped, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (d, token) =>
+                {
+                    if (await ConnectAsync(d, token).ConfigureAwait(false)) stats.OnReconnected();
+                }).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task<bool> ConnectAsync(DeviceSimulator d, CancellationToken ct)
+    {
+        var client = d.Client;
+        if (client is null)
+        {
+            client = _factory.CreateMqttClient();
+            client.ApplicationMessageReceivedAsync += stats.OnErrorMessage;
+            client.DisconnectedAsync += _ =>
+            {
+                d.MarkConnected(false);
+                return Task.CompletedTask;
+            };
+            d.Client = client;
+        }
+
+        try
+        {
+            var result = await client.ConnectAsync(d.Options!, ct).ConfigureAwait(false);
+            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            {
+                d.Refused = true;
+                stats.OnConnectFailed(result.ResultCode.ToString());
+                return false;
+            }
+
+            var subscription = await client.SubscribeAsync(d.ErrorsTopic, MqttQualityOfServiceLevel.AtMostOnce, ct).ConfigureAwait(false);
+            foreach (var item in subscription.Items)
+                if ((int)item.ResultCode > 2) stats.OnConnectFailed($"subscribe errors topic: {item.ResultCode}");
+
+            d.MarkConnected(true);
+            return true;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (MqttConnectingFailedException ex)
+        {
+            d.Refused = true;
+            stats.OnConnectFailed(ex.Message);
+            return false;
+        }
+        catch (Exception ex)
+        {
+            stats.OnConnectFailed(Describe(ex));
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Publishes one payload (a rented buffer, returned here) without blocking the caller; records the
+    /// PUBACK latency, or the refusal reason, or the failure. Ends the device's in-flight publish.
+    /// </summary>
+    public void Publish(DeviceSimulator d, byte[] buffer, int length, int readings)
+    {
+        Interlocked.Increment(ref _inFlight);
+        stats.OnPublished(readings);
+        _ = PublishAsync(d, buffer, length, readings);
+    }
+
+    private async Task PublishAsync(DeviceSimulator d, byte[] buffer, int length, int readings)
+    {
+        try
+        {
+            var message = new MqttApplicationMessage
+            {
+                Topic = d.ReadingsTopic,
+                Payload = new ReadOnlySequence<byte>(buffer, 0, length),
+                QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
+            };
+            var started = time.GetTimestamp();
+            var result = await d.Client!.PublishAsync(message, CancellationToken.None).ConfigureAwait(false);
+            var micros = time.GetElapsedTime(started).Ticks / TimeSpan.TicksPerMicrosecond;
+            if (result.IsSuccess) stats.OnAcked(readings, micros);
+            else stats.OnRefused(string.IsNullOrEmpty(result.ReasonString) ? result.ReasonCode.ToString() : result.ReasonString);
+        }
+        catch (Exception ex)
+        {
+            stats.OnFailed(Describe(ex));
+            if (d.Client is { IsConnected: false }) d.MarkConnected(false);
+        }
+        finally
+        {
+            PooledReadingSerializer.Return(buffer);
+            d.EndPublish();
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    /// <summary>Waits until every publish got its PUBACK (or failed), at most <paramref name="timeout"/>.</summary>
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        var deadline = time.GetTimestamp();
+        while (InFlight > 0 && time.GetElapsedTime(deadline) < timeout)
+            await Task.Delay(TimeSpan.FromMilliseconds(20), time).ConfigureAwait(false);
+    }
+
+    /// <summary>Disconnects every client cleanly, in parallel, bounded by <paramref name="timeout"/>.</summary>
+    public async Task DisconnectAllAsync(IReadOnlyList<DeviceSimulator> devices, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await Parallel.ForEachAsync(devices, new ParallelOptions { MaxDegreeOfParallelism = 256, CancellationToken = cts.Token }, async (d, token) =>
+            {
+                if (d.Client is not { IsConnected: true } client) return;
+                try
+                {
+                    await client.DisconnectAsync(new MqttClientDisconnectOptions(), token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Already gone; nothing to do.
+                }
+            }).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Out of time: the remaining sockets close when the clients are disposed.
+        }
+
+        foreach (var d in devices) d.Client?.Dispose();
+    }
+
+    internal static string Describe(Exception ex)
+    {
+        var e = ex.GetBaseException();
+        return e switch
+        {
+            System.Net.Sockets.SocketException s => s.SocketErrorCode.ToString(),
+            TimeoutException or MQTTnet.Exceptions.MqttCommunicationTimedOutException => "timeout",
+            _ => e.GetType().Name,
+        };
+    }
+}

@@ -1,0 +1,109 @@
+using Osr.Orleans.Models.Readings;
+
+namespace Osr.Orleans.Client.Simulation;
+
+/// <summary>
+/// Paces the publishes of a slice of devices. Every device has reading slots at a fixed interval
+/// (phase-shifted per device); the loop wakes on an absolute tick grid (start + k·tick, so it never
+/// drifts), and publishes each device whose next <c>batch</c> slots are due, stamping every reading with
+/// its slot's wall-clock time. A device still waiting for its previous PUBACK is skipped for this tick and
+/// its readings go into the next message (at most <see cref="SimulationOptions.MaxReadingsPerMessage"/>; older
+/// ones are dropped and counted). One loop serves thousands of devices: no timer or delay per device.
+/// </summary>
+public sealed class SenderLoop(
+    IReadOnlyList<DeviceSimulator> devices,
+    MqttFleet fleet,
+    SimulationStats stats,
+    TimeProvider time,
+    long startTimestamp,
+    DateTimeOffset startWallClock,
+    long slotInterval,
+    int batch)
+{
+    private readonly Reading[] _scratch = new Reading[SimulationOptions.MaxReadingsPerMessage];
+
+    /// <summary>Tick of the pacing grid, in <see cref="TimeProvider.GetTimestamp"/> units: ≤ 10 ms and ≤ half a publish interval.</summary>
+    public long Tick { get; } = Math.Max(time.TimestampFrequency / 1000, Math.Min(time.TimestampFrequency / 100, slotInterval * batch / 2));
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        using var serializer = new PooledReadingSerializer();
+        long k = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            var now = time.GetTimestamp();
+            RunOnce(now, serializer);
+
+            k = Math.Max(k + 1, (now - startTimestamp) / Tick + 1);
+            var wait = time.GetElapsedTime(time.GetTimestamp(), startTimestamp + k * Tick);
+            if (wait <= TimeSpan.Zero) continue;
+            try
+            {
+                await Task.Delay(wait, time, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        RunOnce(time.GetTimestamp(), serializer, flush: true);
+    }
+
+    /// <summary>
+    /// Publishes every device whose next batch is due at <paramref name="now"/>; with <paramref name="flush"/>
+    /// (when stopping) also partial batches, so no reading that was due stays unsent.
+    /// </summary>
+    internal void RunOnce(long now, PooledReadingSerializer serializer, bool flush = false)
+    {
+        var lead = flush ? 0 : (batch - 1) * slotInterval;
+        foreach (var d in devices)
+        {
+            if (d.NextSlot + lead > now) continue;
+            if (!d.IsConnected)
+            {
+                var missed = (now - d.NextSlot) / slotInterval + 1;
+                d.NextSlot += missed * slotInterval;
+                d.Seq += missed;
+                stats.OnDropped(missed);
+                continue;
+            }
+
+            if (!d.TryBeginPublish()) continue;
+            PublishDue(d, now, serializer);
+        }
+    }
+
+    private void PublishDue(DeviceSimulator d, long now, PooledReadingSerializer serializer)
+    {
+        var due = (now - d.NextSlot) / slotInterval + 1;
+        if (due > _scratch.Length)
+        {
+            var skip = due - _scratch.Length;
+            d.NextSlot += skip * slotInterval;
+            d.Seq += skip;
+            stats.OnDropped(skip);
+            due = _scratch.Length;
+        }
+
+        var n = 0;
+        for (var j = 0; j < due; j++)
+        {
+            var slot = d.NextSlot + j * slotInterval;
+            var seq = ++d.Seq;
+            var ts = startWallClock + time.GetElapsedTime(startTimestamp, slot);
+            var truth = d.Script.Sample(ts);
+            if (DeviceSimulator.TryCreateReading(truth, d.Kind, d.Seed, seq, ts, out var reading)) _scratch[n++] = reading;
+        }
+
+        d.NextSlot += due * slotInterval;
+        if (n == 0)
+        {
+            d.EndPublish();
+            return;
+        }
+
+        var (buffer, length) = serializer.Serialize(_scratch.AsSpan(0, n));
+        fleet.Publish(d, buffer, length, n);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text.Json;
+using MQTTnet;
+using Osr.Orleans.Client.Output;
+
+namespace Osr.Orleans.Client.Simulation;
+
+/// <summary>Counters of one simulation run, updated lock-free from sender loops and MQTT callbacks.</summary>
+public sealed class SimulationStats
+{
+    private long _published;
+    private long _acked;
+    private long _refused;
+    private long _failed;
+    private long _readingsPublished;
+    private long _readingsAcked;
+    private long _readingsDropped;
+    private long _errorsReceived;
+    private long _reconnects;
+
+    public LatencyHistogram LatencyMicros { get; } = new();
+    public ConcurrentDictionary<string, long> RefusedByReason { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, long> ErrorsByReason { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, long> ConnectFailures { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, long> PublishFailures { get; } = new(StringComparer.Ordinal);
+
+    public long Published => Volatile.Read(ref _published);
+    public long Acked => Volatile.Read(ref _acked);
+    public long Refused => Volatile.Read(ref _refused);
+    public long Failed => Volatile.Read(ref _failed);
+    public long ReadingsPublished => Volatile.Read(ref _readingsPublished);
+    public long ReadingsAcked => Volatile.Read(ref _readingsAcked);
+    public long ReadingsDropped => Volatile.Read(ref _readingsDropped);
+    public long ErrorsReceived => Volatile.Read(ref _errorsReceived);
+    public long Reconnects => Volatile.Read(ref _reconnects);
+
+    public void OnPublished(int readings)
+    {
+        Interlocked.Increment(ref _published);
+        Interlocked.Add(ref _readingsPublished, readings);
+    }
+
+    public void OnAcked(int readings, long latencyMicros)
+    {
+        Interlocked.Increment(ref _acked);
+        Interlocked.Add(ref _readingsAcked, readings);
+        LatencyMicros.Record(latencyMicros);
+    }
+
+    public void OnRefused(string reason)
+    {
+        Interlocked.Increment(ref _refused);
+        Increment(RefusedByReason, reason);
+    }
+
+    public void OnFailed(string reason)
+    {
+        Interlocked.Increment(ref _failed);
+        Increment(PublishFailures, reason);
+    }
+
+    public void OnDropped(long readings) => Interlocked.Add(ref _readingsDropped, readings);
+
+    public void OnReconnected() => Interlocked.Increment(ref _reconnects);
+
+    public void OnConnectFailed(string reason) => Increment(ConnectFailures, reason);
+
+    /// <summary>Counts a message on a device's <c>errors</c> topic (<c>{"seq":…, "reason":"…"}</c>) by its reason.</summary>
+    public Task OnErrorMessage(MqttApplicationMessageReceivedEventArgs e)
+    {
+        Interlocked.Increment(ref _errorsReceived);
+        Increment(ErrorsByReason, ReadReason(e.ApplicationMessage.Payload));
+        return Task.CompletedTask;
+    }
+
+    internal static string ReadReason(ReadOnlySequence<byte> payload)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(payload);
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("reason"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String) return reader.GetString() ?? "unknown";
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return "unparseable";
+        }
+
+        return "unknown";
+    }
+
+    private static void Increment(ConcurrentDictionary<string, long> counts, string key) =>
+        counts.AddOrUpdate(key, 1, static (_, n) => n + 1);
+
+    public SimulationJson ToJson(int users, int devices, int connected, double seconds, double targetRate)
+    {
+        var h = LatencyMicros;
+        double? Ms(long micros) => h.Count == 0 ? null : micros / 1000.0;
+        var latency = new LatencyJson(h.Count, Ms(h.ValueAtPercentile(50)), Ms(h.ValueAtPercentile(99)), Ms(h.ValueAtPercentile(99.9)),
+            Ms(h.Max), h.Count == 0 ? null : h.Mean / 1000.0);
+
+        return new SimulationJson(
+            users,
+            devices,
+            connected,
+            Sorted(ConnectFailures),
+            Published,
+            Acked,
+            Sorted(RefusedByReason),
+            Failed,
+            Sorted(PublishFailures),
+            ReadingsPublished,
+            ReadingsAcked,
+            ReadingsDropped,
+            ErrorsReceived,
+            Sorted(ErrorsByReason),
+            Reconnects,
+            Math.Round(seconds, 3),
+            Math.Round(targetRate, 3),
+            seconds > 0 ? Math.Round(ReadingsAcked / seconds, 3) : 0,
+            latency);
+    }
+
+    private static Dictionary<string, long> Sorted(ConcurrentDictionary<string, long> counts) =>
+        counts.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+}

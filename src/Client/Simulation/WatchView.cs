@@ -1,0 +1,90 @@
+using System.Globalization;
+using Osr.Orleans.Client.Commands;
+using Osr.Orleans.Grains.Interfaces;
+using Spectre.Console;
+
+namespace Osr.Orleans.Client.Simulation;
+
+/// <summary>
+/// <c>--watch</c>: a live table refreshed every second with, per user (at most <see cref="MaxUsers"/>), the
+/// simulated truth (phase) next to what the cluster made of it (label, filtered HR ± σ, speed, cadence,
+/// time since the label last changed), read with <see cref="IUserStateGrain.GetSnapshotAsync"/>.
+/// </summary>
+public sealed class WatchView(IGrainFactory grains, IReadOnlyList<SimUser> users, SimulationStats stats, TimeProvider time, long startTimestamp)
+{
+    public const int MaxUsers = 20;
+
+    public async Task RunAsync(IAnsiConsole console, CancellationToken ct)
+    {
+        var shown = users.Take(MaxUsers).ToArray();
+        await console.Live(new Text("connecting…")).AutoClear(false).StartAsync(async live =>
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var snapshots = await Task.WhenAll(shown.Select(u => SnapshotAsync(u.UserId))).ConfigureAwait(false);
+                live.UpdateTarget(Render(shown, snapshots));
+                live.Refresh();
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), time, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }).ConfigureAwait(false);
+    }
+
+    private async Task<UserSnapshot?> SnapshotAsync(string userId)
+    {
+        try
+        {
+            return await grains.GetGrain<IUserStateGrain>(userId).GetSnapshotAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            return null;   // a slow or failing grain call must not stop the view
+        }
+    }
+
+    private Table Render(SimUser[] shown, UserSnapshot?[] snapshots)
+    {
+        var now = time.GetUtcNow();
+        var table = new Table()
+            .AddColumns(new TableColumn("user").NoWrap(), new TableColumn("simulated").NoWrap(), new TableColumn("label").NoWrap())
+            .AddColumns("since", "hr ± σ", "speed", "cadence", "readings");
+        for (var i = 0; i < shown.Length; i++)
+        {
+            var s = snapshots[i];
+            var truth = shown[i].Script.Sample(now);
+            table.AddRow(
+                Markup.Escape(shown[i].UserId),
+                Markup.Escape(Phase(truth.Phase)),
+                s is null ? "[red]?[/]" : $"[bold]{Markup.Escape(s.Label)}[/]",
+                s?.LabelSince is { } since ? UserCommands.Ago(now - since) : "—",
+                s is null ? "—" : $"{UserCommands.Num(s.Estimate.Hr.Value, "0")} ± {UserCommands.Num(s.Estimate.Hr.Std, "0.0")}",
+                s is null ? "—" : UserCommands.Num(s.Estimate.Speed.Value, "0.00"),
+                s is null ? "—" : UserCommands.Num(s.Estimate.Cadence.Value, "0"),
+                s?.ReadingsApplied.ToString(CultureInfo.InvariantCulture) ?? "—");
+        }
+
+        var elapsed = time.GetElapsedTime(startTimestamp).TotalSeconds;
+        var h = stats.LatencyMicros;
+        table.Caption(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"{elapsed:0}s  published {stats.Published:N0}  acked {stats.Acked:N0}  refused {stats.Refused:N0}  errors {stats.ErrorsReceived:N0}  " +
+            $"{(elapsed > 0 ? stats.ReadingsAcked / elapsed : 0):N0} readings/s  p50 {h.ValueAtPercentile(50) / 1000.0:0.0} ms  p99 {h.ValueAtPercentile(99) / 1000.0:0.0} ms")));
+        return table;
+    }
+
+    internal static string Phase(LifePhase phase) => phase switch
+    {
+        LifePhase.Sleep => "sleep",
+        LifePhase.Rest => "rest",
+        LifePhase.Commute => "commute",
+        LifePhase.Desk => "desk",
+        LifePhase.WarmUp => "warm-up",
+        LifePhase.Workout => "workout",
+        _ => "recovery",
+    };
+}

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Configuration;
+using Osr.Orleans.Client.Cli;
+using Osr.Orleans.Client.Cluster;
+using Spectre.Console;
+
+namespace Osr.Orleans.IntegrationTests.Client;
+
+/// <summary>Runs the real osr-admin command tree with string writers and a cluster factory that records calls.</summary>
+internal sealed class TestCli
+{
+    public StringWriter Out { get; } = new();
+    public StringWriter Error { get; } = new();
+    public RecordingClusterFactory Clusters { get; } = new();
+    public Dictionary<string, string?> Settings { get; } = new();
+
+    public async Task<int> RunAsync(params string[] args)
+    {
+        var services = new CliServices
+        {
+            Out = Out,
+            Error = Error,
+            Console = Plain(Out),
+            ErrorConsole = Plain(Error),
+            Clusters = Clusters,
+            Configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings).Build(),
+            TerminationTimeout = null,
+        };
+        return await AdminCli.RunAsync(args, services);
+    }
+
+    private static IAnsiConsole Plain(TextWriter writer) => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(writer),
+        Ansi = AnsiSupport.No,
+        ColorSystem = ColorSystemSupport.NoColors,
+        Interactive = InteractionSupport.No,
+    });
+}
+
+/// <summary>Records every connection attempt and refuses it, so a test can assert that bad input never connects.</summary>
+internal sealed class RecordingClusterFactory : IClusterConnectionFactory
+{
+    public List<ClusterTarget> Calls { get; } = [];
+
+    public Task<IClusterConnection> ConnectAsync(ClusterTarget target, bool verbose, CancellationToken cancellationToken)
+    {
+        Calls.Add(target);
+        throw new CliFailureException($"cannot reach the cluster at {target.Describe()}: is the silo running? (test)");
+    }
+}
+
+/// <summary>Temporary files deleted at the end of a test.</summary>
+internal sealed class TempFiles : IDisposable
+{
+    private readonly List<string> _paths = [];
+
+    public string Write(string content, string extension = ".csv") => WriteBytes(System.Text.Encoding.UTF8.GetBytes(content), extension);
+
+    public string WriteBytes(byte[] content, string extension = ".csv")
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"osr-admin-test-{Guid.NewGuid():N}{extension}");
+        File.WriteAllBytes(path, content);
+        _paths.Add(path);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        foreach (var path in _paths) File.Delete(path);
+    }
+}
