@@ -7,8 +7,9 @@ namespace Osr.Orleans.Grains.Interfaces;
 [Alias("osr.IStatsGrain")]
 public interface IStatsGrain : IGrainWithStringKey
 {
+    /// <summary>Adds a silo's counter deltas (may be empty) and records its current gauges.</summary>
     [Alias("Report")]
-    ValueTask ReportAsync(string siloId, CounterSet delta);
+    ValueTask ReportAsync(string siloId, CounterSet delta, SiloGauges gauges);
 
     [Alias("Get")]
     ValueTask<ClusterStats> GetAsync();
@@ -26,4 +27,19 @@ public sealed record ClusterStats(
     [property: Id(0)] CounterSet Totals,
     [property: Id(1)] string[] Silos,
     [property: Id(2)] DateTimeOffset Since,
-    [property: Id(3)] DateTimeOffset AsOf);
+    [property: Id(3)] DateTimeOffset AsOf,
+    [property: Id(4)] SiloGauges[] SiloHealth);
+
+/// <summary>
+/// A silo's resource gauges at <see cref="At"/>: managed heap after the last GC, process
+/// working set, active user and device grains on the silo, and connected MQTT devices.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("osr.silo-gauges")]
+public sealed record SiloGauges(
+    [property: Id(0)] string SiloId,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] long HeapBytes,
+    [property: Id(3)] long WorkingSetBytes,
+    [property: Id(4)] int ActiveUsers,
+    [property: Id(5)] int ActiveDevices,
+    [property: Id(6)] int MqttConnections);

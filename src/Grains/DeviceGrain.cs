@@ -30,6 +30,7 @@ public sealed class DeviceGrain(
     IOptions<IngestOptions> ingestOptions,
     IOptions<StateOptions> stateOptions,
     IngestCounters counters,
+    ActivationCounter activations,
     OsrClock time,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
 {
@@ -43,6 +44,7 @@ public sealed class DeviceGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        activations.DeviceActivated();
         _lastSeq = _checkpointedSeq = state.State.LastSeq;
         if (state.State.UserId is { } userId) _owner = GrainFactory.GetGrain<IUserStateGrain>(userId);
         return Task.CompletedTask;
@@ -50,6 +52,7 @@ public sealed class DeviceGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        activations.DeviceDeactivated();
         if (_lastSeq != _checkpointedSeq) await CheckpointAsync();
     }
 

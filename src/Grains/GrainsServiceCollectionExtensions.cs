@@ -22,6 +22,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<StateOptions>, StateOptionsValidator>();
         services.TryAddSingleton(OsrClock.System);
         services.TryAddSingleton<IngestCounters>();
+        services.TryAddSingleton<ActivationCounter>();
         return services;
     }
 }

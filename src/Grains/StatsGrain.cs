@@ -19,6 +19,8 @@ public sealed class StatsGrain(
     OsrClock time) : Grain, IStatsGrain
 {
     private static readonly TimeSpan PersistEvery = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan SiloSilentAfter = TimeSpan.FromMinutes(1);
+    private readonly Dictionary<string, SiloGauges> _gauges = [];
     private DateTimeOffset _lastPersist;
     private bool _dirty;
 
@@ -34,8 +36,10 @@ public sealed class StatsGrain(
         if (_dirty) await state.WriteStateAsync();
     }
 
-    public async ValueTask ReportAsync(string siloId, CounterSet delta)
+    public async ValueTask ReportAsync(string siloId, CounterSet delta, SiloGauges gauges)
     {
+        _gauges[siloId] = gauges;
+        if (delta.Counters.Count == 0) return;
         var totals = state.State.Totals;
         foreach (var (name, value) in delta.Counters)
             totals[name] = totals.GetValueOrDefault(name) + value;
@@ -50,9 +54,15 @@ public sealed class StatsGrain(
         }
     }
 
-    public ValueTask<ClusterStats> GetAsync() => ValueTask.FromResult(new ClusterStats(
-        new CounterSet(new Dictionary<string, long>(state.State.Totals)),
-        [.. state.State.Silos.Order()],
-        state.State.Since,
-        time.UtcNow));
+    public ValueTask<ClusterStats> GetAsync()
+    {
+        var now = time.UtcNow;
+        foreach (var silo in _gauges.Values.Where(g => now - g.At > SiloSilentAfter).ToList()) _gauges.Remove(silo.SiloId);
+        return ValueTask.FromResult(new ClusterStats(
+            new CounterSet(new Dictionary<string, long>(state.State.Totals)),
+            [.. state.State.Silos.Order()],
+            state.State.Since,
+            now,
+            [.. _gauges.Values.OrderBy(g => g.SiloId)]));
+    }
 }

@@ -38,6 +38,7 @@ public sealed class UserStateGrain(
     [PersistentState("user", StorageNames.Default)] IPersistentState<UserState> state,
     IOptions<StateOptions> stateOptions,
     IngestCounters counters,
+    ActivationCounter activations,
     OsrClock clock,
     ILogger<UserStateGrain> logger) : Grain, IUserStateGrain
 {
@@ -54,6 +55,7 @@ public sealed class UserStateGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        activations.UserActivated();
         var s = state.State;
         if (s.Filters is not null) _bank = UserFilterBank.Restore(s.Filters, FilterOptions.Default);
         if (s.Activity is not null) _tracker.Restore(s.Activity);
@@ -65,6 +67,7 @@ public sealed class UserStateGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        activations.UserDeactivated();
         if (_dirty) await CheckpointAsync();
     }
 

@@ -50,7 +50,8 @@ public static class StatsCommands
             new Dictionary<string, long>(counters, StringComparer.Ordinal),
             stats.Silos,
             stats.Since,
-            stats.AsOf);
+            stats.AsOf,
+            [.. stats.SiloHealth.Select(g => new SiloJson(g.SiloId, g.At, g.HeapBytes, g.WorkingSetBytes, g.ActiveUsers, g.ActiveDevices, g.MqttConnections))]);
     }
 
     /// <summary>Counters named <c>{prefix}{rest}</c> as <c>rest → n</c>, only non-zero ones.</summary>
@@ -98,7 +99,14 @@ public static class StatsCommands
         decisions.AddRow("dismissed", N(s.Notifications.Dismissed));
         decisions.AddRow("conversion", s.Conversion.Overall is { } c ? c.ToString("P1", CultureInfo.InvariantCulture) : "—");
         console.Write(decisions);
+
+        var silos = new Table().Title("Silos").AddColumns("silo", "heap", "working set", "active users", "active devices", "MQTT connections");
+        foreach (var g in s.SiloHealth)
+            silos.AddRow(Markup.Escape(g.Silo), Mb(g.HeapBytes), Mb(g.WorkingSetBytes), N(g.ActiveUsers), N(g.ActiveDevices), N(g.MqttConnections));
+        if (s.SiloHealth.Length > 0) console.Write(silos);
     }
+
+    private static string Mb(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("N1", CultureInfo.InvariantCulture) + " MB";
 
     private static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 }

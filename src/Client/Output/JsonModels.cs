@@ -61,7 +61,11 @@ public sealed record StatsJson(
     Dictionary<string, long> Counters,
     string[] Silos,
     DateTimeOffset Since,
-    DateTimeOffset AsOf);
+    DateTimeOffset AsOf,
+    SiloJson[] SiloHealth);
+
+/// <summary>One live silo's gauges (managed heap, working set, active grains, MQTT connections).</summary>
+public sealed record SiloJson(string Silo, DateTimeOffset At, long HeapBytes, long WorkingSetBytes, int ActiveUsers, int ActiveDevices, int MqttConnections);
 
 public sealed record LatencyJson(long Count, double? P50, double? P99, double? P999, double? Max, double? Mean);
 

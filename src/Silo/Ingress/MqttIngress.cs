@@ -46,6 +46,10 @@ public sealed class MqttIngress(
     private readonly ReadingValidationOptions _validation = clockOptions.Value.ToValidationOptions(mqttOptions.Value.MaxPayloadBytes);
     private readonly ConcurrentQueue<ParseBuffers> _buffers = new();
     private MqttServer? _server;
+    private int _connected;
+
+    /// <summary>Devices connected to this silo's broker right now.</summary>
+    public int ConnectedDevices => Volatile.Read(ref _connected);
 
     /// <summary>The TCP port actually listened on (useful when configured as a free port by tests).</summary>
     public int Port => _options.Port;
@@ -83,6 +87,8 @@ public sealed class MqttIngress(
         _server.ValidatingConnectionAsync += OnConnectAsync;
         _server.InterceptingSubscriptionAsync += OnSubscribeAsync;
         _server.InterceptingPublishAsync += OnPublishAsync;
+        _server.ClientConnectedAsync += _ => { Interlocked.Increment(ref _connected); return Task.CompletedTask; };
+        _server.ClientDisconnectedAsync += _ => { Interlocked.Decrement(ref _connected); return Task.CompletedTask; };
         await _server.StartAsync();
         IngressLog.Listening(logger, _options.BindAddress, _options.Port,
             string.IsNullOrEmpty(_options.CertificatePath) ? "off" : _options.TlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture));

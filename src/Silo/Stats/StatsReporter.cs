@@ -4,6 +4,7 @@ using Orleans.Runtime;
 using Osr.Orleans.Grains;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Metrics;
+using Osr.Orleans.Silo.Ingress;
 
 namespace Osr.Orleans.Silo.Stats;
 
@@ -15,6 +16,8 @@ public sealed partial class StatsReporter(
     IGrainFactory grains,
     IngestCounters counters,
     ILocalSiloDetails silo,
+    ActivationCounter activations,
+    MqttIngress ingress,
     OsrClock time,
     ILogger<StatsReporter> logger) : BackgroundService
 {
@@ -40,16 +43,26 @@ public sealed partial class StatsReporter(
 
     internal async Task ReportOnceAsync()
     {
-        if (counters.TakeDelta() is not { } delta) return;
+        var delta = counters.TakeDelta();
+        var siloId = silo.SiloAddress.ToParsableString();
         try
         {
-            await grains.GetGrain<IStatsGrain>(GrainKeys.Global).ReportAsync(silo.SiloAddress.ToParsableString(), delta);
+            await grains.GetGrain<IStatsGrain>(GrainKeys.Global).ReportAsync(siloId, delta ?? Empty, Gauges(siloId));
         }
         catch (Exception ex)
         {
-            counters.Restore(delta);
+            if (delta is not null) counters.Restore(delta);
             ReportFailed(logger, ex);
         }
+    }
+
+    private static readonly CounterSet Empty = new([]);
+
+    private SiloGauges Gauges(string siloId)
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return new SiloGauges(siloId, time.UtcNow, GC.GetGCMemoryInfo().HeapSizeBytes, process.WorkingSet64,
+            activations.Users, activations.Devices, ingress.ConnectedDevices);
     }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Could not report counters to the stats grain; will retry")]

@@ -23,7 +23,8 @@ public class OutputJsonTests
             [CounterNames.MessagesReceived] = 990,
             [CounterNames.ConnectsRefused] = 1,
         };
-        var stats = new ClusterStats(new CounterSet(counters), ["silo-0"], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddHours(1));
+        var stats = new ClusterStats(new CounterSet(counters), ["silo-0"], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddHours(1),
+            [new SiloGauges("silo-0", DateTimeOffset.UnixEpoch, 50_000_000, 120_000_000, 12, 20, 19)]);
 
         var json = Parse(StatsCommands.ToJson(stats), AdminJsonContext.Default.StatsJson);
 
@@ -41,6 +42,10 @@ public class OutputJsonTests
         json.GetProperty("messages").GetProperty("received").GetInt64().Should().Be(990);
         json.GetProperty("messages").GetProperty("refused").GetInt64().Should().Be(0);
         json.GetProperty("connects").GetProperty("refused").GetInt64().Should().Be(1);
+        var silo = json.GetProperty("siloHealth").EnumerateArray().Single();
+        silo.GetProperty("heapBytes").GetInt64().Should().Be(50_000_000);
+        silo.GetProperty("activeUsers").GetInt32().Should().Be(12);
+        silo.GetProperty("mqttConnections").GetInt32().Should().Be(19);
     }
 
     [Fact]

@@ -213,6 +213,10 @@ public sealed class MqttIngressTests(SiloFixture silo)
             await Task.Delay(100);
         } while (DateTime.UtcNow < deadline);
         after.Should().Be(before + 1);
+        var gauges = (await stats.GetAsync()).SiloHealth.Should().ContainSingle().Subject;
+        gauges.MqttConnections.Should().BeGreaterThanOrEqualTo(1, "this test's device is connected");
+        gauges.ActiveUsers.Should().BeGreaterThanOrEqualTo(1);
+        gauges.HeapBytes.Should().BePositive();
     }
 
     private static async Task<(int Exit, string Output)> RunAsync(string file, params string[] args)

@@ -1,1 +1,0 @@
-namespace Osr.Orleans.IntegrationTests; public class Smoke { [Fact] public void Runs() => 1.Should().Be(1); }
