@@ -48,4 +48,4 @@ if [ -n "$DURATION" ]; then args+=(--duration "$DURATION"); fi
 dotnet "$admin" "${args[@]}"
 echo
 echo "one user in detail:"
-dotnet "$admin" user show sim-u0001 --gateway "127.0.0.1:$GATEWAY_PORT" || true
+dotnet "$admin" user show sim-u00001 --gateway "127.0.0.1:$GATEWAY_PORT" || true

@@ -62,14 +62,28 @@ public static class SimulateCommand
             },
         };
         var concurrency = Validation.IntOption("--connect-concurrency", "MQTT connections opened in parallel", 100, 1, 10_000);
+        var noProvision = new Option<bool>("--no-provision")
+        {
+            Description = $"Do not connect to the cluster or register devices; every device logs in with the password '{SimulationOptions.UnprovisionedSecret}' (for a broker that accepts any credentials, e.g. the bare-broker benchmark)",
+        };
+        var warmup = Validation.DurationOption("--warmup", "Publish this long before the measured --duration; the summary covers only the measured window",
+            TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        var latencyFrom = new Option<string>("--latency-from")
+        {
+            Description = "Start of the latency clock: 'send' (just before PublishAsync) or 'intended' (the pacing tick at which the message was due: counts waits in the simulator, no coordinated omission)",
+            DefaultValueFactory = _ => "send",
+        };
+        latencyFrom.AcceptOnlyFromAmong("send", "intended");
 
         var command = new Command("simulate", "Simulated users and devices publishing readings over real MQTT, with PUBACK latency")
         {
             users, rate, duration, batch, cycle, realtime, watch, seed, prefix, mqtt, localAddresses, concurrency,
+            noProvision, warmup, latencyFrom,
         };
         command.Validators.Add(r =>
         {
             if (r.GetResult(cycle) is not null && r.GetValue(realtime)) r.AddError("--cycle and --realtime-day cannot be combined");
+            if (r.GetValue(watch) && r.GetValue(noProvision)) r.AddError("--watch needs the cluster and cannot be combined with --no-provision");
         });
 
         command.SetHandler(services, global, ctx =>
@@ -89,6 +103,9 @@ public static class SimulateCommand
                 LocalAddresses = ctx.Get(localAddresses) ?? [],
                 ConnectConcurrency = ctx.Get(concurrency),
                 Json = ctx.Json,
+                Provision = !ctx.Get(noProvision),
+                Warmup = ctx.Get(warmup),
+                LatencyFromIntended = ctx.Get(latencyFrom) == "intended",
             };
             if (!GrainKeys.IsValidId(options.DeviceId(options.Users - 1, DeviceKind.Phone)))
                 throw new CliInputException($"--prefix '{options.Prefix}' makes device ids longer than {GrainKeys.MaxIdLength} characters");

@@ -133,14 +133,24 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time)
     /// Publishes one payload (a rented buffer, returned here) without blocking the caller; records the
     /// PUBACK latency, or the refusal reason, or the failure. Ends the device's in-flight publish.
     /// </summary>
-    public void Publish(DeviceSimulator d, byte[] buffer, int length, int readings)
+    public void Publish(DeviceSimulator d, byte[] buffer, int length, int readings) =>
+        Publish(d, buffer, length, readings, time.GetTimestamp());
+
+    /// <summary>
+    /// As <see cref="Publish(DeviceSimulator, byte[], int, int)"/>, for a message that was due at
+    /// <paramref name="intendedTimestamp"/> (<see cref="TimeProvider.GetTimestamp"/> units): its latency from that
+    /// time is recorded too, and it counts only if that time is in the measured window
+    /// (<see cref="SimulationStats.Measures"/>).
+    /// </summary>
+    public void Publish(DeviceSimulator d, byte[] buffer, int length, int readings, long intendedTimestamp)
     {
         Interlocked.Increment(ref _inFlight);
-        stats.OnPublished(readings);
-        _ = PublishAsync(d, buffer, length, readings);
+        var measured = stats.Measures(intendedTimestamp);
+        if (measured) stats.OnPublished(readings);
+        _ = PublishAsync(d, buffer, length, readings, intendedTimestamp, measured);
     }
 
-    private async Task PublishAsync(DeviceSimulator d, byte[] buffer, int length, int readings)
+    private async Task PublishAsync(DeviceSimulator d, byte[] buffer, int length, int readings, long intended, bool measured)
     {
         try
         {
@@ -152,13 +162,14 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time)
             };
             var started = time.GetTimestamp();
             var result = await d.Client!.PublishAsync(message, CancellationToken.None).ConfigureAwait(false);
-            var micros = time.GetElapsedTime(started).Ticks / TimeSpan.TicksPerMicrosecond;
-            if (result.IsSuccess) stats.OnAcked(readings, micros);
+            var acked = time.GetTimestamp();
+            if (!measured) return;
+            if (result.IsSuccess) stats.OnAcked(readings, Micros(started, acked), Micros(Math.Min(intended, started), acked), acked);
             else stats.OnRefused(string.IsNullOrEmpty(result.ReasonString) ? result.ReasonCode.ToString() : result.ReasonString);
         }
         catch (Exception ex)
         {
-            stats.OnFailed(Describe(ex));
+            if (measured) stats.OnFailed(Describe(ex));
             if (d.Client is { IsConnected: false }) d.MarkConnected(false);
         }
         finally
@@ -168,6 +179,8 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time)
             Interlocked.Decrement(ref _inFlight);
         }
     }
+
+    private long Micros(long from, long to) => time.GetElapsedTime(from, to).Ticks / TimeSpan.TicksPerMicrosecond;
 
     /// <summary>Waits until every publish got its PUBACK (or failed), at most <paramref name="timeout"/>.</summary>
     public async Task DrainAsync(TimeSpan timeout)

@@ -65,7 +65,7 @@ public sealed class SenderLoop(
                 var missed = (now - d.NextSlot) / slotInterval + 1;
                 d.NextSlot += missed * slotInterval;
                 d.Seq += missed;
-                stats.OnDropped(missed);
+                if (stats.Measures(now)) stats.OnDropped(missed);
                 continue;
             }
 
@@ -82,9 +82,16 @@ public sealed class SenderLoop(
             var skip = due - _scratch.Length;
             d.NextSlot += skip * slotInterval;
             d.Seq += skip;
-            stats.OnDropped(skip);
+            if (stats.Measures(now)) stats.OnDropped(skip);
             due = _scratch.Length;
         }
+
+        // Intended send time: the first tick of the pacing grid at or after the moment the batch was due
+        // (its last slot), never later than now. A message delayed by a late loop or by the device's
+        // previous PUBACK is timed from there (no coordinated omission).
+        var dueAt = d.NextSlot + (Math.Min(due, batch) - 1) * slotInterval;
+        var ticks = dueAt <= startTimestamp ? 0 : (dueAt - startTimestamp + Tick - 1) / Tick;
+        var intended = Math.Min(now, startTimestamp + ticks * Tick);
 
         var n = 0;
         for (var j = 0; j < due; j++)
@@ -104,6 +111,6 @@ public sealed class SenderLoop(
         }
 
         var (buffer, length) = serializer.Serialize(_scratch.AsSpan(0, n));
-        fleet.Publish(d, buffer, length, n);
+        fleet.Publish(d, buffer, length, n, intended);
     }
 }

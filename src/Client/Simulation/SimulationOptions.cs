@@ -41,6 +41,28 @@ public sealed record SimulationOptions
 
     public bool Json { get; init; }
 
+    /// <summary>
+    /// False with <c>--no-provision</c>: no cluster connection and no registration; every device presents
+    /// <see cref="UnprovisionedSecret"/> (for a broker that accepts any credentials, e.g. the bare-broker benchmark).
+    /// </summary>
+    public bool Provision { get; init; } = true;
+
+    /// <summary>
+    /// With <c>--warmup T</c>: publishing runs T longer and the summary covers only the measured window after it
+    /// (messages whose intended send time falls in the window; rate = their readings acked before it ended).
+    /// </summary>
+    public TimeSpan? Warmup { get; init; }
+
+    /// <summary>
+    /// With <c>--latency-from intended</c>: <c>latencyMs</c> starts at each message's intended send time (the pacing
+    /// tick at which it became due) instead of just before <c>PublishAsync</c>, so time a message waited for its
+    /// device's previous PUBACK or for a late sender loop is counted (no coordinated omission).
+    /// </summary>
+    public bool LatencyFromIntended { get; init; }
+
+    /// <summary>The password of every device with <c>--no-provision</c>.</summary>
+    public const string UnprovisionedSecret = "unprovisioned";
+
     public string UserId(int user) => $"{Prefix}-u{user:D5}";
 
     public string DeviceId(int user, DeviceKind kind) => $"{UserId(user)}-{(kind == DeviceKind.Watch ? "watch" : "phone")}";

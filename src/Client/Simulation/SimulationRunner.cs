@@ -26,11 +26,18 @@ public static class SimulationRunner
         var devices = plan.Devices;
         var broker = await EndpointParser.ResolveAsync(options.Mqtt, ct).ConfigureAwait(false);
 
-        await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
-        await log.WriteLineAsync($"provisioning {plan.Users.Count} users and {devices.Count} devices…").ConfigureAwait(false);
-        await plan.ProvisionAsync(cluster.Grains, ct).ConfigureAwait(false);
+        await using var cluster = options.Provision ? await ctx.ConnectAsync().ConfigureAwait(false) : null;
+        if (cluster is not null)
+        {
+            await log.WriteLineAsync($"provisioning {plan.Users.Count} users and {devices.Count} devices…").ConfigureAwait(false);
+            await plan.ProvisionAsync(cluster.Grains, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            foreach (var device in devices) device.Secret = SimulationOptions.UnprovisionedSecret;
+        }
 
-        var stats = new SimulationStats();
+        var stats = new SimulationStats { ReportIntendedLatency = options.LatencyFromIntended };
         var fleet = new MqttFleet(stats, time);
         fleet.Prepare(devices, broker, options.LocalAddresses);
         await log.WriteLineAsync($"connecting {devices.Count} devices to {options.Mqtt} ({options.ConnectConcurrency} at a time)…").ConfigureAwait(false);
@@ -62,7 +69,14 @@ public static class SimulationRunner
             $"publishing {rate:0.##} readings/s from {connected} devices ({mode}, batch {options.Batch}) {(options.Duration is { } d ? "for " + DurationParser.Format(d) : "until Ctrl+C")}")).ConfigureAwait(false);
 
         using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        if (options.Duration is { } duration) run.CancelAfter(duration);
+        if (options.Duration is { } duration) run.CancelAfter(duration + (options.Warmup ?? TimeSpan.Zero));
+        var measureFrom = start;
+        if (options.Warmup is { } warmup)
+        {
+            measureFrom = start + (long)(warmup.TotalSeconds * time.TimestampFrequency);
+            stats.MeasureFrom(measureFrom);
+            await log.WriteLineAsync($"warm-up {DurationParser.Format(warmup)}: not counted in the summary").ConfigureAwait(false);
+        }
 
         var loopCount = Math.Clamp(Environment.ProcessorCount, 1, 8);
         loopCount = Math.Min(loopCount, devices.Count);
@@ -75,7 +89,7 @@ public static class SimulationRunner
         }
 
         tasks.Add(fleet.ReconnectLoopAsync(devices, options.ConnectConcurrency, run.Token));
-        if (options.Watch)
+        if (options.Watch && cluster is not null)
         {
             var view = new WatchView(cluster.Grains, plan.Users, stats, time, start);
             tasks.Add(view.RunAsync(options.Json ? ctx.Services.ErrorConsole : ctx.Services.Console, run.Token));
@@ -86,12 +100,20 @@ public static class SimulationRunner
         }
 
         await Task.WhenAll(tasks).ConfigureAwait(false);
-        var elapsed = time.GetElapsedTime(start);
+        var stopped = time.GetTimestamp();
+        var elapsed = time.GetElapsedTime(start, stopped);
+        if (options.Warmup is not null)
+        {
+            stats.MeasureUntil(stopped);
+            elapsed = time.GetElapsedTime(Math.Min(measureFrom, stopped), stopped);
+        }
 
         await log.WriteLineAsync($"stopping: waiting for {fleet.InFlight} outstanding acknowledgements…").ConfigureAwait(false);
         await fleet.DrainAsync(DrainTimeout).ConfigureAwait(false);
         await Task.Delay(TimeSpan.FromMilliseconds(500), time, CancellationToken.None).ConfigureAwait(false);   // late errors-topic messages
 
+        await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"latency from intended send time: {Percentiles(stats.IntendedLatencyMicros)}; from PublishAsync (service time): {Percentiles(stats.LatencyMicros)}")).ConfigureAwait(false);
         var summary = stats.ToJson(plan.Users.Count, devices.Count, connected, elapsed.TotalSeconds, rate);
         if (options.Json) await JsonOutput.WriteAsync(ctx.Out, summary, AdminJsonContext.Default.SimulationJson).ConfigureAwait(false);
         else Render(ctx.Services.Console, summary);
@@ -119,6 +141,9 @@ public static class SimulationRunner
             // Run over.
         }
     }
+
+    private static string Percentiles(LatencyHistogram h) => string.Create(CultureInfo.InvariantCulture,
+        $"p50 {h.ValueAtPercentile(50) / 1000.0:0.00} ms, p99 {h.ValueAtPercentile(99) / 1000.0:0.00} ms, p99.9 {h.ValueAtPercentile(99.9) / 1000.0:0.00} ms, max {h.Max / 1000.0:0.00} ms");
 
     private static void Render(IAnsiConsole console, SimulationJson s)
     {

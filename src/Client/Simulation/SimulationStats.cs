@@ -18,8 +18,18 @@ public sealed class SimulationStats
     private long _readingsDropped;
     private long _errorsReceived;
     private long _reconnects;
+    private long _readingsAckedInWindow;
+    private long _measureFrom = long.MinValue;
+    private long _measureUntil = long.MaxValue;
 
+    /// <summary>Publish→PUBACK latency, the clock started just before <c>PublishAsync</c> (service time).</summary>
     public LatencyHistogram LatencyMicros { get; } = new();
+
+    /// <summary>Latency from each message's intended send time to its PUBACK (includes waits in the simulator).</summary>
+    public LatencyHistogram IntendedLatencyMicros { get; } = new();
+
+    /// <summary>The summary's <c>latencyMs</c> is <see cref="IntendedLatencyMicros"/> instead of <see cref="LatencyMicros"/>.</summary>
+    public bool ReportIntendedLatency { get; set; }
     public ConcurrentDictionary<string, long> RefusedByReason { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, long> ErrorsByReason { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, long> ConnectFailures { get; } = new(StringComparer.Ordinal);
@@ -35,17 +45,34 @@ public sealed class SimulationStats
     public long ErrorsReceived => Volatile.Read(ref _errorsReceived);
     public long Reconnects => Volatile.Read(ref _reconnects);
 
+    /// <summary>
+    /// Restricts the summary to messages whose intended send time is at or after <paramref name="timestamp"/>
+    /// (<see cref="TimeProvider.GetTimestamp"/> units); earlier ones (the warm-up) are not counted at all.
+    /// </summary>
+    public void MeasureFrom(long timestamp) => Volatile.Write(ref _measureFrom, timestamp);
+
+    /// <summary>Acknowledgements after <paramref name="timestamp"/> still count and are timed, but not towards the achieved rate.</summary>
+    public void MeasureUntil(long timestamp) => Volatile.Write(ref _measureUntil, timestamp);
+
+    /// <summary>Whether a message intended to be sent at <paramref name="intendedTimestamp"/> is in the measured window.</summary>
+    public bool Measures(long intendedTimestamp) => intendedTimestamp >= Volatile.Read(ref _measureFrom);
+
     public void OnPublished(int readings)
     {
         Interlocked.Increment(ref _published);
         Interlocked.Add(ref _readingsPublished, readings);
     }
 
-    public void OnAcked(int readings, long latencyMicros)
+    public void OnAcked(int readings, long latencyMicros) => OnAcked(readings, latencyMicros, latencyMicros, long.MinValue);
+
+    /// <summary>An acknowledged message: its service time, its latency from the intended send time, and when the PUBACK arrived.</summary>
+    public void OnAcked(int readings, long sendMicros, long intendedMicros, long ackedTimestamp)
     {
         Interlocked.Increment(ref _acked);
         Interlocked.Add(ref _readingsAcked, readings);
-        LatencyMicros.Record(latencyMicros);
+        if (ackedTimestamp < Volatile.Read(ref _measureUntil)) Interlocked.Add(ref _readingsAckedInWindow, readings);
+        LatencyMicros.Record(sendMicros);
+        IntendedLatencyMicros.Record(intendedMicros);
     }
 
     public void OnRefused(string reason)
@@ -101,7 +128,7 @@ public sealed class SimulationStats
 
     public SimulationJson ToJson(int users, int devices, int connected, double seconds, double targetRate)
     {
-        var h = LatencyMicros;
+        var h = ReportIntendedLatency ? IntendedLatencyMicros : LatencyMicros;
         double? Ms(long micros) => h.Count == 0 ? null : micros / 1000.0;
         var latency = new LatencyJson(h.Count, Ms(h.ValueAtPercentile(50)), Ms(h.ValueAtPercentile(99)), Ms(h.ValueAtPercentile(99.9)),
             Ms(h.Max), h.Count == 0 ? null : h.Mean / 1000.0);
@@ -124,7 +151,7 @@ public sealed class SimulationStats
             Reconnects,
             Math.Round(seconds, 3),
             Math.Round(targetRate, 3),
-            seconds > 0 ? Math.Round(ReadingsAcked / seconds, 3) : 0,
+            seconds > 0 ? Math.Round(Volatile.Read(ref _readingsAckedInWindow) / seconds, 3) : 0,
             latency);
     }
 
