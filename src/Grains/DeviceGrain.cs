@@ -53,7 +53,8 @@ public sealed class DeviceGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         activations.DeviceDeactivated();
-        if (_lastSeq != _checkpointedSeq) await CheckpointAsync();
+        if (_lastSeq != _checkpointedSeq && (stateOptions.Value.CheckpointOnShutdown || reason.ReasonCode != DeactivationReasonCode.ShuttingDown))
+            await CheckpointAsync();
     }
 
     public async ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind)

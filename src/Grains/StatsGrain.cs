@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Options;
 using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Grains.Options;
 
 namespace Osr.Orleans.Grains;
 
@@ -16,6 +18,7 @@ public sealed record class StatsState
 /// </summary>
 public sealed class StatsGrain(
     [PersistentState("stats", StorageNames.Default)] IPersistentState<StatsState> state,
+    IOptions<StateOptions> stateOptions,
     OsrClock time) : Grain, IStatsGrain
 {
     private static readonly TimeSpan PersistEvery = TimeSpan.FromSeconds(5);
@@ -33,7 +36,8 @@ public sealed class StatsGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_dirty) await state.WriteStateAsync();
+        if (_dirty && (stateOptions.Value.CheckpointOnShutdown || reason.ReasonCode != DeactivationReasonCode.ShuttingDown))
+            await state.WriteStateAsync();
     }
 
     public async ValueTask ReportAsync(string siloId, CounterSet delta, SiloGauges gauges)

@@ -68,8 +68,11 @@ public sealed class UserStateGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         activations.UserDeactivated();
-        if (_dirty) await CheckpointAsync();
+        if (_dirty && ShouldCheckpoint(reason)) await CheckpointAsync();
     }
+
+    private bool ShouldCheckpoint(DeactivationReason reason) =>
+        _options.CheckpointOnShutdown || reason.ReasonCode != DeactivationReasonCode.ShuttingDown;
 
     public ValueTask<BatchApplyResult> ApplyAsync(string deviceId, Reading[] readings)
     {

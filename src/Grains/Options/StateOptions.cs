@@ -21,6 +21,13 @@ public sealed class StateOptions
     /// </summary>
     public TimeSpan ReorderTolerance { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Whether grains write their checkpoint when the silo shuts down. True for durable
+    /// storage; the silo turns it off for in-memory storage, which is gone with the silo
+    /// (and whose storage grains are themselves shutting down).
+    /// </summary>
+    public bool CheckpointOnShutdown { get; set; } = true;
+
     /// <summary>How many recent readings a user keeps in memory for the console. Default 8.</summary>
     public int RecentReadings { get; set; } = 8;
 }

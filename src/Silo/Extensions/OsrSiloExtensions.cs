@@ -38,6 +38,9 @@ public static class OsrSiloExtensions
             silo.UseInMemoryReminderService();
         });
         builder.Services.AddOsrGrainServices(builder.Configuration);
+        var storage = builder.Configuration.GetSection(OsrStorageOptions.Section).Get<OsrStorageOptions>() ?? new();
+        if (storage.Mode == StorageMode.Memory)
+            builder.Services.PostConfigure<Grains.Options.StateOptions>(o => o.CheckpointOnShutdown = false);
         return builder;
     }
 
