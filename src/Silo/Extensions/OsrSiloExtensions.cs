@@ -7,6 +7,8 @@ using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Silo.Ingress;
 using Osr.Orleans.Silo.Options;
 using Osr.Orleans.Silo.Stats;
+using Osr.Orleans.Silo.Storage;
+using Osr.Orleans.Grains.Storage;
 
 namespace Osr.Orleans.Silo.Extensions;
 
@@ -23,6 +25,20 @@ public static class OsrSiloExtensions
         services.AddSingleton<IValidateOptions<ClockOptions>, ClockOptionsValidator>();
         services.AddSingleton<IValidateOptions<OsrClusterOptions>, OsrClusterOptionsValidator>();
         services.AddSingleton<IValidateOptions<OsrStorageOptions>, OsrStorageOptionsValidator>();
+        services.AddOptions<DataOptions>().Bind(configuration.GetSection(DataOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DataOptions>, DataOptionsValidator>();
+        return services;
+    }
+
+    /// <summary>
+    /// The event store (catalogue and interaction log). Registered before Orleans so that it
+    /// starts before the first grain and stops after the last one.
+    /// </summary>
+    public static IServiceCollection AddOsrEventStore(this IServiceCollection services)
+    {
+        services.AddSingleton<SqliteEventStore>();
+        services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<SqliteEventStore>());
+        services.AddHostedService(sp => sp.GetRequiredService<SqliteEventStore>());
         return services;
     }
 

@@ -18,6 +18,7 @@ public static class OsrSiloHost
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
 
         builder.Services.AddOsrSiloOptions(builder.Configuration);
+        builder.Services.AddOsrEventStore();
         builder.AddOsrOrleans();
         builder.AddOsrIngress();
         return builder;

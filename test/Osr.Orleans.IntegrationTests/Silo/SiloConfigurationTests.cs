@@ -46,6 +46,7 @@ public sealed class SiloConfigurationTests
         {
             ["Osr:Mqtt:Port"] = FreePort.Next().ToString(),
             ["Osr:Mqtt:BindAddress"] = "127.0.0.1",
+            ["Osr:Data:Path"] = TempDirectory.Create("osr-data"),
             ["Osr:Cluster:SiloPort"] = FreePort.Next().ToString(),
             ["Osr:Cluster:GatewayPort"] = FreePort.Next().ToString(),
             ["Logging:LogLevel:Default"] = "None",

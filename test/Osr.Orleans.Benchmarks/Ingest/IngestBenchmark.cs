@@ -1,0 +1,197 @@
+using System.Globalization;
+
+namespace Osr.Orleans.Benchmarks.Ingest;
+
+/// <summary>
+/// End-to-end ingest over real MQTT (QoS 1) on loopback, against the silo and against a bare broker with the
+/// same load (docs/benchmarks.md). The driver starts each target in its own process on free ports, runs the
+/// simulator (<c>osr-admin simulate --latency-from intended --warmup … --json</c>) as the load generator in
+/// another, samples both (CPU from /proc, RSS, the silo's gauges through an Orleans client) and prints
+/// markdown tables. Every process it starts is stopped by PID when it ends, also on Ctrl+C.
+/// </summary>
+public static class IngestBenchmark
+{
+    private const string Usage = """
+        usage: Osr.Orleans.Benchmarks ingest <command>
+          --smoke                 a few seconds: 100 devices against the silo and the bare broker, 200 users direct
+          --full                  every scenario of docs/benchmarks.md (about 20 minutes)
+          run --devices N --rate R[,R…] [--batch K] [--target grains|bare|both] [--warmup 10s] [--duration 30s]
+          grains-direct --users N --rate R [--warmup 10s] [--duration 40s]
+                                  the grain path without MQTT (an Orleans client calls IDeviceGrain.IngestAsync)
+        options: --report FILE    also write the tables (markdown) to FILE
+                 --target-env K=V[,K=V]  environment of the target process (e.g. DOTNET_gcServer=1)
+                 --verbose        echo the load generator's progress
+        child processes (started by the driver): bare-broker --port P [--bind IP]; grains-direct-load …
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "bare-broker") return await BareBroker.RunAsync(args[1..]).ConfigureAwait(false);
+        if (args.Length > 0 && args[0] == "grains-direct-load") return await GrainsDirectLoad.RunAsync(args[1..]).ConfigureAwait(false);
+
+        var a = Args.Parse(args);
+        List<Scenario> plan;
+        TargetKind[] targets = [TargetKind.Grains, TargetKind.Bare];
+        string title;
+        try
+        {
+            if (a.Has("--smoke"))
+            {
+                plan = SmokePlan();
+                title = "Smoke run";
+            }
+            else if (a.Has("--full"))
+            {
+                plan = FullPlan();
+                title = "Full run";
+            }
+            else if (a.Positional is ["run", ..])
+            {
+                var rates = (a.Get("--rate") ?? throw new FormatException("--rate is required")).Split(',')
+                    .Select(r => double.Parse(r, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
+                var devices = a.GetInt("--devices", 1000);
+                var kind = rates.Length > 1 ? (a.GetInt("--batch", 1) > 1 ? "batch" : "sweep") : "steady";
+                plan = [.. rates.Select(r => new Scenario($"{devices / 1000.0:0.#}k", kind, devices, r, a.GetInt("--batch", 1),
+                    a.GetDuration("--warmup", TimeSpan.FromSeconds(10)), a.GetDuration("--duration", TimeSpan.FromSeconds(30))))];
+                targets = a.Get("--target") switch
+                {
+                    "grains" => [TargetKind.Grains],
+                    "bare" => [TargetKind.Bare],
+                    null or "both" => targets,
+                    var t => throw new FormatException($"--target {t}: use grains, bare or both"),
+                };
+                title = "Custom run";
+            }
+            else if (a.Positional is ["grains-direct", ..])
+            {
+                var users = a.GetInt("--users", 100_000);
+                plan = [new Scenario($"{users / 1000.0:0.#}k direct", "direct", users, a.GetDouble("--rate", 10_000), 1,
+                    a.GetDuration("--warmup", TimeSpan.FromSeconds(10)), a.GetDuration("--duration", TimeSpan.FromSeconds(40)))];
+                targets = [TargetKind.Grains];
+                title = "Grain path without MQTT";
+            }
+            else
+            {
+                await Console.Error.WriteLineAsync(Usage).ConfigureAwait(false);
+                return a.Has("--help") || args.Length == 0 ? 0 : 2;
+            }
+        }
+        catch (FormatException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message + "\n" + Usage).ConfigureAwait(false);
+            return 2;
+        }
+
+        var environment = ParseEnvironment(a.Get("--target-env"));
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
+
+        var results = new List<ScenarioResult>();
+        try
+        {
+            var paths = Paths.Discover();
+            await Console.Error.WriteLineAsync($"ingest benchmark: {plan.Count} scenarios × {targets.Length} targets; open-file limit {ProcStats.Run("sh", "-c \"ulimit -Hn\"").Trim()} per process").ConfigureAwait(false);
+            foreach (var group in plan.GroupBy(s => s.Group))
+            {
+                foreach (var kind in targets)
+                {
+                    if (group.First().Kind == "direct" && kind != TargetKind.Grains) continue;
+                    results.AddRange(await RunGroupAsync(kind, group.ToList(), paths, environment, a.Has("--verbose"), cts.Token).ConfigureAwait(false));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("cancelled").ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex)
+        {
+            await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+        finally
+        {
+            ChildProcess.KillAll();
+        }
+
+        var report = Report.Render(results, $"{title}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC{(environment.Count > 0 ? ", target env " + string.Join(' ', environment.Select(kv => $"{kv.Key}={kv.Value}")) : "")}");
+        Console.WriteLine(report);
+        if (a.Get("--report") is { } file) await File.AppendAllTextAsync(file, report + "\n").ConfigureAwait(false);
+        return results.Count > 0 && results.All(r => r.Error is null) ? 0 : 1;
+    }
+
+    private static async Task<List<ScenarioResult>> RunGroupAsync(TargetKind kind, List<Scenario> scenarios, Paths paths,
+        IReadOnlyDictionary<string, string> environment, bool verbose, CancellationToken ct)
+    {
+        var results = new List<ScenarioResult>();
+        await using var target = await Target.StartAsync(kind, paths, environment, ct).ConfigureAwait(false);
+        await Task.Delay(TimeSpan.FromSeconds(3), ct).ConfigureAwait(false);   // let start-up settle (JIT, first GCs, first gauges)
+        var sample = await target.FreshSampleAsync().ConfigureAwait(false);
+        var baseline = new Baseline(ProcStats.RssBytes(target.Pid), sample?.Gauges?.HeapBytes);
+        await Console.Error.WriteLineAsync($"{kind} target pid {target.Pid} on MQTT port {target.MqttPort}: baseline RSS {baseline.RssBytes / 1048576.0:0} MB" +
+            (baseline.HeapBytes is { } h ? $", heap {h / 1048576.0:0} MB" : "")).ConfigureAwait(false);
+        var prefix = "b" + scenarios[0].Group.Replace(".", "", StringComparison.Ordinal).ToLowerInvariant();
+        foreach (var s in scenarios)
+        {
+            if (target.HasExited)
+            {
+                await Console.Error.WriteLineAsync($"{kind} target exited:\n{target.Tail()}").ConfigureAwait(false);
+                break;
+            }
+
+            results.Add(s.Kind == "direct"
+                ? await ScenarioRunner.RunDirectAsync(target, baseline, s, paths, verbose, ct).ConfigureAwait(false)
+                : await ScenarioRunner.RunMqttAsync(target, baseline, s, paths, prefix, verbose, ct).ConfigureAwait(false));
+        }
+
+        return results;
+    }
+
+    private static List<Scenario> SmokePlan()
+    {
+        var w = TimeSpan.FromSeconds(2);
+        var d = TimeSpan.FromSeconds(5);
+        return
+        [
+            new("smoke", "steady", 100, 200, 1, w, d),
+            new("smoke-direct", "direct", 200, 200, 1, w, d),
+        ];
+    }
+
+    /// <summary>The scenarios of docs/benchmarks.md; groups share one target process per target kind.</summary>
+    private static List<Scenario> FullPlan()
+    {
+        var w = TimeSpan.FromSeconds(5);
+        var steady = TimeSpan.FromSeconds(30);
+        var step = TimeSpan.FromSeconds(20);
+        var plan = new List<Scenario>
+        {
+            new("1k", "steady", 1_000, 1_000, 1, w, steady),
+            new("10k", "sweep", 10_000, 10_000, 1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(40)),   // the target load
+        };
+        foreach (var r in new[] { 5_000, 15_000, 20_000, 25_000, 30_000 }) plan.Add(new("10k", "sweep", 10_000, r, 1, w, step));
+        foreach (var r in new[] { 10_000, 20_000, 40_000 }) plan.Add(new("10k", "batch", 10_000, r, 10, w, step));
+        plan.Add(new("18k", "steady", 18_000, 10_000, 1, TimeSpan.FromSeconds(10), steady));
+        plan.Add(new("100k-direct", "direct", 100_000, 10_000, 1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(40)));
+        return plan;
+    }
+
+    private static Dictionary<string, string> ParseEnvironment(string? text)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(text)) return env;
+        foreach (var pair in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new FormatException($"--target-env: '{pair}' is not KEY=VALUE");
+            env[pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        return env;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text;
+
+namespace Osr.Orleans.Benchmarks.Ingest;
+
+/// <summary>Markdown tables of a run: throughput and latency, grains vs bare broker, memory per user, saturation, CPU by thread.</summary>
+internal static class Report
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static string OneLine(ScenarioResult r) => r.Load is null
+        ? $"{r.Scenario.Name} [{r.Target}]: no result ({r.Error})"
+        : string.Create(Inv, $"{r.Scenario.Name} [{r.Target}]: offered {r.Offered:N0}/s, achieved {r.Achieved:N0}/s, p50 {Ms(r.P50)}, p99 {Ms(r.P99)}, p99.9 {Ms(r.P999)}, max {Ms(r.Max)} " +
+            $"(service p99 {Ms(r.ServiceP99)}); CPU target {r.TargetCores:0.00} + load {r.LoadCores:0.00} cores; RSS {Mb(r.Baseline.RssBytes)} → {Mb(r.RssLoad)}{(r.Error is null ? "" : "; " + r.Error)}");
+
+    public static string Render(IReadOnlyList<ScenarioResult> results, string title)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(Inv, $"### {title}").AppendLine();
+        sb.AppendLine("Latency is publish→PUBACK measured from the intended send time (ms); \"service p99\" starts at `PublishAsync`. " +
+                      "CPU is cores used during the measured window (2 cores in total).").AppendLine();
+        sb.AppendLine("| scenario | target | offered r/s | achieved r/s | p50 | p99 | p99.9 | max | service p99 | refused / failed / dropped | CPU target | CPU loadgen | setup s |");
+        sb.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (var r in results)
+        {
+            var l = r.Load;
+            var problems = l is null ? "—" : $"{l.Refused.Values.Sum():N0} / {l.Failed:N0} / {l.ReadingsDropped:N0}";
+            sb.AppendLine(Inv, $"| {r.Scenario.Name} | {TargetName(r)} | {r.Offered:N0} | {(l is null ? "—" : r.Achieved.ToString("N0", Inv))} | {Ms(r.P50)} | {Ms(r.P99)} | {Ms(r.P999)} | {Ms(r.Max)} | {Ms(r.ServiceP99)} | {problems} | {r.TargetCores:0.00} | {r.LoadCores:0.00} | {r.SetupSeconds:0} |");
+        }
+
+        var errors = results.Where(r => r.Error is not null).ToList();
+        if (errors.Count > 0)
+        {
+            sb.AppendLine();
+            foreach (var r in errors) sb.AppendLine(Inv, $"* {r.Scenario.Name} [{TargetName(r)}]: **{r.Error}**");
+        }
+
+        AppendComparison(sb, results);
+        AppendMemory(sb, results);
+        AppendSaturation(sb, results);
+        AppendThreads(sb, results);
+        return sb.ToString();
+    }
+
+    private static void AppendComparison(StringBuilder sb, IReadOnlyList<ScenarioResult> results)
+    {
+        var pairs = results.Where(r => r.Target == TargetKind.Grains && r.Scenario.Kind != "direct")
+            .Select(g => (Grains: g, Bare: results.FirstOrDefault(b => b.Target == TargetKind.Bare && b.Scenario == g.Scenario)))
+            .Where(p => p.Bare is not null).ToList();
+        if (pairs.Count == 0) return;
+        sb.AppendLine().AppendLine("**Actor path vs bare broker** (same load, same machine; ratio = grains / bare)").AppendLine();
+        sb.AppendLine("| scenario | achieved grains | achieved bare | throughput ratio | p50 grains / bare | p99 grains / bare | p99 ratio | CPU grains / bare |");
+        sb.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (var (g, b) in pairs)
+        {
+            sb.AppendLine(Inv, $"| {g.Scenario.Name} | {g.Achieved:N0} | {b!.Achieved:N0} | {Ratio(g.Achieved, b.Achieved)} | {Ms(g.P50)} / {Ms(b.P50)} | {Ms(g.P99)} / {Ms(b.P99)} | {Ratio(g.P99, b.P99)} | {g.TargetCores:0.00} / {b.TargetCores:0.00} |");
+        }
+    }
+
+    private static void AppendMemory(StringBuilder sb, IReadOnlyList<ScenarioResult> results)
+    {
+        // One row per group and target: the first scenario of the group (all devices active, steady load).
+        var rows = results.GroupBy(r => (r.Scenario.Group, r.Target)).Select(g => g.First()).ToList();
+        if (rows.Count == 0) return;
+        sb.AppendLine().AppendLine("**Memory of the target** (baseline after start-up, before any device; \"load\" late in the first scenario of the group; " +
+                                   "heap = GC heap after the last GC, from the silo's gauges; per user = Δ / active users, per device for the bare broker)").AppendLine();
+        sb.AppendLine("| group | target | active users | active devices | MQTT conns | RSS base → load | ΔRSS per user (bare: per device) | heap base → load | Δheap per user |");
+        sb.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (var r in rows)
+        {
+            var per = r.Target == TargetKind.Bare ? r.Devices : r.ActiveUsers ?? r.Users;
+            var dRss = r.RssLoad - r.Baseline.RssBytes;
+            var heap = r.HeapLoad is { } h && r.Baseline.HeapBytes is { } h0 ? $"{Mb(h0)} → {Mb(h)}" : "—";
+            var dHeap = r.HeapLoad is { } h1 && r.Baseline.HeapBytes is { } h2 && per > 0 ? Kb((double)(h1 - h2) / per) : "—";
+            sb.AppendLine(Inv, $"| {r.Scenario.Group} | {TargetName(r)} | {(r.Target == TargetKind.Bare ? "—" : N(r.ActiveUsers))} | {(r.Target == TargetKind.Bare ? r.Devices.ToString("N0", Inv) : N(r.ActiveDevices))} | {(r.Target == TargetKind.Bare ? "—" : N(r.MqttConnections))} | {Mb(r.Baseline.RssBytes)} → {Mb(r.RssLoad)} | {(per > 0 ? Kb((double)dRss / per) : "—")} | {heap} | {dHeap} |");
+            if (r.HeapAfterRegistration is { } hr && r.Baseline.HeapBytes is { } hb && r.RssAfterRegistration is { } rr && per > 0)
+            {
+                sb.AppendLine(Inv, $"| {r.Scenario.Group} (registered, before readings) | {TargetName(r)} | {N(r.ActiveUsers)} | | | {Mb(r.Baseline.RssBytes)} → {Mb(rr)} | {Kb((double)(rr - r.Baseline.RssBytes) / per)} | {Mb(hb)} → {Mb(hr)} | {Kb((double)(hr - hb) / per)} |");
+            }
+        }
+    }
+
+    private static void AppendSaturation(StringBuilder sb, IReadOnlyList<ScenarioResult> results)
+    {
+        var sweeps = results.Where(r => r.Scenario.Kind is "sweep" or "batch").GroupBy(r => (r.Target, r.Scenario.Batch, r.Scenario.Devices)).ToList();
+        if (sweeps.Count == 0) return;
+        sb.AppendLine().AppendLine("**Saturation** (sustained = achieved ≥ 98 % of offered, nothing refused or failed, p99 ≤ 100 ms; " +
+                                   "the saturation point is the highest sustained offered rate)").AppendLine();
+        sb.AppendLine("| target | devices | batch | offered → achieved (p99) | saturation point |");
+        sb.AppendLine("|---|--:|--:|---|--:|");
+        foreach (var g in sweeps)
+        {
+            var points = string.Join(", ", g.OrderBy(r => r.Offered).Select(r => string.Create(Inv, $"{r.Offered / 1000:0.#}k → {r.Achieved / 1000:0.0}k ({Ms(r.P99)}){(r.Sustained ? "" : " ✗")}")));
+            var sustained = g.Where(r => r.Sustained).Select(r => r.Offered).DefaultIfEmpty(0).Max();
+            var beyond = g.Any(r => r.Offered > sustained && !r.Sustained) ? "" : " (not reached)";
+            sb.AppendLine(Inv, $"| {g.Key.Target.ToString().ToLowerInvariant()} | {g.Key.Devices:N0} | {g.Key.Batch} | {points} | {(sustained > 0 ? $"{sustained:N0} r/s{beyond}" : "below the lowest step")} |");
+        }
+    }
+
+    private static void AppendThreads(StringBuilder sb, IReadOnlyList<ScenarioResult> results)
+    {
+        var rows = results.Where(r => r.TargetThreads.Count > 0).ToList();
+        if (rows.Count == 0) return;
+        sb.AppendLine().AppendLine("**Where the target's CPU goes** (cores per thread group during the window, from /proc/PID/task/*/stat)").AppendLine();
+        sb.AppendLine("| scenario | target | busiest thread groups (threads) cores |");
+        sb.AppendLine("|---|---|---|");
+        foreach (var r in rows)
+        {
+            var top = string.Join(", ", r.TargetThreads.Where(t => t.Cores >= 0.01).Take(6).Select(t => string.Create(Inv, $"{t.Name} ({t.Threads}) {t.Cores:0.00}")));
+            sb.AppendLine(Inv, $"| {r.Scenario.Name} | {TargetName(r)} | {top} |");
+        }
+    }
+
+    private static string TargetName(ScenarioResult r) => r.Target == TargetKind.Grains ? "grains" : "bare";
+
+    private static string Ms(double? v) => v is { } x ? x.ToString(x < 10 ? "0.00" : x < 100 ? "0.0" : "N0", Inv) : "—";
+
+    private static string Mb(long bytes) => (bytes / 1048576.0).ToString("N0", Inv) + " MB";
+
+    private static string Kb(double bytes) => (bytes / 1024.0).ToString("0.00", Inv) + " KB";
+
+    private static string N(int? n) => n is { } x ? x.ToString("N0", Inv) : "—";
+
+    private static string Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? (x / y).ToString("0.00", Inv) + "×" : "—";
+}
