@@ -14,6 +14,7 @@ public static class CounterNames
     public const string ConnectsRefused = "connects.refused";
     public const string SubscriptionsRefused = "subscriptions.refused";
     public const string FilterOutliers = "filter.outliers";
+    public const string EventsAccepted = "events.accepted";
 
     private static readonly string[] RejectedNames = BuildRejectedNames();
 

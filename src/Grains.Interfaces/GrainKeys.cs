@@ -1,3 +1,5 @@
+using Osr.Orleans.Models;
+
 namespace Osr.Orleans.Grains.Interfaces;
 
 /// <summary>
@@ -6,24 +8,14 @@ namespace Osr.Orleans.Grains.Interfaces;
 /// </summary>
 public static class GrainKeys
 {
-    public const int MaxIdLength = 64;
+    public const int MaxIdLength = Ids.MaxLength;
 
     /// <summary>Key of the singleton statistics grain.</summary>
     public const string Global = "global";
 
-    /// <summary>True for 1–64 characters of [A-Za-z0-9._:-] (safe as an MQTT topic level and a CSV field).</summary>
-    public static bool IsValidId(ReadOnlySpan<char> id)
-    {
-        if (id.IsEmpty || id.Length > MaxIdLength) return false;
-        foreach (var c in id)
-        {
-            var ok = c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or ':' or '-';
-            if (!ok) return false;
-        }
-        return true;
-    }
+    /// <summary>True for 1–64 characters of [A-Za-z0-9._:-] (see <see cref="Ids"/>).</summary>
+    public static bool IsValidId(ReadOnlySpan<char> id) => Ids.IsValid(id);
 
     /// <summary>The error message for an invalid id, naming what it is.</summary>
-    public static string InvalidIdMessage(string what, string? id) =>
-        $"{what} '{id}' is not a valid id: use 1–{MaxIdLength} characters of A–Z, a–z, 0–9, '.', '_', ':', '-'";
+    public static string InvalidIdMessage(string what, string? id) => Ids.InvalidMessage(what, id);
 }

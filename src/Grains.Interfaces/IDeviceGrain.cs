@@ -1,3 +1,4 @@
+using Osr.Orleans.Models.Events;
 using Osr.Orleans.Models.Readings;
 
 namespace Osr.Orleans.Grains.Interfaces;
@@ -32,6 +33,14 @@ public interface IDeviceGrain : IGrainWithStringKey
 
     [Alias("GetInfo")]
     ValueTask<DeviceInfo?> GetInfoAsync();
+
+    /// <summary>
+    /// Records one event of this device (an interaction, later a notification feedback) for
+    /// its owner; completes when the event is stored. Returns <see cref="RejectReason.None"/>
+    /// or why it was refused.
+    /// </summary>
+    [Alias("RecordEvent")]
+    ValueTask<RejectReason> RecordEventAsync(DeviceEvent deviceEvent);
 }
 
 [GenerateSerializer, Immutable, Alias("osr.device-registration-result")]

@@ -1,3 +1,4 @@
+using Osr.Orleans.Models.Catalog;
 using Osr.Orleans.Models.Readings;
 using Osr.Orleans.Models.Users;
 
@@ -20,6 +21,10 @@ public interface IUserStateGrain : IGrainWithStringKey
     /// <summary>Records that a device of this user exists and which kind it is (its noise profile).</summary>
     [Alias("AttachDevice")]
     ValueTask AttachDeviceAsync(string deviceId, string kind);
+
+    /// <summary>Stores an interaction of this user in the interaction log (durable when this completes).</summary>
+    [Alias("RecordInteraction")]
+    ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks);
 
     [Alias("SetProfile")]
     ValueTask SetProfileAsync(UserProfile profile);

@@ -6,6 +6,7 @@ using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Logging;
 using Osr.Orleans.Grains.Metrics;
 using Osr.Orleans.Grains.Options;
+using Osr.Orleans.Models.Events;
 using Osr.Orleans.Models.Readings;
 
 namespace Osr.Orleans.Grains;
@@ -112,6 +113,20 @@ public sealed class DeviceGrain(
         if (applied.OutOfOrder > 0) counters.Rejected(RejectReason.OutOfOrder, applied.OutOfOrder);
         ScheduleCheckpoint();
         return new(fresh.Length - applied.OutOfOrder, duplicates, applied.OutOfOrder, RejectReason.None);
+    }
+
+    public async ValueTask<RejectReason> RecordEventAsync(DeviceEvent deviceEvent)
+    {
+        if (_owner is null) return RejectReason.UnknownDevice;
+        if (!_bucket.TryTake(1, time.UtcTicks)) return RejectReason.QuotaExceeded;
+        switch (deviceEvent.Type)
+        {
+            case DeviceEventType.Interaction when deviceEvent.ItemId is { } itemId:
+                await _owner.RecordInteractionAsync(itemId, deviceEvent.Action, deviceEvent.TimestampUtcTicks);
+                return RejectReason.None;
+            default:
+                return RejectReason.Unsupported; // feedback joins decisions, which arrive with the throttle
+        }
     }
 
     public ValueTask<DeviceInfo?> GetInfoAsync()

@@ -4,6 +4,8 @@ using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Logging;
 using Osr.Orleans.Grains.Metrics;
 using Osr.Orleans.Grains.Options;
+using Osr.Orleans.Grains.Storage;
+using Osr.Orleans.Models.Catalog;
 using Osr.Orleans.Models.Features;
 using Osr.Orleans.Models.Filtering;
 using Osr.Orleans.Models.Readings;
@@ -23,6 +25,8 @@ public sealed record class UserState
     [Id(4)] public long ReadingsApplied { get; set; }
     [Id(5)] public long LastReadingUtcTicks { get; set; }
     [Id(6)] public long CheckpointUtcTicks { get; set; }
+    /// <summary>Interactions this grain stored from live events (the log is the truth).</summary>
+    [Id(7)] public long InteractionsRecorded { get; set; }
 }
 
 /// <inheritdoc cref="IUserStateGrain"/>
@@ -40,6 +44,7 @@ public sealed class UserStateGrain(
     IngestCounters counters,
     ActivationCounter activations,
     OsrClock clock,
+    IEventStore events,
     ILogger<UserStateGrain> logger) : Grain, IUserStateGrain
 {
     private readonly StateOptions _options = stateOptions.Value;
@@ -122,6 +127,13 @@ public sealed class UserStateGrain(
         else devices.Add(entry);
         RebuildNoise();
         await CheckpointAsync();
+    }
+
+    public async ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks)
+    {
+        await events.AppendInteractionsAsync([new InteractionRecord(UserId, itemId, action, timestampUtcTicks)]);
+        state.State.InteractionsRecorded++;
+        UserLog.InteractionRecorded(logger, UserId, itemId, action.Name());
     }
 
     public async ValueTask SetProfileAsync(UserProfile profile)

@@ -17,7 +17,7 @@ public sealed class IngestCounters : IDisposable
     private enum Slot
     {
         Accepted, Duplicate, MessagesReceived, MessagesRefused, ConnectsAccepted, ConnectsRefused,
-        SubscriptionsRefused, FilterOutliers, RejectedBase,
+        SubscriptionsRefused, FilterOutliers, EventsAccepted, RejectedBase,
     }
 
     private static readonly int SlotCount = (int)Slot.RejectedBase + RejectReasons.Count;
@@ -46,6 +46,7 @@ public sealed class IngestCounters : IDisposable
     public void ConnectRefused() => Add(Slot.ConnectsRefused, 1);
     public void SubscriptionRefused() => Add(Slot.SubscriptionsRefused, 1);
     public void FilterOutliers(int n) => Add(Slot.FilterOutliers, n);
+    public void EventAccepted() => Add(Slot.EventsAccepted, 1);
 
     public long Total(string name)
     {
@@ -108,6 +109,7 @@ public sealed class IngestCounters : IDisposable
         names[(int)Slot.ConnectsRefused] = CounterNames.ConnectsRefused;
         names[(int)Slot.SubscriptionsRefused] = CounterNames.SubscriptionsRefused;
         names[(int)Slot.FilterOutliers] = CounterNames.FilterOutliers;
+        names[(int)Slot.EventsAccepted] = CounterNames.EventsAccepted;
         for (var r = 0; r < RejectReasons.Count; r++)
             names[(int)Slot.RejectedBase + r] = CounterNames.Rejected((RejectReason)r);
         return names;

@@ -29,6 +29,12 @@ public enum RejectReason : byte
     TooLate,
     TooEarly,
     OutOfOrder,
+    // Events (interaction / feedback)
+    UnknownEventType,
+    MissingField,
+    BadId,
+    UnknownAction,
+    Unsupported,
 }
 
 public static class RejectReasons
@@ -55,6 +61,11 @@ public static class RejectReasons
         "too-late",
         "too-early",
         "out-of-order",
+        "unknown-event-type",
+        "missing-field",
+        "bad-id",
+        "unknown-action",
+        "unsupported",
     ];
 
     /// <summary>The stable wire code of a reason, e.g. <c>malformed-json</c>.</summary>

@@ -10,6 +10,7 @@ using MQTTnet.Server;
 using Osr.Orleans.Grains;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Metrics;
+using Osr.Orleans.Models.Events;
 using Osr.Orleans.Models.Readings;
 using Osr.Orleans.Silo.Options;
 
@@ -189,8 +190,7 @@ public sealed class MqttIngress(
                 await IngestReadingsAsync(e, deviceId);
                 break;
             case DeviceTopic.Events:
-                await RefuseAsync(e, deviceId, RejectReason.WrongTopic, MqttPubAckReasonCode.TopicNameInvalid,
-                    "events are not accepted by this version yet");
+                await IngestEventAsync(e, deviceId);
                 break;
             default:
                 await RefuseAsync(e, deviceId, RejectReason.WrongTopic, MqttPubAckReasonCode.NotAuthorized,
@@ -254,6 +254,46 @@ public sealed class MqttIngress(
         finally
         {
             ReturnBuffers(buffers);
+        }
+    }
+
+    private async Task IngestEventAsync(InterceptingPublishEventArgs e, string deviceId)
+    {
+        var deviceEvent = EventParser.Parse(e.ApplicationMessage.Payload, time.UtcTicks, _validation, out var reason, out var detail);
+        if (deviceEvent is null)
+        {
+            await RefuseAsync(e, deviceId, reason, MqttPubAckReasonCode.PayloadFormatInvalid, detail);
+            return;
+        }
+
+        RejectReason result;
+        try
+        {
+            result = await grains.GetGrain<IDeviceGrain>(deviceId).RecordEventAsync(deviceEvent);
+        }
+        catch (Exception ex)
+        {
+            IngressLog.IngestFailed(logger, ex, deviceId);
+            SetResponse(e, MqttPubAckReasonCode.UnspecifiedError, "internal error; retry");
+            e.CloseConnection = true; // no positive ack: the client redelivers after reconnecting
+            return;
+        }
+
+        switch (result)
+        {
+            case RejectReason.None:
+                counters.EventAccepted();
+                break;
+            case RejectReason.QuotaExceeded:
+                await RefuseAsync(e, deviceId, result, MqttPubAckReasonCode.QuotaExceeded, "over the per-device rate limit");
+                break;
+            case RejectReason.Unsupported:
+                await RefuseAsync(e, deviceId, result, MqttPubAckReasonCode.ImplementationSpecificError,
+                    "feedback events are not accepted by this version yet");
+                break;
+            default:
+                await RefuseAsync(e, deviceId, result, MqttPubAckReasonCode.NotAuthorized, null);
+                break;
         }
     }
 

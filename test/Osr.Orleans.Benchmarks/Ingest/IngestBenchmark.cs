@@ -20,7 +20,10 @@ public static class IngestBenchmark
                                   the grain path without MQTT (an Orleans client calls IDeviceGrain.IngestAsync)
         options: --report FILE    also write the tables (markdown) to FILE
                  --target-env K=V[,K=V]  environment of the target process (e.g. DOTNET_gcServer=1)
+                 --load-env K=V[,K=V]    environment of the load generator
                  --verbose        echo the load generator's progress
+                 --keep-diag      keep the per-process diagnostics files (GC, thread pool; OSR_BENCH_GC_LOG=1 in
+                                  --target-env/--load-env adds one line per GC)
         child processes (started by the driver): bare-broker --port P [--bind IP]; grains-direct-load …
         """;
 
@@ -83,6 +86,7 @@ public static class IngestBenchmark
         }
 
         var environment = ParseEnvironment(a.Get("--target-env"));
+        var loadEnvironment = ParseEnvironment(a.Get("--load-env"));
         using var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -92,16 +96,18 @@ public static class IngestBenchmark
         AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
 
         var results = new List<ScenarioResult>();
+        var diagDir = Path.Combine(Path.GetTempPath(), $"osr-ingest-{Environment.ProcessId}");
+        Directory.CreateDirectory(diagDir);
         try
         {
-            var paths = Paths.Discover();
+            var run = new RunContext(Paths.Discover(), diagDir, environment, loadEnvironment, a.Has("--verbose"));
             await Console.Error.WriteLineAsync($"ingest benchmark: {plan.Count} scenarios × {targets.Length} targets; open-file limit {ProcStats.Run("sh", "-c \"ulimit -Hn\"").Trim()} per process").ConfigureAwait(false);
             foreach (var group in plan.GroupBy(s => s.Group))
             {
                 foreach (var kind in targets)
                 {
                     if (group.First().Kind == "direct" && kind != TargetKind.Grains) continue;
-                    results.AddRange(await RunGroupAsync(kind, group.ToList(), paths, environment, a.Has("--verbose"), cts.Token).ConfigureAwait(false));
+                    results.AddRange(await RunGroupAsync(kind, group.ToList(), run, cts.Token).ConfigureAwait(false));
                 }
             }
         }
@@ -117,19 +123,20 @@ public static class IngestBenchmark
         finally
         {
             ChildProcess.KillAll();
+            if (a.Has("--keep-diag")) await Console.Error.WriteLineAsync($"diagnostics kept in {diagDir}").ConfigureAwait(false);
+            else DeleteQuietly(diagDir);
         }
 
-        var report = Report.Render(results, $"{title}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC{(environment.Count > 0 ? ", target env " + string.Join(' ', environment.Select(kv => $"{kv.Key}={kv.Value}")) : "")}");
+        var report = Report.Render(results, $"{title}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC{Env("target", environment)}{Env("load generator", loadEnvironment)}");
         Console.WriteLine(report);
         if (a.Get("--report") is { } file) await File.AppendAllTextAsync(file, report + "\n").ConfigureAwait(false);
         return results.Count > 0 && results.All(r => r.Error is null) ? 0 : 1;
     }
 
-    private static async Task<List<ScenarioResult>> RunGroupAsync(TargetKind kind, List<Scenario> scenarios, Paths paths,
-        IReadOnlyDictionary<string, string> environment, bool verbose, CancellationToken ct)
+    private static async Task<List<ScenarioResult>> RunGroupAsync(TargetKind kind, List<Scenario> scenarios, RunContext run, CancellationToken ct)
     {
         var results = new List<ScenarioResult>();
-        await using var target = await Target.StartAsync(kind, paths, environment, ct).ConfigureAwait(false);
+        await using var target = await Target.StartAsync(kind, run, ct).ConfigureAwait(false);
         await Task.Delay(TimeSpan.FromSeconds(3), ct).ConfigureAwait(false);   // let start-up settle (JIT, first GCs, first gauges)
         var sample = await target.FreshSampleAsync().ConfigureAwait(false);
         var baseline = new Baseline(ProcStats.RssBytes(target.Pid), sample?.Gauges?.HeapBytes);
@@ -145,8 +152,8 @@ public static class IngestBenchmark
             }
 
             results.Add(s.Kind == "direct"
-                ? await ScenarioRunner.RunDirectAsync(target, baseline, s, paths, verbose, ct).ConfigureAwait(false)
-                : await ScenarioRunner.RunMqttAsync(target, baseline, s, paths, prefix, verbose, ct).ConfigureAwait(false));
+                ? await ScenarioRunner.RunDirectAsync(target, baseline, s, run, ct).ConfigureAwait(false)
+                : await ScenarioRunner.RunMqttAsync(target, baseline, s, run, prefix, ct).ConfigureAwait(false));
         }
 
         return results;
@@ -180,6 +187,21 @@ public static class IngestBenchmark
         plan.Add(new("100k-direct", "direct", 100_000, 10_000, 1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(40)));
         return plan;
     }
+
+    private static void DeleteQuietly(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left behind in the temp directory.
+        }
+    }
+
+    private static string Env(string who, Dictionary<string, string> env) =>
+        env.Count == 0 ? "" : $", {who} env {string.Join(' ', env.Select(kv => $"{kv.Key}={kv.Value}"))}";
 
     private static Dictionary<string, string> ParseEnvironment(string? text)
     {

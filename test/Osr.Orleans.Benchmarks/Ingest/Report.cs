@@ -39,6 +39,7 @@ internal static class Report
         AppendMemory(sb, results);
         AppendSaturation(sb, results);
         AppendThreads(sb, results);
+        AppendRuntime(sb, results);
         return sb.ToString();
     }
 
@@ -108,6 +109,25 @@ internal static class Report
         {
             var top = string.Join(", ", r.TargetThreads.Where(t => t.Cores >= 0.01).Take(6).Select(t => string.Create(Inv, $"{t.Name} ({t.Threads}) {t.Cores:0.00}")));
             sb.AppendLine(Inv, $"| {r.Scenario.Name} | {TargetName(r)} | {top} |");
+        }
+    }
+
+    private static void AppendRuntime(StringBuilder sb, IReadOnlyList<ScenarioResult> results)
+    {
+        var rows = results.Where(r => r.TargetDiagnostics is not null || r.LoadDiagnostics is not null).ToList();
+        if (rows.Count == 0) return;
+        sb.AppendLine().AppendLine("**GC and thread pool during the window** (startup hook in each process: GCs gen0/1/2, stop-the-world pause total and longest, " +
+                                   "pauses > 10 ms, max thread-pool threads and queue, work items/s)").AppendLine();
+        sb.AppendLine("| scenario | target | target: GCs | pause total / max ms | >10 ms | TP threads / queue | items/s | loadgen: GCs | pause total / max ms | >10 ms | TP threads / queue |");
+        sb.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (var r in rows)
+        {
+            static string Gcs(ProcessDiagnostics? d) => d is null ? "—" : $"{d.Gen0}/{d.Gen1}/{d.Gen2}";
+            static string Pause(ProcessDiagnostics? d) => d is null ? "—" : string.Create(Inv, $"{d.PauseTotalMs:N0} / {d.PauseMaxMs:0.0}");
+            static string Tp(ProcessDiagnostics? d) => d is null ? "—" : $"{d.MaxThreadPoolThreads} / {d.MaxThreadPoolQueue:N0}";
+            var t = r.TargetDiagnostics;
+            var l = r.LoadDiagnostics;
+            sb.AppendLine(Inv, $"| {r.Scenario.Name} | {TargetName(r)} | {Gcs(t)} | {Pause(t)} | {t?.PausesOver10Ms.ToString(Inv) ?? "—"} | {Tp(t)} | {(t is null ? "—" : t.WorkItemsPerSecond.ToString("N0", Inv))} | {Gcs(l)} | {Pause(l)} | {l?.PausesOver10Ms.ToString(Inv) ?? "—"} | {Tp(l)} |");
         }
     }
 

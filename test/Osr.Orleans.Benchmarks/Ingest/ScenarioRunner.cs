@@ -18,6 +18,20 @@ internal sealed record Scenario(string Group, string Kind, int Devices, double R
         : $"{Devices / 1000.0:0.#}k dev @ {Rate / 1000.0:0.#}k/s{(Batch > 1 ? $" batch {Batch}" : "")}";
 }
 
+/// <summary>What every scenario of a run shares: the built programs, the diagnostics directory, the target's extra environment.</summary>
+internal sealed record RunContext(Paths Paths, string DiagDir, IReadOnlyDictionary<string, string> TargetEnvironment,
+    IReadOnlyDictionary<string, string> LoadEnvironment, bool Verbose)
+{
+    /// <summary>Environment of a child process: the diagnostics startup hook, plus <paramref name="extra"/>.</summary>
+    public Dictionary<string, string> ChildEnvironment(IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var env = ProcessDiagnostics.Environment(DiagDir, Paths.BenchmarkDll);
+        if (extra is not null)
+            foreach (var (k, v) in extra) env[k] = v;
+        return env;
+    }
+}
+
 /// <summary>Memory of the target right after start-up, before any device (the baseline of "per user" numbers).</summary>
 internal sealed record Baseline(long RssBytes, long? HeapBytes);
 
@@ -44,6 +58,8 @@ internal sealed record ScenarioResult(
     int? MqttConnections,
     double? SiloAcceptedRate,
     IReadOnlyList<(string Name, int Threads, double Cores)> TargetThreads,
+    ProcessDiagnostics? TargetDiagnostics,
+    ProcessDiagnostics? LoadDiagnostics,
     string? Error)
 {
     public double Offered => Scenario.Rate;
@@ -85,7 +101,7 @@ internal static partial class ScenarioRunner
     }
 
     /// <summary>Runs <c>osr-admin simulate</c> against the target (provisioning through the silo, or <c>--no-provision</c> for the bare broker).</summary>
-    public static Task<ScenarioResult> RunMqttAsync(Target target, Baseline baseline, Scenario s, Paths paths, string prefix, bool verbose, CancellationToken ct)
+    public static Task<ScenarioResult> RunMqttAsync(Target target, Baseline baseline, Scenario s, RunContext run, string prefix, CancellationToken ct)
     {
         var users = UsersForDevices(s.Devices);
         var args = new List<string>
@@ -98,22 +114,22 @@ internal static partial class ScenarioRunner
         if (s.Devices > 5000) args.AddRange(["--local-addresses", string.Join(',', ExtraLoopbacks)]);
         if (target.Kind == TargetKind.Grains) args.AddRange(["--gateway", target.Gateway]);
         else args.Add("--no-provision");
-        return RunLoadAsync(target, baseline, s, users, DevicesOf(users), paths.AdminDll, args, verbose, ct);
+        return RunLoadAsync(target, baseline, s, users, DevicesOf(users), run.Paths.AdminDll, args, run, ct);
     }
 
     /// <summary>Runs <c>ingest grains-direct-load</c> (Orleans client, no MQTT) against the silo.</summary>
-    public static Task<ScenarioResult> RunDirectAsync(Target target, Baseline baseline, Scenario s, Paths paths, bool verbose, CancellationToken ct)
+    public static Task<ScenarioResult> RunDirectAsync(Target target, Baseline baseline, Scenario s, RunContext run, CancellationToken ct)
     {
         var args = new List<string>
         {
             "ingest", "grains-direct-load", "--gateway", target.Gateway, "--users", I(s.Devices), "--rate", I(s.Rate),
             "--warmup", DurationParser.Format(s.Warmup), "--duration", DurationParser.Format(s.Duration),
         };
-        return RunLoadAsync(target, baseline, s, s.Devices, s.Devices, paths.BenchmarkDll, args, verbose, ct);
+        return RunLoadAsync(target, baseline, s, s.Devices, s.Devices, run.Paths.BenchmarkDll, args, run, ct);
     }
 
     private static async Task<ScenarioResult> RunLoadAsync(Target target, Baseline baseline, Scenario s, int users, int devices, string dll,
-        List<string> args, bool verbose, CancellationToken ct)
+        List<string> args, RunContext run, CancellationToken ct)
     {
         var log = Console.Error;
         await log.WriteLineAsync($"── {s.Name} → {(target.Kind == TargetKind.Grains ? "silo (grains)" : "bare broker")}: {users} users, {devices} devices").ConfigureAwait(false);
@@ -121,13 +137,14 @@ internal static partial class ScenarioRunner
         long? heapAfterRegistration = null;
         long? rssAfterRegistration = null;
         await using var load = ChildProcess.StartDotnet("load generator", dll, args, captureStdout: true,
-            onStderr: verbose ? line => Console.Error.WriteLine("   " + line) : null);
+            onStderr: run.Verbose ? line => Console.Error.WriteLine("   " + line) : null, environment: run.ChildEnvironment(run.LoadEnvironment));
         string? error = null;
         double targetCores = 0, loadCores = 0;
         long rssLoad = 0;
         SiloSample? end = null;
         double? acceptedRate = null;
         IReadOnlyList<(string, int, double)> threads = [];
+        ProcessDiagnostics? targetDiagnostics = null, loadDiagnostics = null;
         double setup = 0;
         try
         {
@@ -147,6 +164,7 @@ internal static partial class ScenarioRunner
 
             var startSample = await target.SampleAsync().ConfigureAwait(false);
             var w0 = clock.Elapsed;
+            var wall0 = DateTimeOffset.UtcNow;
             var targetCpu0 = ProcStats.CpuTime(target.Pid);
             var loadCpu0 = ProcStats.CpuTime(load.Pid);
             var threads0 = ProcStats.ThreadCpu(target.Pid);
@@ -156,6 +174,7 @@ internal static partial class ScenarioRunner
             var wait = sampleAt - clock.Elapsed;
             if (wait > TimeSpan.Zero) await Task.Delay(wait, ct).ConfigureAwait(false);
             var w1 = clock.Elapsed;
+            var wall1 = DateTimeOffset.UtcNow;
             var targetCpu1 = ProcStats.CpuTime(target.Pid);
             var loadCpu1 = ProcStats.CpuTime(load.Pid);
             var threads1 = ProcStats.ThreadCpu(target.Pid);
@@ -165,6 +184,9 @@ internal static partial class ScenarioRunner
             targetCores = (targetCpu1 - targetCpu0).TotalSeconds / seconds;
             loadCores = (loadCpu1 - loadCpu0).TotalSeconds / seconds;
             threads = ProcStats.ThreadCpuDelta(threads0, threads1, seconds);
+            await Task.Delay(TimeSpan.FromSeconds(1.1), ct).ConfigureAwait(false);   // the hooks write once a second
+            targetDiagnostics = ProcessDiagnostics.Read(run.DiagDir, target.Pid, wall0, wall1);
+            loadDiagnostics = ProcessDiagnostics.Read(run.DiagDir, load.Pid, wall0, wall1);
             if (startSample is not null && end is not null)
                 acceptedRate = (end.ReadingsAccepted - startSample.ReadingsAccepted) / seconds;
 
@@ -201,7 +223,7 @@ internal static partial class ScenarioRunner
         var service = ParseServiceLatency(load.StderrTail());
         var result = new ScenarioResult(s, target.Kind, users, devices, summary, service.P50, service.P99, service.P999, setup,
             targetCores, loadCores, baseline, rssLoad, end?.Gauges?.HeapBytes, heapAfterRegistration, rssAfterRegistration,
-            end?.Gauges?.ActiveUsers, end?.Gauges?.ActiveDevices, end?.Gauges?.MqttConnections, acceptedRate, threads, error);
+            end?.Gauges?.ActiveUsers, end?.Gauges?.ActiveDevices, end?.Gauges?.MqttConnections, acceptedRate, threads, targetDiagnostics, loadDiagnostics, error);
         await log.WriteLineAsync("   " + Report.OneLine(result)).ConfigureAwait(false);
         return result;
     }

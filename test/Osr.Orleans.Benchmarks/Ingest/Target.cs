@@ -46,8 +46,10 @@ internal sealed class Target : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public string Tail() => _process.Tail();
 
-    public static async Task<Target> StartAsync(TargetKind kind, Paths paths, IReadOnlyDictionary<string, string>? environment, CancellationToken ct)
+    public static async Task<Target> StartAsync(TargetKind kind, RunContext run, CancellationToken ct)
     {
+        var paths = run.Paths;
+        var environment = run.ChildEnvironment(run.TargetEnvironment);
         var mqtt = FreePort();
         ChildProcess process;
         var gateway = 0;

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 using Osr.Orleans.Grains;
 using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Silo.Extensions;
+using Osr.Orleans.Silo.Options;
 
 namespace Osr.Orleans.IntegrationTests.Infrastructure;
 
@@ -53,6 +55,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             siloBuilder.AddMemoryGrainStorage(StorageNames.Default);
             siloBuilder.Services.AddSingleton(new OsrClock(Time));
             siloBuilder.Services.AddOsrGrainServices(configuration);
+            siloBuilder.Services.Configure<DataOptions>(o => o.Path = TempDirectory.Create("osr-cluster-data"));
+            siloBuilder.Services.AddOsrEventStore();
         }
     }
 }
