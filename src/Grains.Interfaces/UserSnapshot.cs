@@ -67,4 +67,5 @@ public sealed record UserSnapshot(
     [property: Id(10)] string? Segment,
     [property: Id(11)] DateTimeOffset? LastReadingAt,
     [property: Id(12)] long ReadingsApplied,
-    [property: Id(13)] DateTimeOffset? LastCheckpointAt);
+    [property: Id(13)] DateTimeOffset? LastCheckpointAt,
+    [property: Id(14)] CandidateView[] Candidates);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Osr.Orleans.Grains.Metrics;
 using Osr.Orleans.Grains.Options;
+using Osr.Orleans.Grains.Recommendation;
 
 namespace Osr.Orleans.Grains;
 
@@ -23,6 +24,13 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton(OsrClock.System);
         services.TryAddSingleton<IngestCounters>();
         services.TryAddSingleton<ActivationCounter>();
+        services.AddOptions<AlsTrainingOptions>().Bind(configuration.GetSection(AlsTrainingOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AlsTrainingOptions>, AlsTrainingOptionsValidator>();
+        services.AddOptions<ModelsOptions>().Bind(configuration.GetSection(ModelsOptions.Section));
+        services.TryAddSingleton<ModelRepository>();
+        services.TryAddSingleton<AlsTrainingService>();
+        services.TryAddSingleton<ActiveModels>();
+        services.AddHostedService(sp => sp.GetRequiredService<ActiveModels>());
         return services;
     }
 }

@@ -4,6 +4,7 @@ using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Logging;
 using Osr.Orleans.Grains.Metrics;
 using Osr.Orleans.Grains.Options;
+using Osr.Orleans.Grains.Recommendation;
 using Osr.Orleans.Grains.Storage;
 using Osr.Orleans.Models.Catalog;
 using Osr.Orleans.Models.Features;
@@ -45,6 +46,8 @@ public sealed class UserStateGrain(
     ActivationCounter activations,
     OsrClock clock,
     IEventStore events,
+    ActiveModels activeModels,
+    IOptions<AlsTrainingOptions> alsOptions,
     ILogger<UserStateGrain> logger) : Grain, IUserStateGrain
 {
     private readonly StateOptions _options = stateOptions.Value;
@@ -140,11 +143,13 @@ public sealed class UserStateGrain(
     {
         ArgumentNullException.ThrowIfNull(profile);
         state.State.Profile = profile;
+        await events.UpsertUserSegmentAsync(UserId, profile.Segment);
         await CheckpointAsync();
     }
 
-    public ValueTask<UserSnapshot> GetSnapshotAsync()
+    public async ValueTask<UserSnapshot> GetSnapshotAsync()
     {
+        var candidates = await CandidatesAsync(10);
         var s = state.State;
         var asOf = s.LastReadingUtcTicks;
         var estimate = _bank is null || asOf == 0 ? StateEstimate.Unknown(asOf) : _bank.Estimate(asOf);
@@ -175,8 +180,34 @@ public sealed class UserStateGrain(
             s.Profile.Segment,
             asOf == 0 ? null : Time(asOf),
             s.ReadingsApplied,
-            s.CheckpointUtcTicks == 0 ? null : Time(s.CheckpointUtcTicks));
-        return ValueTask.FromResult(snapshot);
+            s.CheckpointUtcTicks == 0 ? null : Time(s.CheckpointUtcTicks),
+            candidates);
+        return snapshot;
+    }
+
+    /// <summary>
+    /// Top candidates from the active ALS model: the user's consumed items (from the
+    /// interaction log, so imports and live events both count) are excluded and, for a user
+    /// the model has not seen, folded in — a new interaction changes the candidates at once.
+    /// Empty while no model is active.
+    /// </summary>
+    private async Task<CandidateView[]> CandidatesAsync(int count)
+    {
+        if (activeModels.Als is not { } version) return [];
+        try
+        {
+            var interactions = await events.ReadUserInteractionsAsync(UserId, 500);
+            var weights = new Dictionary<string, float>(StringComparer.Ordinal);
+            foreach (var i in interactions)
+                weights[i.ItemId] = weights.GetValueOrDefault(i.ItemId) + alsOptions.Value.WeightOf(i.Action);
+            var request = new CandidateRequest(UserId, state.State.Profile.Segment, [.. weights.Keys], [.. weights.Values], count, null);
+            return await GrainFactory.GetGrain<IAlsFactorCacheGrain>(version).RecommendAsync(request);
+        }
+        catch (Exception ex)
+        {
+            UserLog.CandidatesFailed(logger, ex, UserId, version);
+            return [];
+        }
     }
 
     private FilterHealth[] FilterHealthView()

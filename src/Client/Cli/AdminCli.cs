@@ -14,6 +14,8 @@ public static class AdminCli
         global.AddTo(root);
         root.Add(DevicesCommands.Create(services, global));
         root.Add(UsersCommands.Create(services, global));
+        root.Add(ItemsCommands.Create(services, global));
+        root.Add(InteractionsCommands.Create(services, global));
         root.Add(UserCommands.Create(services, global));
         root.Add(StatsCommands.Create(services, global));
         root.Add(SimulateCommand.Create(services, global));

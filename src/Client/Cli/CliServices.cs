@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Osr.Orleans.Client.Cluster;
+using Osr.Orleans.Client.Csv;
 using Spectre.Console;
 
 namespace Osr.Orleans.Client.Cli;
@@ -27,6 +28,9 @@ public sealed class CliServices
     public required IConfiguration Configuration { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Size limits of <c>items import</c> and <c>interactions import</c> (tests lower them).</summary>
+    public CsvLimits ImportLimits { get; init; } = CsvLimits.Import;
 
     /// <summary>How long Ctrl+C waits for a command to wind down (the simulator drains and disconnects).</summary>
     public TimeSpan? TerminationTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -40,7 +40,7 @@ public sealed class CsvColumns
             var known = required.Concat(optional).FirstOrDefault(k => k.Equals(name, StringComparison.OrdinalIgnoreCase));
             if (known is null)
             {
-                errors.Add(new RowError(header.Line, $"unknown column '{name}' in the header (expected {expected})"));
+                errors.Add(new RowError(header.Line, $"unknown column '{FieldText.Clip(name)}' in the header (expected {expected})"));
                 ok = false;
             }
             else if (!index.TryAdd(known, i))
@@ -71,4 +71,12 @@ public sealed class CsvColumns
     /// <summary>The trimmed value of a column, or "" if the column is absent from this file.</summary>
     public string Get(CsvRecord record, string column) =>
         _index.TryGetValue(column, out var i) ? record.Fields[i].Trim() : "";
+}
+
+/// <summary>Field values quoted in error messages, shortened so a hostile file cannot flood the terminal.</summary>
+public static class FieldText
+{
+    public const int MaxShown = 80;
+
+    public static string Clip(string value) => value.Length <= MaxShown ? value : string.Concat(value.AsSpan(0, MaxShown), "…");
 }

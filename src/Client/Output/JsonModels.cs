@@ -9,6 +9,14 @@ public sealed record RegisteredDeviceJson(string DeviceId, string UserId, string
 
 public sealed record UsersImportJson(int Imported, string[] UserIds);
 
+public sealed record ItemsImportJson(int Imported);
+
+/// <summary>
+/// <c>interactions import --json</c>: <c>imported</c> rows stored by this run; when <c>complete</c> is false
+/// the run stopped part-way and <c>nextSkip</c> / <c>resumeLine</c> say where to resume.
+/// </summary>
+public sealed record InteractionsImportJson(int Imported, int Skipped, int Rows, int Chunks, string Layout, bool Complete, int? NextSkip, int? ResumeLine);
+
 public sealed record ChannelJson(double? Value, double? Std);
 
 public sealed record PositionJson(double? Lat, double? Lon, double? Std);
@@ -97,6 +105,8 @@ public sealed record SimulationJson(
 [JsonSerializable(typeof(RegisteredDeviceJson))]
 [JsonSerializable(typeof(RegisteredDeviceJson[]))]
 [JsonSerializable(typeof(UsersImportJson))]
+[JsonSerializable(typeof(ItemsImportJson))]
+[JsonSerializable(typeof(InteractionsImportJson))]
 [JsonSerializable(typeof(UserShowJson))]
 [JsonSerializable(typeof(StatsJson))]
 [JsonSerializable(typeof(SimulationJson))]

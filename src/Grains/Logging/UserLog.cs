@@ -9,4 +9,7 @@ internal static partial class UserLog
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "User {UserId}: {Action} {ItemId}")]
     public static partial void InteractionRecorded(ILogger logger, string userId, string itemId, string action);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "User {UserId}: no candidates from model {Version}")]
+    public static partial void CandidatesFailed(ILogger logger, Exception exception, string userId, string version);
 }

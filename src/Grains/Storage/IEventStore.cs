@@ -25,6 +25,11 @@ public interface IEventStore
     Task<IReadOnlyList<InteractionRecord>> ReadUserInteractionsAsync(string userId, int max, CancellationToken cancellationToken = default);
 
     Task<EventStoreCounts> CountAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Records a user's segment (for segment popularity at cold start).</summary>
+    Task UpsertUserSegmentAsync(string userId, string? segment, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyDictionary<string, string>> ReadUserSegmentsAsync(CancellationToken cancellationToken = default);
 }
 
 public readonly record struct EventStoreCounts(long Items, long Interactions, long Users);

@@ -29,6 +29,9 @@ internal static class AlsEngine<T, V, VD>
     /// <summary>Fixed number of partial Gram sums (independent of the thread count).</summary>
     private const int GramPartitions = 16;
 
+    /// <summary>Entries per chunk of the matrix-free products (two passes over a chunk stay in L1).</summary>
+    private const int SparseChunk = 128;
+
     private static readonly T CgTiny = T.CreateTruncating(1e-30);
 
     /// <summary>Trains X and Y from <paramref name="data"/> (users × items); see <see cref="ImplicitAlsTrainer"/>.</summary>
@@ -166,12 +169,11 @@ internal static class AlsEngine<T, V, VD>
         var blocks = (data.Rows + RowsPerBlock - 1) / RowsPerBlock;
         var blockLoss = computeLoss ? new double[blocks] : null;
         var alpha = T.CreateTruncating(options.Alpha);
-        var maxDegree = data.MaxRowCount;
         Parallel.For(
             0,
             blocks,
             parallel,
-            () => new Scratch(k, maxDegree, options.Solver),
+            () => new Scratch(k, options.Solver),
             (block, _, scratch) =>
             {
                 var loss = 0.0;
@@ -292,33 +294,21 @@ internal static class AlsEngine<T, V, VD>
         ref var r = ref MemoryMarshal.GetArrayDataReference(scratch.R);
         ref var p = ref MemoryMarshal.GetArrayDataReference(scratch.P);
         ref var ap = ref MemoryMarshal.GetArrayDataReference(scratch.Ap);
-        var n = idx.Length;
-        var t = scratch.Dots.AsSpan(0, n);
-        var coef = scratch.Coef.AsSpan(0, n);
+        var t = scratch.Dots;
+        var coef = scratch.Coef;
 
+        // r = Σ_j [c_j − (c_j − 1) f_jᵀz] f_j − Gλ z
         DenseKernels<T, V>.SymmetricMatVec(ref g, ref x, ref ap, k);
-        DenseKernels<T, V>.GatherDots(ref f, k, idx, ref x, k, t);
-        for (var j = 0; j < n; j++)
-        {
-            var cm1 = alpha * T.CreateTruncating(w[j]);
-            coef[j] = T.One + cm1 - (cm1 * t[j]);
-        }
-
         scratch.R.AsSpan().Clear();
-        DenseKernels<T, V>.GatherAccumulate(ref f, k, idx, coef, ref r, k);
+        ApplySparse(idx, w, ref f, k, alpha, ref x, ref r, t, coef, residual: true);
         DenseKernels<T, V>.Axpy(T.NegativeOne, ref ap, ref r, k);
         scratch.R.AsSpan().CopyTo(scratch.P);
         var rs = DenseKernels<T, V>.Dot(ref r, ref r, k);
         for (var step = 0; step < steps && rs > CgTiny; step++)
         {
+            // Ap = Gλ p + Σ_j (c_j − 1)(f_jᵀp) f_j
             DenseKernels<T, V>.SymmetricMatVec(ref g, ref p, ref ap, k);
-            DenseKernels<T, V>.GatherDots(ref f, k, idx, ref p, k, t);
-            for (var j = 0; j < n; j++)
-            {
-                coef[j] = alpha * T.CreateTruncating(w[j]) * t[j];
-            }
-
-            DenseKernels<T, V>.GatherAccumulate(ref f, k, idx, coef, ref ap, k);
+            ApplySparse(idx, w, ref f, k, alpha, ref p, ref ap, t, coef, residual: false);
             var pap = DenseKernels<T, V>.Dot(ref p, ref ap, k);
             if (!(pap > T.Zero))
             {
@@ -334,17 +324,58 @@ internal static class AlsEngine<T, V, VD>
         }
     }
 
+    /// <summary>
+    /// acc += Σ_j coef_j f_j with coef_j = (c_j − 1)(f_jᵀv), or c_j − (c_j − 1)(f_jᵀv) when
+    /// <paramref name="residual"/>; c_j − 1 = α·w_j. Rows are processed in chunks of
+    /// <see cref="SparseChunk"/> so the second pass over a chunk's rows hits L1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ApplySparse(
+        ReadOnlySpan<int> idx, ReadOnlySpan<float> w, ref T f, int k, T alpha, ref T v, ref T acc, T[] t, T[] coef, bool residual)
+    {
+        for (var start = 0; start < idx.Length; start += SparseChunk)
+        {
+            var n = Math.Min(SparseChunk, idx.Length - start);
+            var chunk = idx.Slice(start, n);
+            var dots = t.AsSpan(0, n);
+            var c = coef.AsSpan(0, n);
+            var weights = w.Slice(start, n);
+            DenseKernels<T, V>.GatherDots(ref f, k, chunk, ref v, k, dots);
+            if (residual)
+            {
+                for (var j = 0; j < n; j++)
+                {
+                    var cm1 = alpha * T.CreateTruncating(weights[j]);
+                    c[j] = T.One + cm1 - (cm1 * dots[j]);
+                }
+            }
+            else
+            {
+                for (var j = 0; j < n; j++)
+                {
+                    c[j] = alpha * T.CreateTruncating(weights[j]) * dots[j];
+                }
+            }
+
+            DenseKernels<T, V>.GatherAccumulate(ref f, k, chunk, c, ref acc, k);
+        }
+    }
+
     /// <summary>Σ_j [c_j(1 − s_j)² − s_j²] with s_j = zᵀf_j over the row's entries.</summary>
     private static double ObservedLoss(ReadOnlySpan<int> idx, ReadOnlySpan<float> w, T[] factors, int k, double alpha, Span<T> z, T[] t)
     {
-        var dots = t.AsSpan(0, idx.Length);
-        DenseKernels<T, V>.GatherDots(ref MemoryMarshal.GetArrayDataReference(factors), k, idx, ref MemoryMarshal.GetReference(z), k, dots);
         var sum = 0.0;
-        for (var j = 0; j < dots.Length; j++)
+        for (var start = 0; start < idx.Length; start += SparseChunk)
         {
-            var s = double.CreateTruncating(dots[j]);
-            var c = 1.0 + (alpha * w[j]);
-            sum += (c * (1.0 - s) * (1.0 - s)) - (s * s);
+            var n = Math.Min(SparseChunk, idx.Length - start);
+            var dots = t.AsSpan(0, n);
+            DenseKernels<T, V>.GatherDots(ref MemoryMarshal.GetArrayDataReference(factors), k, idx.Slice(start, n), ref MemoryMarshal.GetReference(z), k, dots);
+            for (var j = 0; j < n; j++)
+            {
+                var s = double.CreateTruncating(dots[j]);
+                var c = 1.0 + (alpha * w[start + j]);
+                sum += (c * (1.0 - s) * (1.0 - s)) - (s * s);
+            }
         }
 
         return sum;
@@ -373,13 +404,13 @@ internal static class AlsEngine<T, V, VD>
     /// <summary>Per-worker buffers, allocated once per worker and half-step (never per row).</summary>
     internal sealed class Scratch
     {
-        public Scratch(int k, int maxDegree, AlsSolver solver)
+        public Scratch(int k, AlsSolver solver)
         {
             R = new T[k];
             P = new T[k];
             Ap = new T[k];
-            Dots = new T[Math.Max(1, maxDegree)];
-            Coef = solver == AlsSolver.ConjugateGradient ? new T[Math.Max(1, maxDegree)] : [];
+            Dots = new T[SparseChunk];
+            Coef = new T[SparseChunk];
             A = solver == AlsSolver.Cholesky ? new double[k * k] : [];
             B = solver == AlsSolver.Cholesky ? new double[k] : [];
             Rows = solver == AlsSolver.Cholesky ? new double[GatherRows * k] : [];

@@ -59,6 +59,9 @@ public sealed class SqliteEventStore : IEventStore, IHostedService, IAsyncDispos
                     ts       INTEGER NOT NULL);
                 CREATE INDEX IF NOT EXISTS ix_interactions_ts ON interactions (ts);
                 CREATE INDEX IF NOT EXISTS ix_interactions_user_ts ON interactions (user_id, ts);
+                CREATE TABLE IF NOT EXISTS users (
+                    user_id  TEXT PRIMARY KEY NOT NULL,
+                    segment  TEXT NULL);
                 """);
         }
         _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
@@ -79,10 +82,25 @@ public sealed class SqliteEventStore : IEventStore, IHostedService, IAsyncDispos
     }
 
     public Task UpsertItemsAsync(IReadOnlyList<ItemRecord> items, CancellationToken cancellationToken = default) =>
-        EnqueueAsync(new WriteRequest(items, null), cancellationToken);
+        EnqueueAsync(new WriteRequest(items, null, null), cancellationToken);
 
     public Task AppendInteractionsAsync(IReadOnlyList<InteractionRecord> interactions, CancellationToken cancellationToken = default) =>
-        EnqueueAsync(new WriteRequest(null, interactions), cancellationToken);
+        EnqueueAsync(new WriteRequest(null, interactions, null), cancellationToken);
+
+    public Task UpsertUserSegmentAsync(string userId, string? segment, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(new WriteRequest(null, null, (userId, segment)), cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, string>> ReadUserSegmentsAsync(CancellationToken cancellationToken = default) =>
+        Task.Run<IReadOnlyDictionary<string, string>>(() =>
+        {
+            using var connection = Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT user_id, segment FROM users WHERE segment IS NOT NULL AND segment <> ''";
+            using var reader = command.ExecuteReader();
+            var segments = new Dictionary<string, string>(StringComparer.Ordinal);
+            while (reader.Read()) segments[reader.GetString(0)] = reader.GetString(1);
+            return segments;
+        }, cancellationToken);
 
     public Task<IReadOnlyList<ItemRecord>> ReadItemsAsync(CancellationToken cancellationToken = default) =>
         Task.Run<IReadOnlyList<ItemRecord>>(() =>
@@ -235,6 +253,16 @@ public sealed class SqliteEventStore : IEventStore, IHostedService, IAsyncDispos
             }
         }
 
+        if (request.User is { } u)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO users (user_id, segment) VALUES ($u, $s) ON CONFLICT (user_id) DO UPDATE SET segment = excluded.segment";
+            command.Parameters.AddWithValue("$u", u.UserId);
+            command.Parameters.AddWithValue("$s", (object?)u.Segment ?? DBNull.Value);
+            command.ExecuteNonQuery();
+        }
+
         if (request.Interactions is { Count: > 0 } interactions)
         {
             using var command = connection.CreateCommand();
@@ -273,7 +301,7 @@ public sealed class SqliteEventStore : IEventStore, IHostedService, IAsyncDispos
         command.ExecuteNonQuery();
     }
 
-    private sealed record WriteRequest(IReadOnlyList<ItemRecord>? Items, IReadOnlyList<InteractionRecord>? Interactions)
+    private sealed record WriteRequest(IReadOnlyList<ItemRecord>? Items, IReadOnlyList<InteractionRecord>? Interactions, (string UserId, string? Segment)? User)
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

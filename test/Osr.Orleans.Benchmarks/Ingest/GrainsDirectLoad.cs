@@ -23,7 +23,7 @@ namespace Osr.Orleans.Benchmarks.Ingest;
 internal static class GrainsDirectLoad
 {
     private const int RegisterConcurrency = 128;
-    private static readonly TimeSpan PauseAfterRegistration = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan PauseAfterRegistration = TimeSpan.FromSeconds(10);
 
     public static async Task<int> RunAsync(string[] args)
     {

@@ -21,9 +21,10 @@ public static class IngestBenchmark
         options: --report FILE    also write the tables (markdown) to FILE
                  --target-env K=V[,K=V]  environment of the target process (e.g. DOTNET_gcServer=1)
                  --load-env K=V[,K=V]    environment of the load generator
+                 --silo-args A[,A]       extra silo arguments, e.g. --Osr:State:CheckpointInterval=00:05:00
                  --verbose        echo the load generator's progress
-                 --keep-diag      keep the per-process diagnostics files (GC, thread pool; OSR_BENCH_GC_LOG=1 in
-                                  --target-env/--load-env adds one line per GC)
+                 --gc-log         print every GC pause of the target and the load generator (from EventPipe)
+                 --alloc-types    print what the target allocates, by type (sampled GC AllocationTick events)
         child processes (started by the driver): bare-broker --port P [--bind IP]; grains-direct-load …
         """;
 
@@ -96,11 +97,10 @@ public static class IngestBenchmark
         AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
 
         var results = new List<ScenarioResult>();
-        var diagDir = Path.Combine(Path.GetTempPath(), $"osr-ingest-{Environment.ProcessId}");
-        Directory.CreateDirectory(diagDir);
         try
         {
-            var run = new RunContext(Paths.Discover(), diagDir, environment, loadEnvironment, a.Has("--verbose"));
+            var run = new RunContext(Paths.Discover(), environment, loadEnvironment, a.Has("--verbose"), a.Has("--gc-log"), a.Has("--alloc-types"),
+                (a.Get("--silo-args") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             await Console.Error.WriteLineAsync($"ingest benchmark: {plan.Count} scenarios × {targets.Length} targets; open-file limit {ProcStats.Run("sh", "-c \"ulimit -Hn\"").Trim()} per process").ConfigureAwait(false);
             foreach (var group in plan.GroupBy(s => s.Group))
             {
@@ -123,11 +123,10 @@ public static class IngestBenchmark
         finally
         {
             ChildProcess.KillAll();
-            if (a.Has("--keep-diag")) await Console.Error.WriteLineAsync($"diagnostics kept in {diagDir}").ConfigureAwait(false);
-            else DeleteQuietly(diagDir);
         }
 
-        var report = Report.Render(results, $"{title}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC{Env("target", environment)}{Env("load generator", loadEnvironment)}");
+        var commit = ProcStats.Run("git", "-C " + Paths.Discover().RepoRoot + " describe --always --dirty").Trim();
+        var report = Report.Render(results, $"{title}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, commit {commit}{Env("target", environment)}{Env("load generator", loadEnvironment)}{(a.Get("--silo-args") is { } sa ? ", silo args " + sa : "")}");
         Console.WriteLine(report);
         if (a.Get("--report") is { } file) await File.AppendAllTextAsync(file, report + "\n").ConfigureAwait(false);
         return results.Count > 0 && results.All(r => r.Error is null) ? 0 : 1;
@@ -174,30 +173,18 @@ public static class IngestBenchmark
     private static List<Scenario> FullPlan()
     {
         var w = TimeSpan.FromSeconds(5);
-        var steady = TimeSpan.FromSeconds(30);
-        var step = TimeSpan.FromSeconds(20);
+        var step = TimeSpan.FromSeconds(15);
         var plan = new List<Scenario>
         {
-            new("1k", "steady", 1_000, 1_000, 1, w, steady),
+            new("1k", "steady", 1_000, 1_000, 1, w, TimeSpan.FromSeconds(30)),
             new("10k", "sweep", 10_000, 10_000, 1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(40)),   // the target load
+            new("18k", "steady", 18_000, 10_000, 1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)),
+            new("100k-direct", "direct", 100_000, 10_000, 1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(40)),
         };
+        foreach (var r in new[] { 5_000, 10_000, 20_000 }) plan.Insert(1, new("1k", "sweep", 1_000, r, 1, w, step));
         foreach (var r in new[] { 5_000, 15_000, 20_000, 25_000, 30_000 }) plan.Add(new("10k", "sweep", 10_000, r, 1, w, step));
         foreach (var r in new[] { 10_000, 20_000, 40_000 }) plan.Add(new("10k", "batch", 10_000, r, 10, w, step));
-        plan.Add(new("18k", "steady", 18_000, 10_000, 1, TimeSpan.FromSeconds(10), steady));
-        plan.Add(new("100k-direct", "direct", 100_000, 10_000, 1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(40)));
-        return plan;
-    }
-
-    private static void DeleteQuietly(string dir)
-    {
-        try
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left behind in the temp directory.
-        }
+        return [.. plan.OrderBy(s => s.Group switch { "1k" => 0, "10k" => 1, "18k" => 2, _ => 3 })];
     }
 
     private static string Env(string who, Dictionary<string, string> env) =>

@@ -37,6 +37,7 @@ internal static class Report
 
         AppendComparison(sb, results);
         AppendMemory(sb, results);
+        AppendLiveHeap(sb, results);
         AppendSaturation(sb, results);
         AppendThreads(sb, results);
         AppendRuntime(sb, results);
@@ -81,6 +82,34 @@ internal static class Report
         }
     }
 
+    private static void AppendLiveHeap(StringBuilder sb, IReadOnlyList<ScenarioResult> results)
+    {
+        foreach (var r in results.Where(r => r.LiveAfterLoad is not null))
+        {
+            var live = r.LiveAfterLoad!;
+            var users = live.ActiveUsers ?? r.Users;
+            if (users <= 0) continue;
+            sb.AppendLine().AppendLine(Inv, $"**Live memory per active user, {r.Scenario.Name}** (induced full GC through EventPipe, then the heap walked with ClrMD; {users:N0} active users, one device each)").AppendLine();
+            sb.AppendLine("| measure | total | per active user |");
+            sb.AppendLine("|---|--:|--:|");
+            if (r.Baseline.HeapBytes is { } h0)
+            {
+                if (r.HeapAfterRegistration is { } hr) sb.AppendLine(Inv, $"| live heap after registration − baseline | {Mb(hr - h0)} | {Kb((double)(hr - h0) / users)} |");
+                sb.AppendLine(Inv, $"| live heap after the readings − baseline | {Mb(live.HeapBytes - h0)} | {Kb((double)(live.HeapBytes - h0) / users)} |");
+            }
+
+            if (r.RssAfterRegistration is { } rr) sb.AppendLine(Inv, $"| RSS after registration − baseline | {Mb(rr - r.Baseline.RssBytes)} | {Kb((double)(rr - r.Baseline.RssBytes) / users)} |");
+            sb.AppendLine(Inv, $"| RSS after the readings − baseline | {Mb(live.RssBytes - r.Baseline.RssBytes)} | {Kb((double)(live.RssBytes - r.Baseline.RssBytes) / users)} |");
+            sb.AppendLine().AppendLine("What the heap holds (types with ≥ 0.2 objects per user, largest first):").AppendLine();
+            sb.AppendLine("| type | objects | objects per user | bytes per user |");
+            sb.AppendLine("|---|--:|--:|--:|");
+            foreach (var (type, count, bytes) in live.Types.Where(t => t.Count >= users / 5).Take(20))
+                sb.AppendLine(Inv, $"| `{Trim(type)}` | {count:N0} | {(double)count / users:0.0} | {(double)bytes / users:N0} B |");
+        }
+    }
+
+    private static string Trim(string type) => type.Length <= 110 ? type : type[..107] + "…";
+
     private static void AppendSaturation(StringBuilder sb, IReadOnlyList<ScenarioResult> results)
     {
         var sweeps = results.Where(r => r.Scenario.Kind is "sweep" or "batch").GroupBy(r => (r.Target, r.Scenario.Batch, r.Scenario.Devices)).ToList();
@@ -116,9 +145,9 @@ internal static class Report
     {
         var rows = results.Where(r => r.TargetDiagnostics is not null || r.LoadDiagnostics is not null).ToList();
         if (rows.Count == 0) return;
-        sb.AppendLine().AppendLine("**GC and thread pool during the window** (startup hook in each process: GCs gen0/1/2, stop-the-world pause total and longest, " +
-                                   "pauses > 10 ms, max thread-pool threads and queue, work items/s)").AppendLine();
-        sb.AppendLine("| scenario | target | target: GCs | pause total / max ms | >10 ms | TP threads / queue | items/s | loadgen: GCs | pause total / max ms | >10 ms | TP threads / queue |");
+        sb.AppendLine().AppendLine("**GC and thread pool during the window** (EventPipe, from outside each process: GCs by generation 0/1/2, stop-the-world pause total and longest, " +
+                                   "pauses > 10 ms, max thread-pool threads and queue length, bytes allocated per acknowledged message)").AppendLine();
+        sb.AppendLine("| scenario | target | target: GCs | pause total / max ms | >10 ms | TP threads / queue | alloc / msg | loadgen: GCs | pause total / max ms | >10 ms | TP threads / queue |");
         sb.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (var r in rows)
         {
@@ -127,8 +156,16 @@ internal static class Report
             static string Tp(ProcessDiagnostics? d) => d is null ? "—" : $"{d.MaxThreadPoolThreads} / {d.MaxThreadPoolQueue:N0}";
             var t = r.TargetDiagnostics;
             var l = r.LoadDiagnostics;
-            sb.AppendLine(Inv, $"| {r.Scenario.Name} | {TargetName(r)} | {Gcs(t)} | {Pause(t)} | {t?.PausesOver10Ms.ToString(Inv) ?? "—"} | {Tp(t)} | {(t is null ? "—" : t.WorkItemsPerSecond.ToString("N0", Inv))} | {Gcs(l)} | {Pause(l)} | {l?.PausesOver10Ms.ToString(Inv) ?? "—"} | {Tp(l)} |");
+            sb.AppendLine(Inv, $"| {r.Scenario.Name} | {TargetName(r)} | {Gcs(t)} | {Pause(t)} | {t?.PausesOver10Ms.ToString(Inv) ?? "—"} | {Tp(t)} | {AllocPerMessage(r, t)} | {Gcs(l)} | {Pause(l)} | {l?.PausesOver10Ms.ToString(Inv) ?? "—"} | {Tp(l)} |");
         }
+    }
+
+    /// <summary>Bytes the target allocated per message acknowledged in the window (acked messages scaled to the window length).</summary>
+    private static string AllocPerMessage(ScenarioResult r, ProcessDiagnostics? d)
+    {
+        if (d is null || r.Load is not { } l || l.Acked == 0 || l.DurationSeconds <= 0 || d.AllocatedBytes == 0) return "—";
+        var messagesInWindow = l.Acked / l.DurationSeconds * d.Seconds;
+        return (d.AllocatedBytes / messagesInWindow / 1024).ToString("0.0", Inv) + " KB";
     }
 
     private static string TargetName(ScenarioResult r) => r.Target == TargetKind.Grains ? "grains" : "bare";

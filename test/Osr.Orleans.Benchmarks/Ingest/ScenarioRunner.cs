@@ -18,22 +18,18 @@ internal sealed record Scenario(string Group, string Kind, int Devices, double R
         : $"{Devices / 1000.0:0.#}k dev @ {Rate / 1000.0:0.#}k/s{(Batch > 1 ? $" batch {Batch}" : "")}";
 }
 
-/// <summary>What every scenario of a run shares: the built programs, the diagnostics directory, the target's extra environment.</summary>
-internal sealed record RunContext(Paths Paths, string DiagDir, IReadOnlyDictionary<string, string> TargetEnvironment,
-    IReadOnlyDictionary<string, string> LoadEnvironment, bool Verbose)
-{
-    /// <summary>Environment of a child process: the diagnostics startup hook, plus <paramref name="extra"/>.</summary>
-    public Dictionary<string, string> ChildEnvironment(IReadOnlyDictionary<string, string>? extra = null)
-    {
-        var env = ProcessDiagnostics.Environment(DiagDir, Paths.BenchmarkDll);
-        if (extra is not null)
-            foreach (var (k, v) in extra) env[k] = v;
-        return env;
-    }
-}
+/// <summary>What every scenario of a run shares: the built programs, extra environment of the target and the load generator, output options.</summary>
+internal sealed record RunContext(Paths Paths, IReadOnlyDictionary<string, string> TargetEnvironment,
+    IReadOnlyDictionary<string, string> LoadEnvironment, bool Verbose, bool GcLog, bool AllocationTypes, IReadOnlyList<string> SiloArgs);
 
 /// <summary>Memory of the target right after start-up, before any device (the baseline of "per user" numbers).</summary>
 internal sealed record Baseline(long RssBytes, long? HeapBytes);
+
+/// <summary>
+/// The silo's live heap (heap after an induced full GC) and RSS once the load ended with every user still
+/// active, and what the heap holds by type (ClrMD).
+/// </summary>
+internal sealed record LiveHeap(long HeapBytes, long RssBytes, int? ActiveUsers, IReadOnlyList<(string Type, long Count, long Bytes)> Types);
 
 /// <summary>Everything measured for one scenario against one target.</summary>
 internal sealed record ScenarioResult(
@@ -60,6 +56,7 @@ internal sealed record ScenarioResult(
     IReadOnlyList<(string Name, int Threads, double Cores)> TargetThreads,
     ProcessDiagnostics? TargetDiagnostics,
     ProcessDiagnostics? LoadDiagnostics,
+    LiveHeap? LiveAfterLoad,
     string? Error)
 {
     public double Offered => Scenario.Rate;
@@ -137,7 +134,8 @@ internal static partial class ScenarioRunner
         long? heapAfterRegistration = null;
         long? rssAfterRegistration = null;
         await using var load = ChildProcess.StartDotnet("load generator", dll, args, captureStdout: true,
-            onStderr: run.Verbose ? line => Console.Error.WriteLine("   " + line) : null, environment: run.ChildEnvironment(run.LoadEnvironment));
+            onStderr: run.Verbose ? line => Console.Error.WriteLine("   " + line) : null, environment: run.LoadEnvironment);
+        using var loadMonitor = await RuntimeMonitor.TryStartAsync("load", load.Pid, run.GcLog ? Console.Error : null).ConfigureAwait(false);
         string? error = null;
         double targetCores = 0, loadCores = 0;
         long rssLoad = 0;
@@ -151,7 +149,7 @@ internal static partial class ScenarioRunner
             if (s.Kind == "direct")
             {
                 await load.WaitForLineAsync(l => l.StartsWith("registered ", StringComparison.Ordinal), TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
-                await Task.Delay(TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);   // the load pauses 5 s after registering
+                await HeapInspector.ForceFullGcAsync(target.Pid).ConfigureAwait(false);   // the load pauses after registering
                 var registered = await target.FreshSampleAsync().ConfigureAwait(false);
                 heapAfterRegistration = registered?.Gauges?.HeapBytes;
                 rssAfterRegistration = ProcStats.RssBytes(target.Pid);
@@ -164,29 +162,42 @@ internal static partial class ScenarioRunner
 
             var startSample = await target.SampleAsync().ConfigureAwait(false);
             var w0 = clock.Elapsed;
-            var wall0 = DateTimeOffset.UtcNow;
             var targetCpu0 = ProcStats.CpuTime(target.Pid);
             var loadCpu0 = ProcStats.CpuTime(load.Pid);
             var threads0 = ProcStats.ThreadCpu(target.Pid);
+            target.Monitor?.BeginWindow();
+            loadMonitor?.BeginWindow();
 
             // Sample late in the window (the load stops at t0 + warm-up + duration).
             var sampleAt = t0 + s.Warmup + s.Duration - TimeSpan.FromSeconds(Math.Min(2, s.Duration.TotalSeconds / 4));
             var wait = sampleAt - clock.Elapsed;
             if (wait > TimeSpan.Zero) await Task.Delay(wait, ct).ConfigureAwait(false);
             var w1 = clock.Elapsed;
-            var wall1 = DateTimeOffset.UtcNow;
             var targetCpu1 = ProcStats.CpuTime(target.Pid);
             var loadCpu1 = ProcStats.CpuTime(load.Pid);
             var threads1 = ProcStats.ThreadCpu(target.Pid);
+            targetDiagnostics = target.Monitor?.EndWindow();
+            if (target.Monitor is { Exceptions.Count: > 0 } em)
+            {
+                await log.WriteLineAsync($"   target exceptions in the window: {em.Exceptions.Sum(x => x.Count)}").ConfigureAwait(false);
+                foreach (var (what, count) in em.Exceptions.Take(5)) await log.WriteLineAsync($"     {count,8} × {what}").ConfigureAwait(false);
+            }
+
+            if (run.AllocationTypes && target.Monitor is { } m && targetDiagnostics is { } td)
+            {
+                var total = m.AllocationsByType.Sum(t => t.Bytes);
+                var acked = targetDiagnostics.Seconds * s.Rate / s.Batch;   // approximately, messages in the window
+                await log.WriteLineAsync($"   target allocations by type (sampled, {total / 1048576.0:0} MB in {td.Seconds:0} s; ≈ bytes per message at the offered rate):").ConfigureAwait(false);
+                foreach (var (type, bytes) in m.AllocationsByType.Take(30))
+                    await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"     {bytes * 100.0 / total,5:0.0} %  {bytes / acked,8:0} B/msg  {type}")).ConfigureAwait(false);
+            }
+            loadDiagnostics = loadMonitor?.EndWindow();
             rssLoad = ProcStats.RssBytes(target.Pid);
             end = await target.SampleAsync().ConfigureAwait(false);
             var seconds = (w1 - w0).TotalSeconds;
             targetCores = (targetCpu1 - targetCpu0).TotalSeconds / seconds;
             loadCores = (loadCpu1 - loadCpu0).TotalSeconds / seconds;
             threads = ProcStats.ThreadCpuDelta(threads0, threads1, seconds);
-            await Task.Delay(TimeSpan.FromSeconds(1.1), ct).ConfigureAwait(false);   // the hooks write once a second
-            targetDiagnostics = ProcessDiagnostics.Read(run.DiagDir, target.Pid, wall0, wall1);
-            loadDiagnostics = ProcessDiagnostics.Read(run.DiagDir, load.Pid, wall0, wall1);
             if (startSample is not null && end is not null)
                 acceptedRate = (end.ReadingsAccepted - startSample.ReadingsAccepted) / seconds;
 
@@ -198,6 +209,18 @@ internal static partial class ScenarioRunner
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
         {
             error = ex.Message;
+        }
+
+        LiveHeap? live = null;
+        if (s.Kind == "direct" && error is null && !target.HasExited)
+        {
+            // Every user is still active (idle collection takes far longer): the live heap per active user.
+            await HeapInspector.ForceFullGcAsync(target.Pid).ConfigureAwait(false);
+            var after = await target.FreshSampleAsync().ConfigureAwait(false);
+            var rss = ProcStats.RssBytes(target.Pid);
+            await log.WriteLineAsync("   walking the silo's heap (ClrMD)…").ConfigureAwait(false);
+            var types = HeapInspector.TypeBreakdown(target.Pid);
+            live = new LiveHeap(after?.Gauges?.HeapBytes ?? 0, rss, after?.Gauges?.ActiveUsers, types);
         }
 
         SimulationJson? summary = null;
@@ -223,7 +246,7 @@ internal static partial class ScenarioRunner
         var service = ParseServiceLatency(load.StderrTail());
         var result = new ScenarioResult(s, target.Kind, users, devices, summary, service.P50, service.P99, service.P999, setup,
             targetCores, loadCores, baseline, rssLoad, end?.Gauges?.HeapBytes, heapAfterRegistration, rssAfterRegistration,
-            end?.Gauges?.ActiveUsers, end?.Gauges?.ActiveDevices, end?.Gauges?.MqttConnections, acceptedRate, threads, targetDiagnostics, loadDiagnostics, error);
+            end?.Gauges?.ActiveUsers, end?.Gauges?.ActiveDevices, end?.Gauges?.MqttConnections, acceptedRate, threads, targetDiagnostics, loadDiagnostics, live, error);
         await log.WriteLineAsync("   " + Report.OneLine(result)).ConfigureAwait(false);
         return result;
     }

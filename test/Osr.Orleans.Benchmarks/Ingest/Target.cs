@@ -39,6 +39,9 @@ internal sealed class Target : IAsyncDisposable
     }
 
     public TargetKind Kind { get; }
+
+    /// <summary>GC and thread-pool events of the target (EventPipe); null if it could not be attached.</summary>
+    public RuntimeMonitor? Monitor { get; private set; }
     public int Pid => _process.Pid;
     public int MqttPort { get; }
     public int GatewayPort { get; }
@@ -49,7 +52,7 @@ internal sealed class Target : IAsyncDisposable
     public static async Task<Target> StartAsync(TargetKind kind, RunContext run, CancellationToken ct)
     {
         var paths = run.Paths;
-        var environment = run.ChildEnvironment(run.TargetEnvironment);
+        var environment = run.TargetEnvironment;
         var mqtt = FreePort();
         ChildProcess process;
         var gateway = 0;
@@ -60,7 +63,7 @@ internal sealed class Target : IAsyncDisposable
             process = ChildProcess.StartDotnet("silo", paths.SiloDll,
             [
                 $"--Osr:Mqtt:Port={mqtt}", "--Osr:Mqtt:BindAddress=127.0.0.1",
-                $"--Osr:Cluster:GatewayPort={gateway}", $"--Osr:Cluster:SiloPort={silo}",
+                $"--Osr:Cluster:GatewayPort={gateway}", $"--Osr:Cluster:SiloPort={silo}", .. run.SiloArgs,
             ], environment: environment);
         }
         else
@@ -73,6 +76,7 @@ internal sealed class Target : IAsyncDisposable
         try
         {
             await process.WaitForLineAsync(l => l.Contains("Application started", StringComparison.Ordinal), TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+            target.Monitor = await RuntimeMonitor.TryStartAsync(kind == TargetKind.Grains ? "silo" : "bare", process.Pid, run.GcLog ? Console.Error : null, run.AllocationTypes).ConfigureAwait(false);
             if (kind == TargetKind.Grains)
             {
                 var endpoint = new EndpointParser.HostPort("127.0.0.1", gateway);
@@ -95,7 +99,7 @@ internal sealed class Target : IAsyncDisposable
         if (_cluster is null) return null;
         try
         {
-            var stats = await _cluster.Grains.GetGrain<IStatsGrain>(GrainKeys.Global).GetAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            var stats = await _cluster.Grains.GetGrain<IStatsGrain>(GrainKeys.Global).GetAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
             return new SiloSample(stats.Totals[CounterNames.ReadingsAccepted], stats.Totals[CounterNames.MessagesReceived],
                 stats.SiloHealth.Length > 0 ? stats.SiloHealth[0] : null);
         }
@@ -122,6 +126,7 @@ internal sealed class Target : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Monitor?.Dispose();
         if (_cluster is not null) await _cluster.DisposeAsync().ConfigureAwait(false);
         _cluster = null;
         await _process.DisposeAsync().ConfigureAwait(false);

@@ -59,7 +59,8 @@ public class OutputJsonTests
             [new ReadingView("w1", 7, DateTimeOffset.UnixEpoch, 150, null, 168, 2.4, null, null)],
             [new DeviceRef("w1", "watch")],
             [new FilterHealth("hr", 10, 1, null)],
-            34, "Europe/Amsterdam", null, DateTimeOffset.UnixEpoch, 10, null);
+            34, "Europe/Amsterdam", null, DateTimeOffset.UnixEpoch, 10, null,
+            [new CandidateView("drink-3", "drinks", 1.7, "als", "v1")]);
 
         var json = Parse(UserCommands.ToJson(snapshot), AdminJsonContext.Default.UserShowJson);
 

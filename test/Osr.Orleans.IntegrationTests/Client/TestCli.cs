@@ -13,6 +13,9 @@ internal sealed class TestCli
     public RecordingClusterFactory Clusters { get; } = new();
     public Dictionary<string, string?> Settings { get; } = new();
 
+    /// <summary>Import size limits (the real ones are 500 MB and 5,000,000 rows).</summary>
+    public Osr.Orleans.Client.Csv.CsvLimits ImportLimits { get; set; } = Osr.Orleans.Client.Csv.CsvLimits.Import;
+
     public async Task<int> RunAsync(params string[] args)
     {
         var services = new CliServices
@@ -24,6 +27,7 @@ internal sealed class TestCli
             Clusters = Clusters,
             Configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings).Build(),
             TerminationTimeout = null,
+            ImportLimits = ImportLimits,
         };
         return await AdminCli.RunAsync(args, services);
     }
@@ -37,14 +41,20 @@ internal sealed class TestCli
     });
 }
 
-/// <summary>Records every connection attempt and refuses it, so a test can assert that bad input never connects.</summary>
+/// <summary>
+/// Records every connection attempt and refuses it, so a test can assert that bad input never connects;
+/// or, with <see cref="Connection"/> set, hands out that (fake) connection.
+/// </summary>
 internal sealed class RecordingClusterFactory : IClusterConnectionFactory
 {
     public List<ClusterTarget> Calls { get; } = [];
 
+    public IClusterConnection? Connection { get; set; }
+
     public Task<IClusterConnection> ConnectAsync(ClusterTarget target, bool verbose, CancellationToken cancellationToken)
     {
         Calls.Add(target);
+        if (Connection is { } connection) return Task.FromResult(connection);
         throw new CliFailureException($"cannot reach the cluster at {target.Describe()}: is the silo running? (test)");
     }
 }

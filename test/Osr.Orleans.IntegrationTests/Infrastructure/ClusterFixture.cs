@@ -53,6 +53,8 @@ public sealed class ClusterFixture : IAsyncLifetime
                 ["Osr:State:CheckpointInterval"] = "00:00:00.200",
             }).Build();
             siloBuilder.AddMemoryGrainStorage(StorageNames.Default);
+            siloBuilder.UseInMemoryReminderService();
+            siloBuilder.Services.Configure<Grains.Options.ModelsOptions>(o => o.Path = TempDirectory.Create("osr-cluster-models"));
             siloBuilder.Services.AddSingleton(new OsrClock(Time));
             siloBuilder.Services.AddOsrGrainServices(configuration);
             siloBuilder.Services.Configure<DataOptions>(o => o.Path = TempDirectory.Create("osr-cluster-data"));

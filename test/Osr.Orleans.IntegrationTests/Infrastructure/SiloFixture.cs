@@ -27,6 +27,7 @@ public sealed class SiloFixture : IAsyncLifetime
             ["Osr:Mqtt:Port"] = MqttPort.ToString(),
             ["Osr:Mqtt:BindAddress"] = "127.0.0.1",
             ["Osr:Data:Path"] = TempDirectory.Create("osr-data"),
+            ["Osr:Models:Path"] = TempDirectory.Create("osr-models"),
             ["Osr:Cluster:SiloPort"] = SiloPort.ToString(),
             ["Osr:Cluster:GatewayPort"] = GatewayPort.ToString(),
             ["Osr:State:CheckpointInterval"] = "00:00:01",

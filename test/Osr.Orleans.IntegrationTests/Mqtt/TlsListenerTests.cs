@@ -38,6 +38,7 @@ public sealed class TlsListenerTests : IAsyncLifetime
             ["Osr:Mqtt:CertificatePassword"] = "test-password",
             ["Osr:Mqtt:BindAddress"] = "127.0.0.1",
             ["Osr:Data:Path"] = TempDirectory.Create("osr-data"),
+            ["Osr:Models:Path"] = TempDirectory.Create("osr-models"),
             ["Osr:Cluster:SiloPort"] = FreePort.Next().ToString(),
             ["Osr:Cluster:GatewayPort"] = FreePort.Next().ToString(),
             ["Logging:LogLevel:Default"] = "Warning",

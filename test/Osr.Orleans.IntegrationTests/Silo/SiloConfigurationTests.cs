@@ -47,6 +47,7 @@ public sealed class SiloConfigurationTests
             ["Osr:Mqtt:Port"] = FreePort.Next().ToString(),
             ["Osr:Mqtt:BindAddress"] = "127.0.0.1",
             ["Osr:Data:Path"] = TempDirectory.Create("osr-data"),
+            ["Osr:Models:Path"] = TempDirectory.Create("osr-models"),
             ["Osr:Cluster:SiloPort"] = FreePort.Next().ToString(),
             ["Osr:Cluster:GatewayPort"] = FreePort.Next().ToString(),
             ["Logging:LogLevel:Default"] = "None",
