@@ -181,7 +181,7 @@ public static class IngestBenchmark
             new("18k", "steady", 18_000, 10_000, 1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)),
             new("100k-direct", "direct", 100_000, 10_000, 1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(40)),
         };
-        foreach (var r in new[] { 5_000, 10_000, 20_000 }) plan.Insert(1, new("1k", "sweep", 1_000, r, 1, w, step));
+        foreach (var r in new[] { 20_000, 10_000, 5_000 }) plan.Insert(1, new("1k", "sweep", 1_000, r, 1, w, step));
         foreach (var r in new[] { 5_000, 15_000, 20_000, 25_000, 30_000 }) plan.Add(new("10k", "sweep", 10_000, r, 1, w, step));
         foreach (var r in new[] { 10_000, 20_000, 40_000 }) plan.Add(new("10k", "batch", 10_000, r, 10, w, step));
         return [.. plan.OrderBy(s => s.Group switch { "1k" => 0, "10k" => 1, "18k" => 2, _ => 3 })];
