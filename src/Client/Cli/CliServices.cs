@@ -29,6 +29,15 @@ public sealed class CliServices
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Whether <see cref="Out"/> is a terminal: live views (the training progress bar) are drawn only then;
+    /// otherwise progress is written as plain lines on <see cref="Error"/>.
+    /// </summary>
+    public bool OutIsTerminal { get; init; }
+
+    /// <summary>How often <c>model train</c> asks the registry for the job's progress (tests shorten it).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Size limits of <c>items import</c> and <c>interactions import</c> (tests lower them).</summary>
     public CsvLimits ImportLimits { get; init; } = CsvLimits.Import;
 
@@ -49,6 +58,7 @@ public sealed class CliServices
             Out = System.Console.Out,
             Error = System.Console.Error,
             Console = AnsiConsole.Console,
+            OutIsTerminal = !System.Console.IsOutputRedirected,
             ErrorConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) }),
             Clusters = new OrleansClusterConnectionFactory(),
             Configuration = configuration,

@@ -30,6 +30,18 @@ public static class Validation
         return argument;
     }
 
+    /// <summary>An argument that must be one of <paramref name="allowed"/> (exact, case-sensitive).</summary>
+    public static Argument<string> MustBeOneOf(this Argument<string> argument, string what, params string[] allowed)
+    {
+        argument.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string?>();
+            if (value is not null && Array.IndexOf(allowed, value) < 0)
+                result.AddError($"{what} '{value}' is not known: use {string.Join(" or ", allowed)}");
+        });
+        return argument;
+    }
+
     /// <summary>An integer option with a range; a non-number or out-of-range value is a parse error.</summary>
     public static Option<int> IntOption(string name, string description, int defaultValue, int min, int max) => new(name)
     {

@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace Osr.Orleans.Client.Commands;
 
-/// <summary><c>user show U</c>: the state estimate, label, features, readings, devices and filter health of one user.</summary>
+/// <summary><c>user show U</c>: the state estimate, label, features, candidates, readings, devices and filter health of one user.</summary>
 public static class UserCommands
 {
     public static Command Create(CliServices services, GlobalOptions global)
@@ -47,7 +47,7 @@ public static class UserCommands
             new EstimateJson(Channel(e.Hr), Channel(e.Speed), Channel(e.Cadence), Channel(e.Acc),
                 new PositionJson(Finite(e.Position.Lat), Finite(e.Position.Lon), Finite(e.Position.Std)), Finite(e.HrTrendPerMin)),
             features,
-            [],
+            [.. s.Candidates.Select(c => new CandidateJson(c.ItemId, c.Category, Finite(c.Affinity), null, null, c.Source, c.ModelVersion))],
             [],
             [.. s.LastReadings.Select(r => new ReadingJson(r.DeviceId, r.Seq, r.Ts, Finite(r.Hr), Finite(r.Speed), Finite(r.Cadence), Finite(r.Acc), Finite(r.Lat), Finite(r.Lon)))],
             [.. s.Devices.Select(d => new DeviceJson(d.DeviceId, d.Kind))],
@@ -108,7 +108,19 @@ public static class UserCommands
             filters.AddRow(Markup.Escape(f.Channel), f.Updates.ToString(CultureInfo.InvariantCulture), f.Outliers.ToString(CultureInfo.InvariantCulture), Num(f.MeanNis, "0.00"));
         console.Write(filters);
 
-        console.MarkupLine("[grey]Candidates: none yet. Decisions: none yet.[/]");
+        if (s.Candidates.Length == 0)
+        {
+            console.MarkupLine("[grey]Candidates: none yet — no model is active.[/]");
+        }
+        else
+        {
+            var candidates = new Table().Title("Candidates").AddColumns("item", "category", "affinity", "source", "model version");
+            foreach (var c in s.Candidates)
+                candidates.AddRow(Markup.Escape(c.ItemId), Markup.Escape(c.Category), Num(c.Affinity, "0.000"), Markup.Escape(c.Source), Markup.Escape(c.ModelVersion));
+            console.Write(candidates);
+        }
+
+        console.MarkupLine("[grey]Decisions: none yet.[/]");
     }
 
     internal static string Num(double? value, string format) =>

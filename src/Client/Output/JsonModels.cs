@@ -23,7 +23,11 @@ public sealed record PositionJson(double? Lat, double? Lon, double? Std);
 
 public sealed record EstimateJson(ChannelJson Hr, ChannelJson Speed, ChannelJson Cadence, ChannelJson Acc, PositionJson Position, double? HrTrendPerMin);
 
-public sealed record CandidateJson(string ItemId, string Category, double? Affinity, double? Propensity, double? Osr);
+/// <summary>
+/// One candidate of <c>user show --json</c>: <c>propensity</c> and <c>osr</c> stay null until the decision
+/// layer scores candidates; <c>source</c> is als, fold-in, popular-segment or popular.
+/// </summary>
+public sealed record CandidateJson(string ItemId, string Category, double? Affinity, double? Propensity, double? Osr, string Source, string ModelVersion);
 
 public sealed record DecisionJson(string NotificationId, string ItemId, DateTimeOffset Ts, string Outcome, string? Reason, double? Osr, double? Threshold);
 
@@ -98,6 +102,39 @@ public sealed record SimulationJson(
     double AchievedRate,
     LatencyJson LatencyMs);
 
+/// <summary>
+/// <c>model train --json</c>: the job as last seen. <c>state</c> is running, succeeded or failed; <c>metrics</c>
+/// (keys as in the model manifest: <c>recall@10</c>, …, <c>popularity.recall@10</c>, …) is null until it succeeded.
+/// </summary>
+public sealed record TrainingJobJson(
+    string JobId,
+    string Kind,
+    string State,
+    string? Version,
+    bool Promoted,
+    string Message,
+    Dictionary<string, double?>? Metrics,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt,
+    bool PromoteIfBetter,
+    int Iteration,
+    int Iterations,
+    double? Loss);
+
+/// <summary>One element of <c>model list --json</c> (CONTRACT.md).</summary>
+public sealed record ModelVersionJson(
+    string Kind,
+    string Version,
+    bool Active,
+    DateTimeOffset CreatedAt,
+    Dictionary<string, double?> Metrics,
+    int Users,
+    int Items,
+    long Interactions);
+
+/// <summary><c>model promote --json</c> and <c>model rollback --json</c> (only printed when the registry accepted it).</summary>
+public sealed record RegistryResultJson(bool Ok, string Kind, string? ActiveVersion, string Message);
+
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
@@ -110,4 +147,7 @@ public sealed record SimulationJson(
 [JsonSerializable(typeof(UserShowJson))]
 [JsonSerializable(typeof(StatsJson))]
 [JsonSerializable(typeof(SimulationJson))]
+[JsonSerializable(typeof(TrainingJobJson))]
+[JsonSerializable(typeof(ModelVersionJson[]))]
+[JsonSerializable(typeof(RegistryResultJson))]
 public sealed partial class AdminJsonContext : JsonSerializerContext;

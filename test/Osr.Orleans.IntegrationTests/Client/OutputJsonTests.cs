@@ -79,7 +79,15 @@ public class OutputJsonTests
         estimate.GetProperty("hrTrendPerMin").ValueKind.Should().Be(JsonValueKind.Null, "NaN is not JSON: unknown is null");
         json.GetProperty("features").GetProperty("hrPctMax").GetDouble().Should().Be(0.81);
         json.GetProperty("features").GetProperty("minutesSinceWorkout").ValueKind.Should().Be(JsonValueKind.Null);
-        json.GetProperty("candidates").GetArrayLength().Should().Be(0);
+        var candidate = json.GetProperty("candidates").EnumerateArray().Should().ContainSingle().Subject;
+        candidate.EnumerateObject().Select(p => p.Name).Should().Equal("itemId", "category", "affinity", "propensity", "osr", "source", "modelVersion");
+        candidate.GetProperty("itemId").GetString().Should().Be("drink-3");
+        candidate.GetProperty("category").GetString().Should().Be("drinks");
+        candidate.GetProperty("affinity").GetDouble().Should().Be(1.7);
+        candidate.GetProperty("propensity").ValueKind.Should().Be(JsonValueKind.Null, "no propensity model yet");
+        candidate.GetProperty("osr").ValueKind.Should().Be(JsonValueKind.Null, "no decisions yet");
+        candidate.GetProperty("source").GetString().Should().Be("als");
+        candidate.GetProperty("modelVersion").GetString().Should().Be("v1");
         json.GetProperty("decisions").GetArrayLength().Should().Be(0);
         json.GetProperty("lastReadings")[0].GetProperty("speed").ValueKind.Should().Be(JsonValueKind.Null);
         json.GetProperty("devices")[0].GetProperty("kind").GetString().Should().Be("watch");

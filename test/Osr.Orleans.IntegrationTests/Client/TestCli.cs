@@ -16,29 +16,45 @@ internal sealed class TestCli
     /// <summary>Import size limits (the real ones are 500 MB and 5,000,000 rows).</summary>
     public Osr.Orleans.Client.Csv.CsvLimits ImportLimits { get; set; } = Osr.Orleans.Client.Csv.CsvLimits.Import;
 
+    /// <summary>Pretend stdout is a terminal (live views instead of plain progress lines).</summary>
+    public bool OutIsTerminal { get; set; }
+
+    /// <summary>Console width in columns (Spectre's default for a non-terminal is 80).</summary>
+    public int? ConsoleWidth { get; set; }
+
+    /// <summary>How often <c>model train</c> polls (short, so tests don't wait 250 ms per step).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(1);
+
     public async Task<int> RunAsync(params string[] args)
     {
         var services = new CliServices
         {
             Out = Out,
             Error = Error,
-            Console = Plain(Out),
-            ErrorConsole = Plain(Error),
+            Console = Plain(Out, ConsoleWidth),
+            ErrorConsole = Plain(Error, ConsoleWidth),
             Clusters = Clusters,
             Configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings).Build(),
             TerminationTimeout = null,
             ImportLimits = ImportLimits,
+            OutIsTerminal = OutIsTerminal,
+            PollInterval = PollInterval,
         };
         return await AdminCli.RunAsync(args, services);
     }
 
-    private static IAnsiConsole Plain(TextWriter writer) => AnsiConsole.Create(new AnsiConsoleSettings
+    private static IAnsiConsole Plain(TextWriter writer, int? width)
     {
-        Out = new AnsiConsoleOutput(writer),
-        Ansi = AnsiSupport.No,
-        ColorSystem = ColorSystemSupport.NoColors,
-        Interactive = InteractionSupport.No,
-    });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        if (width is { } w) console.Profile.Width = w;
+        return console;
+    }
 }
 
 /// <summary>

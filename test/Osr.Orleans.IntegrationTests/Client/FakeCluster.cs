@@ -1,0 +1,142 @@
+using Orleans.Runtime;
+using Osr.Orleans.Client.Cluster;
+using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Models.Catalog;
+using Osr.Orleans.Models.Readings;
+using Osr.Orleans.Models.Users;
+
+namespace Osr.Orleans.IntegrationTests.Client;
+
+/// <summary>A cluster connection whose grain factory serves the string-keyed fakes registered with <see cref="Add{T}"/>.</summary>
+internal sealed class FakeClusterConnection : IClusterConnection, IGrainFactory
+{
+    private readonly Dictionary<(Type, string), object> _grains = [];
+
+    public IGrainFactory Grains => this;
+
+    public int Disposed { get; private set; }
+
+    public FakeClusterConnection Add<TGrainInterface>(string key, TGrainInterface grain)
+        where TGrainInterface : IGrainWithStringKey
+    {
+        _grains[(typeof(TGrainInterface), key)] = grain;
+        return this;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Disposed++;
+        return ValueTask.CompletedTask;
+    }
+
+    public TGrainInterface GetGrain<TGrainInterface>(string primaryKey, string? grainClassNamePrefix = null)
+        where TGrainInterface : IGrainWithStringKey =>
+        _grains.TryGetValue((typeof(TGrainInterface), primaryKey), out var grain)
+            ? (TGrainInterface)grain
+            : throw new NotSupportedException($"the fake cluster has no {typeof(TGrainInterface).Name}/{primaryKey}");
+
+    public TGrainInterface GetGrain<TGrainInterface>(Guid primaryKey, string? grainClassNamePrefix = null) where TGrainInterface : IGrainWithGuidKey => throw Unsupported();
+
+    public TGrainInterface GetGrain<TGrainInterface>(long primaryKey, string? grainClassNamePrefix = null) where TGrainInterface : IGrainWithIntegerKey => throw Unsupported();
+
+    public TGrainInterface GetGrain<TGrainInterface>(Guid primaryKey, string keyExtension, string? grainClassNamePrefix = null) where TGrainInterface : IGrainWithGuidCompoundKey => throw Unsupported();
+
+    public TGrainInterface GetGrain<TGrainInterface>(long primaryKey, string keyExtension, string? grainClassNamePrefix = null) where TGrainInterface : IGrainWithIntegerCompoundKey => throw Unsupported();
+
+    public TGrainObserverInterface CreateObjectReference<TGrainObserverInterface>(IGrainObserver obj) where TGrainObserverInterface : IGrainObserver => throw Unsupported();
+
+    public void DeleteObjectReference<TGrainObserverInterface>(IGrainObserver obj) where TGrainObserverInterface : IGrainObserver => throw Unsupported();
+
+    public IGrain GetGrain(Type grainInterfaceType, Guid grainPrimaryKey) => throw Unsupported();
+
+    public IGrain GetGrain(Type grainInterfaceType, long grainPrimaryKey) => throw Unsupported();
+
+    public IGrain GetGrain(Type grainInterfaceType, string grainPrimaryKey) => throw Unsupported();
+
+    public IGrain GetGrain(Type grainInterfaceType, Guid grainPrimaryKey, string keyExtension) => throw Unsupported();
+
+    public IGrain GetGrain(Type grainInterfaceType, long grainPrimaryKey, string keyExtension) => throw Unsupported();
+
+    public TGrainInterface GetGrain<TGrainInterface>(GrainId grainId) where TGrainInterface : IAddressable => throw Unsupported();
+
+    public IAddressable GetGrain(GrainId grainId) => throw Unsupported();
+
+    public IAddressable GetGrain(GrainId grainId, GrainInterfaceType interfaceType) => throw Unsupported();
+
+    public IAddressable GetGrain(Type interfaceType, IdSpan grainKey, string grainClassNamePrefix) => throw Unsupported();
+
+    public IAddressable GetGrain(Type interfaceType, IdSpan grainKey) => throw Unsupported();
+
+    private static NotSupportedException Unsupported() => new("the fake cluster only serves string-keyed grains registered with Add");
+}
+
+/// <summary>
+/// A scripted <see cref="IModelRegistryGrain"/>: <see cref="StartTrainingAsync"/> answers <see cref="Started"/> (with the
+/// requested kind), <see cref="GetJobAsync"/> answers the queued <see cref="Updates"/> in order and then repeats the last one.
+/// </summary>
+internal sealed class FakeModelRegistryGrain : IModelRegistryGrain
+{
+    private TrainingJob? _last;
+
+    public List<(string Kind, bool PromoteIfBetter)> StartCalls { get; } = [];
+    public List<string> JobCalls { get; } = [];
+    public List<(string Kind, string Version)> PromoteCalls { get; } = [];
+    public List<string> RollbackCalls { get; } = [];
+
+    public TrainingJob Started { get; set; } = Job(TrainingState.Running, 0, 4);
+    public Queue<TrainingJob?> Updates { get; } = new();
+    public ModelVersionView[] Versions { get; set; } = [];
+    public RegistryResult PromoteResult { get; set; } = new(true, "als v2 is now active", "v2");
+    public RegistryResult RollbackResult { get; set; } = new(true, "als rolled back to v1", "v1");
+
+    public static TrainingJob Job(TrainingState state, int iteration, int iterations, double? loss = null, string message = "", string? version = null,
+        bool promoted = false, Dictionary<string, double>? metrics = null, bool promoteIfBetter = true, string kind = "als") =>
+        new("job-1", kind, state, promoteIfBetter, new DateTimeOffset(2026, 11, 23, 18, 0, 0, TimeSpan.Zero), iteration, iterations, loss, message, version, promoted,
+            state == TrainingState.Running ? null : new DateTimeOffset(2026, 11, 23, 18, 0, 42, TimeSpan.Zero), metrics);
+
+    public ValueTask<TrainingJob> StartTrainingAsync(string kind, bool promoteIfBetter)
+    {
+        StartCalls.Add((kind, promoteIfBetter));
+        _last = Started with { Kind = kind };
+        return ValueTask.FromResult(_last);
+    }
+
+    public ValueTask<TrainingJob?> GetJobAsync(string jobId)
+    {
+        JobCalls.Add(jobId);
+        if (Updates.Count > 0) _last = Updates.Dequeue();
+        return ValueTask.FromResult(_last);
+    }
+
+    public ValueTask<ModelVersionView[]> ListAsync() => ValueTask.FromResult(Versions);
+
+    public ValueTask<RegistryResult> PromoteAsync(string kind, string version)
+    {
+        PromoteCalls.Add((kind, version));
+        return ValueTask.FromResult(PromoteResult);
+    }
+
+    public ValueTask<RegistryResult> RollbackAsync(string kind)
+    {
+        RollbackCalls.Add(kind);
+        return ValueTask.FromResult(RollbackResult);
+    }
+
+    public ValueTask<string?> GetActiveAsync(string kind) => ValueTask.FromResult(Versions.FirstOrDefault(v => v.Kind == kind && v.Active)?.Version);
+
+    public ValueTask ReportTrainingAsync(TrainingJob job) => throw new NotSupportedException("the console never reports training");
+}
+
+/// <summary>An <see cref="IUserStateGrain"/> that only answers <see cref="GetSnapshotAsync"/>.</summary>
+internal sealed class FakeUserStateGrain(UserSnapshot snapshot) : IUserStateGrain
+{
+    public ValueTask<UserSnapshot> GetSnapshotAsync() => ValueTask.FromResult(snapshot);
+
+    public ValueTask<BatchApplyResult> ApplyAsync(string deviceId, Reading[] readings) => throw new NotSupportedException();
+
+    public ValueTask AttachDeviceAsync(string deviceId, string kind) => throw new NotSupportedException();
+
+    public ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks) => throw new NotSupportedException();
+
+    public ValueTask SetProfileAsync(UserProfile profile) => throw new NotSupportedException();
+}
