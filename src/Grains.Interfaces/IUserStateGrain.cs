@@ -18,6 +18,10 @@ public interface IUserStateGrain : IGrainWithStringKey
     [Alias("Apply")]
     ValueTask<BatchApplyResult> ApplyAsync(string deviceId, Reading[] readings);
 
+    /// <summary>The highest <c>seq</c> of <paramref name="deviceId"/> this user applied (checkpointed with the filters), or −1.</summary>
+    [Alias("GetLastSeq")]
+    ValueTask<long> GetLastSeqAsync(string deviceId);
+
     /// <summary>Records that a device of this user exists and which kind it is (its noise profile).</summary>
     [Alias("AttachDevice")]
     ValueTask AttachDeviceAsync(string deviceId, string kind);

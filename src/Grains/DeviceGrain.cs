@@ -20,8 +20,8 @@ public sealed record class DeviceState
     /// <summary>SHA-256(salt ‖ secret). The secret itself is never stored.</summary>
     [Id(2)] public byte[]? SecretHash { get; set; }
     [Id(3)] public byte[]? Salt { get; set; }
-    /// <summary>Highest sequence number applied (checkpointed at the bounded interval).</summary>
-    [Id(4)] public long LastSeq { get; set; } = -1;
+    // Id 4 (LastSeq) is retired: the dedupe position is checkpointed with the owner's filter
+    // state (UserState.LastSeq), so the two can never disagree after a crash.
     [Id(5)] public DateTimeOffset RegisteredAt { get; set; }
 }
 
@@ -29,7 +29,6 @@ public sealed record class DeviceState
 public sealed class DeviceGrain(
     [PersistentState("device", StorageNames.Default)] IPersistentState<DeviceState> state,
     IOptions<IngestOptions> ingestOptions,
-    IOptions<StateOptions> stateOptions,
     IngestCounters counters,
     ActivationCounter activations,
     OsrClock time,
@@ -38,25 +37,24 @@ public sealed class DeviceGrain(
     private TokenBucket _bucket = new(ingestOptions.Value.MaxReadingsPerSecond, ingestOptions.Value.Burst);
     private IUserStateGrain? _owner;
     private long _lastSeq = -1;
-    private long _checkpointedSeq = -1;
-    private IGrainTimer? _checkpointTimer;
 
     private string DeviceId => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         activations.DeviceActivated();
-        _lastSeq = _checkpointedSeq = state.State.LastSeq;
         if (state.State.UserId is { } userId) _owner = GrainFactory.GetGrain<IUserStateGrain>(userId);
+        return _owner is null ? Task.CompletedTask : LoadLastSeqAsync();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        activations.DeviceDeactivated();
         return Task.CompletedTask;
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        activations.DeviceDeactivated();
-        if (_lastSeq != _checkpointedSeq && (stateOptions.Value.CheckpointOnShutdown || reason.ReasonCode != DeactivationReasonCode.ShuttingDown))
-            await CheckpointAsync();
-    }
+    /// <summary>One call per activation: the owner's checkpoint holds this device's dedupe position.</summary>
+    private async Task LoadLastSeqAsync() => _lastSeq = await _owner!.GetLastSeqAsync(DeviceId);
 
     public async ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind)
     {
@@ -74,11 +72,9 @@ public sealed class DeviceGrain(
         state.State.Salt = salt;
         state.State.SecretHash = Hash(salt, secret);
         state.State.RegisteredAt = time.UtcNow;
-        state.State.LastSeq = _lastSeq;
         _owner = GrainFactory.GetGrain<IUserStateGrain>(userId);
         await _owner.AttachDeviceAsync(DeviceId, kind);
         await state.WriteStateAsync();
-        _checkpointedSeq = _lastSeq;
         DeviceLog.Registered(logger, DeviceId, userId, kind);
         return new(true, secret, null);
     }
@@ -111,7 +107,6 @@ public sealed class DeviceGrain(
         _lastSeq = fresh[^1].Seq;
         counters.Accepted(fresh.Length - applied.OutOfOrder);
         if (applied.OutOfOrder > 0) counters.Rejected(RejectReason.OutOfOrder, applied.OutOfOrder);
-        ScheduleCheckpoint();
         return new(fresh.Length - applied.OutOfOrder, duplicates, applied.OutOfOrder, RejectReason.None);
     }
 
@@ -162,29 +157,6 @@ public sealed class DeviceGrain(
             prev = r.Seq;
         }
         return n == copy.Length ? copy : copy[..n];
-    }
-
-    private void ScheduleCheckpoint()
-    {
-        if (_checkpointTimer is not null) return;
-        var due = stateOptions.Value.CheckpointInterval;
-        _checkpointTimer = this.RegisterGrainTimer(static (self, _) => self.OnCheckpointTimerAsync(), this,
-            new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = false });
-    }
-
-    private async Task OnCheckpointTimerAsync()
-    {
-        _checkpointTimer?.Dispose();
-        _checkpointTimer = null;
-        if (_lastSeq != _checkpointedSeq) await CheckpointAsync();
-    }
-
-    private async Task CheckpointAsync()
-    {
-        var seq = _lastSeq;
-        state.State.LastSeq = seq;
-        await state.WriteStateAsync();
-        _checkpointedSeq = seq;
     }
 
     private static byte[] Hash(byte[] salt, string secret)

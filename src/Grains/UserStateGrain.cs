@@ -28,6 +28,8 @@ public sealed record class UserState
     [Id(6)] public long CheckpointUtcTicks { get; set; }
     /// <summary>Interactions this grain stored from live events (the log is the truth).</summary>
     [Id(7)] public long InteractionsRecorded { get; set; }
+    /// <summary>Highest applied <c>seq</c> per device: the dedupe position, checkpointed atomically with the filters.</summary>
+    [Id(8)] public Dictionary<string, long> LastSeq { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <inheritdoc cref="IUserStateGrain"/>
@@ -111,14 +113,20 @@ public sealed class UserStateGrain(
         }
 
         if (outliers > 0) counters.FilterOutliers(outliers);
-        if (applied > 0)
+        if (readings.Length > 0)
         {
+            var seq = -1L;
+            foreach (ref readonly var r in readings.AsSpan()) seq = Math.Max(seq, r.Seq);
+            if (seq > state.State.LastSeq.GetValueOrDefault(deviceId, -1)) state.State.LastSeq[deviceId] = seq;
             state.State.ReadingsApplied += applied;
             _dirty = true;
             ScheduleCheckpoint();
         }
         return ValueTask.FromResult(new BatchApplyResult(applied, outOfOrder));
     }
+
+    public ValueTask<long> GetLastSeqAsync(string deviceId) =>
+        ValueTask.FromResult(state.State.LastSeq.GetValueOrDefault(deviceId, -1));
 
     public async ValueTask AttachDeviceAsync(string deviceId, string kind)
     {

@@ -70,11 +70,11 @@ public sealed class SenderLoop(
             }
 
             if (!d.TryBeginPublish()) continue;
-            PublishDue(d, now, serializer);
+            PublishDue(d, now, serializer, flush);
         }
     }
 
-    private void PublishDue(DeviceSimulator d, long now, PooledReadingSerializer serializer)
+    private void PublishDue(DeviceSimulator d, long now, PooledReadingSerializer serializer, bool flush)
     {
         var due = (now - d.NextSlot) / slotInterval + 1;
         if (due > _scratch.Length)
@@ -88,10 +88,11 @@ public sealed class SenderLoop(
 
         // Intended send time: the first tick of the pacing grid at or after the moment the batch was due
         // (its last slot), never later than now. A message delayed by a late loop or by the device's
-        // previous PUBACK is timed from there (no coordinated omission).
+        // previous PUBACK is timed from there (no coordinated omission). A partial batch flushed on stop
+        // was not due: it is timed from now.
         var dueAt = d.NextSlot + (Math.Min(due, batch) - 1) * slotInterval;
         var ticks = dueAt <= startTimestamp ? 0 : (dueAt - startTimestamp + Tick - 1) / Tick;
-        var intended = Math.Min(now, startTimestamp + ticks * Tick);
+        var intended = flush && due < batch ? now : Math.Min(now, startTimestamp + ticks * Tick);
 
         var n = 0;
         for (var j = 0; j < due; j++)

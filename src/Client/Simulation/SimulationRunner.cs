@@ -71,10 +71,17 @@ public static class SimulationRunner
         using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (options.Duration is { } duration) run.CancelAfter(duration + (options.Warmup ?? TimeSpan.Zero));
         var measureFrom = start;
+        long? measureUntil = null;
         if (options.Warmup is { } warmup)
         {
             measureFrom = start + (long)(warmup.TotalSeconds * time.TimestampFrequency);
             stats.MeasureFrom(measureFrom);
+            // The window closes when publishing stops, before the loops flush partial batches (not scheduled sends).
+            run.Token.Register(() =>
+            {
+                measureUntil = time.GetTimestamp();
+                stats.MeasureUntil(measureUntil.Value);
+            });
             await log.WriteLineAsync($"warm-up {DurationParser.Format(warmup)}: not counted in the summary").ConfigureAwait(false);
         }
 
@@ -104,8 +111,8 @@ public static class SimulationRunner
         var elapsed = time.GetElapsedTime(start, stopped);
         if (options.Warmup is not null)
         {
-            stats.MeasureUntil(stopped);
-            elapsed = time.GetElapsedTime(Math.Min(measureFrom, stopped), stopped);
+            var until = measureUntil ?? stopped;
+            elapsed = time.GetElapsedTime(Math.Min(measureFrom, until), until);
         }
 
         await log.WriteLineAsync($"stopping: waiting for {fleet.InFlight} outstanding acknowledgements…").ConfigureAwait(false);

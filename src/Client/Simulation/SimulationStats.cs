@@ -51,11 +51,15 @@ public sealed class SimulationStats
     /// </summary>
     public void MeasureFrom(long timestamp) => Volatile.Write(ref _measureFrom, timestamp);
 
-    /// <summary>Acknowledgements after <paramref name="timestamp"/> still count and are timed, but not towards the achieved rate.</summary>
+    /// <summary>
+    /// Ends the measured window: messages intended at or after <paramref name="timestamp"/> are not counted;
+    /// those intended before and acknowledged after it are counted and timed, but not towards the achieved rate.
+    /// </summary>
     public void MeasureUntil(long timestamp) => Volatile.Write(ref _measureUntil, timestamp);
 
     /// <summary>Whether a message intended to be sent at <paramref name="intendedTimestamp"/> is in the measured window.</summary>
-    public bool Measures(long intendedTimestamp) => intendedTimestamp >= Volatile.Read(ref _measureFrom);
+    public bool Measures(long intendedTimestamp) =>
+        intendedTimestamp >= Volatile.Read(ref _measureFrom) && intendedTimestamp < Volatile.Read(ref _measureUntil);
 
     public void OnPublished(int readings)
     {

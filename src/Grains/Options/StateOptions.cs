@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 namespace Osr.Orleans.Grains.Options;
 
 /// <summary>
-/// How user and device state is checkpointed (section <c>Osr:State</c>). Readings are applied
+/// How user state is checkpointed (section <c>Osr:State</c>): the filters, the activity label
+/// and each device's dedupe position (last applied <c>seq</c>), in one write. Readings are applied
 /// in memory; the filter state and the last sequence numbers are written to grain storage at
 /// most every <see cref="CheckpointInterval"/> and on deactivation. A crashed silo therefore
 /// loses at most this interval of filtering (see docs/operations.md).

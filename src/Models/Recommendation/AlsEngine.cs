@@ -24,7 +24,7 @@ internal static class AlsEngine<T, V, VD>
     internal const int RowsPerBlock = 64;
 
     /// <summary>Rows gathered (converted to double) at a time by the Cholesky path and the Gram matrix.</summary>
-    private const int GatherRows = 128;
+    private const int GatherRows = 32;
 
     /// <summary>Fixed number of partial Gram sums (independent of the thread count).</summary>
     private const int GramPartitions = 16;

@@ -11,7 +11,8 @@ namespace Osr.Orleans.Benchmarks.Ingest;
 /// <summary>One load level: how many devices, the aggregate offered rate, readings per message, warm-up and measured window.</summary>
 /// <param name="Group">Scenarios of one group share one target process (same devices, same baseline).</param>
 /// <param name="Kind">What the row is for: <c>steady</c>, <c>sweep</c> (saturation search), <c>batch</c>, <c>direct</c>.</param>
-internal sealed record Scenario(string Group, string Kind, int Devices, double Rate, int Batch, TimeSpan Warmup, TimeSpan Duration)
+/// <param name="LiveHeap">After the load (direct mode): induce a full GC, read the live heap and walk it by type.</param>
+internal sealed record Scenario(string Group, string Kind, int Devices, double Rate, int Batch, TimeSpan Warmup, TimeSpan Duration, bool LiveHeap = false)
 {
     public string Name => Kind == "direct"
         ? $"{Devices / 1000.0:0.#}k users direct @ {Rate / 1000.0:0.#}k/s"
@@ -212,9 +213,11 @@ internal static partial class ScenarioRunner
         }
 
         LiveHeap? live = null;
-        if (s.Kind == "direct" && error is null && !target.HasExited)
+        if (s.LiveHeap && error is null && !target.HasExited)
         {
-            // Every user is still active (idle collection takes far longer): the live heap per active user.
+            // Every user is still active (idle collection takes far longer): the live heap per active user,
+            // once the silo worked off any backlog.
+            await WaitUntilIdleAsync(target.Pid, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
             await HeapInspector.ForceFullGcAsync(target.Pid).ConfigureAwait(false);
             var after = await target.FreshSampleAsync().ConfigureAwait(false);
             var rss = ProcStats.RssBytes(target.Pid);
@@ -249,6 +252,18 @@ internal static partial class ScenarioRunner
             end?.Gauges?.ActiveUsers, end?.Gauges?.ActiveDevices, end?.Gauges?.MqttConnections, acceptedRate, threads, targetDiagnostics, loadDiagnostics, live, error);
         await log.WriteLineAsync("   " + Report.OneLine(result)).ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>Waits until <paramref name="pid"/> uses less than a tenth of a core over a second (at most <paramref name="timeout"/>).</summary>
+    private static async Task WaitUntilIdleAsync(int pid, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < timeout)
+        {
+            var before = ProcStats.CpuTime(pid);
+            await Task.Delay(1000).ConfigureAwait(false);
+            if ((ProcStats.CpuTime(pid) - before).TotalSeconds < 0.1) return;
+        }
     }
 
     /// <summary>Reads the service-time percentiles from the load generator's closing stderr line.</summary>

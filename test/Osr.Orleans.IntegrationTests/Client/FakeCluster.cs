@@ -136,6 +136,8 @@ internal sealed class FakeUserStateGrain(UserSnapshot snapshot) : IUserStateGrai
 
     public ValueTask AttachDeviceAsync(string deviceId, string kind) => throw new NotSupportedException();
 
+    public ValueTask<long> GetLastSeqAsync(string deviceId) => throw new NotSupportedException();
+
     public ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks) => throw new NotSupportedException();
 
     public ValueTask SetProfileAsync(UserProfile profile) => throw new NotSupportedException();
