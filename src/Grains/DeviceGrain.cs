@@ -38,7 +38,9 @@ public sealed class DeviceGrain(
     private IUserStateGrain? _owner;
     private long _lastSeq = -1;
 
-    private string DeviceId => this.GetPrimaryKeyString();
+    private string? _deviceId;
+
+    private string DeviceId => _deviceId ??= this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {

@@ -41,6 +41,7 @@ public sealed class MqttIngress(
 {
     internal const string DeviceKey = "osr.device";
     internal const string UserKey = "osr.user";
+    internal const string GrainKey = "osr.device-grain";
     private const int MaxErrorMessagesPerPublish = 20;
 
     private readonly MqttOptions _options = mqttOptions.Value;
@@ -157,6 +158,7 @@ public sealed class MqttIngress(
 
         e.SessionItems[DeviceKey] = deviceId!;
         e.SessionItems[UserKey] = userId!;
+        e.SessionItems[GrainKey] = grains.GetGrain<IDeviceGrain>(deviceId!); // resolved once per connection
         e.ReasonCode = MqttConnectReasonCode.Success;
         counters.ConnectAccepted();
         IngressLog.Connected(logger, deviceId!, e.ClientId, userId!);
@@ -225,7 +227,7 @@ public sealed class MqttIngress(
             IngestResult result;
             try
             {
-                result = await grains.GetGrain<IDeviceGrain>(deviceId).IngestAsync(batch);
+                result = await DeviceGrain(e, deviceId).IngestAsync(batch);
             }
             catch (Exception ex)
             {
@@ -269,7 +271,7 @@ public sealed class MqttIngress(
         RejectReason result;
         try
         {
-            result = await grains.GetGrain<IDeviceGrain>(deviceId).RecordEventAsync(deviceEvent);
+            result = await DeviceGrain(e, deviceId).RecordEventAsync(deviceEvent);
         }
         catch (Exception ex)
         {
@@ -322,6 +324,9 @@ public sealed class MqttIngress(
                 $"{rejected.Count - n} more rejected reading(s) in this message not listed"), MqttQualityOfServiceLevel.AtMostOnce);
         }
     }
+
+    private IDeviceGrain DeviceGrain(InterceptingPublishEventArgs e, string deviceId) =>
+        e.SessionItems[GrainKey] as IDeviceGrain ?? grains.GetGrain<IDeviceGrain>(deviceId);
 
     private static void SetResponse(InterceptingPublishEventArgs e, MqttPubAckReasonCode code, string? reason)
     {
