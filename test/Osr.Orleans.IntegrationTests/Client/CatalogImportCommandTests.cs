@@ -20,7 +20,7 @@ public class CatalogImportCommandTests
     {
         var cli = new TestCli();
         var connection = new FakeCatalogConnection(new FakeCatalogGrain());
-        cli.Clusters.Connection = connection;
+        cli.Clusters.Connection = connection.Cluster;
         return (cli, connection);
     }
 
@@ -304,7 +304,7 @@ public class CatalogImportCommandTests
         json.GetProperty("resumeLine").GetInt32().Should().Be(22);
 
         // Resuming with the printed --skip stores exactly the rest.
-        var resume = new TestCli { Clusters = { Connection = connection } };
+        var resume = new TestCli { Clusters = { Connection = connection.Cluster } };
         connection.Catalog.FailInteractionCall = _ => null;
 
         (await resume.RunAsync("interactions", "import", path, "--chunk-size", "10", "--skip", "20")).Should().Be(ExitCodes.Success, resume.Error.ToString());

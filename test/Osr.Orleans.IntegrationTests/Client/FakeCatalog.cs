@@ -1,5 +1,3 @@
-using Orleans.Runtime;
-using Osr.Orleans.Client.Cluster;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Models.Catalog;
 
@@ -37,60 +35,18 @@ internal sealed class FakeCatalogGrain : ICatalogGrain
     public ValueTask<CatalogCounts> GetCountsAsync() => ValueTask.FromResult(new CatalogCounts(ItemCalls.Sum(c => c.Length), Stored.Count, Stored.Select(s => s.UserId).Distinct().Count()));
 }
 
-/// <summary>A cluster connection whose grain factory knows only the catalogue grain (key <see cref="GrainKeys.Global"/>).</summary>
-internal sealed class FakeCatalogConnection(FakeCatalogGrain catalog) : IClusterConnection, IGrainFactory
+/// <summary>A fake cluster serving one <see cref="FakeCatalogGrain"/> under <see cref="GrainKeys.Global"/>.</summary>
+internal sealed class FakeCatalogConnection
 {
-    public FakeCatalogGrain Catalog { get; } = catalog;
-
-    public IGrainFactory Grains => this;
-
-    public int Disposed { get; private set; }
-
-    public ValueTask DisposeAsync()
+    public FakeCatalogConnection(FakeCatalogGrain catalog)
     {
-        Disposed++;
-        return ValueTask.CompletedTask;
+        Catalog = catalog;
+        Cluster = new FakeClusterConnection().Add<ICatalogGrain>(GrainKeys.Global, catalog);
     }
 
-    public TGrainInterface GetGrain<TGrainInterface>(string primaryKey, string? grainClassNamePrefix = null)
-        where TGrainInterface : IGrainWithStringKey
-    {
-        if (typeof(TGrainInterface) != typeof(ICatalogGrain) || primaryKey != GrainKeys.Global)
-            throw new NotSupportedException($"the fake cluster has no {typeof(TGrainInterface).Name}/{primaryKey}");
-        return (TGrainInterface)(object)Catalog;
-    }
+    public FakeCatalogGrain Catalog { get; }
 
-    public TGrainInterface GetGrain<TGrainInterface>(Guid primaryKey, string? grainClassNamePrefix = null) where TGrainInterface : IGrainWithGuidKey => throw Unsupported();
+    public FakeClusterConnection Cluster { get; }
 
-    public TGrainInterface GetGrain<TGrainInterface>(long primaryKey, string? grainClassNamePrefix = null) where TGrainInterface : IGrainWithIntegerKey => throw Unsupported();
-
-    public TGrainInterface GetGrain<TGrainInterface>(Guid primaryKey, string keyExtension, string? grainClassNamePrefix = null) where TGrainInterface : IGrainWithGuidCompoundKey => throw Unsupported();
-
-    public TGrainInterface GetGrain<TGrainInterface>(long primaryKey, string keyExtension, string? grainClassNamePrefix = null) where TGrainInterface : IGrainWithIntegerCompoundKey => throw Unsupported();
-
-    public TGrainObserverInterface CreateObjectReference<TGrainObserverInterface>(IGrainObserver obj) where TGrainObserverInterface : IGrainObserver => throw Unsupported();
-
-    public void DeleteObjectReference<TGrainObserverInterface>(IGrainObserver obj) where TGrainObserverInterface : IGrainObserver => throw Unsupported();
-
-    public IGrain GetGrain(Type grainInterfaceType, Guid grainPrimaryKey) => throw Unsupported();
-
-    public IGrain GetGrain(Type grainInterfaceType, long grainPrimaryKey) => throw Unsupported();
-
-    public IGrain GetGrain(Type grainInterfaceType, string grainPrimaryKey) => throw Unsupported();
-
-    public IGrain GetGrain(Type grainInterfaceType, Guid grainPrimaryKey, string keyExtension) => throw Unsupported();
-
-    public IGrain GetGrain(Type grainInterfaceType, long grainPrimaryKey, string keyExtension) => throw Unsupported();
-
-    public TGrainInterface GetGrain<TGrainInterface>(GrainId grainId) where TGrainInterface : IAddressable => throw Unsupported();
-
-    public IAddressable GetGrain(GrainId grainId) => throw Unsupported();
-
-    public IAddressable GetGrain(GrainId grainId, GrainInterfaceType interfaceType) => throw Unsupported();
-
-    public IAddressable GetGrain(Type interfaceType, IdSpan grainKey, string grainClassNamePrefix) => throw Unsupported();
-
-    public IAddressable GetGrain(Type interfaceType, IdSpan grainKey) => throw Unsupported();
-
-    private static NotSupportedException Unsupported() => new("the fake cluster only serves ICatalogGrain");
+    public int Disposed => Cluster.Disposed;
 }
