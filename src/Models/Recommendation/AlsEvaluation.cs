@@ -260,10 +260,11 @@ public static class AlsEvaluation
             throw new ArgumentException("Factors do not match the training matrix.", nameof(factors));
         }
 
+        var index = ItemFactorIndex.Create(factors.ItemFactors, factors.Rank);
         return Evaluate(train, test, () =>
         {
             var scores = new float[factors.Items];
-            return (user, exclude, destination) => TopN.Select(factors.ItemFactors, factors.Rank, factors.User(user), destination, scores, exclude);
+            return (user, exclude, destination) => TopN.Select(index, factors.User(user), destination, scores, exclude);
         }, k, maxDegreeOfParallelism);
     }
 

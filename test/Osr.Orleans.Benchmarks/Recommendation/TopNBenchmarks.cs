@@ -5,7 +5,8 @@ namespace Osr.Orleans.Benchmarks.Recommendation;
 
 /// <summary>
 /// Top-10 retrieval for one user at rank 64 over 10k and 100k items: SIMD scores Y·x plus the
-/// size-10 heap, excluding 20 consumed items; the user factor rotates over 64 users so branch
+/// size-10 heap, excluding 20 consumed items, on row-major factors and on the packed
+/// <see cref="ItemFactorIndex"/>; the user factor rotates over 64 users so branch
 /// predictors and caches see varied input. Also the score pass alone (memory-bound part).
 /// <c>dotnet run -c Release --project test/Osr.Orleans.Benchmarks -- --filter '*TopN*'</c>.
 /// </summary>
@@ -20,6 +21,7 @@ public class TopNBenchmarks
     private float[] _items = [];
     private float[] _users = [];
     private float[] _scores = [];
+    private ItemFactorIndex _index = null!;
     private int _u;
 
     [Params(10_000, 100_000)]
@@ -47,6 +49,7 @@ public class TopNBenchmarks
         }
 
         _scores = new float[Items];
+        _index = ItemFactorIndex.Create(_items, Rank);
     }
 
     [Benchmark]
@@ -54,6 +57,13 @@ public class TopNBenchmarks
     {
         var u = _u++ & (Users - 1);
         return TopN.Select(_items, Rank, _users.AsSpan(u * Rank, Rank), _result, _scores, _exclude);
+    }
+
+    [Benchmark]
+    public int Top10Packed()
+    {
+        var u = _u++ & (Users - 1);
+        return TopN.Select(_index, _users.AsSpan(u * Rank, Rank), _result, _scores, _exclude);
     }
 
     [Benchmark]

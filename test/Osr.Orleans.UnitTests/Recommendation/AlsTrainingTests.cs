@@ -102,7 +102,7 @@ public sealed class AlsTrainingTests(ITestOutputHelper output)
         output.WriteLine($"popularity: {popularity}");
         output.WriteLine($"oracle:     {oracle}");
         als.Users.Should().BeGreaterThan(3000);
-        als.Recall.Should().BeGreaterThan(0.8 * oracle.Recall);
+        als.Recall.Should().BeGreaterThan(0.75 * oracle.Recall);
         als.Recall.Should().BeGreaterThan(1.5 * popularity.Recall);
         als.Ndcg.Should().BeGreaterThan(1.5 * popularity.Ndcg);
         als.Coverage.Should().BeGreaterThan(2 * popularity.Coverage);

@@ -23,8 +23,10 @@ public sealed class OnlineRetailTests(ITestOutputHelper output)
         var split = AlsEvaluation.SplitByTime(log.Interactions, 0.2, 5);
         var train = InteractionMatrix.FromInteractions(log.Users.Count, log.Items.Count, split.Train);
 
-        // Chosen by the validation search in docs/recommendation.md (a cheaper rank for the test).
-        var factors = ImplicitAlsTrainer.Train(train, new AlsOptions { Rank = 32, Iterations = 8, Lambda = 1, Alpha = 10, Seed = 1 });
+        // α = 1, λ = 1 as chosen by the validation search in docs/recommendation.md, at a cheaper
+        // rank (32) and fewer iterations than the benchmark. Measured: ALS recall@10 ≈ 0.057,
+        // NDCG@10 ≈ 0.050; popularity 0.011 and 0.011.
+        var factors = ImplicitAlsTrainer.Train(train, new AlsOptions { Rank = 32, Iterations = 8, Lambda = 1, Alpha = 1, Seed = 1 });
         var als = AlsEvaluation.EvaluateAls(train, split.Test, factors);
         var popularity = AlsEvaluation.EvaluatePopularity(train, split.Test);
         output.WriteLine($"ALS:        {als}");
@@ -32,7 +34,7 @@ public sealed class OnlineRetailTests(ITestOutputHelper output)
         output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s");
 
         als.Users.Should().BeGreaterThan(3000);
-        als.Recall.Should().BeGreaterThan(popularity.Recall);
-        als.Ndcg.Should().BeGreaterThan(popularity.Ndcg);
+        als.Recall.Should().BeGreaterThan(2 * popularity.Recall);
+        als.Ndcg.Should().BeGreaterThan(2 * popularity.Ndcg);
     }
 }

@@ -73,6 +73,57 @@ public sealed class TopNTests
         }
     }
 
+    public static TheoryData<int, int, int> IndexCases()
+    {
+        var data = new TheoryData<int, int, int>();
+        foreach (var width in AlsHalfStepTests.SupportedWidths())
+        {
+            data.Add((int)width, 2000, 64);
+            data.Add((int)width, 77, 5);
+            data.Add((int)width, 3, 16);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(IndexCases))]
+    public void QuantisedIndexSelectsExactlyWhatTheFloatPathSelects(int widthBits, int items, int rank)
+    {
+        // Oracle: TopN.Select on the row-major float factors (itself checked against a full sort).
+        // The int8 pass only prunes; survivors are re-scored in float, so results must be identical,
+        // including many exact ties (every 5th item copies item 1) and near-ties (item 2 = item 1 + 1 ulp).
+        var rng = new Random(items + rank);
+        var y = Enumerable.Range(0, items * rank).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        for (var i = 5; i < items; i += 5)
+        {
+            y.AsSpan(rank, rank).CopyTo(y.AsSpan(i * rank, rank));
+        }
+
+        if (items > 2)
+        {
+            for (var n = 0; n < rank; n++)
+            {
+                y[(2 * rank) + n] = MathF.BitIncrement(y[rank + n]);
+            }
+        }
+
+        var categories = Enumerable.Range(0, items).Select(i => i % 3).ToArray();
+        var index = ItemFactorIndex.Create(y, rank, (SimdWidth)widthBits);
+        var expected = new ScoredItem[10];
+        var actual = new ScoredItem[10];
+        var scratch = new float[items];
+        for (var user = 0; user < 50; user++)
+        {
+            var x = Enumerable.Range(0, rank).Select(_ => (float)(rng.NextDouble() - 0.5) * (user + 1)).ToArray();
+            int[] exclude = [user % items, 1];
+            var category = user % 4 == 0 ? 1 : -1;
+            var n = TopN.Select(y, rank, x, expected, scratch, exclude, categories, category);
+            TopN.Select(index, x, actual, scratch, exclude, categories, category).Should().Be(n);
+            actual[..n].Should().Equal(expected[..n]);
+        }
+    }
+
     [Fact]
     public void ExcludedItemsAndOtherCategoriesAreSkipped()
     {
@@ -112,8 +163,11 @@ public sealed class TopNTests
         var scores = new float[10_000];
         int[] exclude = [1, 2, 3];
         TopN.Select(y, Rank, x, result, scores, exclude);
+        var index = ItemFactorIndex.Create(y, Rank);
+        TopN.Select(index, x, result, scores, exclude);
         var before = GC.GetAllocatedBytesForCurrentThread();
         TopN.Select(y, Rank, x, result, scores, exclude);
+        TopN.Select(index, x, result, scores, exclude);
         (GC.GetAllocatedBytesForCurrentThread() - before).Should().Be(0);
     }
 
