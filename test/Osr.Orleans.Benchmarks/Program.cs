@@ -5,12 +5,14 @@ namespace Osr.Orleans.Benchmarks;
 /// <summary>
 /// Micro-benchmarks (BenchmarkDotNet): <c>dotnet run -c Release --project test/Osr.Orleans.Benchmarks -- --filter '*Kalman*'</c>.
 /// The end-to-end MQTT ingest load test: <c>… -- ingest --help</c> (see docs/benchmarks.md).
+/// Timed ALS benchmarks: <c>… -- als-train | als-topn | als-quality</c> (see docs/recommendation.md).
 /// </summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "ingest") return await Ingest.IngestBenchmark.RunAsync(args[1..]);
+        if (args.Length > 0 && args[0].StartsWith("als-", StringComparison.Ordinal)) return Recommendation.AlsBenchmarks.Run(args);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
