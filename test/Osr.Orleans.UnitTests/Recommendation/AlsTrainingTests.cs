@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Osr.Orleans.Models.Recommendation;
 using Xunit.Abstractions;
@@ -81,7 +80,7 @@ public sealed class AlsTrainingTests(ITestOutputHelper output)
         // Planted rank-16 topic structure + power-law popularity (SyntheticInteractions); per-user
         // time split 20 %. Three rankings of the same held-out items: popularity, ALS, and the
         // oracle that knows the planted factors (score = the generator's probability of item i
-        // for user u). Measured: see the output and docs/recommendation.md.
+        // for user u). Measured recall@10: ALS 0.298, oracle 0.366, popularity 0.155.
         var options = new SyntheticOptions { Users = 4000, Items = 1500, Interactions = 120_000, Topics = 16, Seed = 21 };
         var data = SyntheticInteractions.Generate(options);
         var split = AlsEvaluation.SplitByTime(data.Interactions, 0.2, 5);
@@ -125,24 +124,6 @@ public sealed class AlsTrainingTests(ITestOutputHelper output)
             var pi = data.ItemPopularity[i];
             scores[i] = (float)((o.TopicShare * data.UserTopics[(user * o.Topics) + t] * pi / topicMass[t]) + ((1 - o.TopicShare) * pi / total));
         }
-    }
-
-    [Fact]
-    public void CancellationStopsTrainingWithinAnIteration()
-    {
-        // An exact rank-64 iteration on 400k pairs takes well over a second here; cancelling
-        // 100 ms in must end training long before the first iteration could complete.
-        var data = SyntheticInteractions.Generate(new SyntheticOptions { Users = 20_000, Items = 4000, Interactions = 400_000, Seed = 5 }).ToMatrix();
-        using var cancel = new CancellationTokenSource();
-        var progress = new SyncProgress();
-        var clock = Stopwatch.StartNew();
-        cancel.CancelAfter(TimeSpan.FromMilliseconds(100));
-        var train = () => ImplicitAlsTrainer.Train(data, new AlsOptions { Rank = 64, Iterations = 50, Solver = AlsSolver.Cholesky }, progress, cancel.Token);
-        train.Should().Throw<OperationCanceledException>();
-        var elapsed = clock.Elapsed;
-        output.WriteLine($"cancelled after {elapsed.TotalMilliseconds:F0} ms, {progress.Reports.Count} iterations done");
-        progress.Reports.Should().BeEmpty();
-        elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1));
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class FoldInTests(ITestOutputHelper output)
     {
         // 500 users are left out of training entirely. Each is folded in from the first 80 % of
         // their interactions (by time); the AUC of their last 20 % among all items they have not
-        // consumed is averaged. Random ranking: 0.5. Measured ≈ 0.9.
+        // consumed is averaged. Random ranking: 0.5. Measured 0.87.
         var data = SyntheticInteractions.Generate(new SyntheticOptions { Users = 3000, Items = 800, Interactions = 90_000, Topics = 8, Seed = 12 });
         var trainUsers = data.Interactions.Where(x => x.User < 2500).ToArray();
         var options = new AlsOptions { Rank = 16, Iterations = 8, Lambda = 1, Alpha = 10 };
@@ -74,9 +74,15 @@ public sealed class FoldInTests(ITestOutputHelper output)
         var x = new float[64];
         var scratch = new double[foldIn.ScratchLength];
         foldIn.Compute(items, weights, x, scratch);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        foldIn.Compute(items, weights, x, scratch);
-        (GC.GetAllocatedBytesForCurrentThread() - before).Should().Be(0);
+        // A real allocation recurs on every call; a one-off from tiered JIT (OSR) does not.
+        var allocated = long.MaxValue;
+        for (var attempt = 0; attempt < 5 && allocated != 0; attempt++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            foldIn.Compute(items, weights, x, scratch);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        allocated.Should().Be(0);
         x.Should().OnlyContain(v => float.IsFinite(v));
     }
 

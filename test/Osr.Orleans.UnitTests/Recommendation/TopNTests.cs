@@ -165,10 +165,17 @@ public sealed class TopNTests
         TopN.Select(y, Rank, x, result, scores, exclude);
         var index = ItemFactorIndex.Create(y, Rank);
         TopN.Select(index, x, result, scores, exclude);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        TopN.Select(y, Rank, x, result, scores, exclude);
-        TopN.Select(index, x, result, scores, exclude);
-        (GC.GetAllocatedBytesForCurrentThread() - before).Should().Be(0);
+        // A real allocation recurs on every call; a one-off from tiered JIT (OSR) does not:
+        // take the smallest of a few measured calls.
+        var allocated = long.MaxValue;
+        for (var attempt = 0; attempt < 5 && allocated != 0; attempt++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            TopN.Select(y, Rank, x, result, scores, exclude);
+            TopN.Select(index, x, result, scores, exclude);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        allocated.Should().Be(0);
     }
 
     [Fact]
