@@ -16,6 +16,20 @@ public static class CounterNames
     public const string FilterOutliers = "filter.outliers";
     public const string EventsAccepted = "events.accepted";
 
+    // Decisions and pushes (DecisionCounters). Breakdowns append ".model.{version}",
+    // ".segment.{segment}" (or "none") and ".arm.{a|b}" to the notifications.* names.
+    public const string DecisionsSent = "decisions.sent";
+    public const string DecisionsExplored = "decisions.explored";
+    public const string DecisionsSuppressedPrefix = "decisions.suppressed.";
+    public const string NotificationsPrefix = "notifications.";
+    public const string NotificationsSent = "notifications.sent";
+    public const string ByModel = ".model.";
+    public const string BySegment = ".segment.";
+    public const string ByArm = ".arm.";
+
+    /// <summary>The segment name used in counters for users without one.</summary>
+    public const string NoSegment = "none";
+
     private static readonly string[] RejectedNames = BuildRejectedNames();
 
     /// <summary><c>readings.rejected.{code}</c>, without allocating.</summary>

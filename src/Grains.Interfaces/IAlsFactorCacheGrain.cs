@@ -34,4 +34,5 @@ public readonly record struct CandidateView(
     [property: Id(1)] string Category,
     [property: Id(2)] double Affinity,
     [property: Id(3)] string Source,
-    [property: Id(4)] string ModelVersion);
+    [property: Id(4)] string ModelVersion,
+    [property: Id(5)] float[]? Factor = null);

@@ -33,6 +33,14 @@ public interface IUserStateGrain : IGrainWithStringKey
     [Alias("SetProfile")]
     ValueTask SetProfileAsync(UserProfile profile);
 
+    /// <summary>
+    /// Scores the current state now (candidates × propensity → OSR) and asks the throttle for a
+    /// decision; null when there is nothing to score (no state yet, no active ALS model, no
+    /// candidates). The grain calls this itself on a meaningful, debounced state change.
+    /// </summary>
+    [Alias("Score")]
+    ValueTask<DecisionView?> ScoreAsync();
+
     /// <summary>Everything the console shows for this user; unknown values are null.</summary>
     [Alias("GetSnapshot")]
     ValueTask<UserSnapshot> GetSnapshotAsync();

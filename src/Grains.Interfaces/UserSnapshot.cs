@@ -68,4 +68,6 @@ public sealed record UserSnapshot(
     [property: Id(11)] DateTimeOffset? LastReadingAt,
     [property: Id(12)] long ReadingsApplied,
     [property: Id(13)] DateTimeOffset? LastCheckpointAt,
-    [property: Id(14)] CandidateView[] Candidates);
+    [property: Id(14)] CandidateView[] Candidates,
+    [property: Id(15)] ScoredCandidate[] Scored,
+    [property: Id(16)] DecisionView[] Decisions);

@@ -79,7 +79,8 @@ public sealed class AlsFactorCacheGrain(ModelRepository repository) : Grain, IAl
         for (var i = 0; i < count; i++)
         {
             var item = results[i].Item;
-            views[i] = new CandidateView(model.Items[item], model.ItemCategories[item], results[i].Score, source, Version);
+            var factor = model.Factors.Item(item).ToArray();
+            views[i] = new CandidateView(model.Items[item], model.ItemCategories[item], results[i].Score, source, Version, factor);
         }
         return ValueTask.FromResult(views);
     }

@@ -121,8 +121,11 @@ public sealed class DeviceGrain(
             case DeviceEventType.Interaction when deviceEvent.ItemId is { } itemId:
                 await _owner.RecordInteractionAsync(itemId, deviceEvent.Action, deviceEvent.TimestampUtcTicks);
                 return RejectReason.None;
+            case DeviceEventType.Feedback when deviceEvent.NotificationId is { } notificationId && state.State.UserId is { } userId:
+                return await GrainFactory.GetGrain<INotificationThrottleGrain>(userId)
+                    .RecordFeedbackAsync(notificationId, deviceEvent.Feedback, deviceEvent.TimestampUtcTicks);
             default:
-                return RejectReason.Unsupported; // feedback joins decisions, which arrive with the throttle
+                return RejectReason.Unsupported;
         }
     }
 

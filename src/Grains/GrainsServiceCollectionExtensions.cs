@@ -2,7 +2,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Osr.Orleans.Grains.Decisions;
 using Osr.Orleans.Grains.Metrics;
+using Osr.Orleans.Grains.Push;
 using Osr.Orleans.Grains.Options;
 using Osr.Orleans.Grains.Recommendation;
 
@@ -31,6 +33,20 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<AlsTrainingService>();
         services.TryAddSingleton<ActiveModels>();
         services.AddHostedService(sp => sp.GetRequiredService<ActiveModels>());
+        services.AddOptions<DecisionOptions>().Bind(configuration.GetSection(DecisionOptions.Section))
+            .Configure(o =>
+            {
+                if (configuration.GetValue<TimeSpan?>("Osr:Push:Ttl") is { } ttl) o.PushTtl = ttl;
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DecisionOptions>, DecisionOptionsValidator>();
+        services.TryAddSingleton<DecisionCounters>();
+        services.TryAddSingleton<RulesCache>();
+        services.AddHostedService(sp => sp.GetRequiredService<RulesCache>());
+        services.TryAddSingleton<ScoreWindow>();
+        services.AddHostedService(sp => sp.GetRequiredService<ScoreWindow>());
+        services.TryAddSingleton<INotificationSink, NullNotificationSink>();
+        services.TryAddSingleton<PropensityTrainingService>();
         return services;
     }
 }

@@ -20,6 +20,7 @@ namespace Osr.Orleans.Grains;
 public sealed partial class ModelRegistryGrain(
     ModelRepository repository,
     AlsTrainingService trainer,
+    PropensityTrainingService propensityTrainer,
     ActiveModels activeModels,
     IOptions<AlsTrainingOptions> options,
     OsrClock clock,
@@ -28,11 +29,12 @@ public sealed partial class ModelRegistryGrain(
     internal const string RetrainReminder = "retrain-als";
     private const int KeepJobs = 20;
     private readonly Dictionary<string, TrainingJob> _jobs = new(StringComparer.Ordinal);
-    private ActivePointer _als = ActivePointer.None;
+    private static readonly string[] Kinds = [ModelManifest.AlsKind, PropensityModels.Kind];
+    private readonly Dictionary<string, ActivePointer> _active = new(StringComparer.Ordinal);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _als = await repository.ReadActiveAsync(ModelManifest.AlsKind);
+        foreach (var kind in Kinds) _active[kind] = await repository.ReadActiveAsync(kind);
         var every = options.Value.RetrainEvery;
         await this.RegisterOrUpdateReminder(RetrainReminder, every, every);
     }
@@ -45,10 +47,10 @@ public sealed partial class ModelRegistryGrain(
     public ValueTask<TrainingJob> StartTrainingAsync(string kind, bool promoteIfBetter)
     {
         var now = clock.UtcNow;
-        if (kind != ModelManifest.AlsKind)
+        if (!_active.ContainsKey(kind))
         {
             var refused = new TrainingJob(NewJobId(now), kind, TrainingState.Failed, promoteIfBetter, now, 0, 0, null,
-                $"model kind '{kind}' cannot be trained by this version (only 'als')", null, false, now, null);
+                $"unknown model kind '{kind}' (known: als, propensity)", null, false, now, null);
             Remember(refused);
             return ValueTask.FromResult(refused);
         }
@@ -56,10 +58,12 @@ public sealed partial class ModelRegistryGrain(
         var running = _jobs.Values.FirstOrDefault(j => j.Kind == kind && j.State == TrainingState.Running);
         if (running is not null) return ValueTask.FromResult(running);
 
-        var job = new TrainingJob(NewJobId(now), kind, TrainingState.Running, promoteIfBetter, now, 0, 2 * options.Value.Iterations,
-            null, "reading the interaction log", null, false, null, null);
+        var isAls = kind == ModelManifest.AlsKind;
+        var job = new TrainingJob(NewJobId(now), kind, TrainingState.Running, promoteIfBetter, now, 0, isAls ? 2 * options.Value.Iterations : 1,
+            null, isAls ? "reading the interaction log" : "reading the decision log", null, false, null, null);
         Remember(job);
-        trainer.Start(job);
+        if (isAls) trainer.Start(job);
+        else propensityTrainer.Start(job);
         RegistryLog.TrainingStarted(logger, job.JobId, kind, promoteIfBetter);
         return ValueTask.FromResult(job);
     }
@@ -70,38 +74,44 @@ public sealed partial class ModelRegistryGrain(
     public async ValueTask<ModelVersionView[]> ListAsync()
     {
         var stored = await repository.ListAsync();
-        return [.. stored
-            .OrderByDescending(m => m.Manifest.CreatedAt)
-            .Select(m => new ModelVersionView(m.Manifest.Kind, m.Manifest.Version, m.Manifest.Version == _als.Active,
-                m.Manifest.CreatedAt, new Dictionary<string, double>(m.Manifest.Metrics, StringComparer.Ordinal),
-                m.Manifest.Counts.Users, m.Manifest.Counts.Items, m.Manifest.Counts.Interactions))];
+        var als = stored.Select(m => new ModelVersionView(m.Manifest.Kind, m.Manifest.Version, m.Manifest.Version == Active(m.Manifest.Kind),
+            m.Manifest.CreatedAt, new Dictionary<string, double>(m.Manifest.Metrics, StringComparer.Ordinal),
+            m.Manifest.Counts.Users, m.Manifest.Counts.Items, m.Manifest.Counts.Interactions));
+        var propensity = (await repository.ListPropensityAsync()).Select(m => new ModelVersionView(PropensityModels.Kind, m.Version,
+            m.Version == Active(PropensityModels.Kind), m.CreatedAt, new Dictionary<string, double>(m.Metrics, StringComparer.Ordinal),
+            0, m.Categories.Length, m.Examples));
+        return [.. als.Concat(propensity).OrderByDescending(v => v.CreatedAt)];
     }
 
     public async ValueTask<RegistryResult> PromoteAsync(string kind, string version)
     {
-        if (kind != ModelManifest.AlsKind) return new(false, $"unknown model kind '{kind}' (known: als)", null);
-        var stored = await repository.ListAsync();
-        if (!stored.Any(m => m.Manifest.Kind == kind && m.Manifest.Version == version))
-            return new(false, $"no {kind} model version '{version}' (see: osr-admin model list)", _als.Active);
-        if (_als.Active == version) return new(true, $"{version} is already active", version);
-        await ActivateAsync(version, pushCurrent: true);
+        if (!_active.TryGetValue(kind, out var pointer)) return new(false, $"unknown model kind '{kind}' (known: als, propensity)", null);
+        if (!await ExistsAsync(kind, version))
+            return new(false, $"no {kind} model version '{version}' (see: osr-admin model list)", pointer.Active);
+        if (pointer.Active == version) return new(true, $"{version} is already active", version);
+        await ActivateAsync(kind, version, pushCurrent: true);
         return new(true, $"{kind} {version} is now active", version);
     }
 
     public async ValueTask<RegistryResult> RollbackAsync(string kind)
     {
-        if (kind != ModelManifest.AlsKind) return new(false, $"unknown model kind '{kind}' (known: als)", null);
-        if (_als.History.Length == 0) return new(false, $"no earlier {kind} version to roll back to", _als.Active);
-        var previous = _als.History[^1];
-        _als = new ActivePointer(previous, _als.History[..^1]);
-        await repository.WriteActiveAsync(kind, _als);
+        if (!_active.TryGetValue(kind, out var pointer)) return new(false, $"unknown model kind '{kind}' (known: als, propensity)", null);
+        if (pointer.History.Length == 0) return new(false, $"no earlier {kind} version to roll back to", pointer.Active);
+        var previous = pointer.History[^1];
+        _active[kind] = new ActivePointer(previous, pointer.History[..^1]);
+        await repository.WriteActiveAsync(kind, _active[kind]);
         activeModels.Set(kind, previous);
         RegistryLog.Activated(logger, kind, previous, "rollback");
         return new(true, $"{kind} rolled back to {previous}", previous);
     }
 
-    public ValueTask<string?> GetActiveAsync(string kind) =>
-        ValueTask.FromResult(kind == ModelManifest.AlsKind ? _als.Active : null);
+    public ValueTask<string?> GetActiveAsync(string kind) => ValueTask.FromResult(Active(kind));
+
+    private string? Active(string kind) => _active.TryGetValue(kind, out var p) ? p.Active : null;
+
+    private async Task<bool> ExistsAsync(string kind, string version) => kind == PropensityModels.Kind
+        ? (await repository.ListPropensityAsync()).Any(m => m.Version == version)
+        : (await repository.ListAsync()).Any(m => m.Manifest.Kind == kind && m.Manifest.Version == version);
 
     public async ValueTask ReportTrainingAsync(TrainingJob job)
     {
@@ -109,7 +119,7 @@ public sealed partial class ModelRegistryGrain(
         if (job.State == TrainingState.Succeeded && job.PromoteIfBetter && job.Version is { } version)
         {
             var (promote, reason) = await ShouldPromoteAsync(job);
-            if (promote) await ActivateAsync(version, pushCurrent: true);
+            if (promote) await ActivateAsync(job.Kind, version, pushCurrent: true);
             job = job with { Promoted = promote, Message = job.Message + "; " + reason };
         }
         Remember(job);
@@ -117,25 +127,45 @@ public sealed partial class ModelRegistryGrain(
 
     private async Task<(bool Promote, string Reason)> ShouldPromoteAsync(TrainingJob job)
     {
-        if (_als.Active is null) return (true, "promoted: no model was active");
+        var tolerance = options.Value.PromoteTolerance;
+        if (job.Kind == PropensityModels.Kind)
+        {
+            // The neutral prior ranks nothing: its AUC is 0.5, and a model must beat it outright.
+            var auc = job.Metrics?.GetValueOrDefault("auc") ?? 0;
+            var activeVersion = Active(PropensityModels.Kind);
+            var activeAuc = 0.5;
+            if (activeVersion is not null)
+            {
+                var manifest = (await repository.ListPropensityAsync()).FirstOrDefault(m => m.Version == activeVersion);
+                if (manifest is null) return (true, $"promoted: the active version {activeVersion} is missing from the store");
+                activeAuc = manifest.Metrics.GetValueOrDefault("auc", 0.5);
+            }
+            var against = activeVersion ?? "the prior";
+            var text = string.Create(CultureInfo.InvariantCulture, $"auc {auc:F4} vs {against} {activeAuc:F4} (tolerance {tolerance})");
+            var better = activeVersion is null ? auc > activeAuc : auc >= activeAuc - tolerance;
+            return better ? (true, "promoted: " + text) : (false, "not promoted: " + text);
+        }
+
+        var als = Active(ModelManifest.AlsKind);
+        if (als is null) return (true, "promoted: no model was active");
         var stored = await repository.ListAsync();
-        var active = stored.FirstOrDefault(m => m.Manifest.Version == _als.Active);
-        if (active is null) return (true, $"promoted: the active version {_als.Active} is missing from the store");
+        var active = stored.FirstOrDefault(m => m.Manifest.Version == als);
+        if (active is null) return (true, $"promoted: the active version {als} is missing from the store");
         var candidate = job.Metrics?.GetValueOrDefault("recall@10") ?? 0;
         var current = active.Manifest.Metrics.GetValueOrDefault("recall@10");
-        var tolerance = options.Value.PromoteTolerance;
-        var text = string.Create(CultureInfo.InvariantCulture, $"recall@10 {candidate:F4} vs active {current:F4} (tolerance {tolerance})");
-        return candidate >= current - tolerance ? (true, "promoted: " + text) : (false, "not promoted: " + text);
+        var alsText = string.Create(CultureInfo.InvariantCulture, $"recall@10 {candidate:F4} vs active {current:F4} (tolerance {tolerance})");
+        return candidate >= current - tolerance ? (true, "promoted: " + alsText) : (false, "not promoted: " + alsText);
     }
 
-    private async Task ActivateAsync(string version, bool pushCurrent)
+    private async Task ActivateAsync(string kind, string version, bool pushCurrent)
     {
-        var history = pushCurrent && _als.Active is { } current ? [.. _als.History, current] : _als.History;
-        _als = new ActivePointer(version, history.Length > 50 ? history[^50..] : history);
-        await repository.WriteActiveAsync(ModelManifest.AlsKind, _als);
-        activeModels.Set(ModelManifest.AlsKind, version);
-        repository.Evict(new HashSet<string>(StringComparer.Ordinal) { version });
-        RegistryLog.Activated(logger, ModelManifest.AlsKind, version, "promotion");
+        var pointer = _active[kind];
+        var history = pushCurrent && pointer.Active is { } current ? [.. pointer.History, current] : pointer.History;
+        _active[kind] = new ActivePointer(version, history.Length > 50 ? history[^50..] : history);
+        await repository.WriteActiveAsync(kind, _active[kind]);
+        activeModels.Set(kind, version);
+        if (kind == ModelManifest.AlsKind) repository.Evict(new HashSet<string>(StringComparer.Ordinal) { version });
+        RegistryLog.Activated(logger, kind, version, "promotion");
     }
 
     private void Remember(TrainingJob job)

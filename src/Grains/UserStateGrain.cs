@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Osr.Orleans.Grains.Decisions;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Logging;
 using Osr.Orleans.Grains.Metrics;
@@ -50,9 +51,18 @@ public sealed class UserStateGrain(
     IEventStore events,
     ActiveModels activeModels,
     IOptions<AlsTrainingOptions> alsOptions,
+    IOptions<DecisionOptions> decisionOptions,
+    RulesCache rules,
+    ScoreWindow scoreWindow,
     ILogger<UserStateGrain> logger) : Grain, IUserStateGrain
 {
     private readonly StateOptions _options = stateOptions.Value;
+    private readonly DecisionOptions _decisions = decisionOptions.Value;
+    private Dictionary<string, float>? _consumed;
+    private bool _changePending;
+    private bool _scoreQueued;
+    private long _lastScoredTicks = long.MinValue;
+    private (double, double, double, double) _lastScoredPoint;
     private UserFilterBank? _bank;
     private readonly ActivityTracker _tracker = new();
     private SensorNoise[] _noise = [];
@@ -107,7 +117,10 @@ public sealed class UserStateGrain(
             var estimate = bank.Estimate(r.TimestampUtcTicks);
             var previous = _tracker.Label;
             if (_tracker.Update(in estimate, profile, r.TimestampUtcTicks))
+            {
                 UserLog.LabelChanged(logger, UserId, previous.Name(), _tracker.Label.Name());
+                _changePending = true;
+            }
             Remember(deviceIndex, in r);
             if (r.TimestampUtcTicks > state.State.LastReadingUtcTicks) state.State.LastReadingUtcTicks = r.TimestampUtcTicks;
         }
@@ -121,6 +134,7 @@ public sealed class UserStateGrain(
             state.State.ReadingsApplied += applied;
             _dirty = true;
             ScheduleCheckpoint();
+            if (applied > 0) MaybeQueueScoring();
         }
         return ValueTask.FromResult(new BatchApplyResult(applied, outOfOrder));
     }
@@ -144,6 +158,7 @@ public sealed class UserStateGrain(
     {
         await events.AppendInteractionsAsync([new InteractionRecord(UserId, itemId, action, timestampUtcTicks)]);
         state.State.InteractionsRecorded++;
+        if (_consumed is not null) _consumed[itemId] = _consumed.GetValueOrDefault(itemId) + alsOptions.Value.WeightOf(action);
         UserLog.InteractionRecorded(logger, UserId, itemId, action.Name());
     }
 
@@ -157,7 +172,9 @@ public sealed class UserStateGrain(
 
     public async ValueTask<UserSnapshot> GetSnapshotAsync()
     {
-        var candidates = await CandidatesAsync(10);
+        var candidates = await CandidatesAsync(_decisions.Candidates);
+        var scored = candidates.Length == 0 || state.State.LastReadingUtcTicks == 0 ? [] : (await ScoreCandidatesAsync(candidates, record: false)).Scored;
+        var decisions = await GrainFactory.GetGrain<INotificationThrottleGrain>(UserId).GetDecisionsAsync(10);
         var s = state.State;
         var asOf = s.LastReadingUtcTicks;
         var estimate = _bank is null || asOf == 0 ? StateEstimate.Unknown(asOf) : _bank.Estimate(asOf);
@@ -189,8 +206,119 @@ public sealed class UserStateGrain(
             asOf == 0 ? null : Time(asOf),
             s.ReadingsApplied,
             s.CheckpointUtcTicks == 0 ? null : Time(s.CheckpointUtcTicks),
-            candidates);
+            candidates,
+            scored,
+            decisions);
         return snapshot;
+    }
+
+    /// <summary>The rules' clock: wall time, or this user's latest event time under the event clock.</summary>
+    private long RulesNow => _decisions.ClockMode == ClockMode.Event ? state.State.LastReadingUtcTicks : clock.UtcTicks;
+
+    /// <summary>
+    /// Queues a scoring pass (as a separate grain turn, so the readings are acknowledged first)
+    /// when the state changed meaningfully — the label changed, or the features moved beyond
+    /// <see cref="DecisionOptions.FeatureDistance"/> — and the last pass is at least
+    /// <see cref="DecisionOptions.MinInterval"/> ago on the rules' clock. A change inside the
+    /// debounce window is remembered and scored once the window has passed.
+    /// </summary>
+    private void MaybeQueueScoring()
+    {
+        if (!_decisions.Enabled || _scoreQueued || _bank is null || activeModels.Als is null) return;
+        var asOf = state.State.LastReadingUtcTicks;
+        if (!_changePending)
+        {
+            var estimate = _bank.Estimate(asOf);
+            var features = FeatureExtractor.Compute(in estimate, state.State.Profile, _tracker, asOf);
+            if (DecisionFeatures.Distance(DecisionFeatures.ChangePoint(in features), _lastScoredPoint) < _decisions.FeatureDistance) return;
+            _changePending = true;
+        }
+        var now = RulesNow;
+        if (_lastScoredTicks != long.MinValue && now - _lastScoredTicks < _decisions.MinInterval.Ticks) return;
+        _scoreQueued = true;
+        this.AsReference<IUserStateGrain>().ScoreAsync().AsTask().Ignore();
+    }
+
+    public async ValueTask<DecisionView?> ScoreAsync()
+    {
+        _scoreQueued = false;
+        var s = state.State;
+        if (_bank is null || s.LastReadingUtcTicks == 0) return null;
+        _changePending = false;
+        _lastScoredTicks = RulesNow;
+        var candidates = await CandidatesAsync(_decisions.Candidates);
+        if (candidates.Length == 0) return null;
+        var (scored, features, propensityVersion, arm) = await ScoreCandidatesAsync(candidates, record: true);
+        _lastScoredPoint = DecisionFeatures.ChangePoint(in features);
+        var request = new DecisionRequest(UserId, s.Profile.Segment, s.Profile.TimeZoneId, _tracker.Label.Name(), s.LastReadingUtcTicks,
+            RulesNow, DecisionFeatures.ToArray(in features), propensityVersion, candidates[0].ModelVersion, arm, scored);
+        try
+        {
+            return await GrainFactory.GetGrain<INotificationThrottleGrain>(UserId).DecideAsync(request);
+        }
+        catch (Exception ex)
+        {
+            UserLog.DecisionFailed(logger, ex, UserId);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The OSR score of each candidate (ARCHITECTURE.md): affinity standardised over the user's
+    /// candidates, times the propensity for the current state and the item's category, min–max
+    /// normalised over the recent window of raw scores (this silo's copy of the cluster's window).
+    /// </summary>
+    private async Task<(ScoredCandidate[] Scored, FeatureVector Features, string PropensityVersion, string Arm)> ScoreCandidatesAsync(
+        CandidateView[] candidates, bool record)
+    {
+        var s = state.State;
+        var asOf = s.LastReadingUtcTicks;
+        var estimate = _bank!.Estimate(asOf);
+        var features = FeatureExtractor.Compute(in estimate, s.Profile, _tracker, asOf);
+        var ruleSet = rules.Current;
+        var arm = ruleSet.ArmOf(UserId);
+        var version = arm == "b" && ruleSet.ArmBModel is { } b ? b : activeModels.Propensity;
+        var categories = new string[candidates.Length];
+        var affinities = new double[candidates.Length];
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            categories[i] = candidates[i].Category;
+            affinities[i] = candidates[i].Affinity;
+        }
+        double[] propensities;
+        try
+        {
+            propensities = await GrainFactory.GetGrain<IPropensityScorerGrain>(version)
+                .ScoreAsync(new PropensityRequest(_tracker.Label.Name(), DecisionFeatures.ToArray(in features), categories));
+        }
+        catch (Exception ex) when (version != Models.Scoring.PropensityModel.PriorVersion)
+        {
+            UserLog.PropensityFailed(logger, ex, UserId, version);
+            version = Models.Scoring.PropensityModel.PriorVersion;
+            propensities = await GrainFactory.GetGrain<IPropensityScorerGrain>(version)
+                .ScoreAsync(new PropensityRequest(_tracker.Label.Name(), DecisionFeatures.ToArray(in features), categories));
+        }
+
+        var z = new double[candidates.Length];
+        Models.Scoring.OsrScore.Standardize(affinities, z);
+        var now = RulesNow;
+        var raws = new double[candidates.Length];
+        for (var i = 0; i < raws.Length; i++)
+        {
+            raws[i] = z[i] * propensities[i];
+            if (record) scoreWindow.Add(raws[i], now);
+        }
+        double min, max;
+        if (!scoreWindow.TryGetRange(now, out min, out max))
+        {
+            min = raws.Min();
+            max = raws.Max();
+        }
+        var scored = new ScoredCandidate[candidates.Length];
+        for (var i = 0; i < scored.Length; i++)
+            scored[i] = new ScoredCandidate(candidates[i].ItemId, candidates[i].Category, affinities[i], z[i], propensities[i], raws[i],
+                Models.Scoring.OsrScore.Normalize(raws[i], min, max), candidates[i].Factor);
+        return (scored, features, version, arm);
     }
 
     /// <summary>
@@ -204,10 +332,7 @@ public sealed class UserStateGrain(
         if (activeModels.Als is not { } version) return [];
         try
         {
-            var interactions = await events.ReadUserInteractionsAsync(UserId, 500);
-            var weights = new Dictionary<string, float>(StringComparer.Ordinal);
-            foreach (var i in interactions)
-                weights[i.ItemId] = weights.GetValueOrDefault(i.ItemId) + alsOptions.Value.WeightOf(i.Action);
+            var weights = _consumed ??= await ConsumedAsync();
             var request = new CandidateRequest(UserId, state.State.Profile.Segment, [.. weights.Keys], [.. weights.Values], count, null);
             return await GrainFactory.GetGrain<IAlsFactorCacheGrain>(version).RecommendAsync(request);
         }
@@ -216,6 +341,16 @@ public sealed class UserStateGrain(
             UserLog.CandidatesFailed(logger, ex, UserId, version);
             return [];
         }
+    }
+
+    /// <summary>The user's consumed items and summed confidence weights, read once per activation and kept current by live events.</summary>
+    private async Task<Dictionary<string, float>> ConsumedAsync()
+    {
+        var interactions = await events.ReadUserInteractionsAsync(UserId, 500);
+        var weights = new Dictionary<string, float>(StringComparer.Ordinal);
+        foreach (var i in interactions)
+            weights[i.ItemId] = weights.GetValueOrDefault(i.ItemId) + alsOptions.Value.WeightOf(i.Action);
+        return weights;
     }
 
     private FilterHealth[] FilterHealthView()

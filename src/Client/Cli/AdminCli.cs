@@ -17,6 +17,7 @@ public static class AdminCli
         root.Add(ItemsCommands.Create(services, global));
         root.Add(InteractionsCommands.Create(services, global));
         root.Add(ModelCommands.Create(services, global));
+        root.Add(RulesCommands.Create(services, global));
         root.Add(UserCommands.Create(services, global));
         root.Add(StatsCommands.Create(services, global));
         root.Add(SimulateCommand.Create(services, global));

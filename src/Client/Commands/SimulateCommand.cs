@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
 using Osr.Orleans.Client.Cli;
@@ -12,6 +13,9 @@ public static class SimulateCommand
 {
     public const int MaxUsers = 200_000;
     public const int MaxPrefixLength = 40;
+
+    /// <summary>Most simulated days one <c>--clock event</c> run replays.</summary>
+    public const int MaxDays = 60;
 
     public static Command Create(CliServices services, GlobalOptions global)
     {
@@ -74,16 +78,76 @@ public static class SimulateCommand
             DefaultValueFactory = _ => "send",
         };
         latencyFrom.AcceptOnlyFromAmong("send", "intended");
+        var clock = new Option<string>("--clock")
+        {
+            Description = "wall: publish readings stamped with the wall clock, in real time (default). event: a backtest that replays --days of " +
+                "simulated time from --start in lockstep, as fast as the silo goes, and compares the pushes with state-blind timing. " +
+                "--clock event needs a silo started with --Osr:Clock=Event (and, for full speed, --Osr:Ingest:MaxReadingsPerSecond=100000 --Osr:Ingest:Burst=1000000)",
+            HelpName = "wall|event",
+            DefaultValueFactory = _ => "wall",
+        };
+        clock.AcceptOnlyFromAmong("wall", "event");
+        var days = Validation.IntOption("--days", "With --clock event: days of simulated time to replay", 1, 1, MaxDays);
+        var start = new Option<DateTimeOffset?>("--start")
+        {
+            Description = "With --clock event: where simulated time begins, RFC 3339 (default 2026-11-02T00:00:00Z)",
+            HelpName = "RFC3339",
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : null;
+                if (TryParseRfc3339(text, out var value)) return value;
+                r.AddError($"--start must be an RFC 3339 date-time with an offset, e.g. 2026-11-02T00:00:00Z, not '{text}'");
+                return null;
+            },
+        };
+        var step = Validation.DurationOption("--step", "With --clock event: simulated time published before waiting for the notifications it triggered (default 15m)",
+            TimeSpan.FromMinutes(1), TimeSpan.FromHours(6));
+        var interval = Validation.DurationOption("--interval", "With --clock event: simulated time between two readings of a device (default 30s)",
+            TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+        var noCatalog = new Option<bool>("--no-catalog")
+        {
+            Description = "Do not import the demo catalogue into an empty cluster nor train an ALS model when none is active",
+        };
+        var noFeedback = new Option<bool>("--no-feedback")
+        {
+            Description = "Count received notifications but do not answer them with delivered/opened/converted/dismissed feedback",
+        };
 
-        var command = new Command("simulate", "Simulated users and devices publishing readings over real MQTT, with PUBACK latency")
+        var command = new Command("simulate", "Simulated users and devices publishing readings over real MQTT, with PUBACK latency; with --clock event, a backtest over simulated days")
         {
             users, rate, duration, batch, cycle, realtime, watch, seed, prefix, mqtt, localAddresses, concurrency,
-            noProvision, warmup, latencyFrom,
+            noProvision, warmup, latencyFrom, clock, days, start, step, interval, noCatalog, noFeedback,
         };
         command.Validators.Add(r =>
         {
             if (r.GetResult(cycle) is not null && r.GetValue(realtime)) r.AddError("--cycle and --realtime-day cannot be combined");
             if (r.GetValue(watch) && r.GetValue(noProvision)) r.AddError("--watch needs the cluster and cannot be combined with --no-provision");
+            static bool Given(OptionResult? o) => o is { Implicit: false };
+            // The raw token: a bad --clock value is reported by the option itself (GetValue would throw here).
+            var clockToken = r.GetResult(clock) is { Implicit: false, Tokens.Count: > 0 } c ? c.Tokens[0].Value : "wall";
+            if (clockToken == "event")
+            {
+                var wallOnly = new (Option Option, string Why)[]
+                {
+                    (rate, "the readings' pace is --interval of simulated time"),
+                    (realtime, "simulated users always live real-time days"),
+                    (cycle, "simulated users live real-time days, not compressed cycles"),
+                    (duration, "the run lasts --days of simulated time"),
+                    (batch, "messages carry up to 300 readings of one device"),
+                    (warmup, "there is no measured window"),
+                    (latencyFrom, "it measures decisions, not latency"),
+                    (watch, "the live table follows the wall clock"),
+                    (noProvision, "it needs the cluster"),
+                };
+                foreach (var (option, why) in wallOnly)
+                    if (Given(r.GetResult(option))) r.AddError($"--clock event cannot be combined with {option.Name}: {why}");
+            }
+            else if (clockToken == "wall")
+            {
+                foreach (var option in new Option[] { days, start, step, interval })
+                    if (Given(r.GetResult(option))) r.AddError($"{option.Name} needs --clock event (a replay of simulated days)");
+                if (r.GetValue(noProvision) && Given(r.GetResult(noCatalog))) r.AddError("--no-catalog has no effect with --no-provision (no cluster connection)");
+            }
         });
 
         command.SetHandler(services, global, ctx =>
@@ -106,13 +170,37 @@ public static class SimulateCommand
                 Provision = !ctx.Get(noProvision),
                 Warmup = ctx.Get(warmup),
                 LatencyFromIntended = ctx.Get(latencyFrom) == "intended",
+                Clock = ctx.Get(clock) == "event" ? SimulationClock.Event : SimulationClock.Wall,
+                Days = ctx.Get(days),
+                Start = ctx.Get(start) ?? SimulationOptions.DefaultStart,
+                Step = ctx.Get(step) ?? TimeSpan.FromMinutes(15),
+                Interval = ctx.Get(interval) ?? TimeSpan.FromSeconds(30),
+                Catalog = !ctx.Get(noCatalog),
+                Feedback = !ctx.Get(noFeedback),
             };
             if (!GrainKeys.IsValidId(options.DeviceId(options.Users - 1, DeviceKind.Phone)))
                 throw new CliInputException($"--prefix '{options.Prefix}' makes device ids longer than {GrainKeys.MaxIdLength} characters");
+            if (options.Clock == SimulationClock.Event)
+                return BacktestRunner.RunAsync(ctx, options with { RealtimeDay = true, Cycle = null, Batch = SimulationOptions.MaxReadingsPerMessage });
             return SimulationRunner.RunAsync(ctx, options);
         });
         return command;
     }
+
+    /// <summary>
+    /// RFC 3339 date-time: <c>yyyy-MM-ddTHH:mm:ss[.fraction](Z|±hh:mm)</c> ('T' and 'Z' in either case); the offset is required.
+    /// </summary>
+    internal static bool TryParseRfc3339(string? text, out DateTimeOffset value)
+    {
+        value = default;
+        if (text is null || !Rfc3339.IsMatch(text)) return false;
+        var normalised = text.ToUpperInvariant();
+        return DateTimeOffset.TryParse(normalised, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out value);
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex Rfc3339 = new(
+        @"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,7})?([Zz]|[+-]\d{2}:\d{2})$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     private static EndpointParser.HostPort DefaultBroker(CliServices services)
     {

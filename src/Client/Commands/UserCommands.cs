@@ -3,11 +3,16 @@ using System.Globalization;
 using Osr.Orleans.Client.Cli;
 using Osr.Orleans.Client.Output;
 using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Models.Features;
+using Osr.Orleans.Models.Rules;
 using Spectre.Console;
 
 namespace Osr.Orleans.Client.Commands;
 
-/// <summary><c>user show U</c>: the state estimate, label, features, candidates, readings, devices and filter health of one user.</summary>
+/// <summary>
+/// <c>user show U</c>: the state estimate, label, features, scored candidates, last decisions and why, readings,
+/// devices and filter health of one user.
+/// </summary>
 public static class UserCommands
 {
     public static Command Create(CliServices services, GlobalOptions global)
@@ -47,8 +52,8 @@ public static class UserCommands
             new EstimateJson(Channel(e.Hr), Channel(e.Speed), Channel(e.Cadence), Channel(e.Acc),
                 new PositionJson(Finite(e.Position.Lat), Finite(e.Position.Lon), Finite(e.Position.Std)), Finite(e.HrTrendPerMin)),
             features,
-            [.. s.Candidates.Select(c => new CandidateJson(c.ItemId, c.Category, Finite(c.Affinity), null, null, c.Source, c.ModelVersion))],
-            [],
+            Candidates(s),
+            [.. s.Decisions.Select(ToJson)],
             [.. s.LastReadings.Select(r => new ReadingJson(r.DeviceId, r.Seq, r.Ts, Finite(r.Hr), Finite(r.Speed), Finite(r.Cadence), Finite(r.Acc), Finite(r.Lat), Finite(r.Lon)))],
             [.. s.Devices.Select(d => new DeviceJson(d.DeviceId, d.Kind))],
             [.. s.Filters.Select(f => new FilterJson(f.Channel, f.Updates, f.Outliers, Finite(f.MeanNis)))],
@@ -57,6 +62,102 @@ public static class UserCommands
             s.ReadingsApplied,
             s.LastCheckpointAt);
     }
+
+    /// <summary>
+    /// The scored candidates when the user grain scored a state (joined with retrieval for source and model version),
+    /// else retrieval's candidates with only the affinity known.
+    /// </summary>
+    private static CandidateJson[] Candidates(UserSnapshot s)
+    {
+        if (s.Scored is not { Length: > 0 } scored)
+            return [.. s.Candidates.Select(c => new CandidateJson(c.ItemId, c.Category, Finite(c.Affinity), null, null, c.Source, c.ModelVersion, null, null))];
+
+        var retrieved = new Dictionary<string, CandidateView>(s.Candidates.Length, StringComparer.Ordinal);
+        foreach (var c in s.Candidates) retrieved.TryAdd(c.ItemId, c);
+        return
+        [
+            .. scored.Select(c =>
+            {
+                var known = retrieved.TryGetValue(c.ItemId, out var r);
+                return new CandidateJson(c.ItemId, c.Category, Finite(c.Affinity), Finite(c.Propensity), Finite(c.Osr),
+                    known ? r.Source : null, known ? r.ModelVersion : null, Finite(c.AffinityZ), Finite(c.Raw));
+            }),
+        ];
+    }
+
+    public static DecisionJson ToJson(DecisionView d) => new(
+        d.NotificationId,
+        d.ItemId,
+        d.Ts,
+        d.Outcome,
+        string.IsNullOrEmpty(d.Reason) ? null : d.Reason,
+        Finite(d.Osr),
+        Finite(d.Threshold),
+        d.Category,
+        d.Detail,
+        Finite(d.Affinity),
+        Finite(d.Propensity),
+        d.Label,
+        string.IsNullOrEmpty(d.Feedback) ? null : d.Feedback,
+        [.. (d.Checks ?? []).Select(c => new RuleCheckJson(c.Rule.Code(), c.Passed, c.Detail))],
+        d.DecidedAt,
+        Finite(d.Raw),
+        Finite(d.SendProbability),
+        d.Arm,
+        d.PropensityVersion,
+        d.AlsVersion,
+        d.ExpiresAt);
+
+    /// <summary>
+    /// Why a decision came out as it did, in one line: <c>suppressed: gap.similar — last drinks push 2h10m ago &lt; 6h</c>
+    /// (the first failing check), <c>sent (osr 0.91 ≥ 0.75)</c> or <c>sent by exploration (p = 0.05)</c>;
+    /// then the feedback, if any. Unknown numbers are "—".
+    /// </summary>
+    public static string Explain(DecisionView d)
+    {
+        string text;
+        if (string.Equals(d.Outcome, DecisionOutcomes.Suppressed, StringComparison.Ordinal))
+        {
+            var (rule, detail) = FirstFailed(d.Checks) is { } failed ? (failed.Rule.Code(), failed.Detail) : (d.Reason, d.Detail);
+            text = $"suppressed: {(string.IsNullOrEmpty(rule) ? "—" : rule)}{(string.IsNullOrEmpty(detail) ? "" : $" — {detail}")}";
+        }
+        else if (string.Equals(d.Outcome, DecisionOutcomes.Sent, StringComparison.Ordinal))
+        {
+            text = string.Equals(d.Reason, DecisionOutcomes.Explore, StringComparison.Ordinal)
+                ? $"sent by exploration (p = {Num(d.SendProbability, "0.###")})"
+                : $"sent (osr {Num(d.Osr, "0.00")} ≥ {Num(d.Threshold, "0.00")})";
+        }
+        else
+        {
+            text = string.Join(": ", new[] { d.Outcome, d.Reason, d.Detail }.Where(t => !string.IsNullOrEmpty(t)));
+        }
+
+        return string.IsNullOrEmpty(d.Feedback) ? text : $"{text}; feedback: {d.Feedback}";
+    }
+
+    private static RuleCheck? FirstFailed(RuleCheck[]? checks)
+    {
+        foreach (var c in checks ?? [])
+            if (!c.Passed) return c;
+        return null;
+    }
+
+    /// <summary>
+    /// <c>2026-11-23 18:02:11Z</c> and, on a second line, the same instant in the user's zone (<c>19:02:11 local</c>, with
+    /// <c>(+1d)</c> / <c>(-1d)</c> when the local date differs), unless <paramref name="zone"/> is UTC.
+    /// </summary>
+    internal static string Time(DateTimeOffset ts, TimeZoneInfo zone)
+    {
+        var utc = ts.ToUniversalTime();
+        var text = utc.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        if (IsUtc(zone)) return text;
+        var local = TimeZoneInfo.ConvertTime(ts, zone);
+        var days = (local.Date - utc.Date).Days;
+        var shift = days == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({days:+0;-0}d)");
+        return $"{text}\n{local.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}{shift} local";
+    }
+
+    private static bool IsUtc(TimeZoneInfo zone) => zone.BaseUtcOffset == TimeSpan.Zero && !zone.SupportsDaylightSavingTime;
 
     private static ChannelJson Channel(ChannelView c) => new(Finite(c.Value), Finite(c.Std));
 
@@ -108,20 +209,56 @@ public static class UserCommands
             filters.AddRow(Markup.Escape(f.Channel), f.Updates.ToString(CultureInfo.InvariantCulture), f.Outliers.ToString(CultureInfo.InvariantCulture), Num(f.MeanNis, "0.00"));
         console.Write(filters);
 
-        if (s.Candidates.Length == 0)
+        var scored = Candidates(s);
+        if (scored.Length == 0)
         {
             console.MarkupLine("[grey]Candidates: none yet — no model is active.[/]");
         }
         else
         {
-            var candidates = new Table().Title("Candidates").AddColumns("item", "category", "affinity", "source", "model version");
-            foreach (var c in s.Candidates)
-                candidates.AddRow(Markup.Escape(c.ItemId), Markup.Escape(c.Category), Num(c.Affinity, "0.000"), Markup.Escape(c.Source), Markup.Escape(c.ModelVersion));
+            // Propensity and OSR only once the state was scored (the table then needs about 100 columns).
+            var isScored = s.Scored.Length > 0;
+            var candidates = new Table().Title("Candidates")
+                .AddColumns(new TableColumn("item"), new TableColumn("category"), new TableColumn("affinity").RightAligned());
+            if (isScored) candidates.AddColumns(new TableColumn("propensity").RightAligned(), new TableColumn("osr").RightAligned());
+            candidates.AddColumns(new TableColumn("source"), new TableColumn("model version"));
+            foreach (var c in scored)
+            {
+                var cells = new List<string> { Markup.Escape(c.ItemId), Markup.Escape(c.Category), Num(c.Affinity, "0.000") };
+                if (isScored) cells.AddRange([Num(c.Propensity, "0.000"), Num(c.Osr, "0.00")]);
+                cells.AddRange([Markup.Escape(c.Source ?? "—"), Markup.Escape(c.ModelVersion ?? "—")]);
+                candidates.AddRow([.. cells]);
+            }
+
             console.Write(candidates);
         }
 
-        console.MarkupLine("[grey]Decisions: none yet.[/]");
+        if (s.Decisions.Length == 0)
+        {
+            console.MarkupLine("[grey]Decisions: none yet.[/]");
+            return;
+        }
+
+        var zone = UserTimeZones.Resolve(s.TimeZone);
+        var title = IsUtc(zone) ? "Last decisions (newest first)" : $"Last decisions (newest first; local = {s.TimeZone})";
+        var decisions = new Table().Title(Markup.Escape(title))
+            .AddColumns(new TableColumn("time").NoWrap(), new TableColumn("item / category"), new TableColumn("outcome"), new TableColumn("why"));
+        foreach (var d in s.Decisions)
+        {
+            decisions.AddRow(
+                Markup.Escape(Time(d.Ts, zone)),
+                Markup.Escape($"{d.ItemId} / {d.Category}"),
+                Markup.Escape(Outcome(d)),
+                Markup.Escape(Explain(d)));
+        }
+
+        console.Write(decisions);
     }
+
+    private static string Outcome(DecisionView d) =>
+        string.Equals(d.Outcome, DecisionOutcomes.Sent, StringComparison.Ordinal) && string.Equals(d.Reason, DecisionOutcomes.Explore, StringComparison.Ordinal)
+            ? "sent (explore)"
+            : d.Outcome;
 
     internal static string Num(double? value, string format) =>
         value is { } v && double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "—";

@@ -24,12 +24,53 @@ public sealed record PositionJson(double? Lat, double? Lon, double? Std);
 public sealed record EstimateJson(ChannelJson Hr, ChannelJson Speed, ChannelJson Cadence, ChannelJson Acc, PositionJson Position, double? HrTrendPerMin);
 
 /// <summary>
-/// One candidate of <c>user show --json</c>: <c>propensity</c> and <c>osr</c> stay null until the decision
-/// layer scores candidates; <c>source</c> is als, fold-in, popular-segment or popular.
+/// One candidate of <c>user show --json</c>. With a scored state it is the user grain's scoring: <c>affinity</c>
+/// (raw ALS dot product), <c>affinityZ</c> (standardised over the user's candidates), <c>propensity</c>,
+/// <c>raw</c> = z × p and <c>osr</c> in [0, 1]; before that only the retrieval (<c>affinity</c>) is known and the
+/// rest is null. <c>source</c> is als, fold-in, popular-segment or popular (null when retrieval no longer lists it).
 /// </summary>
-public sealed record CandidateJson(string ItemId, string Category, double? Affinity, double? Propensity, double? Osr, string Source, string ModelVersion);
+public sealed record CandidateJson(
+    string ItemId,
+    string Category,
+    double? Affinity,
+    double? Propensity,
+    double? Osr,
+    string? Source,
+    string? ModelVersion,
+    double? AffinityZ,
+    double? Raw);
 
-public sealed record DecisionJson(string NotificationId, string ItemId, DateTimeOffset Ts, string Outcome, string? Reason, double? Osr, double? Threshold);
+/// <summary>One rule's verdict in a decision: the rule's code (e.g. <c>gap.similar</c>), whether it passed, and why.</summary>
+public sealed record RuleCheckJson(string Rule, bool Passed, string Detail);
+
+/// <summary>
+/// One decision of <c>user show --json</c>, newest first. <c>outcome</c> is sent or suppressed; <c>reason</c> is null
+/// for a send by the rules, <c>explore</c> for an exploration send, else the code of the first failing rule (whose
+/// <c>detail</c> says why). <c>ts</c> is the event time of the scored state, <c>decidedAt</c> when it was decided.
+/// <c>feedback</c> is the latest feedback (delivered, opened, converted, dismissed) or null.
+/// </summary>
+public sealed record DecisionJson(
+    string NotificationId,
+    string ItemId,
+    DateTimeOffset Ts,
+    string Outcome,
+    string? Reason,
+    double? Osr,
+    double? Threshold,
+    string Category,
+    string Detail,
+    double? Affinity,
+    double? Propensity,
+    string Label,
+    string? Feedback,
+    RuleCheckJson[] Checks,
+    DateTimeOffset DecidedAt,
+    double? Raw,
+    double? SendProbability,
+    string Arm,
+    string PropensityVersion,
+    string? AlsVersion,
+    DateTimeOffset? ExpiresAt);
 
 public sealed record ReadingJson(string DeviceId, long Seq, DateTimeOffset Ts, double? Hr, double? Speed, double? Cadence, double? Acc, double? Lat, double? Lon);
 
@@ -57,11 +98,31 @@ public sealed record UserShowJson(
 
 public sealed record ReadingStatsJson(long Accepted, long Duplicate, Dictionary<string, long> Rejected);
 
-public sealed record DecisionStatsJson(long Sent, Dictionary<string, long> Suppressed);
+/// <summary><c>sent</c> includes the <c>explored</c> sends (chosen by exploration below the threshold); <c>suppressed</c> is by rule code.</summary>
+public sealed record DecisionStatsJson(long Sent, Dictionary<string, long> Suppressed, long Explored);
 
 public sealed record NotificationStatsJson(long Sent, long Delivered, long Opened, long Converted, long Dismissed);
 
+/// <summary>
+/// A rate (conversion = converted / sent, or open rate = opened / sent) overall and per propensity model version,
+/// user segment (<c>none</c> for users without one) and A/B arm; null where nothing was sent.
+/// </summary>
 public sealed record ConversionJson(double? Overall, Dictionary<string, double?> ByModel, Dictionary<string, double?> BySegment, Dictionary<string, double?> ByArm);
+
+/// <summary>
+/// The counts behind one breakdown value, its rates (null when nothing was sent) and their gaps to the overall
+/// rates (rate − overall; for segments the fairness gap), null when either is unknown.
+/// </summary>
+public sealed record BreakdownJson(long Sent, long Opened, long Converted, double? Conversion, double? OpenRate, double? ConversionGap, double? OpenRateGap);
+
+public sealed record BreakdownsJson(Dictionary<string, BreakdownJson> ByModel, Dictionary<string, BreakdownJson> BySegment, Dictionary<string, BreakdownJson> ByArm);
+
+public sealed record MqttPushJson(long Published);
+
+/// <summary>Webhook outbox: POSTs delivered, retries, attempts that failed and notifications dropped after their time-to-live.</summary>
+public sealed record WebhookPushJson(long Delivered, long Retried, long Failed, long Expired);
+
+public sealed record PushStatsJson(MqttPushJson Mqtt, WebhookPushJson Webhook);
 
 public sealed record StatsJson(
     ReadingStatsJson Readings,
@@ -74,7 +135,10 @@ public sealed record StatsJson(
     string[] Silos,
     DateTimeOffset Since,
     DateTimeOffset AsOf,
-    SiloJson[] SiloHealth);
+    SiloJson[] SiloHealth,
+    ConversionJson OpenRate,
+    BreakdownsJson Breakdowns,
+    PushStatsJson Push);
 
 /// <summary>One live silo's gauges (managed heap, working set, active grains, MQTT connections).</summary>
 public sealed record SiloJson(string Silo, DateTimeOffset At, long HeapBytes, long WorkingSetBytes, int ActiveUsers, int ActiveDevices, int MqttConnections);
@@ -135,6 +199,24 @@ public sealed record ModelVersionJson(
 /// <summary><c>model promote --json</c> and <c>model rollback --json</c> (only printed when the registry accepted it).</summary>
 public sealed record RegistryResultJson(bool Ok, string Kind, string? ActiveVersion, string Message);
 
+/// <summary>
+/// One override of <c>rules show --json</c>: <c>scope</c> is the scope kind (global, segment, category, item, user,
+/// user+item, user+category) and the ids it uses are set (the others null); <c>value</c> is in normalised form.
+/// </summary>
+public sealed record RuleOverrideJson(string Key, string Scope, string? User, string? Item, string? Category, string? Segment, string Value);
+
+/// <summary>
+/// <c>rules show --json</c>: the version, when it last changed (null while it never did), the built-in defaults
+/// (key → value, in <c>RuleKeys.All</c> order) and every override, grouped by key then scope.
+/// </summary>
+public sealed record RulesShowJson(long Version, DateTimeOffset? ChangedAt, Dictionary<string, string> Defaults, RuleOverrideJson[] Overrides);
+
+/// <summary>
+/// <c>rules set --json</c>, only printed when the rules grain accepted the change: the new version, the key, the scope kind
+/// (as in <see cref="RuleOverrideJson"/>) with its ids, and the value as stored.
+/// </summary>
+public sealed record RuleChangeJson(long Version, string Key, string Scope, string Value, string? User, string? Item, string? Category, string? Segment);
+
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
@@ -150,4 +232,6 @@ public sealed record RegistryResultJson(bool Ok, string Kind, string? ActiveVers
 [JsonSerializable(typeof(TrainingJobJson))]
 [JsonSerializable(typeof(ModelVersionJson[]))]
 [JsonSerializable(typeof(RegistryResultJson))]
+[JsonSerializable(typeof(RulesShowJson))]
+[JsonSerializable(typeof(RuleChangeJson))]
 public sealed partial class AdminJsonContext : JsonSerializerContext;

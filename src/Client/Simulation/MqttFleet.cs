@@ -13,8 +13,10 @@ namespace Osr.Orleans.Client.Simulation;
 /// subscribed to the device's own <c>errors</c> topic, reconnected when dropped, and publishing QoS 1
 /// messages whose PUBACK latency is recorded. Sockets are spread round-robin over the configured local
 /// (source) addresses, because one source address allows only ~28 k connections to one server port.
+/// With a <see cref="NotificationListener"/>, every watch also subscribes (QoS 1) to its user's
+/// <c>notifications</c> topic and hands what arrives to the listener.
 /// </summary>
-public sealed class MqttFleet(SimulationStats stats, TimeProvider time)
+public sealed class MqttFleet(SimulationStats stats, TimeProvider time, NotificationListener? notifications = null)
 {
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(15);
     private readonly MqttClientFactory _factory = new();
@@ -86,7 +88,10 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time)
         if (client is null)
         {
             client = _factory.CreateMqttClient();
-            client.ApplicationMessageReceivedAsync += stats.OnErrorMessage;
+            client.ApplicationMessageReceivedAsync += e =>
+                notifications is not null && d.Kind == DeviceKind.Watch && e.ApplicationMessage.Topic == NotificationListener.NotificationsTopic(d.UserId)
+                    ? notifications.OnMessageAsync(d, e)
+                    : stats.OnErrorMessage(e);
             client.DisconnectedAsync += _ =>
             {
                 d.MarkConnected(false);
@@ -108,6 +113,13 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time)
             var subscription = await client.SubscribeAsync(d.ErrorsTopic, MqttQualityOfServiceLevel.AtMostOnce, ct).ConfigureAwait(false);
             foreach (var item in subscription.Items)
                 if ((int)item.ResultCode > 2) stats.OnConnectFailed($"subscribe errors topic: {item.ResultCode}");
+
+            if (notifications is not null && d.Kind == DeviceKind.Watch)
+            {
+                var subscribed = await client.SubscribeAsync(NotificationListener.NotificationsTopic(d.UserId), MqttQualityOfServiceLevel.AtLeastOnce, ct).ConfigureAwait(false);
+                foreach (var item in subscribed.Items)
+                    if ((int)item.ResultCode > 2) stats.OnConnectFailed($"subscribe notifications topic: {item.ResultCode}");
+            }
 
             d.MarkConnected(true);
             return true;
@@ -180,6 +192,82 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// Publishes one message of readings (a rented buffer, returned here) and waits for its PUBACK: the backtest's
+    /// lockstep publishing. Counts it like <see cref="Publish(DeviceSimulator, byte[], int, int)"/>, except that a
+    /// refusal for the per-device quota is not counted but returned, so the caller can wait and send it again.
+    /// </summary>
+    public async Task<PublishOutcome> PublishAndWaitAsync(DeviceSimulator d, byte[] buffer, int length, int readings, CancellationToken ct)
+    {
+        try
+        {
+            if (d.Client is not { IsConnected: true } client) return PublishOutcome.Disconnected;
+            var message = new MqttApplicationMessage
+            {
+                Topic = d.ReadingsTopic,
+                Payload = new ReadOnlySequence<byte>(buffer, 0, length),
+                QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
+            };
+            var started = time.GetTimestamp();
+            var result = await client.PublishAsync(message, ct).ConfigureAwait(false);
+            var acked = time.GetTimestamp();
+            if (result.ReasonCode == MqttClientPublishReasonCode.QuotaExceeded) return PublishOutcome.QuotaExceeded;
+            stats.OnPublished(readings);
+            if (result.IsSuccess)
+            {
+                var micros = Micros(started, acked);
+                stats.OnAcked(readings, micros, micros, acked);
+                return PublishOutcome.Acked;
+            }
+
+            stats.OnRefused(string.IsNullOrEmpty(result.ReasonString) ? result.ReasonCode.ToString() : result.ReasonString);
+            return PublishOutcome.Refused;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            stats.OnPublished(readings);
+            stats.OnFailed(Describe(ex));
+            if (d.Client is { IsConnected: false }) d.MarkConnected(false);
+            return PublishOutcome.Failed;
+        }
+        finally
+        {
+            PooledReadingSerializer.Return(buffer);
+        }
+    }
+
+    /// <summary>Publishes an event (QoS 1) on the device's <c>events</c> topic and waits for its PUBACK; not counted in the reading statistics.</summary>
+    public async Task<(PublishOutcome Outcome, string? Reason)> PublishEventAsync(DeviceSimulator d, byte[] payload, CancellationToken ct)
+    {
+        try
+        {
+            if (d.Client is not { IsConnected: true } client) return (PublishOutcome.Disconnected, "disconnected");
+            var message = new MqttApplicationMessage
+            {
+                Topic = NotificationListener.EventsTopic(d.DeviceId),
+                Payload = new ReadOnlySequence<byte>(payload),
+                QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
+            };
+            var result = await client.PublishAsync(message, ct).ConfigureAwait(false);
+            if (result.IsSuccess) return (PublishOutcome.Acked, null);
+            var reason = string.IsNullOrEmpty(result.ReasonString) ? result.ReasonCode.ToString() : result.ReasonString;
+            return (result.ReasonCode == MqttClientPublishReasonCode.QuotaExceeded ? PublishOutcome.QuotaExceeded : PublishOutcome.Refused, reason);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            if (d.Client is { IsConnected: false }) d.MarkConnected(false);
+            return (PublishOutcome.Failed, Describe(ex));
+        }
+    }
+
     private long Micros(long from, long to) => time.GetElapsedTime(from, to).Ticks / TimeSpan.TicksPerMicrosecond;
 
     /// <summary>Waits until every publish got its PUBACK (or failed), at most <paramref name="timeout"/>.</summary>
@@ -227,4 +315,22 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time)
             _ => e.GetType().Name,
         };
     }
+}
+
+/// <summary>How an awaited publish ended.</summary>
+public enum PublishOutcome
+{
+    Acked,
+
+    /// <summary>Refused with MQTT 5 reason "quota exceeded" (the per-device rate limit): send again later.</summary>
+    QuotaExceeded,
+
+    /// <summary>Refused for another reason (counted).</summary>
+    Refused,
+
+    /// <summary>Timed out or the connection broke (counted).</summary>
+    Failed,
+
+    /// <summary>Not sent: the device is not connected.</summary>
+    Disconnected,
 }

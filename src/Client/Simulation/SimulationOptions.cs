@@ -60,10 +60,44 @@ public sealed record SimulationOptions
     /// </summary>
     public bool LatencyFromIntended { get; init; }
 
+    /// <summary><c>--clock</c>: publish on the wall clock (default), or replay simulated days at event time (the backtest).</summary>
+    public SimulationClock Clock { get; init; } = SimulationClock.Wall;
+
+    /// <summary><c>--days</c> of simulated time with <see cref="SimulationClock.Event"/>.</summary>
+    public int Days { get; init; } = 1;
+
+    /// <summary><c>--start</c>: where simulated time begins with <see cref="SimulationClock.Event"/>.</summary>
+    public DateTimeOffset Start { get; init; } = DefaultStart;
+
+    /// <summary><c>--step</c>: simulated time published between two waits for notifications.</summary>
+    public TimeSpan Step { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary><c>--interval</c>: simulated time between two readings of a device.</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>False with <c>--no-catalog</c>: no demo catalogue import and no ALS training.</summary>
+    public bool Catalog { get; init; } = true;
+
+    /// <summary>False with <c>--no-feedback</c>: notifications are counted but not answered.</summary>
+    public bool Feedback { get; init; } = true;
+
+    /// <summary>The default <c>--start</c>: Monday 2 November 2026, 00:00 UTC.</summary>
+    public static readonly DateTimeOffset DefaultStart = new(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>The password of every device with <c>--no-provision</c>.</summary>
     public const string UnprovisionedSecret = "unprovisioned";
 
     public string UserId(int user) => $"{Prefix}-u{user:D5}";
 
     public string DeviceId(int user, DeviceKind kind) => $"{UserId(user)}-{(kind == DeviceKind.Watch ? "watch" : "phone")}";
+}
+
+/// <summary>Which clock the simulation runs on.</summary>
+public enum SimulationClock
+{
+    /// <summary>Readings stamped with the wall clock, published in real time.</summary>
+    Wall,
+
+    /// <summary>Simulated days replayed at event time as fast as the silo goes (needs a silo with <c>Osr:Clock=Event</c>).</summary>
+    Event,
 }

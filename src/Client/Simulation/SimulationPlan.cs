@@ -68,4 +68,19 @@ public sealed class SimulationPlan
             throw new Cli.CliFailureException($"{failures.Count} simulated devices could not be registered (use another --prefix?): {sample}");
         }
     }
+
+    /// <summary>
+    /// Starts every device's sequence numbers after both <paramref name="floor"/> (the run's start in Unix milliseconds,
+    /// as the wall-clock simulator does) and the last seq its owner's grain has seen from it, so that a replay that used
+    /// more sequence numbers than milliseconds passed is not taken for duplicates by the next run.
+    /// </summary>
+    public async Task ContinueSequencesAsync(IGrainFactory grains, long floor, CancellationToken ct)
+    {
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = ProvisionConcurrency, CancellationToken = ct };
+        await Parallel.ForEachAsync(Devices, parallel, async (d, _) =>
+        {
+            var last = await grains.GetGrain<IUserStateGrain>(d.UserId).GetLastSeqAsync(d.DeviceId).ConfigureAwait(false);
+            d.Seq = Math.Max(floor, last);
+        }).ConfigureAwait(false);
+    }
 }

@@ -31,6 +31,11 @@ public static class SimulationRunner
         {
             await log.WriteLineAsync($"provisioning {plan.Users.Count} users and {devices.Count} devices…").ConfigureAwait(false);
             await plan.ProvisionAsync(cluster.Grains, ct).ConfigureAwait(false);
+            if (options.Catalog)
+            {
+                await DemoCatalog.EnsureAsync(cluster.Grains, World.Planted, plan.Users, options.Seed, time.GetUtcNow(), log, time,
+                    ctx.Services.PollInterval, ct).ConfigureAwait(false);
+            }
         }
         else
         {
@@ -38,7 +43,9 @@ public static class SimulationRunner
         }
 
         var stats = new SimulationStats { ReportIntendedLatency = options.LatencyFromIntended };
-        var fleet = new MqttFleet(stats, time);
+        // Every watch of a provisioned run listens to its user's notifications (a bare broker has none to send).
+        var listener = cluster is not null ? new NotificationListener(plan.Users, time) : null;
+        var fleet = new MqttFleet(stats, time, listener);
         fleet.Prepare(devices, broker, options.LocalAddresses);
         await log.WriteLineAsync($"connecting {devices.Count} devices to {options.Mqtt} ({options.ConnectConcurrency} at a time)…").ConfigureAwait(false);
         var connected = await fleet.ConnectAllAsync(devices, options.ConnectConcurrency,
@@ -96,14 +103,25 @@ public static class SimulationRunner
         }
 
         tasks.Add(fleet.ReconnectLoopAsync(devices, options.ConnectConcurrency, run.Token));
+        FeedbackResponder? responder = null;
+        if (listener is not null && options.Feedback)
+        {
+            responder = new FeedbackResponder(fleet, World.Planted, options.Seed, time, devices.ToDictionary(d => d.DeviceId, StringComparer.Ordinal));
+            tasks.Add(responder.RunAsync(listener, run.Token));
+        }
+        else if (listener is not null)
+        {
+            tasks.Add(DiscardAsync(listener, time, run.Token));
+        }
+
         if (options.Watch && cluster is not null)
         {
-            var view = new WatchView(cluster.Grains, plan.Users, stats, time, start);
+            var view = new WatchView(cluster.Grains, plan.Users, stats, time, start, listener);
             tasks.Add(view.RunAsync(options.Json ? ctx.Services.ErrorConsole : ctx.Services.Console, run.Token));
         }
         else
         {
-            tasks.Add(ProgressAsync(log, stats, time, start, run.Token));
+            tasks.Add(ProgressAsync(log, stats, listener, time, start, run.Token));
         }
 
         await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -122,14 +140,65 @@ public static class SimulationRunner
         await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"latency from intended send time: {Percentiles(stats.IntendedLatencyMicros)}; from PublishAsync (service time): {Percentiles(stats.LatencyMicros)}")).ConfigureAwait(false);
         var summary = stats.ToJson(plan.Users.Count, devices.Count, connected, elapsed.TotalSeconds, rate);
-        if (options.Json) await JsonOutput.WriteAsync(ctx.Out, summary, AdminJsonContext.Default.SimulationJson).ConfigureAwait(false);
-        else Render(ctx.Services.Console, summary);
+        var notifications = listener is null ? null : NotificationsJson(listener, responder);
+        if (options.Json) await WriteJsonAsync(ctx.Out, summary, notifications).ConfigureAwait(false);
+        else Render(ctx.Services.Console, summary, notifications);
 
         await fleet.DisconnectAllAsync(devices, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         return ExitCodes.Success;
     }
 
-    private static async Task ProgressAsync(TextWriter log, SimulationStats stats, TimeProvider time, long start, CancellationToken ct)
+    /// <summary>With <c>--no-feedback</c>: empties the listener's queue (notifications are only counted).</summary>
+    private static async Task DiscardAsync(NotificationListener listener, TimeProvider time, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                while (listener.TryDequeue(out _))
+                {
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(250), time, ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Run over.
+        }
+    }
+
+    internal static SimulationNotificationsJson NotificationsJson(NotificationListener listener, FeedbackResponder? responder) => new(
+        listener.Received,
+        listener.Duplicates,
+        listener.Malformed,
+        responder?.Answered ?? 0,
+        responder is null ? [] : Sorted(responder.Sent),
+        responder is null ? [] : Sorted(responder.Failures),
+        responder?.Dropped ?? 0);
+
+    private static Dictionary<string, long> Sorted(IEnumerable<KeyValuePair<string, long>> counts) =>
+        counts.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The <c>--json</c> summary: every field of <see cref="SimulationJson"/>, plus <c>notifications</c> (received, answered,
+    /// feedback by action) when the run listened for them.
+    /// </summary>
+    internal static async Task WriteJsonAsync(TextWriter writer, SimulationJson summary, SimulationNotificationsJson? notifications)
+    {
+        if (notifications is null)
+        {
+            await JsonOutput.WriteAsync(writer, summary, AdminJsonContext.Default.SimulationJson).ConfigureAwait(false);
+            return;
+        }
+
+        var node = System.Text.Json.JsonSerializer.SerializeToNode(summary, AdminJsonContext.Default.SimulationJson)!.AsObject();
+        node["notifications"] = System.Text.Json.JsonSerializer.SerializeToNode(notifications, BacktestJsonContext.Default.SimulationNotificationsJson);
+        await writer.WriteLineAsync(node.ToJsonString(BacktestJsonContext.Default.Options)).ConfigureAwait(false);
+        await writer.FlushAsync().ConfigureAwait(false);
+    }
+
+    private static async Task ProgressAsync(TextWriter log, SimulationStats stats, NotificationListener? listener, TimeProvider time, long start, CancellationToken ct)
     {
         try
         {
@@ -140,7 +209,7 @@ public static class SimulationRunner
                 var h = stats.LatencyMicros;
                 await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"[{seconds,6:0}s] published {stats.Published:N0}, acked {stats.Acked:N0}, refused {stats.Refused:N0}, failed {stats.Failed:N0}, errors {stats.ErrorsReceived:N0}, " +
-                    $"{stats.ReadingsAcked / seconds:N0} readings/s, p50 {h.ValueAtPercentile(50) / 1000.0:0.0} ms, p99 {h.ValueAtPercentile(99) / 1000.0:0.0} ms")).ConfigureAwait(false);
+                    $"{stats.ReadingsAcked / seconds:N0} readings/s, p50 {h.ValueAtPercentile(50) / 1000.0:0.0} ms, p99 {h.ValueAtPercentile(99) / 1000.0:0.0} ms{(listener is null ? "" : ", notifications " + listener.Received.ToString("N0", CultureInfo.InvariantCulture))}")).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -152,7 +221,7 @@ public static class SimulationRunner
     private static string Percentiles(LatencyHistogram h) => string.Create(CultureInfo.InvariantCulture,
         $"p50 {h.ValueAtPercentile(50) / 1000.0:0.00} ms, p99 {h.ValueAtPercentile(99) / 1000.0:0.00} ms, p99.9 {h.ValueAtPercentile(99.9) / 1000.0:0.00} ms, max {h.Max / 1000.0:0.00} ms");
 
-    private static void Render(IAnsiConsole console, SimulationJson s)
+    private static void Render(IAnsiConsole console, SimulationJson s, SimulationNotificationsJson? notifications)
     {
         static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
         static string Ms(double? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) + " ms" : "—";
@@ -170,6 +239,20 @@ public static class SimulationRunner
         table.AddRow("reconnects", N(s.Reconnects));
         table.AddRow("rate target / achieved", string.Create(CultureInfo.InvariantCulture, $"{s.TargetRate:N1} / {s.AchievedRate:N1} readings/s"));
         table.AddRow("latency p50 / p99 / p99.9 / max", $"{Ms(s.LatencyMs.P50)} / {Ms(s.LatencyMs.P99)} / {Ms(s.LatencyMs.P999)} / {Ms(s.LatencyMs.Max)}");
+        if (notifications is not null) AddNotificationRows(table, notifications);
         console.Write(table);
+    }
+
+    private static void AddNotificationRows(Table table, SimulationNotificationsJson n)
+    {
+        static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+        long Sent(string action) => n.FeedbackSent.TryGetValue(action, out var v) ? v : 0;
+
+        table.AddRow("notifications received", N(n.Received) + (n.Duplicates > 0 ? $" (+{N(n.Duplicates)} redelivered)" : ""));
+        if (n.Answered == 0 && n.FeedbackSent.Count == 0) return;
+        table.AddRow("feedback delivered / opened / converted / dismissed",
+            $"{N(Sent(FeedbackEvent.Delivered))} / {N(Sent(FeedbackEvent.Opened))} / {N(Sent(FeedbackEvent.Converted))} / {N(Sent(FeedbackEvent.Dismissed))}");
+        foreach (var (reason, count) in n.FeedbackFailed) table.AddRow(Markup.Escape($"  feedback failed: {reason}"), N(count));
+        if (n.FeedbackDropped > 0) table.AddRow("feedback not yet due at stop", N(n.FeedbackDropped));
     }
 }

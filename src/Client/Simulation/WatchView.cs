@@ -10,7 +10,8 @@ namespace Osr.Orleans.Client.Simulation;
 /// simulated truth (phase) next to what the cluster made of it (label, filtered HR ± σ, speed, cadence,
 /// time since the label last changed), read with <see cref="IUserStateGrain.GetSnapshotAsync"/>.
 /// </summary>
-public sealed class WatchView(IGrainFactory grains, IReadOnlyList<SimUser> users, SimulationStats stats, TimeProvider time, long startTimestamp)
+public sealed class WatchView(IGrainFactory grains, IReadOnlyList<SimUser> users, SimulationStats stats, TimeProvider time, long startTimestamp,
+    NotificationListener? notifications = null)
 {
     public const int MaxUsers = 20;
 
@@ -54,11 +55,13 @@ public sealed class WatchView(IGrainFactory grains, IReadOnlyList<SimUser> users
         var table = new Table()
             .AddColumns(new TableColumn("user").NoWrap(), new TableColumn("simulated").NoWrap(), new TableColumn("label").NoWrap())
             .AddColumns("since", "hr ± σ", "speed", "cadence", "readings");
+        if (notifications is not null) table.AddColumn(new TableColumn("last push").NoWrap());
         for (var i = 0; i < shown.Length; i++)
         {
             var s = snapshots[i];
             var truth = shown[i].Script.Sample(now);
-            table.AddRow(
+            var cells = new List<string>(9)
+            {
                 Markup.Escape(shown[i].UserId),
                 Markup.Escape(Phase(truth.Phase)),
                 s is null ? "[red]?[/]" : $"[bold]{Markup.Escape(s.Label)}[/]",
@@ -66,16 +69,24 @@ public sealed class WatchView(IGrainFactory grains, IReadOnlyList<SimUser> users
                 s is null ? "—" : $"{UserCommands.Num(s.Estimate.Hr.Value, "0")} ± {UserCommands.Num(s.Estimate.Hr.Std, "0.0")}",
                 s is null ? "—" : UserCommands.Num(s.Estimate.Speed.Value, "0.00"),
                 s is null ? "—" : UserCommands.Num(s.Estimate.Cadence.Value, "0"),
-                s?.ReadingsApplied.ToString(CultureInfo.InvariantCulture) ?? "—");
+                s?.ReadingsApplied.ToString(CultureInfo.InvariantCulture) ?? "—",
+            };
+            if (notifications is not null) cells.Add(LastPush(notifications.Latest(shown[i].UserId)));
+            table.AddRow([.. cells]);
         }
 
         var elapsed = time.GetElapsedTime(startTimestamp).TotalSeconds;
         var h = stats.LatencyMicros;
         table.Caption(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"{elapsed:0}s  published {stats.Published:N0}  acked {stats.Acked:N0}  refused {stats.Refused:N0}  errors {stats.ErrorsReceived:N0}  " +
-            $"{(elapsed > 0 ? stats.ReadingsAcked / elapsed : 0):N0} readings/s  p50 {h.ValueAtPercentile(50) / 1000.0:0.0} ms  p99 {h.ValueAtPercentile(99) / 1000.0:0.0} ms")));
+            $"{(elapsed > 0 ? stats.ReadingsAcked / elapsed : 0):N0} readings/s  p50 {h.ValueAtPercentile(50) / 1000.0:0.0} ms  p99 {h.ValueAtPercentile(99) / 1000.0:0.0} ms{(notifications is null ? "" : "  notifications " + notifications.Received.ToString("N0", CultureInfo.InvariantCulture))}")));
         return table;
     }
+
+    /// <summary>The last-push cell: <c>→ drinks-03 (0.91)</c> (item and OSR score), or — before the first one.</summary>
+    internal static string LastPush(ReceivedNotification? n) => n is null
+        ? "—"
+        : Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"→ {n.ItemId} ({(double.IsFinite(n.Osr) ? n.Osr.ToString("0.00", CultureInfo.InvariantCulture) : "?")})"));
 
     internal static string Phase(LifePhase phase) => phase switch
     {

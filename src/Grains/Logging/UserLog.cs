@@ -12,4 +12,10 @@ internal static partial class UserLog
 
     [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "User {UserId}: no candidates from model {Version}")]
     public static partial void CandidatesFailed(ILogger logger, Exception exception, string userId, string version);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "User {UserId}: the throttle could not decide")]
+    public static partial void DecisionFailed(ILogger logger, Exception exception, string userId);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "User {UserId}: propensity model {Version} failed; scored with the prior")]
+    public static partial void PropensityFailed(ILogger logger, Exception exception, string userId, string version);
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Osr.Orleans.Grains.Options;
 using Osr.Orleans.Models.Recommendation;
+using Osr.Orleans.Models.Scoring;
 
 namespace Osr.Orleans.Grains.Recommendation;
 
@@ -16,6 +17,7 @@ namespace Osr.Orleans.Grains.Recommendation;
 public sealed class ModelRepository(IOptions<ModelsOptions> options)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<LoadedModel>>> _loaded = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<PropensityModel>>> _propensity = new(StringComparer.Ordinal);
 
     public string Root { get; } = Path.GetFullPath(options.Value.Path);
 
@@ -67,6 +69,45 @@ public sealed class ModelRepository(IOptions<ModelsOptions> options)
     }
 
     private string ActiveFile(string kind) => Path.Combine(Root, $"active-{kind}.json");
+
+    /// <summary>Propensity models live in their own folder, <c>{root}/propensity/{version}</c>.</summary>
+    public string PropensityRoot => Path.Combine(Root, "propensity");
+
+    public Task SavePropensityAsync(PropensityModel model) => Task.Run(() =>
+    {
+        Directory.CreateDirectory(PropensityRoot);
+        PropensityStore.Save(Path.Combine(PropensityRoot, model.Version), model);
+    });
+
+    /// <summary>Every readable propensity model's manifest (unreadable directories are skipped).</summary>
+    public Task<IReadOnlyList<PropensityManifest>> ListPropensityAsync() => Task.Run<IReadOnlyList<PropensityManifest>>(() =>
+    {
+        if (!Directory.Exists(PropensityRoot)) return [];
+        var result = new List<PropensityManifest>();
+        foreach (var directory in Directory.EnumerateDirectories(PropensityRoot))
+        {
+            if (Path.GetFileName(directory).StartsWith('.') || !PropensityStore.IsPropensity(directory)) continue;
+            try
+            {
+                result.Add(PropensityStore.Load(directory).Manifest);
+            }
+            catch (InvalidDataException)
+            {
+                // not loadable: skipped here, LoadPropensityAsync reports why
+            }
+        }
+        return result;
+    });
+
+    /// <summary>The propensity model of <paramref name="version"/> (or the neutral prior), loaded once per silo.</summary>
+    public Task<PropensityModel> LoadPropensityAsync(string version)
+    {
+        if (version == PropensityModel.PriorVersion) return Task.FromResult(PropensityModel.Prior);
+        var lazy = _propensity.GetOrAdd(version, v => new Lazy<Task<PropensityModel>>(() => Task.Run(() => PropensityStore.Load(Path.Combine(PropensityRoot, v)))));
+        var task = lazy.Value;
+        if (task.IsFaulted) _propensity.TryRemove(new KeyValuePair<string, Lazy<Task<PropensityModel>>>(version, lazy));
+        return task;
+    }
 }
 
 /// <summary>The active version of a kind and the versions active before it, newest last.</summary>

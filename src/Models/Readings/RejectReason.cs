@@ -35,6 +35,8 @@ public enum RejectReason : byte
     BadId,
     UnknownAction,
     Unsupported,
+    /// <summary>A feedback event names a notification this user never received.</summary>
+    UnknownNotification,
 }
 
 public static class RejectReasons
@@ -66,6 +68,7 @@ public static class RejectReasons
         "bad-id",
         "unknown-action",
         "unsupported",
+        "unknown-notification",
     ];
 
     /// <summary>The stable wire code of a reason, e.g. <c>malformed-json</c>.</summary>

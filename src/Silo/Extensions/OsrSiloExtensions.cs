@@ -38,6 +38,8 @@ public static class OsrSiloExtensions
     {
         services.AddSingleton<SqliteEventStore>();
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<SqliteEventStore>());
+        services.AddSingleton<IDecisionLog>(sp => sp.GetRequiredService<SqliteEventStore>());
+        services.AddSingleton<IRuleStore>(sp => sp.GetRequiredService<SqliteEventStore>());
         services.AddHostedService(sp => sp.GetRequiredService<SqliteEventStore>());
         return services;
     }
@@ -57,6 +59,8 @@ public static class OsrSiloExtensions
             silo.UseInMemoryReminderService();
         });
         builder.Services.AddOsrGrainServices(builder.Configuration);
+        builder.Services.AddOptions<Grains.Options.DecisionOptions>()
+            .Configure<IOptions<ClockOptions>>((d, clock) => d.ClockMode = clock.Value.Mode);
         var storage = builder.Configuration.GetSection(OsrStorageOptions.Section).Get<OsrStorageOptions>() ?? new();
         if (storage.Mode == StorageMode.Memory)
             builder.Services.PostConfigure<Grains.Options.StateOptions>(o => o.CheckpointOnShutdown = false);

@@ -21,6 +21,7 @@ public static class OsrSiloHost
         builder.Services.AddOsrEventStore();
         builder.AddOsrOrleans();
         builder.AddOsrIngress();
+        builder.AddOsrPush();
         return builder;
     }
 }

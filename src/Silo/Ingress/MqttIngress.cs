@@ -289,9 +289,12 @@ public sealed class MqttIngress(
             case RejectReason.QuotaExceeded:
                 await RefuseAsync(e, deviceId, result, MqttPubAckReasonCode.QuotaExceeded, "over the per-device rate limit");
                 break;
-            case RejectReason.Unsupported:
+            case RejectReason.UnknownNotification:
                 await RefuseAsync(e, deviceId, result, MqttPubAckReasonCode.ImplementationSpecificError,
-                    "feedback events are not accepted by this version yet");
+                    "notificationId is not a notification sent to this device's user");
+                break;
+            case RejectReason.Unsupported:
+                await RefuseAsync(e, deviceId, result, MqttPubAckReasonCode.ImplementationSpecificError, "event not supported");
                 break;
             default:
                 await RefuseAsync(e, deviceId, result, MqttPubAckReasonCode.NotAuthorized, null);

@@ -15,6 +15,7 @@ namespace Osr.Orleans.Silo.Stats;
 public sealed partial class StatsReporter(
     IGrainFactory grains,
     IngestCounters counters,
+    DecisionCounters decisionCounters,
     ILocalSiloDetails silo,
     ActivationCounter activations,
     MqttIngress ingress,
@@ -43,7 +44,15 @@ public sealed partial class StatsReporter(
 
     internal async Task ReportOnceAsync()
     {
-        var delta = counters.TakeDelta();
+        var ingest = counters.TakeDelta();
+        var decisions = new Dictionary<string, long>(StringComparer.Ordinal);
+        decisionCounters.TakeDelta(decisions);
+        CounterSet? delta = ingest;
+        if (decisions.Count > 0)
+        {
+            if (ingest is not null) foreach (var (name, value) in ingest.Counters) decisions[name] = value;
+            delta = new CounterSet(decisions);
+        }
         var siloId = silo.SiloAddress.ToParsableString();
         try
         {
@@ -51,7 +60,8 @@ public sealed partial class StatsReporter(
         }
         catch (Exception ex)
         {
-            if (delta is not null) counters.Restore(delta);
+            if (ingest is not null) counters.Restore(ingest);
+            if (decisions.Count > 0) decisionCounters.Restore(new CounterSet(decisions));
             ReportFailed(logger, ex);
         }
     }

@@ -1,22 +1,33 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Storage;
 using Osr.Orleans.Models.Catalog;
+using Osr.Orleans.Models.Events;
+using Osr.Orleans.Models.Rules;
 using Osr.Orleans.Silo.Options;
 
 namespace Osr.Orleans.Silo.Storage;
 
 /// <summary>
-/// <see cref="IEventStore"/> on an embedded SQLite database (WAL mode) in <c>Osr:Data:Path</c>.
+/// <see cref="IEventStore"/>, <see cref="IDecisionLog"/> and <see cref="IRuleStore"/> on an
+/// embedded SQLite database (WAL mode) in <c>Osr:Data:Path</c>.
 /// Microsoft.Data.Sqlite is synchronous underneath, so no grain thread ever touches it: writes
 /// go through a channel to one writer task that commits whatever is queued in a single
 /// transaction (group commit) and then completes the callers' tasks; reads run on the thread
 /// pool with their own connection.
+/// <para>Decisions keep their features as a BLOB of little-endian IEEE 754 doubles (NaN kept bit
+/// for bit); REAL columns hold NaN as NULL (SQLite's own conversion) and read it back as NaN.
+/// Decisions, feedback (per decision and action) and rule versions are inserted with
+/// <c>INSERT OR IGNORE</c>: a repeated write is a no-op.</para>
 /// </summary>
-public sealed class SqliteEventStore : IEventStore, IHostedService, IAsyncDisposable
+public sealed class SqliteEventStore : IEventStore, IDecisionLog, IRuleStore, IHostedService, IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly Channel<WriteRequest> _writes = Channel.CreateBounded<WriteRequest>(
@@ -62,6 +73,38 @@ public sealed class SqliteEventStore : IEventStore, IHostedService, IAsyncDispos
                 CREATE TABLE IF NOT EXISTS users (
                     user_id  TEXT PRIMARY KEY NOT NULL,
                     segment  TEXT NULL);
+                CREATE TABLE IF NOT EXISTS decisions (
+                    decision_id        TEXT PRIMARY KEY NOT NULL,
+                    user_id            TEXT NOT NULL,
+                    item_id            TEXT NOT NULL,
+                    category           TEXT NOT NULL,
+                    label              TEXT NOT NULL,
+                    features           BLOB NOT NULL,
+                    decided_at         INTEGER NOT NULL,
+                    state_at           INTEGER NOT NULL,
+                    outcome            TEXT NOT NULL,
+                    reason             TEXT NOT NULL,
+                    affinity           REAL NULL,
+                    propensity         REAL NULL,
+                    raw                REAL NULL,
+                    osr                REAL NULL,
+                    threshold          REAL NULL,
+                    send_probability   REAL NULL,
+                    propensity_version TEXT NOT NULL,
+                    als_version        TEXT NULL,
+                    arm                TEXT NOT NULL,
+                    segment            TEXT NULL) WITHOUT ROWID;
+                CREATE INDEX IF NOT EXISTS ix_decisions_outcome_decided ON decisions (outcome, decided_at, decision_id);
+                CREATE TABLE IF NOT EXISTS feedback (
+                    decision_id TEXT NOT NULL,
+                    user_id     TEXT NOT NULL,
+                    action      INTEGER NOT NULL,
+                    ts          INTEGER NOT NULL,
+                    PRIMARY KEY (decision_id, action)) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS rules (
+                    version    INTEGER PRIMARY KEY NOT NULL,
+                    json       TEXT NOT NULL,
+                    changed_at INTEGER NOT NULL);
                 """);
         }
         _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
@@ -83,6 +126,64 @@ public sealed class SqliteEventStore : IEventStore, IHostedService, IAsyncDispos
 
     public Task UpsertItemsAsync(IReadOnlyList<ItemRecord> items, CancellationToken cancellationToken = default) =>
         EnqueueAsync(new WriteRequest(items, null, null), cancellationToken);
+
+    public Task AppendDecisionAsync(DecisionRecord decision, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        return EnqueueAsync(new WriteRequest(null, null, null) { Decision = decision }, cancellationToken);
+    }
+
+    public Task AppendFeedbackAsync(FeedbackRecord feedback, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(feedback);
+        return EnqueueAsync(new WriteRequest(null, null, null) { Feedback = feedback }, cancellationToken);
+    }
+
+    public Task SaveRulesAsync(RuleSet rules, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        var json = JsonSerializer.Serialize(StoredRuleSet.From(rules), StoredRulesJsonContext.Default.StoredRuleSet);
+        return EnqueueAsync(new WriteRequest(null, null, null) { Rules = (rules.Version, json, rules.ChangedAt.UtcTicks) }, cancellationToken);
+    }
+
+    public Task<RuleSet?> ReadLatestRulesAsync(CancellationToken cancellationToken = default) =>
+        Task.Run(() =>
+        {
+            using var connection = Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT json FROM rules ORDER BY version DESC LIMIT 1";
+            return command.ExecuteScalar() is string json
+                ? JsonSerializer.Deserialize(json, StoredRulesJsonContext.Default.StoredRuleSet)?.ToRuleSet()
+                : null;
+        }, cancellationToken);
+
+    public Task<DecisionRecord?> ReadDecisionAsync(string decisionId, CancellationToken cancellationToken = default) =>
+        Task.Run(() =>
+        {
+            using var connection = Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {DecisionColumns} FROM decisions WHERE decision_id = $id";
+            command.Parameters.AddWithValue("$id", decisionId);
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? ReadDecision(reader) : null;
+        }, cancellationToken);
+
+    public async IAsyncEnumerable<DecisionWithFeedback> ReadSentDecisionsAsync(long fromUtcTicks, long toUtcTicks,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        const int page = 10_000;
+        var after = (Ticks: long.MinValue, Id: "");
+        while (true)
+        {
+            var batch = await Task.Run(() => ReadSentPage(fromUtcTicks, toUtcTicks, after, page), cancellationToken);
+            foreach (var item in batch)
+            {
+                after = (item.Decision.DecidedUtcTicks, item.Decision.DecisionId);
+                yield return item;
+            }
+            if (batch.Count < page) yield break;
+        }
+    }
 
     public Task AppendInteractionsAsync(IReadOnlyList<InteractionRecord> interactions, CancellationToken cancellationToken = default) =>
         EnqueueAsync(new WriteRequest(null, interactions, null), cancellationToken);
@@ -180,6 +281,86 @@ public sealed class SqliteEventStore : IEventStore, IHostedService, IAsyncDispos
         var result = new List<(long, InteractionRecord)>(page);
         while (reader.Read()) result.Add((reader.GetInt64(0), ReadInteraction(reader, 1)));
         return result;
+    }
+
+    private const string DecisionColumns =
+        "decision_id, user_id, item_id, category, label, features, decided_at, state_at, outcome, reason, affinity, propensity, " +
+        "raw, osr, threshold, send_probability, propensity_version, als_version, arm, segment";
+
+    private List<DecisionWithFeedback> ReadSentPage(long from, long to, (long Ticks, string Id) after, int page)
+    {
+        // Keyset pagination in time order: (decided_at, decision_id) strictly after the last row seen.
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT {DecisionColumns},
+                   (SELECT group_concat(f.action) FROM feedback f WHERE f.decision_id = decisions.decision_id)
+            FROM decisions
+            WHERE outcome = $sent AND decided_at >= $from AND decided_at < $to
+              AND (decided_at > $afterTicks OR (decided_at = $afterTicks AND decision_id > $afterId))
+            ORDER BY decided_at, decision_id LIMIT $n
+            """;
+        command.Parameters.AddWithValue("$sent", DecisionOutcomes.Sent);
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$to", to);
+        command.Parameters.AddWithValue("$afterTicks", after.Ticks);
+        command.Parameters.AddWithValue("$afterId", after.Id);
+        command.Parameters.AddWithValue("$n", page);
+        using var reader = command.ExecuteReader();
+        var result = new List<DecisionWithFeedback>();
+        while (reader.Read())
+        {
+            var decision = ReadDecision(reader);
+            FeedbackAction[] feedback = [];
+            if (!reader.IsDBNull(20))
+            {
+                feedback = reader.GetString(20).Split(',').Select(a => (FeedbackAction)byte.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+                Array.Sort(feedback);
+            }
+            result.Add(new DecisionWithFeedback(decision, feedback));
+        }
+        return result;
+    }
+
+    private static DecisionRecord ReadDecision(SqliteDataReader reader) =>
+        new(DecisionId: reader.GetString(0),
+            UserId: reader.GetString(1),
+            ItemId: reader.GetString(2),
+            Category: reader.GetString(3),
+            Label: reader.GetString(4),
+            Features: DecodeFeatures((byte[])reader.GetValue(5)),
+            DecidedUtcTicks: reader.GetInt64(6),
+            StateUtcTicks: reader.GetInt64(7),
+            Outcome: reader.GetString(8),
+            Reason: reader.GetString(9),
+            Affinity: ReadReal(reader, 10),
+            Propensity: ReadReal(reader, 11),
+            Raw: ReadReal(reader, 12),
+            Osr: ReadReal(reader, 13),
+            Threshold: ReadReal(reader, 14),
+            SendProbability: ReadReal(reader, 15),
+            PropensityVersion: reader.GetString(16),
+            AlsVersion: reader.IsDBNull(17) ? null : reader.GetString(17),
+            Arm: reader.GetString(18),
+            Segment: reader.IsDBNull(19) ? null : reader.GetString(19));
+
+    private static double ReadReal(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? double.NaN : reader.GetDouble(ordinal);
+
+    private static object Real(double value) => double.IsNaN(value) ? DBNull.Value : value;
+
+    /// <summary>Features as little-endian IEEE 754 doubles, 8 bytes each (NaN payloads kept).</summary>
+    internal static byte[] EncodeFeatures(double[] features)
+    {
+        var bytes = new byte[features.Length * sizeof(double)];
+        for (var i = 0; i < features.Length; i++) BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(i * sizeof(double)), features[i]);
+        return bytes;
+    }
+
+    internal static double[] DecodeFeatures(byte[] bytes)
+    {
+        var features = new double[bytes.Length / sizeof(double)];
+        for (var i = 0; i < features.Length; i++) features[i] = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(i * sizeof(double)));
+        return features;
     }
 
     private static InteractionRecord ReadInteraction(SqliteDataReader reader, int offset) =>
@@ -282,6 +463,61 @@ public sealed class SqliteEventStore : IEventStore, IHostedService, IAsyncDispos
                 command.ExecuteNonQuery();
             }
         }
+
+        if (request.Decision is { } d)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = $"""
+                INSERT OR IGNORE INTO decisions ({DecisionColumns}) VALUES ($id, $user, $item, $category, $label, $features,
+                    $decided, $state, $outcome, $reason, $affinity, $propensity, $raw, $osr, $threshold, $p, $pv, $av, $arm, $segment)
+                """;
+            var p = command.Parameters;
+            p.AddWithValue("$id", d.DecisionId);
+            p.AddWithValue("$user", d.UserId);
+            p.AddWithValue("$item", d.ItemId);
+            p.AddWithValue("$category", d.Category);
+            p.AddWithValue("$label", d.Label);
+            p.Add("$features", SqliteType.Blob).Value = EncodeFeatures(d.Features ?? []);
+            p.AddWithValue("$decided", d.DecidedUtcTicks);
+            p.AddWithValue("$state", d.StateUtcTicks);
+            p.AddWithValue("$outcome", d.Outcome);
+            p.AddWithValue("$reason", d.Reason);
+            p.AddWithValue("$affinity", Real(d.Affinity));
+            p.AddWithValue("$propensity", Real(d.Propensity));
+            p.AddWithValue("$raw", Real(d.Raw));
+            p.AddWithValue("$osr", Real(d.Osr));
+            p.AddWithValue("$threshold", Real(d.Threshold));
+            p.AddWithValue("$p", Real(d.SendProbability));
+            p.AddWithValue("$pv", d.PropensityVersion);
+            p.AddWithValue("$av", (object?)d.AlsVersion ?? DBNull.Value);
+            p.AddWithValue("$arm", d.Arm);
+            p.AddWithValue("$segment", (object?)d.Segment ?? DBNull.Value);
+            command.ExecuteNonQuery();
+        }
+
+        if (request.Feedback is { } f)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT OR IGNORE INTO feedback (decision_id, user_id, action, ts) VALUES ($id, $user, $action, $ts)";
+            command.Parameters.AddWithValue("$id", f.DecisionId);
+            command.Parameters.AddWithValue("$user", f.UserId);
+            command.Parameters.AddWithValue("$action", (int)f.Action);
+            command.Parameters.AddWithValue("$ts", f.TimestampUtcTicks);
+            command.ExecuteNonQuery();
+        }
+
+        if (request.Rules is { } r)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT OR IGNORE INTO rules (version, json, changed_at) VALUES ($v, $json, $at)";
+            command.Parameters.AddWithValue("$v", r.Version);
+            command.Parameters.AddWithValue("$json", r.Json);
+            command.Parameters.AddWithValue("$at", r.ChangedAtUtcTicks);
+            command.ExecuteNonQuery();
+        }
     }
 
     private SqliteConnection Open()
@@ -303,6 +539,33 @@ public sealed class SqliteEventStore : IEventStore, IHostedService, IAsyncDispos
 
     private sealed record WriteRequest(IReadOnlyList<ItemRecord>? Items, IReadOnlyList<InteractionRecord>? Interactions, (string UserId, string? Segment)? User)
     {
+        public DecisionRecord? Decision { get; init; }
+
+        public FeedbackRecord? Feedback { get; init; }
+
+        public (long Version, string Json, long ChangedAtUtcTicks)? Rules { get; init; }
+
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
+
+/// <summary>
+/// The stored form of a <see cref="RuleSet"/> (table <c>rules</c>, column <c>json</c>): flat and
+/// explicit, so that the file format does not follow the model's computed members.
+/// </summary>
+internal sealed record StoredRuleSet(long Version, DateTimeOffset ChangedAt, StoredRuleEntry[] Entries)
+{
+    public static StoredRuleSet From(RuleSet rules) => new(rules.Version, rules.ChangedAt,
+        (rules.Entries ?? []).Select(e => new StoredRuleEntry(e.Key, e.Scope.Kind, e.Scope.User, e.Scope.Item, e.Scope.Category, e.Scope.Segment, e.Value)).ToArray());
+
+    public RuleSet ToRuleSet() => new(Version,
+        (Entries ?? []).Select(e => new RuleEntry(e.Key, new RuleScope(e.Kind, e.User, e.Item, e.Category, e.Segment), e.Value)).ToArray(),
+        ChangedAt);
+}
+
+internal sealed record StoredRuleEntry(string Key, RuleScopeKind Kind, string? User, string? Item, string? Category, string? Segment, string Value);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(StoredRuleSet))]
+internal sealed partial class StoredRulesJsonContext : JsonSerializerContext;

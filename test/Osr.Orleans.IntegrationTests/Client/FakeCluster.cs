@@ -3,6 +3,7 @@ using Osr.Orleans.Client.Cluster;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Models.Catalog;
 using Osr.Orleans.Models.Readings;
+using Osr.Orleans.Models.Rules;
 using Osr.Orleans.Models.Users;
 
 namespace Osr.Orleans.IntegrationTests.Client;
@@ -141,4 +142,49 @@ internal sealed class FakeUserStateGrain(UserSnapshot snapshot) : IUserStateGrai
     public ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks) => throw new NotSupportedException();
 
     public ValueTask SetProfileAsync(UserProfile profile) => throw new NotSupportedException();
+
+    public ValueTask<DecisionView?> ScoreAsync() => throw new NotSupportedException();
+}
+
+/// <summary>
+/// An <see cref="IRulesGrain"/> that records every call: <see cref="SetAsync"/> applies the change to <see cref="Rules"/> with the
+/// rules' own <see cref="RuleSet.TryApply"/> (so cross-key refusals are real), unless <see cref="Refusal"/> scripts a refusal.
+/// </summary>
+internal sealed class FakeRulesGrain : IRulesGrain
+{
+    public RuleSet Rules { get; set; } = RuleSet.Defaults;
+
+    /// <summary>When set, <see cref="SetAsync"/> answers this (Ok = false) and changes nothing.</summary>
+    public string? Refusal { get; set; }
+
+    public int GetCalls { get; private set; }
+
+    public List<(string Key, RuleScope Scope, string Value)> SetCalls { get; } = [];
+
+    public ValueTask<RuleSet> GetAsync()
+    {
+        GetCalls++;
+        return ValueTask.FromResult(Rules);
+    }
+
+    public ValueTask<long> GetVersionAsync() => ValueTask.FromResult(Rules.Version);
+
+    public ValueTask<RuleChangeResult> SetAsync(string key, RuleScope scope, string value)
+    {
+        SetCalls.Add((key, scope, value));
+        if (Refusal is { } refusal) return ValueTask.FromResult(new RuleChangeResult(false, refusal, Rules.Version));
+        if (!Rules.TryApply(key, scope, value, new DateTimeOffset(2026, 11, 23, 18, 0, 0, TimeSpan.Zero), out var next, out var error))
+            return ValueTask.FromResult(new RuleChangeResult(false, error, Rules.Version));
+        Rules = next;
+        return ValueTask.FromResult(new RuleChangeResult(true, "ok", next.Version));
+    }
+}
+
+/// <summary>An <see cref="IStatsGrain"/> that answers fixed totals.</summary>
+internal sealed class FakeStatsGrain(Dictionary<string, long> counters) : IStatsGrain
+{
+    public ValueTask<ClusterStats> GetAsync() => ValueTask.FromResult(new ClusterStats(
+        new CounterSet(counters), ["silo-0"], new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 23, 18, 0, 0, TimeSpan.Zero), []));
+
+    public ValueTask ReportAsync(string siloId, CounterSet delta, SiloGauges gauges) => throw new NotSupportedException();
 }

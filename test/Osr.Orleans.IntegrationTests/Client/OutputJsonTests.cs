@@ -60,7 +60,7 @@ public class OutputJsonTests
             [new DeviceRef("w1", "watch")],
             [new FilterHealth("hr", 10, 1, null)],
             34, "Europe/Amsterdam", null, DateTimeOffset.UnixEpoch, 10, null,
-            [new CandidateView("drink-3", "drinks", 1.7, "als", "v1")]);
+            [new CandidateView("drink-3", "drinks", 1.7, "als", "v1")], [], []);
 
         var json = Parse(UserCommands.ToJson(snapshot), AdminJsonContext.Default.UserShowJson);
 
@@ -80,7 +80,7 @@ public class OutputJsonTests
         json.GetProperty("features").GetProperty("hrPctMax").GetDouble().Should().Be(0.81);
         json.GetProperty("features").GetProperty("minutesSinceWorkout").ValueKind.Should().Be(JsonValueKind.Null);
         var candidate = json.GetProperty("candidates").EnumerateArray().Should().ContainSingle().Subject;
-        candidate.EnumerateObject().Select(p => p.Name).Should().Equal("itemId", "category", "affinity", "propensity", "osr", "source", "modelVersion");
+        candidate.EnumerateObject().Select(p => p.Name).Should().Equal("itemId", "category", "affinity", "propensity", "osr", "source", "modelVersion", "affinityZ", "raw");
         candidate.GetProperty("itemId").GetString().Should().Be("drink-3");
         candidate.GetProperty("category").GetString().Should().Be("drinks");
         candidate.GetProperty("affinity").GetDouble().Should().Be(1.7);

@@ -10,7 +10,7 @@ public class UserShowCommandTests
         "u1", "rest", null,
         new EstimateView(new ChannelView(62, 1.5), new ChannelView(null, null), new ChannelView(null, null), new ChannelView(null, null),
             new PositionView(null, null, null), null),
-        [], [], [], [], null, "UTC", "runners", null, 0, null, candidates);
+        [], [], [], [], null, "UTC", "runners", null, 0, null, candidates, [], []);
 
     private static TestCli WithUser(UserSnapshot snapshot)
     {
@@ -36,7 +36,7 @@ public class UserShowCommandTests
         var candidates = JsonDocument.Parse(cli.Out.ToString()).RootElement.GetProperty("candidates");
         candidates.GetArrayLength().Should().Be(2);
         var first = candidates[0];
-        first.EnumerateObject().Select(p => p.Name).Should().Equal("itemId", "category", "affinity", "propensity", "osr", "source", "modelVersion");
+        first.EnumerateObject().Select(p => p.Name).Should().Equal("itemId", "category", "affinity", "propensity", "osr", "source", "modelVersion", "affinityZ", "raw");
         first.GetProperty("itemId").GetString().Should().Be("drink-3");
         first.GetProperty("category").GetString().Should().Be("drinks");
         first.GetProperty("affinity").GetDouble().Should().Be(1.23456);

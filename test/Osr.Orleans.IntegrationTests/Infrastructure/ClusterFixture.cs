@@ -56,6 +56,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             siloBuilder.UseInMemoryReminderService();
             siloBuilder.Services.Configure<Grains.Options.ModelsOptions>(o => o.Path = TempDirectory.Create("osr-cluster-models"));
             siloBuilder.Services.AddSingleton(new OsrClock(Time));
+            siloBuilder.Services.AddSingleton<Grains.Push.INotificationSink>(RecordingSink.Instance);
             siloBuilder.Services.AddOsrGrainServices(configuration);
             siloBuilder.Services.Configure<DataOptions>(o => o.Path = TempDirectory.Create("osr-cluster-data"));
             siloBuilder.Services.AddOsrEventStore();

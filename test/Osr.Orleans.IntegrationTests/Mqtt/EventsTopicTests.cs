@@ -50,7 +50,7 @@ public sealed class EventsTopicTests(SiloFixture silo)
     }
 
     [Fact]
-    public async Task FeedbackIsRefusedUntilDecisionsExist()
+    public async Task FeedbackForAnUnknownNotificationIsRefusedWithItsReason()
     {
         var secret = await silo.RegisterAsync("ev-fb", "ev-ufb");
         await using var device = await DeviceClient.ConnectAsync(silo.MqttPort, "ev-fb", secret);
@@ -60,6 +60,6 @@ public sealed class EventsTopicTests(SiloFixture silo)
             $$"""{"type":"feedback","notificationId":"n-1","action":"opened","ts":"{{DateTimeOffset.UtcNow:O}}"}""");
 
         ack.ReasonCode.Should().Be(MqttClientPublishReasonCode.ImplementationSpecificError);
-        JsonDocument.Parse((await device.NextAsync()).Payload).RootElement.GetProperty("reason").GetString().Should().Be("unsupported");
+        JsonDocument.Parse((await device.NextAsync()).Payload).RootElement.GetProperty("reason").GetString().Should().Be("unknown-notification");
     }
 }

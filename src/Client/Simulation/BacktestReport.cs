@@ -1,0 +1,158 @@
+using Osr.Orleans.Client.Output;
+using Osr.Orleans.Grains.Interfaces;
+
+namespace Osr.Orleans.Client.Simulation;
+
+/// <summary>
+/// One push a simulated user received in the backtest, with what the world says about it.
+/// <paramref name="Label"/> is the label at decision (the notification's <c>state</c>); <paramref name="LocalDay"/> and
+/// <paramref name="LocalHour"/> are of <paramref name="Ts"/> in the user's zone; <paramref name="WorldProbability"/> is
+/// the world's P(accept) at the user's true state at <paramref name="Ts"/>, <paramref name="StateBlindProbability"/> its
+/// mean over the state-blind sample times of that day.
+/// </summary>
+public sealed record BacktestPush(
+    string UserId,
+    string ItemId,
+    string Category,
+    DateTimeOffset Ts,
+    string Label,
+    DateOnly LocalDay,
+    int LocalHour,
+    double Osr,
+    double WorldProbability,
+    double StateBlindProbability,
+    bool Opened,
+    bool Converted);
+
+/// <summary>A simulated user's id and time zone, for the per-user-per-day counts.</summary>
+public readonly record struct BacktestUser(string UserId, TimeZoneInfo Zone);
+
+/// <summary>
+/// Everything of a backtest run that is not a push: the window (<paramref name="End"/> is where the simulated clock got
+/// to: start + days, or earlier when the run was stopped), the population, the readings and the counters.
+/// </summary>
+public sealed record BacktestRunFacts(
+    DateTimeOffset Start,
+    DateTimeOffset End,
+    int Days,
+    IReadOnlyList<BacktestUser> Users,
+    int Devices,
+    TimeSpan Step,
+    TimeSpan Interval,
+    ulong Seed,
+    int Samples,
+    BacktestReadingsJson Readings,
+    BacktestFeedbackJson Feedback,
+    CounterSet? CountersBefore,
+    CounterSet? CountersAfter,
+    double WallSeconds);
+
+/// <summary>The arithmetic of the backtest's summary (pure: the same pushes and facts give the same report).</summary>
+public static class BacktestReport
+{
+    /// <summary>Keys of the pushes-per-user-per-day distribution.</summary>
+    public static readonly string[] DistributionKeys = ["0", "1", "2", "3", ">3"];
+
+    public static BacktestJson Build(BacktestRunFacts facts, IReadOnlyList<BacktestPush> pushes)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        ArgumentNullException.ThrowIfNull(pushes);
+        var total = pushes.Count;
+
+        // Pushes per (user, local day) over every local day the run touched.
+        var perDay = new Dictionary<(string, DateOnly), long>();
+        foreach (var p in pushes) perDay[(p.UserId, p.LocalDay)] = perDay.GetValueOrDefault((p.UserId, p.LocalDay)) + 1;
+        var distribution = DistributionKeys.ToDictionary(k => k, _ => 0L, StringComparer.Ordinal);
+        long userDays = 0, max = 0;
+        var known = new HashSet<(string, DateOnly)>();
+        foreach (var user in facts.Users)
+        {
+            foreach (var day in LocalDays(facts.Start, facts.End, user.Zone))
+            {
+                var n = perDay.GetValueOrDefault((user.UserId, day));
+                known.Add((user.UserId, day));
+                userDays++;
+                max = Math.Max(max, n);
+                distribution[n > 3 ? ">3" : n.ToString(System.Globalization.CultureInfo.InvariantCulture)]++;
+            }
+        }
+
+        // Pushes of users or days outside the plan (should not happen) still count towards the maximum.
+        foreach (var (key, n) in perDay)
+            if (!known.Contains(key)) max = Math.Max(max, n);
+
+        var userCount = facts.Users.Count;
+        var simulatedDays = (facts.End - facts.Start).TotalDays;
+        var mean = userCount > 0 && simulatedDays > 0 ? total / (userCount * simulatedDays) : 0;
+
+        var byLabel = Sorted(pushes.GroupBy(p => p.Label).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal));
+        var byCategory = Sorted(pushes.GroupBy(p => p.Category).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal));
+        var byHour = new long[24];
+        foreach (var p in pushes) byHour[Math.Clamp(p.LocalHour, 0, 23)]++;
+
+        var converted = pushes.Count(p => p.Converted);
+        var opened = pushes.Count(p => p.Opened);
+        var conversion = new BacktestConversionJson(Ratio(converted, total), Ratio(opened, total));
+
+        double? osr = total > 0 ? pushes.Average(p => p.WorldProbability) : null;
+        double? blind = total > 0 ? pushes.Average(p => p.StateBlindProbability) : null;
+        double? ratio = osr is { } o && blind is { } b && b > 0 ? o / b : null;
+
+        return new BacktestJson(
+            "event",
+            facts.Start,
+            facts.End,
+            facts.Days,
+            userCount,
+            facts.Devices,
+            Cli.DurationParser.Format(facts.Step),
+            Cli.DurationParser.Format(facts.Interval),
+            facts.Seed,
+            facts.Readings,
+            new BacktestPushesJson(total, new PushesPerUserDayJson(mean, max, userDays, distribution), byLabel, byHour, byCategory),
+            Decisions(facts.CountersBefore, facts.CountersAfter),
+            Notifications(facts.CountersBefore, facts.CountersAfter),
+            facts.Feedback,
+            conversion,
+            new StateBlindJson(facts.Samples, total, osr, blind, ratio),
+            Math.Round(facts.WallSeconds, 3));
+    }
+
+    /// <summary>The local calendar days in <paramref name="zone"/> that [<paramref name="start"/>, <paramref name="end"/>) touches.</summary>
+    public static IEnumerable<DateOnly> LocalDays(DateTimeOffset start, DateTimeOffset end, TimeZoneInfo zone)
+    {
+        if (end <= start) yield break;
+        var first = StateBlindSampler.LocalDay(start, zone);
+        var last = StateBlindSampler.LocalDay(end.AddTicks(-1), zone);
+        for (var d = first; d <= last; d = d.AddDays(1)) yield return d;
+    }
+
+    public static BacktestDecisionsJson? Decisions(CounterSet? before, CounterSet? after)
+    {
+        if (before is null || after is null) return null;
+        var suppressed = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (name, value) in after.Counters)
+        {
+            if (!name.StartsWith(CounterNames.DecisionsSuppressedPrefix, StringComparison.Ordinal)) continue;
+            var delta = value - before[name];
+            if (delta != 0) suppressed[name[CounterNames.DecisionsSuppressedPrefix.Length..]] = delta;
+        }
+
+        return new BacktestDecisionsJson(
+            after[CounterNames.DecisionsSent] - before[CounterNames.DecisionsSent],
+            after[CounterNames.DecisionsExplored] - before[CounterNames.DecisionsExplored],
+            Sorted(suppressed));
+    }
+
+    public static BacktestNotificationCountersJson? Notifications(CounterSet? before, CounterSet? after)
+    {
+        if (before is null || after is null) return null;
+        long Delta(string what) => after[CounterNames.NotificationsPrefix + what] - before[CounterNames.NotificationsPrefix + what];
+        return new BacktestNotificationCountersJson(Delta("sent"), Delta("delivered"), Delta("opened"), Delta("converted"), Delta("dismissed"));
+    }
+
+    private static double? Ratio(long n, long d) => d > 0 ? (double)n / d : null;
+
+    private static Dictionary<string, long> Sorted(Dictionary<string, long> counts) =>
+        counts.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+}

@@ -1,0 +1,234 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Osr.Orleans.Grains.Decisions;
+using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Grains.Metrics;
+using Osr.Orleans.Grains.Options;
+using Osr.Orleans.Grains.Push;
+using Osr.Orleans.Grains.Storage;
+using Osr.Orleans.Models.Events;
+using Osr.Orleans.Models.Readings;
+using Osr.Orleans.Models.Rules;
+
+namespace Osr.Orleans.Grains;
+
+/// <summary>Persisted state of one user's throttle: recent decisions and the pushes that count for gaps and caps.</summary>
+[GenerateSerializer, Alias("osr.throttle-state")]
+public sealed record class ThrottleState
+{
+    /// <summary>Newest last, at most <see cref="DecisionOptions.History"/>.</summary>
+    [Id(0)] public List<DecisionView> Decisions { get; set; } = [];
+
+    /// <summary>Newest last, at most <see cref="DecisionOptions.SentHistory"/>.</summary>
+    [Id(1)] public List<PushRecord> Sent { get; set; } = [];
+
+    /// <summary>Feedback actions already counted, per decision id (bit per <see cref="FeedbackAction"/>).</summary>
+    [Id(2)] public Dictionary<string, byte> FeedbackSeen { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <inheritdoc cref="INotificationThrottleGrain"/>
+/// <remarks>
+/// Candidates are tried best OSR first with <see cref="NotificationRules.Evaluate"/>; the first
+/// one every rule lets through is sent. When none is, a candidate whose only failing rule is the
+/// threshold may be sent by exploration (probability <c>explore.rate</c>, logged with it). With
+/// nothing to send, the decision is a suppression with the best candidate's first failing rule.
+/// Order of effects: decision log (durable) → grain state → push. A decision id already known
+/// returns the stored decision and sends nothing.
+/// </remarks>
+public sealed partial class NotificationThrottleGrain(
+    [PersistentState("throttle", StorageNames.Default)] IPersistentState<ThrottleState> state,
+    RulesCache rules,
+    IDecisionLog decisionLog,
+    INotificationSink sink,
+    DecisionCounters counters,
+    IOptions<DecisionOptions> options,
+    OsrClock clock,
+    ILogger<NotificationThrottleGrain> logger) : Grain, INotificationThrottleGrain
+{
+    private readonly DecisionOptions _options = options.Value;
+
+    private string UserId => this.GetPrimaryKeyString();
+
+    public async ValueTask<DecisionView> DecideAsync(DecisionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Candidates.Length == 0) throw new ArgumentException("a decision needs at least one candidate", nameof(request));
+        var id = DecisionIds.For(UserId, request.StateUtcTicks);
+        var known = state.State.Decisions.FindLast(d => d.NotificationId == id);
+        if (known is not null) return known;
+
+        var ruleSet = rules.Current;
+        var ordered = request.Candidates.OrderByDescending(c => c.Osr).ToArray();
+        var sent = state.State.Sent;
+        CandidateVerdict? chosen = null;
+        ScoredCandidate? chosenCandidate = null;
+        CandidateVerdict? explore = null;
+        ScoredCandidate? exploreCandidate = null;
+        CandidateVerdict? top = null;
+        foreach (var c in ordered)
+        {
+            var effective = ruleSet.Resolve(UserId, request.Segment, c.ItemId, c.Category);
+            var verdict = NotificationRules.Evaluate(new RuleCandidate(c.ItemId, c.Category, c.Osr, c.Factor), effective,
+                request.TimeZoneId, sent, request.NowUtcTicks, request.StateUtcTicks, DecisionIds.Draw(id, c.ItemId));
+            top ??= verdict;
+            if (verdict.FailedRule is null)
+            {
+                chosen = verdict;
+                chosenCandidate = c;
+                break;
+            }
+            if (verdict.Explored && explore is null)
+            {
+                explore = verdict;
+                exploreCandidate = c;
+            }
+        }
+        if (chosen is null && explore is not null)
+        {
+            chosen = explore;
+            chosenCandidate = exploreCandidate;
+        }
+
+        var send = chosen is not null;
+        var verdictUsed = chosen ?? top!;
+        var candidate = chosenCandidate ?? ordered[0];
+        var stateTime = new DateTimeOffset(request.StateUtcTicks, TimeSpan.Zero);
+        var expiresAt = stateTime + _options.PushTtl;
+        var reason = send ? (verdictUsed.Explored ? DecisionOutcomes.Explore : "") : verdictUsed.FailedRule!.Value.Code();
+        var detail = Explain(verdictUsed, send);
+        var view = new DecisionView(id, UserId, candidate.ItemId, candidate.Category, stateTime,
+            new DateTimeOffset(request.NowUtcTicks, TimeSpan.Zero),
+            send ? DecisionOutcomes.Sent : DecisionOutcomes.Suppressed, reason, detail,
+            candidate.Affinity, candidate.Propensity, candidate.Raw, candidate.Osr, verdictUsed.Rules.Threshold, verdictUsed.Checks,
+            request.Label, request.PropensityVersion, request.AlsVersion, request.Arm,
+            send ? verdictUsed.SendProbability : 0, send ? expiresAt : null, null, request.Segment);
+
+        await decisionLog.AppendDecisionAsync(new DecisionRecord(id, UserId, candidate.ItemId, candidate.Category, request.Label,
+            request.Features, request.NowUtcTicks, request.StateUtcTicks, view.Outcome, reason, candidate.Affinity, candidate.Propensity,
+            candidate.Raw, candidate.Osr, view.Threshold, view.SendProbability, request.PropensityVersion, request.AlsVersion, request.Arm,
+            request.Segment));
+
+        var s = state.State;
+        s.Decisions.Add(view);
+        if (s.Decisions.Count > _options.History)
+        {
+            var drop = s.Decisions.Count - _options.History;
+            foreach (var old in s.Decisions.Take(drop)) s.FeedbackSeen.Remove(old.NotificationId);
+            s.Decisions.RemoveRange(0, drop);
+        }
+        if (send)
+        {
+            s.Sent.Add(new PushRecord(id, candidate.ItemId, candidate.Category, request.NowUtcTicks, candidate.Factor));
+            if (s.Sent.Count > _options.SentHistory) s.Sent.RemoveRange(0, s.Sent.Count - _options.SentHistory);
+        }
+        await state.WriteStateAsync();
+
+        Count(view, send);
+        if (send)
+        {
+            var channels = Channels(verdictUsed.Rules.OptOut);
+            var deliverBy = _options.ClockMode == ClockMode.Event ? clock.UtcNow + _options.PushTtl : expiresAt;
+            var notification = new Notification(id, UserId, candidate.ItemId, candidate.Category, candidate.Osr, candidate.Affinity,
+                candidate.Propensity, request.Label, stateTime, expiresAt);
+            await sink.DeliverAsync(notification, channels, deliverBy);
+            Log.Sent(logger, UserId, candidate.ItemId, id, candidate.Osr, reason);
+        }
+        return view;
+    }
+
+    public async ValueTask<RejectReason> RecordFeedbackAsync(string notificationId, FeedbackAction action, long timestampUtcTicks)
+    {
+        if (string.IsNullOrEmpty(notificationId)) return RejectReason.UnknownNotification;
+        var s = state.State;
+        var index = s.Decisions.FindLastIndex(d => d.NotificationId == notificationId);
+        DecisionView? view = index >= 0 ? s.Decisions[index] : null;
+        string outcome, model, arm;
+        string? segment;
+        if (view is not null)
+        {
+            (outcome, model, arm, segment) = (view.Outcome, view.PropensityVersion, view.Arm, view.Segment);
+        }
+        else
+        {
+            var record = await decisionLog.ReadDecisionAsync(notificationId);
+            if (record is null || record.UserId != UserId) return RejectReason.UnknownNotification;
+            (outcome, model, arm, segment) = (record.Outcome, record.PropensityVersion, record.Arm, record.Segment);
+        }
+        if (outcome != DecisionOutcomes.Sent) return RejectReason.UnknownNotification;
+
+        await decisionLog.AppendFeedbackAsync(new FeedbackRecord(notificationId, UserId, action, timestampUtcTicks));
+        var bit = (byte)(1 << (int)action);
+        var seen = s.FeedbackSeen.GetValueOrDefault(notificationId);
+        if ((seen & bit) != 0) return RejectReason.None; // a redelivery: stored once, counted once
+        if (view is not null)
+        {
+            s.FeedbackSeen[notificationId] = (byte)(seen | bit);
+            s.Decisions[index] = view with { Feedback = Stronger(view.Feedback, action) };
+            await state.WriteStateAsync();
+        }
+        var name = CounterNames.NotificationsPrefix + action.Name();
+        counters.Add(name);
+        counters.Add(name + CounterNames.ByModel + model);
+        counters.Add(name + CounterNames.BySegment + (segment ?? CounterNames.NoSegment));
+        counters.Add(name + CounterNames.ByArm + arm);
+        return RejectReason.None;
+    }
+
+    public ValueTask<DecisionView[]> GetDecisionsAsync(int max)
+    {
+        var decisions = state.State.Decisions;
+        var n = Math.Clamp(max, 0, decisions.Count);
+        var result = new DecisionView[n];
+        for (var i = 0; i < n; i++) result[i] = decisions[decisions.Count - 1 - i];
+        return ValueTask.FromResult(result);
+    }
+
+    private void Count(DecisionView view, bool send)
+    {
+        if (!send)
+        {
+            counters.Add(CounterNames.DecisionsSuppressedPrefix + view.Reason);
+            return;
+        }
+        counters.Add(CounterNames.DecisionsSent);
+        if (view.Reason == DecisionOutcomes.Explore) counters.Add(CounterNames.DecisionsExplored);
+        counters.Add(CounterNames.NotificationsSent);
+        counters.Add(CounterNames.NotificationsSent + CounterNames.ByModel + view.PropensityVersion);
+        counters.Add(CounterNames.NotificationsSent + CounterNames.BySegment + (view.Segment ?? CounterNames.NoSegment));
+        counters.Add(CounterNames.NotificationsSent + CounterNames.ByArm + view.Arm);
+    }
+
+    private static PushChannels Channels(OptOutState optOut)
+    {
+        var channels = PushChannels.All;
+        if (optOut.Mqtt) channels &= ~PushChannels.Mqtt;
+        if (optOut.Webhook) channels &= ~PushChannels.Webhook;
+        return channels;
+    }
+
+    /// <summary>The one-line explanation: the failing rule's detail, or why it was sent.</summary>
+    private static string Explain(CandidateVerdict verdict, bool send)
+    {
+        if (send && verdict.Explored)
+            return string.Create(CultureInfo.InvariantCulture, $"sent by exploration (p = {verdict.SendProbability:0.###}): osr {verdict.Candidate.Osr:0.00} < threshold {verdict.Rules.Threshold:0.00}");
+        if (send) return string.Create(CultureInfo.InvariantCulture, $"sent: osr {verdict.Candidate.Osr:0.00} ≥ threshold {verdict.Rules.Threshold:0.00}");
+        foreach (var check in verdict.Checks)
+            if (!check.Passed) return $"suppressed: {check.Rule.Code()} — {check.Detail}";
+        return "suppressed";
+    }
+
+    /// <summary>The furthest-along feedback seen (converted &gt; opened &gt; dismissed &gt; delivered).</summary>
+    private static string Stronger(string? current, FeedbackAction action)
+    {
+        static int Rank(string? a) => a switch { "converted" => 4, "opened" => 3, "dismissed" => 2, "delivered" => 1, _ => 0 };
+        var name = action.Name();
+        return Rank(name) > Rank(current) ? name : current!;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1801, Level = LogLevel.Debug, Message = "Push to {UserId}: {ItemId} ({NotificationId}, osr {Osr:F2}) {Reason}")]
+        public static partial void Sent(ILogger logger, string userId, string itemId, string notificationId, double osr, string reason);
+    }
+}

@@ -1,0 +1,489 @@
+using System.Globalization;
+using System.Text.Json;
+using Osr.Orleans.Benchmarks.Ingest;
+using Osr.Orleans.Client.Cli;
+using Osr.Orleans.Client.Cluster;
+using Osr.Orleans.Client.Output;
+using Osr.Orleans.Client.Simulation;
+using Osr.Orleans.Grains.Interfaces;
+
+namespace Osr.Orleans.Benchmarks.Decisions;
+
+/// <summary>
+/// The decision path end to end (docs/benchmarks.md "Decisions (issue 4)"): from the MQTT reading that changes a user's
+/// state to the notification on the user's MQTT topic, with and without background load, and decisions per second per core
+/// on the scoring + throttle path without MQTT. One silo (Release build, free ports, temp data and model directories,
+/// <c>Osr:Decisions:MinInterval=00:00:01</c>) serves every phase of a run, in this order: probes without load, the scoring
+/// phase, probes under the simulator's load (so the load's users are not yet in memory during the first two). Every
+/// process it starts is stopped by PID when it ends, also on Ctrl+C.
+/// </summary>
+public static class DecisionsBenchmark
+{
+    private const string Usage = """
+        usage: Osr.Orleans.Benchmarks decisions <mode> [options]
+          --smoke      about a minute: 5 probes under a tiny load (20 users), a short scoring phase; exit 0 only if at least one
+                       notification latency was measured
+          --full       100 probes without load (60 s) and under 10 000 devices at 5 000 readings/s (90 s); scoring phase with
+                       2 000 users (about 8 minutes)
+          run          a custom run; options (defaults of --full):
+                         --probes 100 --hz 2 --half-period 4s --probe-warmup 10s --window 60s
+                         --phases noload,scoring,load
+                         --load-devices 10000 --load-rate 5000 --load-warmup 20s --load-window 90s
+                         --scoring-users 2000 --concurrency 32 --scoring-warmup 10s --ingest-window 20s --score-window 30s
+        options: --report FILE           also append the markdown tables to FILE
+                 --silo-args A[,A]       extra silo arguments (after the benchmark's own)
+                 --target-env K=V[,K=V]  environment of the silo (e.g. DOTNET_gcServer=1)
+                 --gc-log                print every GC pause of the silo (EventPipe)
+                 --keep                  keep the temporary directory (CSV files, silo data, models)
+                 --no-wait               do not wait for other benchmark processes (Osr.Orleans.Silo.dll / Osr.Orleans.Benchmarks) to end
+        child processes (started by the driver): probe-load …, scoring-load …
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args is ["probe-load", ..]) return await ProbeLoad.RunAsync(args[1..]).ConfigureAwait(false);
+        if (args is ["scoring-load", ..]) return await ScoringLoad.RunAsync(args[1..]).ConfigureAwait(false);
+
+        var a = Args.Parse(args);
+        DecisionsPlan plan;
+        try
+        {
+            if (a.Has("--smoke")) plan = DecisionsPlan.Smoke;
+            else if (a.Has("--full")) plan = DecisionsPlan.Full;
+            else if (a.Positional is ["run", ..]) plan = DecisionsPlan.Custom(a);
+            else
+            {
+                await Console.Error.WriteLineAsync(Usage).ConfigureAwait(false);
+                return a.Has("--help") || args.Length == 0 ? 0 : 2;
+            }
+        }
+        catch (FormatException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message + "\n" + Usage).ConfigureAwait(false);
+            return 2;
+        }
+
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
+        var log = Console.Error;
+        if (!a.Has("--no-wait")) await OtherBenchmarks.WaitAsync(log, TimeSpan.FromMinutes(60), cts.Token).ConfigureAwait(false);
+
+        var directory = Path.Combine(Path.GetTempPath(), $"osr-decisions-{Environment.ProcessId}");
+        Directory.CreateDirectory(directory);
+        var results = new List<PhaseResult>();
+        string? failure = null;
+        var started = DateTimeOffset.UtcNow;
+        try
+        {
+            var paths = Paths.Discover();
+            string[] siloArgs =
+            [
+                "--Osr:Decisions:MinInterval=00:00:01",
+                $"--Osr:Data:Path={Path.Combine(directory, "data")}",
+                $"--Osr:Models:Path={Path.Combine(directory, "models")}",
+                .. (a.Get("--silo-args") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            ];
+            var run = new RunContext(paths, ParseEnvironment(a.Get("--target-env")), new Dictionary<string, string>(), false, a.Has("--gc-log"), false, siloArgs);
+            await log.WriteLineAsync($"decisions benchmark ({plan.Name}): silo {string.Join(' ', siloArgs)}; temp {directory}").ConfigureAwait(false);
+            await using var target = await Target.StartAsync(TargetKind.Grains, run, cts.Token).ConfigureAwait(false);
+            await using var cluster = await new OrleansClusterConnectionFactory().ConnectAsync(
+                new ClusterTarget(ClusterMode.Static, target.GatewayPort, new EndpointParser.HostPort("127.0.0.1", target.GatewayPort), null),
+                verbose: false, cts.Token).ConfigureAwait(false);
+            await log.WriteLineAsync($"silo pid {target.Pid}, MQTT port {target.MqttPort}, gateway {target.Gateway}").ConfigureAwait(false);
+
+            var loadUsers = plan.Phases.Contains("load") ? ScenarioRunner.UsersForDevices(plan.LoadDevices) : 0;
+            var provisioning = new Provisioning(paths, target.Gateway, directory, log);
+            var (probeFile, scoringFile) = await provisioning.RunAsync(plan.Probes, plan.Phases.Contains("scoring") ? plan.ScoringUsers : 0,
+                [.. Enumerable.Range(0, loadUsers).Select(i => Provisioning.LoadUser(DecisionsPlan.LoadPrefix, i))], cts.Token).ConfigureAwait(false);
+
+            var phases = new PhaseRunner(target, cluster.Grains, paths, plan, log);
+            foreach (var phase in plan.Phases)
+            {
+                if (target.HasExited) throw new InvalidOperationException("the silo exited:\n" + target.Tail());
+                results.Add(phase switch
+                {
+                    "noload" => await phases.ProbesAsync("no load", probeFile, withLoad: false, cts.Token).ConfigureAwait(false),
+                    "load" => await phases.ProbesAsync($"{plan.LoadDevices / 1000.0:0.##}k devices @ {plan.LoadRate / 1000.0:0.##}k r/s", probeFile, withLoad: true, cts.Token).ConfigureAwait(false),
+                    "scoring" => await phases.ScoringAsync(scoringFile, cts.Token).ConfigureAwait(false),
+                    _ => throw new FormatException($"unknown phase {phase}"),
+                });
+                await log.WriteLineAsync("   " + DecisionsReport.OneLine(results[^1])).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            failure = "cancelled";
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or TimeoutException or CliFailureException)
+        {
+            failure = ex.Message;
+        }
+        finally
+        {
+            ChildProcess.KillAll();
+            if (!a.Has("--keep"))
+            {
+                try
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // Best effort.
+                }
+            }
+        }
+
+        if (failure is not null) await log.WriteLineAsync("error: " + failure).ConfigureAwait(false);
+        var commit = ProcStats.Run("git", "-C " + Paths.Discover().RepoRoot + " describe --always --dirty").Trim();
+        var report = DecisionsReport.Render(results, plan,
+            $"Decisions, {plan.Name}, {started:yyyy-MM-dd HH:mm} UTC, commit {commit}{(a.Get("--silo-args") is { } sa ? ", silo args " + sa : "")}" +
+            (a.Get("--target-env") is { } te ? ", silo env " + te : ""));
+        Console.WriteLine(report);
+        if (a.Get("--report") is { } file) await File.AppendAllTextAsync(file, report + "\n").ConfigureAwait(false);
+
+        var measured = results.Sum(r => r.Probe?.Count ?? 0);
+        if (plan.Name == "smoke") return failure is null && measured > 0 ? 0 : 1;
+        return failure is null && results.Count == plan.Phases.Length && results.All(r => r.Error is null) ? 0 : 1;
+    }
+
+    private static Dictionary<string, string> ParseEnvironment(string? text)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new FormatException($"--target-env: '{pair}' is not KEY=VALUE");
+            env[pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        return env;
+    }
+}
+
+/// <summary>What one run does (sizes, windows, phases).</summary>
+internal sealed record DecisionsPlan(
+    string Name,
+    string[] Phases,
+    int Probes,
+    double Hz,
+    TimeSpan HalfPeriod,
+    TimeSpan ProbeWarmup,
+    TimeSpan Window,
+    int LoadDevices,
+    double LoadRate,
+    TimeSpan LoadWarmup,
+    TimeSpan LoadWindow,
+    int ScoringUsers,
+    int Concurrency,
+    TimeSpan ScoringWarmup,
+    TimeSpan IngestWindow,
+    TimeSpan ScoreWindow)
+{
+    public const string LoadPrefix = "bl";
+
+    public static DecisionsPlan Full { get; } = new("full", ["noload", "scoring", "load"], 100, 2, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(10),
+        TimeSpan.FromSeconds(60), 10_000, 5_000, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(90), 2_000, 32, TimeSpan.FromSeconds(10),
+        TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30));
+
+    public static DecisionsPlan Smoke { get; } = new("smoke", ["load", "scoring"], 5, 2, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(4),
+        TimeSpan.FromSeconds(10), 20, 20, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 100, 8, TimeSpan.FromSeconds(3),
+        TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5));
+
+    public static DecisionsPlan Custom(Args a)
+    {
+        var f = Full;
+        var phases = (a.Get("--phases") ?? string.Join(',', f.Phases)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var p in phases)
+            if (p is not ("noload" or "load" or "scoring")) throw new FormatException($"--phases: unknown phase '{p}' (noload, scoring, load)");
+        return new DecisionsPlan("custom", phases,
+            a.GetInt("--probes", f.Probes), a.GetDouble("--hz", f.Hz), a.GetDuration("--half-period", f.HalfPeriod),
+            a.GetDuration("--probe-warmup", f.ProbeWarmup), a.GetDuration("--window", f.Window),
+            a.GetInt("--load-devices", f.LoadDevices), a.GetDouble("--load-rate", f.LoadRate), a.GetDuration("--load-warmup", f.LoadWarmup),
+            a.GetDuration("--load-window", f.LoadWindow),
+            a.GetInt("--scoring-users", f.ScoringUsers), a.GetInt("--concurrency", f.Concurrency), a.GetDuration("--scoring-warmup", f.ScoringWarmup),
+            a.GetDuration("--ingest-window", f.IngestWindow), a.GetDuration("--score-window", f.ScoreWindow));
+    }
+}
+
+/// <summary>Counters of decisions from the cluster's stats (<c>decisions.sent</c>, <c>decisions.suppressed.{rule}</c>).</summary>
+internal sealed record DecisionCounts(long Sent, Dictionary<string, long> Suppressed, long ReadingsAccepted)
+{
+    public long Total => Sent + Suppressed.Values.Sum();
+
+    public static async Task<DecisionCounts?> ReadAsync(IGrainFactory grains)
+    {
+        try
+        {
+            var stats = await grains.GetGrain<IStatsGrain>(GrainKeys.Global).GetAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+            var suppressed = stats.Totals.Counters
+                .Where(kv => kv.Key.StartsWith(CounterNames.DecisionsSuppressedPrefix, StringComparison.Ordinal))
+                .ToDictionary(kv => kv.Key[CounterNames.DecisionsSuppressedPrefix.Length..], kv => kv.Value, StringComparer.Ordinal);
+            return new DecisionCounts(stats.Totals[CounterNames.DecisionsSent], suppressed, stats.Totals[CounterNames.ReadingsAccepted]);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            return null;
+        }
+    }
+
+    public static DecisionCounts? Delta(DecisionCounts? from, DecisionCounts? to)
+    {
+        if (from is null || to is null) return null;
+        var suppressed = to.Suppressed.ToDictionary(kv => kv.Key, kv => kv.Value - from.Suppressed.GetValueOrDefault(kv.Key), StringComparer.Ordinal);
+        return new DecisionCounts(to.Sent - from.Sent, suppressed.Where(kv => kv.Value != 0).ToDictionary(StringComparer.Ordinal), to.ReadingsAccepted - from.ReadingsAccepted);
+    }
+}
+
+/// <summary>One phase of a run and everything measured in its window.</summary>
+internal sealed record PhaseResult(
+    string Name,
+    string Kind,
+    double WindowSeconds,
+    ProbeResult? Probe,
+    ScoringResult? Scoring,
+    SimulationJson? Load,
+    double SiloCores,
+    double DriverChildCores,
+    double LoadCores,
+    double? IngestSiloCores,
+    ProcessDiagnostics? SiloGc,
+    DecisionCounts? Decisions,
+    double? IngestSeconds,
+    string? Error);
+
+/// <summary>Runs the phases against one silo, sampling its CPU (from /proc) and GC (EventPipe) in each measured window.</summary>
+internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths paths, DecisionsPlan plan, TextWriter log)
+{
+    /// <summary>Counters reach the stats grain about once a second: read them this long after a window edge.</summary>
+    private static readonly TimeSpan CounterLag = TimeSpan.FromSeconds(1.5);
+
+    public async Task<PhaseResult> ProbesAsync(string name, string probeFile, bool withLoad, CancellationToken ct)
+    {
+        var window = withLoad ? plan.LoadWindow : plan.Window;
+        await log.WriteLineAsync($"── probes, {name}: {plan.Probes} probes at {plan.Hz} readings/s, rest/effort every {plan.HalfPeriod.TotalSeconds:0.#} s, window {window.TotalSeconds:0} s").ConfigureAwait(false);
+        ChildProcess? load = null;
+        string? error = null;
+        try
+        {
+            if (withLoad)
+            {
+                var users = ScenarioRunner.UsersForDevices(plan.LoadDevices);
+                var runFor = plan.ProbeWarmup + window + TimeSpan.FromSeconds(20);
+                List<string> args =
+                [
+                    "simulate", "--users", I(users), "--rate", I(plan.LoadRate), "--prefix", DecisionsPlan.LoadPrefix,
+                    "--mqtt", $"127.0.0.1:{target.MqttPort}", "--gateway", target.Gateway, "--no-catalog",
+                    "--warmup", DurationParser.Format(plan.LoadWarmup), "--duration", DurationParser.Format(runFor),
+                    "--latency-from", "intended", "--connect-concurrency", "200", "--json",
+                ];
+                if (plan.LoadDevices > 5000) args.AddRange(["--local-addresses", "127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4"]);
+                await log.WriteLineAsync($"   load: osr-admin {string.Join(' ', args)}").ConfigureAwait(false);
+                load = ChildProcess.StartDotnet("load generator", paths.AdminDll, args, captureStdout: true);
+                await load.WaitForLineAsync(l => l.StartsWith("publishing ", StringComparison.Ordinal), TimeSpan.FromMinutes(15), ct).ConfigureAwait(false);
+                await log.WriteLineAsync($"   load publishing; settling {plan.LoadWarmup.TotalSeconds:0} s").ConfigureAwait(false);
+                await Task.Delay(plan.LoadWarmup, ct).ConfigureAwait(false);
+            }
+
+            string[] probeArgs =
+            [
+                "decisions", "probe-load", "--mqtt", $"127.0.0.1:{target.MqttPort}", "--devices", probeFile, "--hz", I(plan.Hz),
+                "--half-period", DurationParser.Format(plan.HalfPeriod), "--warmup", DurationParser.Format(plan.ProbeWarmup),
+                "--duration", DurationParser.Format(window),
+            ];
+            await using var probes = ChildProcess.StartDotnet("probes", paths.BenchmarkDll, probeArgs, captureStdout: true,
+                onStderr: line => log.WriteLine("   probes | " + line));
+            var open = probes.WaitForLineAsync(l => l == "window open", TimeSpan.FromMinutes(5), ct);
+            var closed = probes.WaitForLineAsync(l => l == "window closed", TimeSpan.FromMinutes(5) + window, ct);
+            await open.ConfigureAwait(false);
+            var w = await WindowSampler.StartAsync(target, grains, probes.Pid, load?.Pid).ConfigureAwait(false);
+            await closed.ConfigureAwait(false);
+            var sample = await w.EndAsync().ConfigureAwait(false);
+            if (!await probes.WaitForExitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false)) error = "probes did not finish (killed)";
+            else if (probes.ExitCode != 0) error = $"probes exited with {probes.ExitCode}";
+            var probe = ParseLast(probes.Stdout, DecisionsJsonContext.Default.ProbeResult);
+            if (probe is null) error ??= "no probe result";
+
+            SimulationJson? summary = null;
+            if (load is not null)
+            {
+                if (!await load.WaitForExitAsync(TimeSpan.FromSeconds(120), ct).ConfigureAwait(false)) error ??= "load generator did not finish (killed)";
+                else if (load.ExitCode != 0) error ??= $"load generator exited with {load.ExitCode}:\n{load.Tail()}";
+                summary = ParseLast(load.Stdout, AdminJsonContext.Default.SimulationJson);
+            }
+
+            return new PhaseResult(name, withLoad ? "load" : "noload", sample.Seconds, probe, null, summary, sample.SiloCores, sample.ChildCores,
+                sample.LoadCores, null, sample.Gc, sample.Decisions, null, error);
+        }
+        finally
+        {
+            if (load is not null) await load.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async Task<PhaseResult> ScoringAsync(string scoringFile, CancellationToken ct)
+    {
+        await log.WriteLineAsync($"── scoring (no MQTT): {plan.ScoringUsers} users, {plan.Concurrency} workers, windows {plan.IngestWindow.TotalSeconds:0} s (ingest only) and {plan.ScoreWindow.TotalSeconds:0} s (ingest + score)").ConfigureAwait(false);
+        string[] args =
+        [
+            "decisions", "scoring-load", "--gateway", target.Gateway, "--devices", scoringFile, "--concurrency", I(plan.Concurrency),
+            "--warmup", DurationParser.Format(plan.ScoringWarmup), "--ingest-window", DurationParser.Format(plan.IngestWindow),
+            "--score-window", DurationParser.Format(plan.ScoreWindow),
+        ];
+        await using var child = ChildProcess.StartDotnet("scoring load", paths.BenchmarkDll, args, captureStdout: true,
+            onStderr: line => log.WriteLine("   scoring | " + line));
+        var limit = TimeSpan.FromMinutes(5) + plan.ScoringWarmup + plan.IngestWindow + plan.ScoreWindow;
+        var ingestOpen = child.WaitForLineAsync(l => l == "window ingest open", limit, ct);
+        var ingestClosed = child.WaitForLineAsync(l => l == "window ingest closed", limit, ct);
+        var scoreOpen = child.WaitForLineAsync(l => l == "window score open", limit, ct);
+        var scoreClosed = child.WaitForLineAsync(l => l == "window score closed", limit, ct);
+        await ingestOpen.ConfigureAwait(false);
+        var w = await WindowSampler.StartAsync(target, null, child.Pid, null).ConfigureAwait(false);
+        await ingestClosed.ConfigureAwait(false);
+        var ingest = await w.EndAsync().ConfigureAwait(false);
+        await scoreOpen.ConfigureAwait(false);
+        w = await WindowSampler.StartAsync(target, grains, child.Pid, null).ConfigureAwait(false);
+        await scoreClosed.ConfigureAwait(false);
+        var score = await w.EndAsync().ConfigureAwait(false);
+        string? error = null;
+        if (!await child.WaitForExitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false)) error = "scoring load did not finish (killed)";
+        else if (child.ExitCode != 0) error = $"scoring load exited with {child.ExitCode}";
+        var result = ParseLast(child.Stdout, DecisionsJsonContext.Default.ScoringResult);
+        if (result is null) error ??= "no scoring result";
+        return new PhaseResult("scoring, no MQTT", "scoring", score.Seconds, null, result, null, score.SiloCores, score.ChildCores, 0,
+            ingest.SiloCores, score.Gc, score.Decisions, ingest.Seconds, error);
+    }
+
+    private static T? ParseLast<T>(string stdout, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
+    {
+        var start = stdout.LastIndexOf("\n{", StringComparison.Ordinal);
+        var json = start >= 0 ? stdout[(start + 1)..] : stdout.StartsWith('{') ? stdout : null;
+        if (json is null) return null;
+        try
+        {
+            return JsonSerializer.Deserialize(json, type);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string I(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>CPU of the silo, the driver's child and the load generator, the silo's GC, and the decision counters over one window.</summary>
+    private sealed class WindowSampler
+    {
+        private Target _target = null!;
+        private IGrainFactory? _grains;
+        private int _child;
+        private int? _load;
+        private TimeSpan _silo0, _child0, _load0;
+        private System.Diagnostics.Stopwatch _clock = null!;
+        private Task<DecisionCounts?>? _counts0;
+
+        public static Task<WindowSampler> StartAsync(Target target, IGrainFactory? grains, int child, int? load)
+        {
+            var s = new WindowSampler
+            {
+                _target = target, _grains = grains, _child = child, _load = load,
+                _silo0 = ProcStats.CpuTime(target.Pid), _child0 = ProcStats.CpuTime(child),
+                _load0 = load is { } l ? ProcStats.CpuTime(l) : TimeSpan.Zero,
+                _clock = System.Diagnostics.Stopwatch.StartNew(),
+            };
+            target.Monitor?.BeginWindow();
+            if (grains is not null) s._counts0 = DelayedCountsAsync(grains);
+            return Task.FromResult(s);
+        }
+
+        public async Task<Sample> EndAsync()
+        {
+            var seconds = _clock.Elapsed.TotalSeconds;
+            var silo = (ProcStats.CpuTime(_target.Pid) - _silo0).TotalSeconds / seconds;
+            var child = (ProcStats.CpuTime(_child) - _child0).TotalSeconds / seconds;
+            var load = _load is { } l ? (ProcStats.CpuTime(l) - _load0).TotalSeconds / seconds : 0;
+            var gc = _target.Monitor?.EndWindow();
+            DecisionCounts? delta = null;
+            if (_grains is not null && _counts0 is not null)
+            {
+                var end = await DelayedCountsAsync(_grains).ConfigureAwait(false);
+                delta = DecisionCounts.Delta(await _counts0.ConfigureAwait(false), end);
+            }
+
+            return new Sample(seconds, silo, child, load, gc, delta);
+        }
+
+        private static async Task<DecisionCounts?> DelayedCountsAsync(IGrainFactory grains)
+        {
+            await Task.Delay(CounterLag).ConfigureAwait(false);
+            return await DecisionCounts.ReadAsync(grains).ConfigureAwait(false);
+        }
+    }
+
+    private sealed record Sample(double Seconds, double SiloCores, double ChildCores, double LoadCores, ProcessDiagnostics? Gc, DecisionCounts? Decisions);
+}
+
+/// <summary>Waits while a silo or benchmark process that is not ours runs (the machine has 2 cores: one measurement at a time).</summary>
+internal static class OtherBenchmarks
+{
+    public static async Task WaitAsync(TextWriter log, TimeSpan limit, CancellationToken ct)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var said = false;
+        while (watch.Elapsed < limit)
+        {
+            var others = Find();
+            if (others.Count == 0) return;
+            if (!said) await log.WriteLineAsync($"waiting for other benchmark processes to end: {string.Join("; ", others)}").ConfigureAwait(false);
+            said = true;
+            await Task.Delay(TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+        }
+
+        await log.WriteLineAsync("other benchmark processes still running after the wait; measuring anyway").ConfigureAwait(false);
+    }
+
+    /// <summary>Processes whose command line names the silo or this benchmark, other than this process and its ancestors.</summary>
+    private static List<string> Find()
+    {
+        var mine = new HashSet<int>();
+        for (var pid = Environment.ProcessId; pid > 1 && mine.Add(pid);) pid = ParentOf(pid);
+        var found = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || mine.Contains(pid)) continue;
+            string cmd;
+            try
+            {
+                cmd = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            if (cmd.Contains("Osr.Orleans.Silo.dll", StringComparison.Ordinal) || cmd.Contains("Osr.Orleans.Benchmarks", StringComparison.Ordinal))
+                found.Add($"{pid} {(cmd.Length > 100 ? cmd[..100] + "…" : cmd)}");
+        }
+
+        return found;
+    }
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,236 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MQTTnet;
+using Osr.Orleans.Grains.Decisions;
+using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.IntegrationTests.Infrastructure;
+using Osr.Orleans.Models.Catalog;
+using Osr.Orleans.Models.Features;
+using Osr.Orleans.Models.Rules;
+using Osr.Orleans.Models.Scoring;
+using Osr.Orleans.Models.Users;
+using Osr.Orleans.Silo.Extensions;
+
+namespace Osr.Orleans.IntegrationTests.Mqtt;
+
+/// <summary>
+/// The whole loop on a real silo under the event clock: readings over real MQTT → filters and
+/// label → ALS candidates × a propensity model → OSR → throttle → a notification on the user's
+/// MQTT topic and on a real local webhook → feedback over MQTT joined to its decision.
+/// Everything is driven by the readings' event time, so a workout "at 18:00 in Amsterdam"
+/// replays in a second.
+/// </summary>
+public sealed class DecisionsEndToEndTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset History = new(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);
+    private readonly string _data = TempDirectory.Create("osr-dec-data");
+    private readonly string _models = TempDirectory.Create("osr-dec-models");
+    private readonly int _mqttPort = FreePort.Next();
+    private readonly WebhookReceiver _webhook = new(failFirst: 1);
+    private IHost _host = null!;
+
+    private IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
+
+    public async Task InitializeAsync()
+    {
+        _host = OsrSiloHost.CreateBuilder([], new Dictionary<string, string?>
+        {
+            ["Osr:Clock"] = "Event",
+            // A replay publishes a day in a second: lift the per-device rate limit as a backtest would.
+            ["Osr:Ingest:MaxReadingsPerSecond"] = "100000",
+            ["Osr:Ingest:Burst"] = "100000",
+            ["Osr:Mqtt:Port"] = _mqttPort.ToString(CultureInfo.InvariantCulture),
+            ["Osr:Mqtt:BindAddress"] = "127.0.0.1",
+            ["Osr:Data:Path"] = _data,
+            ["Osr:Models:Path"] = _models,
+            ["Osr:Als:Rank"] = "8",
+            ["Osr:Als:Iterations"] = "8",
+            ["Osr:Push:Webhooks:0"] = _webhook.Url,
+            ["Osr:Push:InitialBackoff"] = "00:00:00.100",
+            ["Osr:Cluster:SiloPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["Osr:Cluster:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "Warning",
+        }).Build();
+        await _host.StartAsync();
+        await SeedAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+        await _webhook.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AWorkoutAndItsRecoveryBringExactlyOneNotificationOnMqttAndTheWebhook()
+    {
+        await using var watch = await ConnectUserAsync("dec-u1", "dec-w1");
+        var start = Local(2026, 11, 18, 17, 0);
+
+        await PublishDayAsync(watch, start);
+
+        var (topic, payload) = await watch.NextAsync(TimeSpan.FromSeconds(10));
+        topic.Should().Be("osr/v1/users/dec-u1/notifications");
+        var n = JsonDocument.Parse(payload).RootElement;
+        string[] fields = ["notificationId", "userId", "itemId", "category", "osr", "affinity", "propensity", "state", "ts", "expiresAt"];
+        n.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(fields);
+        n.GetProperty("userId").GetString().Should().Be("dec-u1");
+        n.GetProperty("category").GetString().Should().Be("drinks");
+        n.GetProperty("state").GetString().Should().Be("post-workout");
+        var ts = n.GetProperty("ts").GetDateTimeOffset();
+        ts.Should().BeAfter(start.AddMinutes(50)).And.BeBefore(start.AddMinutes(90));
+        n.GetProperty("expiresAt").GetDateTimeOffset().Should().Be(ts.AddMinutes(15));
+        n.GetProperty("osr").GetDouble().Should().BeInRange(0.7, 1.0);
+        var id = n.GetProperty("notificationId").GetString()!;
+
+        // The user's decisions explain it; the later passes are suppressed with their reasons.
+        var snapshot = await Grains.GetGrain<IUserStateGrain>("dec-u1").GetSnapshotAsync();
+        var decisions = snapshot.Decisions;
+        decisions.Should().ContainSingle(d => d.Outcome == "sent").Which.NotificationId.Should().Be(id);
+        decisions.Where(d => d.Outcome == "suppressed").Should().OnlyContain(d => d.Detail.StartsWith("suppressed: "));
+        snapshot.Scored.Should().NotBeEmpty().And.OnlyContain(c => c.Propensity > 0 && c.Osr >= 0 && c.Osr <= 1);
+        watch.ReceivedCount.Should().Be(0, "exactly one notification for one workout");
+
+        // The webhook failed the first attempt and got the same body once after the retry.
+        await Eventually(() => _webhook.Delivered.Count == 1);
+        _webhook.Requests.Should().HaveCount(2);
+        var delivered = _webhook.Delivered[0];
+        delivered.IdempotencyKey.Should().Be(id);
+        JsonDocument.Parse(delivered.Body).RootElement.ToString().Should().Be(n.ToString());
+
+        // Feedback over MQTT is joined to the decision; an unknown id is refused with a reason.
+        var ack = await watch.PublishAsync("osr/v1/devices/dec-w1/events",
+            $$"""{"type":"feedback","notificationId":"{{id}}","action":"opened","ts":"{{Iso(ts.AddMinutes(3))}}"}""");
+        ack.ReasonCode.Should().Be(MqttClientPublishReasonCode.Success);
+        var bad = await watch.PublishAsync("osr/v1/devices/dec-w1/events",
+            $$"""{"type":"feedback","notificationId":"n-unknown","action":"opened","ts":"{{Iso(ts.AddMinutes(3))}}"}""");
+        bad.ReasonCode.Should().NotBe(MqttClientPublishReasonCode.Success);
+        (await Grains.GetGrain<IUserStateGrain>("dec-u1").GetSnapshotAsync()).Decisions
+            .Single(d => d.NotificationId == id).Feedback.Should().Be("opened");
+    }
+
+    [Fact]
+    public async Task NothingArrivesDuringQuietHours()
+    {
+        await using var watch = await ConnectUserAsync("dec-u2", "dec-w2");
+
+        await PublishDayAsync(watch, Local(2026, 11, 18, 22, 0));
+
+        var decisions = (await Grains.GetGrain<IUserStateGrain>("dec-u2").GetSnapshotAsync()).Decisions;
+        decisions.Should().NotBeEmpty().And.OnlyContain(d => d.Outcome == "suppressed");
+        decisions.Should().Contain(d => d.Reason == "quiet");
+        watch.ReceivedCount.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task ARaisedThresholdStopsPushes()
+    {
+        await using var watch = await ConnectUserAsync("dec-u3", "dec-w3");
+        var result = await Grains.GetGrain<IRulesGrain>(GrainKeys.Global).SetAsync(RuleKeys.Threshold, RuleScope.ForUser("dec-u3"), "0.999");
+        result.Ok.Should().BeTrue(result.Message);
+
+        await PublishDayAsync(watch, Local(2026, 11, 18, 17, 0));
+
+        var decisions = (await Grains.GetGrain<IUserStateGrain>("dec-u3").GetSnapshotAsync()).Decisions;
+        decisions.Should().NotBeEmpty().And.OnlyContain(d => d.Outcome == "suppressed");
+        decisions.Should().Contain(d => d.Reason == "threshold" && d.Threshold == 0.999);
+        watch.ReceivedCount.Should().Be(0);
+    }
+
+    /// <summary>
+    /// A catalogue of drinks and gear, ALS trained on two tastes (the test users like drinks), a
+    /// propensity model trained on the planted world and promoted through the registry,
+    /// exploration off, and a window of recent raw scores in [−1, 1] as a busy cluster would have.
+    /// </summary>
+    private async Task SeedAsync()
+    {
+        var items = Enumerable.Range(0, 60).Select(i => new ItemRecord(i < 30 ? $"drinks-{i:00}" : $"gear-{i:00}", ItemKind.Product, i < 30 ? "drinks" : "gear", [])).ToArray();
+        var random = new Random(11);
+        var interactions = new List<InteractionRecord>();
+        string[] users = [.. Enumerable.Range(0, 80).Select(u => $"pop-{u}"), "dec-u1", "dec-u2", "dec-u3"];
+        for (var u = 0; u < users.Length; u++)
+        {
+            var offset = u % 2 == 0 || users[u].StartsWith("dec-", StringComparison.Ordinal) ? 0 : 30;
+            foreach (var i in Enumerable.Range(0, 30).OrderBy(_ => random.Next()).Take(8))
+                interactions.Add(new InteractionRecord(users[u], items[offset + i].ItemId, InteractionAction.Purchase, History.AddMinutes(interactions.Count).UtcTicks));
+        }
+        var catalog = Grains.GetGrain<ICatalogGrain>(GrainKeys.Global);
+        await catalog.ImportItemsAsync(items);
+        await catalog.ImportInteractionsAsync([.. interactions]);
+        var als = await Jobs.TrainAsync(Grains, "als");
+        als.Promoted.Should().BeTrue(als.Message);
+
+        var model = PropensityTrainer.Train(PlantedReceptivity.Generate(20_000, 5, History.UtcTicks), PlantedReceptivity.Categories,
+            "p-planted", DateTimeOffset.UtcNow);
+        PropensityStore.Save(Path.Combine(_models, "propensity", model.Version), model);
+        var promoted = await Grains.GetGrain<IModelRegistryGrain>(GrainKeys.Global).PromoteAsync("propensity", model.Version);
+        promoted.Ok.Should().BeTrue(promoted.Message);
+
+        var rules = Grains.GetGrain<IRulesGrain>(GrainKeys.Global);
+        (await rules.SetAsync(RuleKeys.ExploreRate, RuleScope.Global, "0")).Ok.Should().BeTrue();
+        (await rules.SetAsync(RuleKeys.Threshold, RuleScope.Global, "0.7")).Ok.Should().BeTrue();
+
+        var window = _host.Services.GetRequiredService<ScoreWindow>();
+        var seedAt = Local(2026, 11, 18, 12, 0).UtcTicks;
+        for (var i = 0; i <= 20; i++) window.Add(-1 + i * 0.1, seedAt);
+
+        // The active versions reach the user grains through this silo's model cache.
+        await _host.Services.GetRequiredService<Grains.Recommendation.ActiveModels>().RefreshAsync();
+    }
+
+    private async Task<DeviceClient> ConnectUserAsync(string userId, string deviceId)
+    {
+        await Grains.GetGrain<IUserStateGrain>(userId).SetProfileAsync(new UserProfile(30, "Europe/Amsterdam", "runners"));
+        var secret = (await Grains.GetGrain<IDeviceGrain>(deviceId).RegisterAsync(userId, "watch")).Secret!;
+        var client = await DeviceClient.ConnectAsync(_mqttPort, deviceId, secret);
+        await client.SubscribeAsync($"osr/v1/users/{userId}/notifications");
+        return client;
+    }
+
+    /// <summary>20 min at rest, a 30 min run, 40 min of recovery: one reading every 5 s, 5 min per message.</summary>
+    private static async Task PublishDayAsync(DeviceClient device, DateTimeOffset start)
+    {
+        var seq = 0;
+        for (var minute = 0; minute < 90; minute += 5)
+        {
+            var json = new StringBuilder("[");
+            for (var s = 0; s < 300; s += 5)
+            {
+                var t = start.AddMinutes(minute).AddSeconds(s);
+                var m = minute + s / 60.0;
+                var (hr, speed, cadence, acc) = m switch
+                {
+                    < 20 => (64.0, 0.0, 0.0, 0.05),
+                    < 50 => (165.0, 3.2, 170.0, 3.0),
+                    _ => (Math.Max(72, 135 - (m - 50) * 4), 0.0, 0.0, 0.08),
+                };
+                if (json.Length > 1) json.Append(',');
+                json.Append(CultureInfo.InvariantCulture,
+                    $$"""{"seq":{{seq++}},"ts":"{{Iso(t)}}","hr":{{hr:0.#}},"speed":{{speed:0.#}},"cadence":{{cadence:0}},"acc":{{acc:0.##}}}""");
+            }
+            json.Append(']');
+            var ack = await device.PublishAsync($"osr/v1/devices/{device.DeviceId}/readings", json.ToString());
+            ack.ReasonCode.Should().Be(MqttClientPublishReasonCode.Success);
+        }
+        // The last scoring pass was queued by the last batch: a round trip through the user's grain orders after it.
+        await Task.Yield();
+    }
+
+    private static DateTimeOffset Local(int y, int mo, int d, int h, int mi) => new(y, mo, d, h, mi, 0, TimeSpan.FromHours(1));
+
+    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    private static async Task Eventually(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in 15 s");
+            await Task.Delay(50);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+using Microsoft.Data.Sqlite;
+using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Grains.Storage;
+using Osr.Orleans.IntegrationTests.Infrastructure;
+using Osr.Orleans.Models.Events;
+using Osr.Orleans.Models.Rules;
+using Osr.Orleans.Silo.Options;
+using Osr.Orleans.Silo.Storage;
+
+namespace Osr.Orleans.IntegrationTests.Push;
+
+/// <summary><see cref="SqliteEventStore"/> as <see cref="IDecisionLog"/> and <see cref="IRuleStore"/>, on a real file.</summary>
+public sealed class DecisionLogStoreTests : IAsyncLifetime
+{
+    private static readonly long T0 = new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+    private static readonly long Hour = TimeSpan.TicksPerHour;
+    private readonly string _directory = TempDirectory.Create("osr-decisions");
+    private SqliteEventStore _store = null!;
+
+    public async Task InitializeAsync() => _store = await OpenAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task ADecisionIsStoredOnceWhateverIsAppendedAgain()
+    {
+        var first = Decision("d-1", T0);
+        await _store.AppendDecisionAsync(first);
+        await _store.AppendDecisionAsync(first with { Outcome = DecisionOutcomes.Suppressed, Reason = "cap.day" });
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => _store.AppendDecisionAsync(first)));
+
+        var read = await _store.ReadDecisionAsync("d-1");
+
+        read.Should().BeEquivalentTo(first, o => o.ComparingRecordsByMembers().Excluding(d => d.Features));
+        (await ReadSentAsync(0, long.MaxValue)).Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task AnUnknownDecisionReadsAsNull() =>
+        (await _store.ReadDecisionAsync("never")).Should().BeNull();
+
+    [Fact]
+    public async Task FeaturesAndScoresRoundTripBitForBitIncludingNaN()
+    {
+        double[] features = [152.5, double.NaN, -3.25, 0, -0.0, double.PositiveInfinity, double.NegativeInfinity,
+            double.Epsilon, 1e308, double.NaN, 1.0 / 3, -7, 42];
+        var decision = Decision("d-nan", T0) with { Features = features, Affinity = double.NaN, Threshold = double.NaN, AlsVersion = null, Segment = null };
+
+        await _store.AppendDecisionAsync(decision);
+        await _store.DisposeAsync();
+        _store = await OpenAsync();
+        var read = (await _store.ReadDecisionAsync("d-nan"))!;
+
+        read.Features.Should().HaveCount(13);
+        read.Features.Select(BitConverter.DoubleToInt64Bits).Should().Equal(features.Select(BitConverter.DoubleToInt64Bits));
+        double.IsNaN(read.Affinity).Should().BeTrue();
+        double.IsNaN(read.Threshold).Should().BeTrue();
+        read.Propensity.Should().Be(decision.Propensity);
+        read.AlsVersion.Should().BeNull();
+        read.Segment.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task SentDecisionsAreReadInTimeOrderWithinTheWindowWithTheirFeedback()
+    {
+        // Appended out of order; one suppressed; one on each window bound.
+        await _store.AppendDecisionAsync(Decision("d-3h", T0 + 3 * Hour));
+        await _store.AppendDecisionAsync(Decision("d-0h", T0));
+        await _store.AppendDecisionAsync(Decision("d-2h", T0 + 2 * Hour) with { Outcome = DecisionOutcomes.Suppressed, Reason = "quiet" });
+        await _store.AppendDecisionAsync(Decision("d-4h", T0 + 4 * Hour));
+        await _store.AppendDecisionAsync(Decision("d-1h", T0 + Hour) with { Reason = DecisionOutcomes.Explore });
+        await _store.AppendDecisionAsync(Decision("d-before", T0 - 1));
+        await _store.AppendFeedbackAsync(new FeedbackRecord("d-0h", "u-7", FeedbackAction.Converted, T0 + 20));
+        await _store.AppendFeedbackAsync(new FeedbackRecord("d-0h", "u-7", FeedbackAction.Opened, T0 + 10));
+        await _store.AppendFeedbackAsync(new FeedbackRecord("d-0h", "u-7", FeedbackAction.Delivered, T0 + 5));
+        await _store.AppendFeedbackAsync(new FeedbackRecord("d-2h", "u-7", FeedbackAction.Dismissed, T0 + 2 * Hour + 5));
+        await _store.AppendFeedbackAsync(new FeedbackRecord("d-3h", "u-7", FeedbackAction.Dismissed, T0 + 3 * Hour + 5));
+
+        var sent = await ReadSentAsync(T0, T0 + 4 * Hour);
+
+        sent.Select(s => s.Decision.DecisionId).Should().Equal("d-0h", "d-1h", "d-3h");
+        sent[0].Feedback.Should().Equal(FeedbackAction.Delivered, FeedbackAction.Opened, FeedbackAction.Converted);
+        sent[1].Feedback.Should().BeEmpty();
+        sent[1].Decision.Reason.Should().Be(DecisionOutcomes.Explore);
+        sent[2].Feedback.Should().Equal(FeedbackAction.Dismissed);
+    }
+
+    [Fact]
+    public async Task FeedbackIsStoredOncePerDecisionAndAction()
+    {
+        await _store.AppendDecisionAsync(Decision("d-fb", T0));
+        var opened = new FeedbackRecord("d-fb", "u-7", FeedbackAction.Opened, T0 + 10);
+        await _store.AppendFeedbackAsync(opened);
+        await _store.AppendFeedbackAsync(opened with { TimestampUtcTicks = T0 + 99 });
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => _store.AppendFeedbackAsync(opened)));
+        await _store.AppendFeedbackAsync(opened with { Action = FeedbackAction.Converted });
+
+        var sent = await ReadSentAsync(0, long.MaxValue);
+
+        sent.Single().Feedback.Should().Equal(FeedbackAction.Opened, FeedbackAction.Converted);
+    }
+
+    [Fact]
+    public async Task TheLatestRuleSetIsReadBackAndSurvivesAReopen()
+    {
+        (await _store.ReadLatestRulesAsync()).Should().BeNull();
+        var changed = new DateTimeOffset(2026, 11, 2, 9, 30, 0, TimeSpan.Zero);
+        var v1 = new RuleSet(1, [new RuleEntry("osr.threshold", RuleScope.Global, "0.8")], changed);
+        var v2 = new RuleSet(2, [
+            new RuleEntry("osr.threshold", RuleScope.Global, "0.8"),
+            new RuleEntry("cap.day", RuleScope.ForSegment("powerlifting"), "2"),
+            new RuleEntry("optout", RuleScope.ForUserCategory("u-7", "drinks"), "category"),
+        ], changed.AddMinutes(5));
+
+        await _store.SaveRulesAsync(v2);
+        await _store.SaveRulesAsync(v1);
+        await _store.SaveRulesAsync(v2 with { Entries = [] });
+        await _store.DisposeAsync();
+        _store = await OpenAsync();
+        var latest = await _store.ReadLatestRulesAsync();
+
+        latest.Should().NotBeNull();
+        latest!.Version.Should().Be(2);
+        latest.ChangedAt.Should().Be(v2.ChangedAt);
+        latest.Entries.Should().Equal(v2.Entries);
+        latest.Should().Be(v2);
+    }
+
+    [Fact]
+    public async Task InteractionsAndItemsStillWorkBesideTheNewTables()
+    {
+        await _store.AppendInteractionsAsync([new Osr.Orleans.Models.Catalog.InteractionRecord("u-7", "drink-3", Osr.Orleans.Models.Catalog.InteractionAction.View, T0)]);
+        await _store.AppendDecisionAsync(Decision("d-x", T0));
+
+        (await _store.CountAsync()).Interactions.Should().Be(1);
+    }
+
+    private static DecisionRecord Decision(string id, long decidedTicks) => new(
+        DecisionId: id,
+        UserId: "u-7",
+        ItemId: "drink-3",
+        Category: "drinks",
+        Label: "post-workout",
+        Features: Enumerable.Range(0, 13).Select(i => i * 1.5).ToArray(),
+        DecidedUtcTicks: decidedTicks,
+        StateUtcTicks: decidedTicks - 3 * TimeSpan.TicksPerSecond,
+        Outcome: DecisionOutcomes.Sent,
+        Reason: "",
+        Affinity: 1.7,
+        Propensity: 0.42,
+        Raw: 0.714,
+        Osr: 0.91,
+        Threshold: 0.75,
+        SendProbability: 1,
+        PropensityVersion: "p-3",
+        AlsVersion: "als-12",
+        Arm: "a",
+        Segment: "powerlifting");
+
+    private async Task<List<DecisionWithFeedback>> ReadSentAsync(long from, long to)
+    {
+        var list = new List<DecisionWithFeedback>();
+        await foreach (var d in _store.ReadSentDecisionsAsync(from, to)) list.Add(d);
+        return list;
+    }
+
+    private async Task<SqliteEventStore> OpenAsync()
+    {
+        var store = new SqliteEventStore(Microsoft.Extensions.Options.Options.Create(new DataOptions { Path = _directory }));
+        await store.StartAsync(CancellationToken.None);
+        return store;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+using Osr.Orleans.Grains;
+using Osr.Orleans.Grains.Metrics;
+using Osr.Orleans.Grains.Push;
+using Osr.Orleans.Silo.Extensions;
+using Osr.Orleans.Silo.Options;
+using Osr.Orleans.Silo.Push;
+
+namespace Osr.Orleans.IntegrationTests.Push;
+
+/// <summary>
+/// A minimal host with <see cref="PushExtensions.AddOsrPush"/> as the silo wires it: the real
+/// outbox on a SQLite file in <c>dataPath</c>, the real resilient HttpClient, a fake app clock.
+/// Short backoffs (1 s doubling to 4 s) and a 1-day TTL unless overridden.
+/// </summary>
+internal sealed class PushHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private PushHost(IHost host) => _host = host;
+
+    public IServiceProvider Services => _host.Services;
+
+    public WebhookOutbox Outbox => Services.GetRequiredService<WebhookOutbox>();
+
+    public INotificationSink Sink => Services.GetRequiredService<INotificationSink>();
+
+    public DecisionCounters Counters => Services.GetRequiredService<DecisionCounters>();
+
+    public static HostApplicationBuilder CreateBuilder(string dataPath, FakeTimeProvider time, IEnumerable<string> webhooks,
+        IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            [DataOptions.Section + ":Path"] = dataPath,
+            ["Osr:Push:Ttl"] = "1.00:00:00",
+            ["Osr:Push:InitialBackoff"] = "00:00:01",
+            ["Osr:Push:MaxBackoff"] = "00:00:04",
+            ["Osr:Push:AttemptTimeout"] = "00:00:05",
+        };
+        var i = 0;
+        foreach (var url in webhooks) settings[$"Osr:Push:Webhooks:{i++}"] = url;
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddOptions<DataOptions>().Bind(builder.Configuration.GetSection(DataOptions.Section));
+        builder.Services.AddSingleton(new OsrClock(time));
+        return builder;
+    }
+
+    public static async Task<PushHost> StartAsync(string dataPath, FakeTimeProvider time, IEnumerable<string> webhooks,
+        IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = CreateBuilder(dataPath, time, webhooks, overrides);
+        builder.AddOsrPush();
+        var host = builder.Build();
+        await host.StartAsync();
+        return new PushHost(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        if (_host is IAsyncDisposable async) await async.DisposeAsync();
+        else _host.Dispose();
+    }
+}
+
+/// <summary>
+/// Bounded waiting for a condition. Each round checks the condition, then moves the fake clock
+/// by <c>step</c> (when given) and waits for the next signal (a request reached a receiver, …)
+/// for at most a short poll interval; after <c>timeout</c> of real time it fails.
+/// </summary>
+internal static class Eventually
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
+
+    public static async Task UntilAsync(Func<bool> condition, string because, SemaphoreSlim signal,
+        FakeTimeProvider? time = null, TimeSpan? step = null, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? TimeSpan.FromSeconds(20);
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (watch.Elapsed > limit) throw new TimeoutException($"not reached within {limit}: {because}");
+            if (time is not null && step is { } s) time.Advance(s);
+            await signal.WaitAsync(Poll);
+        }
+    }
+}
