@@ -34,6 +34,7 @@ public static class DecisionsBenchmark
                  --silo-args A[,A]       extra silo arguments (after the benchmark's own)
                  --target-env K=V[,K=V]  environment of the silo (e.g. DOTNET_gcServer=1)
                  --gc-log                print every GC pause of the silo (EventPipe)
+                 --silo-tail             print the silo's last lines of output at the end (e.g. with --silo-args=--Logging:LogLevel:Osr=Debug)
                  --keep                  keep the temporary directory (CSV files, silo data, models)
                  --no-wait               do not wait for other benchmark processes (Osr.Orleans.Silo.dll / Osr.Orleans.Benchmarks) to end
         child processes (started by the driver): probe-load …, scoring-load …
@@ -114,6 +115,8 @@ public static class DecisionsBenchmark
                 });
                 await log.WriteLineAsync("   " + DecisionsReport.OneLine(results[^1])).ConfigureAwait(false);
             }
+
+            if (a.Has("--silo-tail")) await log.WriteLineAsync("silo output (last lines):\n" + target.Tail()).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
