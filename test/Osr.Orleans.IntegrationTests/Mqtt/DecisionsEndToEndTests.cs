@@ -141,6 +141,27 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
         watch.ReceivedCount.Should().Be(0);
     }
 
+    [Fact]
+    public async Task UsersInArmBAreScoredWithTheChallengerModelAndCountedPerArm()
+    {
+        var challenger = PropensityTrainer.Train(PlantedReceptivity.Generate(20_000, 9, History.UtcTicks), PlantedReceptivity.Categories,
+            "p-challenger", DateTimeOffset.UtcNow);
+        PropensityStore.Save(Path.Combine(_models, "propensity", challenger.Version), challenger);
+        var rules = Grains.GetGrain<IRulesGrain>(GrainKeys.Global);
+        (await rules.SetAsync(RuleKeys.AbModel, RuleScope.Global, challenger.Version)).Ok.Should().BeTrue();
+        (await rules.SetAsync(RuleKeys.AbShare, RuleScope.Global, "1")).Ok.Should().BeTrue();
+        await using var watch = await ConnectUserAsync("dec-u4", "dec-w4");
+
+        await PublishDayAsync(watch, Local(2026, 11, 18, 17, 0));
+
+        var decisions = (await Grains.GetGrain<IUserStateGrain>("dec-u4").GetSnapshotAsync()).Decisions;
+        decisions.Should().NotBeEmpty().And.OnlyContain(d => d.Arm == "b" && d.PropensityVersion == challenger.Version);
+        decisions.Should().Contain(d => d.Outcome == "sent");
+        var stats = Grains.GetGrain<IStatsGrain>(GrainKeys.Global);
+        await Eventually(async () => (await stats.GetAsync()).Totals["notifications.sent.arm.b"] >= 1);
+        (await stats.GetAsync()).Totals["notifications.sent.model." + challenger.Version].Should().BeGreaterThanOrEqualTo(1);
+    }
+
     /// <summary>
     /// A catalogue of drinks and gear, ALS trained on two tastes (the test users like drinks), a
     /// propensity model trained on the planted world and promoted through the registry,
@@ -151,7 +172,7 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
         var items = Enumerable.Range(0, 60).Select(i => new ItemRecord(i < 30 ? $"drinks-{i:00}" : $"gear-{i:00}", ItemKind.Product, i < 30 ? "drinks" : "gear", [])).ToArray();
         var random = new Random(11);
         var interactions = new List<InteractionRecord>();
-        string[] users = [.. Enumerable.Range(0, 80).Select(u => $"pop-{u}"), "dec-u1", "dec-u2", "dec-u3"];
+        string[] users = [.. Enumerable.Range(0, 80).Select(u => $"pop-{u}"), "dec-u1", "dec-u2", "dec-u3", "dec-u4"];
         for (var u = 0; u < users.Length; u++)
         {
             var offset = u % 2 == 0 || users[u].StartsWith("dec-", StringComparison.Ordinal) ? 0 : 30;
@@ -224,10 +245,12 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
 
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    private static async Task Eventually(Func<bool> condition)
+    private static Task Eventually(Func<bool> condition) => Eventually(() => Task.FromResult(condition()));
+
+    private static async Task Eventually(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!condition())
+        while (!await condition())
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in 15 s");
             await Task.Delay(50);
