@@ -248,7 +248,7 @@ public static class ModelCommands
             $"Training job {Markup.Escape(job.JobId)} ({Markup.Escape(job.Kind)}): [green]succeeded[/]{Markup.Escape(took)}, version [bold]{Markup.Escape(job.Version ?? "?")}[/]");
         if (!string.IsNullOrEmpty(job.Message)) console.MarkupLine(Markup.Escape(job.Message));
 
-        if (job.Metrics is { Count: > 0 } metrics) console.Write(MetricsTable(metrics, job.Version ?? job.Kind));
+        if (job.Metrics is { Count: > 0 } metrics) console.Write(job.Kind == "propensity" ? PropensityMetricsTable(metrics, job.Version ?? job.Kind) : MetricsTable(metrics, job.Version ?? job.Kind));
 
         if (job.Promoted)
             console.MarkupLine($"[green]Promoted[/]: {Markup.Escape(job.Version ?? "")} is now the active {Markup.Escape(job.Kind)} model.");
@@ -256,6 +256,22 @@ public static class ModelCommands
             console.MarkupLine($"[yellow]Not promoted[/] (see the reason above); the active {Markup.Escape(job.Kind)} model is unchanged.");
         else
             console.MarkupLine($"[yellow]Not promoted[/] (no --promote-if-better). Activate it with: {Markup.Escape($"osr-admin model promote {job.Kind} {job.Version}")}");
+    }
+
+    /// <summary>
+    /// A propensity model's held-out metrics: AUC (0.5 = no better than chance) and log-loss next to the
+    /// constant base rate's (<c>baseline.logloss</c>), then any others.
+    /// </summary>
+    private static Table PropensityMetricsTable(Dictionary<string, double> metrics, string model)
+    {
+        var table = new Table().Title("Metrics (held-out decisions, newest 20 %)")
+            .AddColumns(new TableColumn("metric"), new TableColumn(Markup.Escape(model)).RightAligned(), new TableColumn("base rate").RightAligned());
+        table.AddRow("auc", metrics.TryGetValue("auc", out var auc) ? Metric(auc) : "—", Metric(0.5));
+        table.AddRow("logloss", metrics.TryGetValue("logloss", out var ll) ? Metric(ll) : "—",
+            metrics.TryGetValue("baseline.logloss", out var bl) ? Metric(bl) : "—");
+        foreach (var name in metrics.Keys.Where(k => k is not ("auc" or "logloss" or "baseline.logloss")).Order(StringComparer.Ordinal))
+            table.AddRow(Markup.Escape(name), Metric(metrics[name]), "—");
+        return table;
     }
 
     /// <summary>The known ranking metrics (then any others) of the model next to the popularity baseline's.</summary>
@@ -290,7 +306,7 @@ public static class ModelCommands
 
         var table = new Table().Title("Model versions (newest first)")
             .AddColumns(new TableColumn("kind"), new TableColumn("version").NoWrap(), new TableColumn("active").Centered(), new TableColumn("created (UTC)"),
-                new TableColumn("users / items / interactions").RightAligned(), new TableColumn("recall@10").RightAligned(),
+                new TableColumn("users / items / rows").RightAligned(), new TableColumn("recall@10 | auc").RightAligned(),
                 new TableColumn("ndcg@10").RightAligned(), new TableColumn("popularity recall@10").RightAligned());
         foreach (var v in versions)
         {
@@ -300,7 +316,7 @@ public static class ModelCommands
                 v.Active ? "[green]✓[/]" : "",
                 Created(v),
                 string.Create(CultureInfo.InvariantCulture, $"{v.Users:N0} / {v.Items:N0} / {v.Interactions:N0}"),
-                MetricOf(v.Metrics, "recall@10"),
+                v.Kind == "propensity" ? MetricOf(v.Metrics, "auc") : MetricOf(v.Metrics, "recall@10"),
                 MetricOf(v.Metrics, "ndcg@10"),
                 MetricOf(v.Metrics, BaselinePrefix + "recall@10"));
         }
