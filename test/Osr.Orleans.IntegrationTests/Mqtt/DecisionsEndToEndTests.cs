@@ -7,6 +7,7 @@ using MQTTnet;
 using Osr.Orleans.Grains.Decisions;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.IntegrationTests.Infrastructure;
+using Osr.Orleans.IntegrationTests.Push;
 using Osr.Orleans.Models.Catalog;
 using Osr.Orleans.Models.Features;
 using Osr.Orleans.Models.Rules;
@@ -29,7 +30,7 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
     private readonly string _data = TempDirectory.Create("osr-dec-data");
     private readonly string _models = TempDirectory.Create("osr-dec-models");
     private readonly int _mqttPort = FreePort.Next();
-    private readonly WebhookReceiver _webhook = new(failFirst: 1);
+    private readonly WebhookReceiver _webhook = WebhookReceiver.Start(new SemaphoreSlim(0), i => i == 0 ? 500 : 200);
     private IHost _host = null!;
 
     private IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
@@ -96,9 +97,9 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
         watch.ReceivedCount.Should().Be(0, "exactly one notification for one workout");
 
         // The webhook failed the first attempt and got the same body once after the retry.
-        await Eventually(() => _webhook.Delivered.Count == 1);
-        _webhook.Requests.Should().HaveCount(2);
-        var delivered = _webhook.Delivered[0];
+        await Eventually(() => _webhook.Successful.Count == 1);
+        _webhook.Receipts.Should().HaveCount(2);
+        var delivered = _webhook.Successful[0];
         delivered.IdempotencyKey.Should().Be(id);
         JsonDocument.Parse(delivered.Body).RootElement.ToString().Should().Be(n.ToString());
 
