@@ -10,8 +10,10 @@ namespace Osr.Orleans.Client.Commands;
 /// <summary><c>stats</c>: the cluster-wide counters of <see cref="IStatsGrain"/>, grouped as CONTRACT.md's <c>stats --json</c>.</summary>
 public static class StatsCommands
 {
-    // Push delivery counters (the silo's push sinks).
+    // Push delivery counters (the silo's push sinks, Silo/Push/PushCounterNames; the console does not reference the silo).
     internal const string PushMqttPublished = "push.mqtt.published";
+    internal const string PushMqttExpired = "push.mqtt.expired";
+    internal const string PushWebhookQueued = "push.webhook.queued";
     internal const string PushWebhookDelivered = "push.webhook.delivered";
     internal const string PushWebhookRetried = "push.webhook.retried";
     internal const string PushWebhookFailed = "push.webhook.failed";
@@ -68,8 +70,8 @@ public static class StatsCommands
             new ConversionJson(overallOpen, Rates(byModel, b => b.OpenRate), Rates(bySegment, b => b.OpenRate), Rates(byArm, b => b.OpenRate)),
             new BreakdownsJson(byModel, bySegment, byArm),
             new PushStatsJson(
-                new MqttPushJson(totals[PushMqttPublished]),
-                new WebhookPushJson(totals[PushWebhookDelivered], totals[PushWebhookRetried], totals[PushWebhookFailed], totals[PushWebhookExpired])));
+                new MqttPushJson(totals[PushMqttPublished], totals[PushMqttExpired]),
+                new WebhookPushJson(totals[PushWebhookDelivered], totals[PushWebhookRetried], totals[PushWebhookFailed], totals[PushWebhookExpired], totals[PushWebhookQueued])));
     }
 
     /// <summary><c>notifications.{event}</c>.</summary>
@@ -170,6 +172,8 @@ public static class StatsCommands
 
         var push = new Table().Title("Push delivery").AddColumns(new TableColumn("channel"), new TableColumn("counter"), new TableColumn("count").RightAligned());
         push.AddRow("MQTT", "published", N(s.Push.Mqtt.Published));
+        push.AddRow("MQTT", "expired", N(s.Push.Mqtt.Expired));
+        push.AddRow("webhook", "queued", N(s.Push.Webhook.Queued));
         push.AddRow("webhook", "delivered", N(s.Push.Webhook.Delivered));
         push.AddRow("webhook", "retried", N(s.Push.Webhook.Retried));
         push.AddRow("webhook", "failed", N(s.Push.Webhook.Failed));

@@ -117,10 +117,14 @@ public sealed record BreakdownJson(long Sent, long Opened, long Converted, doubl
 
 public sealed record BreakdownsJson(Dictionary<string, BreakdownJson> ByModel, Dictionary<string, BreakdownJson> BySegment, Dictionary<string, BreakdownJson> ByArm);
 
-public sealed record MqttPushJson(long Published);
+/// <summary>MQTT: notifications published on the user's topic, and those not published because their time-to-live had passed.</summary>
+public sealed record MqttPushJson(long Published, long Expired);
 
-/// <summary>Webhook outbox: POSTs delivered, retries, attempts that failed and notifications dropped after their time-to-live.</summary>
-public sealed record WebhookPushJson(long Delivered, long Retried, long Failed, long Expired);
+/// <summary>
+/// Webhook outbox: POSTs answered 2xx, transient failures retried, given up (non-retryable answer or attempts used up),
+/// dropped after their time-to-live, and entries (notification × webhook) queued.
+/// </summary>
+public sealed record WebhookPushJson(long Delivered, long Retried, long Failed, long Expired, long Queued);
 
 public sealed record PushStatsJson(MqttPushJson Mqtt, WebhookPushJson Webhook);
 

@@ -50,6 +50,8 @@ public class StatsCommandTests
         ["notifications.converted.arm.b"] = 8,
 
         ["push.mqtt.published"] = 198,
+        ["push.mqtt.expired"] = 2,
+        ["push.webhook.queued"] = 200,
         ["push.webhook.delivered"] = 180,
         ["push.webhook.retried"] = 12,
         ["push.webhook.failed"] = 7,
@@ -148,6 +150,8 @@ public class StatsCommandTests
 
         var push = json.GetProperty("push");
         push.GetProperty("mqtt").GetProperty("published").GetInt64().Should().Be(198);
+        push.GetProperty("mqtt").GetProperty("expired").GetInt64().Should().Be(2);
+        push.GetProperty("webhook").GetProperty("queued").GetInt64().Should().Be(200);
         var webhook = push.GetProperty("webhook");
         webhook.GetProperty("delivered").GetInt64().Should().Be(180);
         webhook.GetProperty("retried").GetInt64().Should().Be(12);
