@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults: builds the solution, starts one silo (localhost
-# clustering, in-memory storage, embedded MQTT broker on 127.0.0.1:1883), then simulated
-# users stream readings over real MQTT while a live table shows their filtered state and
-# activity label. Ctrl+C (or DURATION, e.g. DURATION=3m) ends it and stops the silo.
+# The main job on embedded defaults: one silo (localhost clustering, in-memory grain storage,
+# embedded MQTT broker on 127.0.0.1:1883, SQLite event log and model files under .osr/demo).
 #
-#   USERS=12 CYCLE=6m DURATION= scripts/demo.sh
+#  1. learn: the silo runs on the event clock while simulated people live LEARN_DAYS days in
+#     fast-forward; the simulator brings a demo catalogue, ALS is trained, pushes are decided with
+#     the neutral propensity prior, and the simulated people answer them (opened, converted,
+#     dismissed). A propensity model is trained from those logged decisions and promoted if it
+#     beats the prior. Skipped when LEARN_DAYS=0.
+#  2. live: the same silo restarts on the wall clock and simulated users stream readings over real
+#     MQTT; a live table shows each user's filtered state, label and the latest push they received.
+#     Ctrl+C (or DURATION, e.g. DURATION=3m) ends it; then one user is explained in detail
+#     (state, candidates with affinity/propensity/OSR, last decisions and why) and the stats.
+#
+#   USERS=12 CYCLE=6m DURATION= LEARN_DAYS=3 LEARN_USERS=60 scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -12,40 +20,70 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 USERS="${USERS:-12}"
 CYCLE="${CYCLE:-6m}"
 DURATION="${DURATION:-}"
+LEARN_DAYS="${LEARN_DAYS:-3}"
+LEARN_USERS="${LEARN_USERS:-60}"
 MQTT_PORT="${MQTT_PORT:-1883}"
 GATEWAY_PORT="${GATEWAY_PORT:-30000}"
 SILO_PORT="${SILO_PORT:-11111}"
+DIR=.osr/demo
 out=src/Silo/bin/Release/net10.0
 admin=src/Client/bin/Release/net10.0/osr-admin.dll
+endpoints=(--gateway "127.0.0.1:$GATEWAY_PORT")
 
 echo "building (Release)…"
 dotnet build Osr.Orleans.sln -c Release -v q -nologo >/dev/null
 
-mkdir -p .osr
-echo "starting the silo (log: .osr/silo.log)…"
-dotnet "$out/Osr.Orleans.Silo.dll" \
-  --Osr:Mqtt:Port="$MQTT_PORT" --Osr:Mqtt:BindAddress=127.0.0.1 \
-  --Osr:Cluster:GatewayPort="$GATEWAY_PORT" --Osr:Cluster:SiloPort="$SILO_PORT" \
-  >.osr/silo.log 2>&1 &
-silo=$!
-cleanup() {
-  if kill -0 "$silo" 2>/dev/null; then
+rm -rf "$DIR"
+mkdir -p "$DIR"
+silo=""
+stop_silo() {
+  if [ -n "$silo" ] && kill -0 "$silo" 2>/dev/null; then
     kill -TERM "$silo" 2>/dev/null || true
     wait "$silo" 2>/dev/null || true
   fi
+  silo=""
 }
-trap cleanup EXIT INT TERM
+trap stop_silo EXIT INT TERM
 
-for _ in $(seq 1 120); do
-  if grep -q "Application started" .osr/silo.log 2>/dev/null; then break; fi
-  if ! kill -0 "$silo" 2>/dev/null; then echo "the silo exited:" >&2; cat .osr/silo.log >&2; exit 1; fi
-  sleep 0.5
-done
-grep -q "Application started" .osr/silo.log || { echo "the silo did not start in 60 s" >&2; exit 1; }
+# start_silo LOG [extra configuration…]
+start_silo() {
+  local log="$1"; shift
+  dotnet "$out/Osr.Orleans.Silo.dll" \
+    --Osr:Mqtt:Port="$MQTT_PORT" --Osr:Mqtt:BindAddress=127.0.0.1 \
+    --Osr:Cluster:GatewayPort="$GATEWAY_PORT" --Osr:Cluster:SiloPort="$SILO_PORT" \
+    --Osr:Data:Path="$DIR/data" --Osr:Models:Path="$DIR/models" "$@" \
+    >"$log" 2>&1 &
+  silo=$!
+  for _ in $(seq 1 120); do
+    if grep -q "Application started" "$log" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$silo" 2>/dev/null; then echo "the silo exited:" >&2; cat "$log" >&2; exit 1; fi
+    sleep 0.5
+  done
+  echo "the silo did not start in 60 s (log: $log)" >&2
+  exit 1
+}
 
-args=(simulate --users "$USERS" --cycle "$CYCLE" --watch --gateway "127.0.0.1:$GATEWAY_PORT" --mqtt "127.0.0.1:$MQTT_PORT")
+if [ "$LEARN_DAYS" -gt 0 ]; then
+  echo
+  echo "== 1. learning: $LEARN_USERS simulated people live $LEARN_DAYS days on the event clock (log: $DIR/learn.log)"
+  start_silo "$DIR/learn.log" --Osr:Clock=Event \
+    --Osr:Ingest:MaxReadingsPerSecond=100000 --Osr:Ingest:Burst=1000000
+  dotnet "$admin" simulate --clock event --days "$LEARN_DAYS" --users "$LEARN_USERS" \
+    --mqtt "127.0.0.1:$MQTT_PORT" "${endpoints[@]}"
+  echo
+  echo "training the propensity model from the logged pushes and what the people did with them…"
+  dotnet "$admin" model train propensity --promote-if-better "${endpoints[@]}" || echo "(propensity training failed; the live part uses the neutral prior)"
+  stop_silo
+fi
+
+echo
+echo "== 2. live: $USERS simulated users over real MQTT, wall clock (log: $DIR/silo.log)"
+start_silo "$DIR/silo.log"
+args=(simulate --users "$USERS" --cycle "$CYCLE" --watch --mqtt "127.0.0.1:$MQTT_PORT" "${endpoints[@]}")
 if [ -n "$DURATION" ]; then args+=(--duration "$DURATION"); fi
-dotnet "$admin" "${args[@]}"
+dotnet "$admin" "${args[@]}" || true
 echo
 echo "one user in detail:"
-dotnet "$admin" user show sim-u00001 --gateway "127.0.0.1:$GATEWAY_PORT" || true
+dotnet "$admin" user show sim-u00001 "${endpoints[@]}" || true
+echo
+dotnet "$admin" stats "${endpoints[@]}" || true

@@ -132,6 +132,14 @@ public sealed partial class ModelRegistryGrain(
         {
             // The neutral prior ranks nothing: its AUC is 0.5, and a model must beat it outright.
             var auc = job.Metrics?.GetValueOrDefault("auc") ?? 0;
+            var logLoss = job.Metrics?.GetValueOrDefault("logloss", double.PositiveInfinity) ?? double.PositiveInfinity;
+            var baseLogLoss = job.Metrics?.GetValueOrDefault("baseline.logloss", 0) ?? 0;
+            if (!(logLoss < baseLogLoss))
+            {
+                // A model that ranks but is worse calibrated than the base rate would distort the OSR score.
+                return (false, string.Create(CultureInfo.InvariantCulture,
+                    $"not promoted: held-out log-loss {logLoss:F4} is not below the base rate's {baseLogLoss:F4} (auc {auc:F4})"));
+            }
             var activeVersion = Active(PropensityModels.Kind);
             var activeAuc = 0.5;
             if (activeVersion is not null)

@@ -66,11 +66,14 @@ public sealed partial class NotificationThrottleGrain(
         CandidateVerdict? explore = null;
         ScoredCandidate? exploreCandidate = null;
         CandidateVerdict? top = null;
+        // One draw per decision, not per candidate: a pass explores with probability explore.rate
+        // (of the first candidate that only the threshold holds back), however many candidates it has.
+        var draw = DecisionIds.Draw(id, "explore");
         foreach (var c in ordered)
         {
             var effective = ruleSet.Resolve(UserId, request.Segment, c.ItemId, c.Category);
             var verdict = NotificationRules.Evaluate(new RuleCandidate(c.ItemId, c.Category, c.Osr, c.Factor), effective,
-                request.TimeZoneId, sent, request.NowUtcTicks, request.StateUtcTicks, DecisionIds.Draw(id, c.ItemId));
+                request.TimeZoneId, sent, request.NowUtcTicks, request.StateUtcTicks, draw);
             top ??= verdict;
             if (verdict.FailedRule is null)
             {

@@ -109,4 +109,18 @@ public sealed class NotificationMessage
 [JsonSerializable(typeof(BacktestJson))]
 [JsonSerializable(typeof(SimulationNotificationsJson))]
 [JsonSerializable(typeof(NotificationMessage))]
-public sealed partial class BacktestJsonContext : JsonSerializerContext;
+public sealed partial class BacktestJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// As <see cref="JsonSerializerContext"/>'s default, but writing '&gt;' and non-ASCII characters as they are (the
+    /// distribution key <c>&gt;3</c>, not <c>\u003E3</c>); the output is a document, never embedded in HTML.
+    /// </summary>
+    public static BacktestJsonContext Readable { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.Strict,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -142,8 +142,8 @@ public static class BacktestRunner
             wallSeconds);
         var ordered = pushes.OrderBy(p => p.Ts).ThenBy(p => p.UserId, StringComparer.Ordinal).ThenBy(p => p.ItemId, StringComparer.Ordinal).ToList();
         var report = BacktestReport.Build(facts, ordered);
-        if (options.Json) await JsonOutput.WriteAsync(ctx.Out, report, BacktestJsonContext.Default.BacktestJson).ConfigureAwait(false);
-        else Render(ctx.Services.Console, report, listener, responder);
+        if (options.Json) await JsonOutput.WriteAsync(ctx.Out, report, BacktestJsonContext.Readable.BacktestJson).ConfigureAwait(false);
+        else Render(ctx.Services.Console, report, listener.Duplicates, responder is not null);
 
         await fleet.DisconnectAllAsync(devices, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         return cancelled ? ExitCodes.Failure : ExitCodes.Success;
@@ -370,7 +370,8 @@ public static class BacktestRunner
 
     // ---- the table ----
 
-    private static void Render(IAnsiConsole console, BacktestJson r, NotificationListener listener, FeedbackResponder? responder)
+    /// <summary>The human summary of a backtest (<paramref name="duplicates"/>: redelivered notifications; <paramref name="feedback"/>: whether feedback was sent).</summary>
+    internal static void Render(IAnsiConsole console, BacktestJson r, long duplicates, bool feedback)
     {
         static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
         static string F(double? v, string format = "0.000") => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "—";
@@ -387,9 +388,10 @@ public static class BacktestRunner
         if (r.Readings.QuotaWaits > 0) table.AddRow("quota waits (re-sent)", N(r.Readings.QuotaWaits));
 
         var p = r.Pushes;
-        table.AddRow("pushes received", N(p.Total) + (listener.Duplicates > 0 ? $" (+{N(listener.Duplicates)} redelivered)" : ""));
-        table.AddRow("pushes per user per day: mean / max", $"{F(p.PerUserPerDay.Mean)} / {N(p.PerUserPerDay.Max)}");
-        table.AddRow(Markup.Escape($"  user-days with 0 / 1 / 2 / 3 / >3 pushes ({N(p.PerUserPerDay.UserDays)} local days)"),
+        table.AddRow("pushes received", N(p.Total) + (duplicates > 0 ? $" (+{N(duplicates)} redelivered)" : ""));
+        table.AddRow("pushes per user per 24 h (mean)", F(p.PerUserPerDay.Mean));
+        table.AddRow("pushes per user per local day (max)", N(p.PerUserPerDay.Max));
+        table.AddRow(Markup.Escape($"  local user-days with 0 / 1 / 2 / 3 / >3 pushes (of {N(p.PerUserPerDay.UserDays)}, partial days included)"),
             string.Join(" / ", BacktestReport.DistributionKeys.Select(k => N(p.PerUserPerDay.Distribution[k]))));
 
         if (r.Decisions is { } d)
@@ -405,7 +407,7 @@ public static class BacktestRunner
         if (r.Notifications is { } c)
             table.AddRow("cluster notifications sent / delivered / opened / converted / dismissed",
                 $"{N(c.Sent)} / {N(c.Delivered)} / {N(c.Opened)} / {N(c.Converted)} / {N(c.Dismissed)}");
-        table.AddRow("feedback sent: delivered / opened / converted / dismissed", responder is null
+        table.AddRow("feedback sent: delivered / opened / converted / dismissed", !feedback
             ? "— (--no-feedback)"
             : $"{N(r.Feedback.Delivered)} / {N(r.Feedback.Opened)} / {N(r.Feedback.Converted)} / {N(r.Feedback.Dismissed)}");
         foreach (var (reason, n) in r.Feedback.Failed) table.AddRow(Markup.Escape($"  feedback failed: {reason}"), N(n));
@@ -415,7 +417,7 @@ public static class BacktestRunner
         table.AddRow("pushes by local hour", Markup.Escape(p.Total == 0 ? "—" : string.Join(" ", p.ByLocalHour.Select((n, h) => (n, h)).Where(x => x.n > 0)
             .Select(x => $"{x.h:00}h:{N(x.n)}"))));
         var s = r.StateBlind;
-        table.AddRow("E[conversion | OSR times]", F(s.Osr, "0.0000"));
+        table.AddRow(Markup.Escape("E[conversion | OSR times]"), F(s.Osr, "0.0000"));
         table.AddRow(Markup.Escape($"E[conversion | state-blind] ({s.Samples} waking times per push)"), F(s.StateBlind, "0.0000"));
         table.AddRow("ratio OSR / state-blind", s.Ratio is { } ratio ? $"[bold]{ratio.ToString("0.00", CultureInfo.InvariantCulture)}×[/]" : "—");
         console.Write(table);

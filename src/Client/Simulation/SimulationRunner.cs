@@ -31,6 +31,7 @@ public static class SimulationRunner
         {
             await log.WriteLineAsync($"provisioning {plan.Users.Count} users and {devices.Count} devices…").ConfigureAwait(false);
             await plan.ProvisionAsync(cluster.Grains, ct).ConfigureAwait(false);
+            await plan.ContinueSequencesAsync(cluster.Grains, 0, ct).ConfigureAwait(false);   // after an event-clock replay, seq may be ahead of the clock
             if (options.Catalog)
             {
                 await DemoCatalog.EnsureAsync(cluster.Grains, World.Planted, plan.Users, options.Seed, time.GetUtcNow(), log, time,
@@ -67,7 +68,7 @@ public static class SimulationRunner
         var firstSeq = wall.ToUnixTimeMilliseconds();   // keeps seq increasing across runs for the same device
         for (var i = 0; i < devices.Count; i++)
         {
-            devices[i].Seq = firstSeq;
+            devices[i].Seq = Math.Max(firstSeq, devices[i].Seq);
             devices[i].NextSlot = start + (long)(SimRandom.Uniform(SimRandom.Hash(options.Seed, (ulong)i, 7)) * slotInterval * options.Batch);
         }
 

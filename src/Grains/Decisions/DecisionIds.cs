@@ -18,11 +18,11 @@ public static class DecisionIds
         return "n-" + Convert.ToHexStringLower(hash[..16]);
     }
 
-    /// <summary>A uniform draw in [0, 1) that is a pure function of the decision and the item (reproducible exploration).</summary>
-    public static double Draw(string decisionId, string itemId)
+    /// <summary>A uniform draw in [0, 1) that is a pure function of the decision id and a salt (reproducible exploration).</summary>
+    public static double Draw(string decisionId, string salt)
     {
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(decisionId + "\n" + itemId), hash);
+        SHA256.HashData(Encoding.UTF8.GetBytes(decisionId + "\n" + salt), hash);
         return (System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(hash) >> 11) * (1.0 / (1UL << 53));
     }
 }

@@ -241,6 +241,9 @@ public static class PropensityTrainer
             ["logloss.mlnet"] = mlMetrics.LogLoss,
             ["seconds.train"] = stopwatch.Elapsed.TotalSeconds,
         };
+        // ML.NET's own log-loss does not clip: a prediction of exactly 0 or 1 on a wrong label makes it
+        // infinite. Keep only finite values (JSON has no infinity); ours are clipped and always finite.
+        foreach (var key in metrics.Where(m => !double.IsFinite(m.Value)).Select(m => m.Key).ToList()) metrics.Remove(key);
         return PropensityModel.Create(manifest with { Metrics = metrics }, zip);
     }
 

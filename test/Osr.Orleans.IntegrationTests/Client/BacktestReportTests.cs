@@ -167,7 +167,8 @@ public class BacktestReportTests
     [Fact]
     public void TheJsonUsesCamelCaseNamesAndKeepsUnknownsAsNull()
     {
-        var json = JsonSerializer.Serialize(BacktestReport.Build(Facts(), []), BacktestJsonContext.Default.BacktestJson);
+        var json = JsonSerializer.Serialize(BacktestReport.Build(Facts(), []), BacktestJsonContext.Readable.BacktestJson);
+        json.Should().Contain("\">3\": 0");
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
 
@@ -181,6 +182,31 @@ public class BacktestReportTests
         root.GetProperty("decisions").ValueKind.Should().Be(JsonValueKind.Null);
         root.GetProperty("readings").GetProperty("quotaWaits").GetInt64().Should().Be(3);
         root.GetProperty("wallSeconds").GetDouble().Should().Be(12.346);
+    }
+
+    [Fact]
+    public void TheTableShowsEveryFigure()
+    {
+        var before = new CounterSet(new Dictionary<string, long> { ["decisions.sent"] = 0 });
+        var after = new CounterSet(new Dictionary<string, long> { ["decisions.sent"] = 11, ["decisions.suppressed.quiet"] = 4 });
+        var report = BacktestReport.Build(Facts(before, after), Pushes);
+        var writer = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Out = new Spectre.Console.AnsiConsoleOutput(writer),
+            Ansi = Spectre.Console.AnsiSupport.No,
+            ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
+            Interactive = Spectre.Console.InteractionSupport.No,
+        });
+        console.Profile.Width = 200;
+
+        BacktestRunner.Render(console, report, duplicates: 2, feedback: true);
+
+        var text = writer.ToString();
+        text.Should().Contain("11 (+2 redelivered)").And.Contain("1.833").And.Contain("2 / 2 / 1 / 1 / 1");
+        text.Should().Contain("suppressed: quiet").And.Contain("27.3 %").And.Contain("45.5 %");
+        text.Should().Contain("E[conversion | OSR times]").And.Contain("0.2364").And.Contain("0.1182").And.Contain("2.00×");
+        text.Should().Contain("commute 2, post-workout 5, rest 4").And.Contain("08h:4");
     }
 
     // ---- what a push is recorded with ----

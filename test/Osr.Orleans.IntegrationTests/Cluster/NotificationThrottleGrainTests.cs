@@ -117,6 +117,23 @@ public sealed class NotificationThrottleGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ExplorationIsOneDrawPerDecisionNotPerCandidate()
+    {
+        // 200 decisions, each with ten candidates that only the threshold holds back, eight days apart
+        // (no cap, gap or re-eligibility in the way): at explore.rate 0.05 about ten are explored.
+        var explored = 0;
+        for (var i = 0; i < 200; i++)
+        {
+            var candidates = Enumerable.Range(0, 10).Select(k => ($"item-{i}-{k}", $"cat-{k}", 0.1)).ToArray();
+            var decision = await DecideAsync("th-rate", Noon.AddDays(8 * i), candidates);
+            if (decision.Reason == "explore") explored++;
+            else decision.Reason.Should().Be("threshold");
+        }
+
+        explored.Should().BeInRange(2, 25, "P(explore) per decision is explore.rate = 0.05, not 1 − 0.95¹⁰ ≈ 0.40");
+    }
+
+    [Fact]
     public async Task ARaisedThresholdIsInForceOnEverySiloWithinASecond()
     {
         (await DecideAsync("th-live", Noon, ("drinks-1", "drinks", 0.9))).Outcome.Should().Be("sent");
