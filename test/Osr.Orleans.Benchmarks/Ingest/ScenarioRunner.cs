@@ -110,7 +110,8 @@ internal static partial class ScenarioRunner
             "--connect-concurrency", "200", "--json",
         };
         if (s.Devices > 5000) args.AddRange(["--local-addresses", string.Join(',', ExtraLoopbacks)]);
-        if (target.Kind == TargetKind.Grains) args.AddRange(["--gateway", target.Gateway]);
+        // The ingest benchmark measures the live path only: no demo catalogue, no ALS model, so no scoring passes.
+        if (target.Kind == TargetKind.Grains) args.AddRange(["--gateway", target.Gateway, "--no-catalog", "--no-feedback"]);
         else args.Add("--no-provision");
         return RunLoadAsync(target, baseline, s, users, DevicesOf(users), run.Paths.AdminDll, args, run, ct);
     }
