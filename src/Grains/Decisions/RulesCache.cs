@@ -47,20 +47,9 @@ public sealed partial class RulesCache(IGrainFactory grains, ILogger<RulesCache>
                 if (failures++ % 40 == 0) RefreshFailed(logger, ex);
             }
         }
-        while (await WaitAsync(timer, stoppingToken));
+        while (await timer.NextTickOrStopAsync(stoppingToken));
     }
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken token)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(token);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
 
     [LoggerMessage(EventId = 1603, Level = LogLevel.Warning, Message = "Could not refresh the rule set; using version kept")]
     private static partial void RefreshFailed(ILogger logger, Exception exception);

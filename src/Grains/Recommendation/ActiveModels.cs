@@ -50,20 +50,9 @@ public sealed partial class ActiveModels(IGrainFactory grains, ILogger<ActiveMod
                 RefreshFailed(logger, ex);
             }
         }
-        while (await WaitAsync(timer, stoppingToken));
+        while (await timer.NextTickOrStopAsync(stoppingToken));
     }
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken token)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(token);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Could not refresh the active model versions; will retry")]
     private static partial void RefreshFailed(ILogger logger, Exception exception);

@@ -11,8 +11,9 @@ namespace Osr.Orleans.Grains.Recommendation;
 /// <summary>
 /// Trains the propensity model on the thread pool, outside any grain turn: reads every sent
 /// decision from the decision log with the features as they were at decision time, labels it
-/// accepted when the user opened or converted it (dismissed, delivered only, or no feedback =
-/// not accepted), trains and evaluates on a time split (<see cref="PropensityTrainer"/>), saves
+/// accepted when the user converted (acted on the offer); opened only, dismissed, delivered only
+/// or no feedback = not accepted — opening measures curiosity, converting is the outcome the
+/// push is for, trains and evaluates on a time split (<see cref="PropensityTrainer"/>), saves
 /// the model and reports to the registry.
 /// </summary>
 public sealed partial class PropensityTrainingService(
@@ -33,7 +34,7 @@ public sealed partial class PropensityTrainingService(
             var examples = new List<DecisionExample>();
             await foreach (var d in decisions.ReadSentDecisionsAsync(0, long.MaxValue, cancellationToken))
             {
-                var accepted = d.Feedback.Contains(FeedbackAction.Opened) || d.Feedback.Contains(FeedbackAction.Converted);
+                var accepted = d.Feedback.Contains(FeedbackAction.Converted);
                 examples.Add(new DecisionExample(d.Decision.DecidedUtcTicks, DecisionFeatures.ParseLabel(d.Decision.Label),
                     DecisionFeatures.ToVector(d.Decision.Features), d.Decision.Category, accepted,
                     d.Decision.SendProbability > 0 ? d.Decision.SendProbability : 1));
@@ -54,7 +55,7 @@ public sealed partial class PropensityTrainingService(
                 Iteration = job.Iterations,
                 Metrics = new Dictionary<string, double>(m.Metrics, StringComparer.Ordinal),
                 Message = string.Create(CultureInfo.InvariantCulture,
-                    $"trained on {m.Examples:N0} logged pushes ({m.Positives:N0} opened or converted) with {m.Trainer}"),
+                    $"trained on {m.Examples:N0} logged pushes ({m.Positives:N0} converted) with {m.Trainer}"),
             });
         }
         catch (Exception ex)

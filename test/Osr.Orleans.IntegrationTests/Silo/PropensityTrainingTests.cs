@@ -66,7 +66,7 @@ public sealed class PropensityTrainingTests(SiloFixture silo)
         var record = new DecisionRecord(id, "pt-user-" + (n % 200), e.Category + "-1", e.Category, e.Label.Name(), features,
             e.DecidedUtcTicks, e.DecidedUtcTicks, DecisionOutcomes.Sent, e.SendProbability < 1 ? DecisionOutcomes.Explore : "",
             1, 0.5, 0.5, 0.8, 0.75, e.SendProbability, "prior", "als-v1", "a", "runners");
-        return AppendAsync(log, record, e.Accepted ? FeedbackAction.Opened : FeedbackAction.Dismissed);
+        return AppendAsync(log, record, e.Accepted ? FeedbackAction.Converted : FeedbackAction.Opened);
     }
 
     private static async Task AppendAsync(IDecisionLog log, DecisionRecord record, FeedbackAction action)
