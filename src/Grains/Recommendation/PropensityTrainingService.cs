@@ -45,7 +45,11 @@ public sealed partial class PropensityTrainingService(
             var createdAt = clock.UtcNow;
             var version = "p-" + createdAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" + job.JobId[^6..];
             Log.Started(logger, job.JobId, examples.Count);
-            var model = await Task.Run(() => PropensityTrainer.Train(examples, categories, version, createdAt, cancellationToken: cancellationToken), cancellationToken);
+            var model = await Task.Run(() =>
+            {
+                var options = ChooseOptions(examples, categories, createdAt, cancellationToken);
+                return PropensityTrainer.Train(examples, categories, version, createdAt, options, cancellationToken: cancellationToken);
+            }, cancellationToken);
             await repository.SavePropensityAsync(model);
             var m = model.Manifest;
             return await FinishAsync(registry, job with
@@ -64,6 +68,48 @@ public sealed partial class PropensityTrainingService(
             var message = ex is ArgumentException ? "not enough outcome data: " + ex.Message : ex.Message;
             return await FinishAsync(registry, job with { State = TrainingState.Failed, Message = message });
         }
+    }
+
+    /// <summary>The trainer configurations tried, in order of preference on a tie.</summary>
+    internal static readonly PropensityTrainerOptions[] Candidates =
+    [
+        PropensityTrainerOptions.Default with { Algorithm = PropensityAlgorithm.Lbfgs, InversePropensityWeights = false },
+        PropensityTrainerOptions.Default,
+    ];
+
+    /// <summary>
+    /// Picks the trainer by validation, never by the held-out test split: each candidate is trained on
+    /// the oldest 80 % of the training part and scored by log-loss on the newest 20 % of it. Measured on
+    /// planted data: at 800–3 000 decisions L-BFGS without inverse-propensity weights is the only one
+    /// calibrated better than the base rate (log-loss 0.313 vs base 0.339 at 800; SDCA 0.46–0.51),
+    /// at 20 000 SDCA with weights ranks best (docs/decisions.md 24). With too little data for a
+    /// validation split, L-BFGS.
+    /// </summary>
+    internal static PropensityTrainerOptions ChooseOptions(IReadOnlyList<DecisionExample> examples, IReadOnlyList<string> categories,
+        DateTimeOffset createdAt, CancellationToken cancellationToken)
+    {
+        var ordered = examples.OrderBy(e => e.DecidedUtcTicks).ToArray();
+        var training = ordered[..(int)(ordered.Length * 0.8)];
+        var best = Candidates[0];
+        var bestLogLoss = double.PositiveInfinity;
+        foreach (var candidate in Candidates)
+        {
+            try
+            {
+                var logLoss = PropensityTrainer.Train(training, categories, "validation", createdAt, candidate, cancellationToken: cancellationToken)
+                    .Manifest.Metrics.GetValueOrDefault("logloss", double.PositiveInfinity);
+                if (logLoss < bestLogLoss)
+                {
+                    best = candidate;
+                    bestLogLoss = logLoss;
+                }
+            }
+            catch (ArgumentException)
+            {
+                // too little data (or one class) in the validation split: keep the preference order
+            }
+        }
+        return best;
     }
 
     private async Task<TrainingJob> FinishAsync(IModelRegistryGrain registry, TrainingJob job)
