@@ -27,6 +27,9 @@ public sealed partial class ModelRegistryGrain(
     ILogger<ModelRegistryGrain> logger) : Grain, IModelRegistryGrain, IRemindable
 {
     internal const string RetrainReminder = "retrain-als";
+
+    /// <summary>Held-out decisions, and converted ones among them, a propensity model needs before it can be promoted automatically.</summary>
+    internal const int MinHeldOut = 200, MinHeldOutPositives = 20;
     private const int KeepJobs = 20;
     private readonly Dictionary<string, TrainingJob> _jobs = new(StringComparer.Ordinal);
     private static readonly string[] Kinds = [ModelManifest.AlsKind, PropensityModels.Kind];
@@ -134,6 +137,14 @@ public sealed partial class ModelRegistryGrain(
             var auc = job.Metrics?.GetValueOrDefault("auc") ?? 0;
             var logLoss = job.Metrics?.GetValueOrDefault("logloss", double.PositiveInfinity) ?? double.PositiveInfinity;
             var baseLogLoss = job.Metrics?.GetValueOrDefault("baseline.logloss", 0) ?? 0;
+            var tested = job.Metrics?.GetValueOrDefault("examples.test") ?? 0;
+            var positives = job.Metrics?.GetValueOrDefault("positives.test") ?? 0;
+            if (tested < MinHeldOut || positives < MinHeldOutPositives)
+            {
+                // A dozen held-out decisions can show any AUC; don't let chance drive pushes.
+                return (false, string.Create(CultureInfo.InvariantCulture,
+                    $"not promoted: too little held-out data to judge ({tested:0} decisions, {positives:0} converted; needs {MinHeldOut} and {MinHeldOutPositives})"));
+            }
             if (!(logLoss < baseLogLoss))
             {
                 // A model that ranks but is worse calibrated than the base rate would distort the OSR score.
