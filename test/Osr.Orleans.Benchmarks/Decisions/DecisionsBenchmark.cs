@@ -34,6 +34,7 @@ public static class DecisionsBenchmark
                  --silo-args A[,A]       extra silo arguments (after the benchmark's own)
                  --target-env K=V[,K=V]  environment of the silo (e.g. DOTNET_gcServer=1)
                  --gc-log                print every GC pause of the silo (EventPipe)
+                 --alloc-types           print what the silo allocates in each window, by type (sampled GC AllocationTick events)
                  --silo-tail             print the silo's last lines of output at the end (e.g. with --silo-args=--Logging:LogLevel:Osr=Debug)
                  --keep                  keep the temporary directory (CSV files, silo data, models)
                  --no-wait               do not wait for other benchmark processes (Osr.Orleans.Silo.dll / Osr.Orleans.Benchmarks) to end
@@ -89,7 +90,8 @@ public static class DecisionsBenchmark
                 $"--Osr:Models:Path={Path.Combine(directory, "models")}",
                 .. (a.Get("--silo-args") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             ];
-            var run = new RunContext(paths, ParseEnvironment(a.Get("--target-env")), new Dictionary<string, string>(), false, a.Has("--gc-log"), false, siloArgs);
+            var run = new RunContext(paths, ParseEnvironment(a.Get("--target-env")), new Dictionary<string, string>(), false, a.Has("--gc-log"),
+                a.Has("--alloc-types"), siloArgs);
             await log.WriteLineAsync($"decisions benchmark ({plan.Name}): silo {string.Join(' ', siloArgs)}; temp {directory}").ConfigureAwait(false);
             await using var target = await Target.StartAsync(TargetKind.Grains, run, cts.Token).ConfigureAwait(false);
             await using var cluster = await new OrleansClusterConnectionFactory().ConnectAsync(
@@ -215,7 +217,8 @@ internal sealed record DecisionsPlan(
 }
 
 /// <summary>Counters of decisions from the cluster's stats (<c>decisions.sent</c>, <c>decisions.suppressed.{rule}</c>).</summary>
-internal sealed record DecisionCounts(long Sent, Dictionary<string, long> Suppressed, long ReadingsAccepted)
+/// <param name="SegmentSent">Pushes to users of <see cref="Provisioning.Segment"/> (probe and scoring users), from <c>notifications.sent.segment.…</c>.</param>
+internal sealed record DecisionCounts(long Sent, Dictionary<string, long> Suppressed, long ReadingsAccepted, long SegmentSent)
 {
     public long Total => Sent + Suppressed.Values.Sum();
 
@@ -227,7 +230,8 @@ internal sealed record DecisionCounts(long Sent, Dictionary<string, long> Suppre
             var suppressed = stats.Totals.Counters
                 .Where(kv => kv.Key.StartsWith(CounterNames.DecisionsSuppressedPrefix, StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key[CounterNames.DecisionsSuppressedPrefix.Length..], kv => kv.Value, StringComparer.Ordinal);
-            return new DecisionCounts(stats.Totals[CounterNames.DecisionsSent], suppressed, stats.Totals[CounterNames.ReadingsAccepted]);
+            return new DecisionCounts(stats.Totals[CounterNames.DecisionsSent], suppressed, stats.Totals[CounterNames.ReadingsAccepted],
+                stats.Totals[CounterNames.NotificationsSent + CounterNames.BySegment + Provisioning.Segment]);
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException)
         {
@@ -239,7 +243,8 @@ internal sealed record DecisionCounts(long Sent, Dictionary<string, long> Suppre
     {
         if (from is null || to is null) return null;
         var suppressed = to.Suppressed.ToDictionary(kv => kv.Key, kv => kv.Value - from.Suppressed.GetValueOrDefault(kv.Key), StringComparer.Ordinal);
-        return new DecisionCounts(to.Sent - from.Sent, suppressed.Where(kv => kv.Value != 0).ToDictionary(StringComparer.Ordinal), to.ReadingsAccepted - from.ReadingsAccepted);
+        return new DecisionCounts(to.Sent - from.Sent, suppressed.Where(kv => kv.Value != 0).ToDictionary(StringComparer.Ordinal),
+            to.ReadingsAccepted - from.ReadingsAccepted, to.SegmentSent - from.SegmentSent);
     }
 }
 
@@ -258,7 +263,8 @@ internal sealed record PhaseResult(
     ProcessDiagnostics? SiloGc,
     DecisionCounts? Decisions,
     double? IngestSeconds,
-    string? Error);
+    string? Error,
+    double OtherCores);
 
 /// <summary>Runs the phases against one silo, sampling its CPU (from /proc) and GC (EventPipe) in each measured window.</summary>
 internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths paths, DecisionsPlan plan, TextWriter log)
@@ -304,9 +310,10 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
             var open = probes.WaitForLineAsync(l => l == "window open", TimeSpan.FromMinutes(5), ct);
             var closed = probes.WaitForLineAsync(l => l == "window closed", TimeSpan.FromMinutes(5) + window, ct);
             await open.ConfigureAwait(false);
-            var w = await WindowSampler.StartAsync(target, grains, probes.Pid, load?.Pid).ConfigureAwait(false);
+            var w = await WindowSampler.StartAsync(target, grains, probes.Pid, load?.Pid, CounterLag).ConfigureAwait(false);
             await closed.ConfigureAwait(false);
-            var sample = await w.EndAsync().ConfigureAwait(false);
+            var sample = await w.EndAsync(CounterLag).ConfigureAwait(false);
+            await PrintAllocationsAsync(w, null, "").ConfigureAwait(false);
             if (!await probes.WaitForExitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false)) error = "probes did not finish (killed)";
             else if (probes.ExitCode != 0) error = $"probes exited with {probes.ExitCode}";
             var probe = ParseLast(probes.Stdout, DecisionsJsonContext.Default.ProbeResult);
@@ -321,7 +328,7 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
             }
 
             return new PhaseResult(name, withLoad ? "load" : "noload", sample.Seconds, probe, null, summary, sample.SiloCores, sample.ChildCores,
-                sample.LoadCores, null, sample.Gc, sample.Decisions, null, error);
+                sample.LoadCores, null, sample.Gc, sample.Decisions, null, error, sample.OtherCores);
         }
         finally
         {
@@ -331,7 +338,7 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
 
     public async Task<PhaseResult> ScoringAsync(string scoringFile, CancellationToken ct)
     {
-        await log.WriteLineAsync($"── scoring (no MQTT): {plan.ScoringUsers} users, {plan.Concurrency} workers, windows {plan.IngestWindow.TotalSeconds:0} s (ingest only) and {plan.ScoreWindow.TotalSeconds:0} s (ingest + score)").ConfigureAwait(false);
+        await log.WriteLineAsync($"── scoring (no MQTT): {plan.ScoringUsers} users, {plan.Concurrency} workers, windows {plan.ScoreWindow.TotalSeconds:0} s (ingest + score, closed loop) and {plan.IngestWindow.TotalSeconds:0} s (ingest only at the same rate)").ConfigureAwait(false);
         string[] args =
         [
             "decisions", "scoring-load", "--gateway", target.Gateway, "--devices", scoringFile, "--concurrency", I(plan.Concurrency),
@@ -341,26 +348,40 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
         await using var child = ChildProcess.StartDotnet("scoring load", paths.BenchmarkDll, args, captureStdout: true,
             onStderr: line => log.WriteLine("   scoring | " + line));
         var limit = TimeSpan.FromMinutes(5) + plan.ScoringWarmup + plan.IngestWindow + plan.ScoreWindow;
-        var ingestOpen = child.WaitForLineAsync(l => l == "window ingest open", limit, ct);
-        var ingestClosed = child.WaitForLineAsync(l => l == "window ingest closed", limit, ct);
         var scoreOpen = child.WaitForLineAsync(l => l == "window score open", limit, ct);
         var scoreClosed = child.WaitForLineAsync(l => l == "window score closed", limit, ct);
-        await ingestOpen.ConfigureAwait(false);
-        var w = await WindowSampler.StartAsync(target, null, child.Pid, null).ConfigureAwait(false);
-        await ingestClosed.ConfigureAwait(false);
-        var ingest = await w.EndAsync().ConfigureAwait(false);
+        var ingestOpen = child.WaitForLineAsync(l => l == "window ingest open", limit, ct);
+        var ingestClosed = child.WaitForLineAsync(l => l == "window ingest closed", limit, ct);
+        // The client pauses 3 s before and after the score window, so the counters are read settled at both edges.
         await scoreOpen.ConfigureAwait(false);
-        w = await WindowSampler.StartAsync(target, grains, child.Pid, null).ConfigureAwait(false);
+        var w = await WindowSampler.StartAsync(target, grains, child.Pid, null, TimeSpan.Zero).ConfigureAwait(false);
         await scoreClosed.ConfigureAwait(false);
-        var score = await w.EndAsync().ConfigureAwait(false);
+        var score = await w.EndAsync(TimeSpan.FromSeconds(2.5)).ConfigureAwait(false);
+        await PrintAllocationsAsync(w, score.Decisions?.Total, "decision (with its reading)").ConfigureAwait(false);
+        await ingestOpen.ConfigureAwait(false);
+        w = await WindowSampler.StartAsync(target, null, child.Pid, null, TimeSpan.Zero).ConfigureAwait(false);
+        await ingestClosed.ConfigureAwait(false);
+        var ingest = await w.EndAsync(TimeSpan.Zero).ConfigureAwait(false);
+        await PrintAllocationsAsync(w, null, "reading").ConfigureAwait(false);
         string? error = null;
         if (!await child.WaitForExitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false)) error = "scoring load did not finish (killed)";
         else if (child.ExitCode != 0) error = $"scoring load exited with {child.ExitCode}";
         var result = ParseLast(child.Stdout, DecisionsJsonContext.Default.ScoringResult);
         if (result is null) error ??= "no scoring result";
         return new PhaseResult("scoring, no MQTT", "scoring", score.Seconds, null, result, null, score.SiloCores, score.ChildCores, 0,
-            ingest.SiloCores, score.Gc, score.Decisions, ingest.Seconds, error);
+            ingest.SiloCores, score.Gc, score.Decisions, ingest.Seconds, error, Math.Max(score.OtherCores, ingest.OtherCores));
     }
+
+    private async Task PrintAllocationsAsync(WindowSampler w, long? count, string per)
+    {
+        if (w.AllocationsByType.Count == 0) return;
+        var total = w.AllocationsByType.Sum(t => t.Bytes);
+        await log.WriteLineAsync(F($"   silo allocations by type (sampled, {total / 1048576.0:0} MB){(count is > 0 ? $"; bytes per {per}" : "")}:")).ConfigureAwait(false);
+        foreach (var (type, bytes) in w.AllocationsByType.Take(20))
+            await log.WriteLineAsync(F($"     {bytes * 100.0 / total,5:0.0} %  {(count is > 0 ? $"{bytes / (double)count.Value,9:N0} B  " : "")}{type}")).ConfigureAwait(false);
+    }
+
+    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     private static T? ParseLast<T>(string stdout, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
     {
@@ -387,48 +408,74 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
         private int _child;
         private int? _load;
         private TimeSpan _silo0, _child0, _load0;
+        private double _machine0;
         private System.Diagnostics.Stopwatch _clock = null!;
         private Task<DecisionCounts?>? _counts0;
 
-        public static Task<WindowSampler> StartAsync(Target target, IGrainFactory? grains, int child, int? load)
+        /// <summary>Sampled allocations of the silo by type in the window (only with <c>--alloc-types</c>), largest first.</summary>
+        public IReadOnlyList<(string Type, long Bytes)> AllocationsByType { get; private set; } = [];
+
+        /// <param name="counterLag">How long after the window edge to read the counters (they reach the stats grain about once a second).</param>
+        public static Task<WindowSampler> StartAsync(Target target, IGrainFactory? grains, int child, int? load, TimeSpan counterLag)
         {
             var s = new WindowSampler
             {
                 _target = target, _grains = grains, _child = child, _load = load,
                 _silo0 = ProcStats.CpuTime(target.Pid), _child0 = ProcStats.CpuTime(child),
                 _load0 = load is { } l ? ProcStats.CpuTime(l) : TimeSpan.Zero,
+                _machine0 = MachineBusySeconds(),
                 _clock = System.Diagnostics.Stopwatch.StartNew(),
             };
             target.Monitor?.BeginWindow();
-            if (grains is not null) s._counts0 = DelayedCountsAsync(grains);
+            if (grains is not null) s._counts0 = DelayedCountsAsync(grains, counterLag);
             return Task.FromResult(s);
         }
 
-        public async Task<Sample> EndAsync()
+        public async Task<Sample> EndAsync(TimeSpan counterLag)
         {
             var seconds = _clock.Elapsed.TotalSeconds;
             var silo = (ProcStats.CpuTime(_target.Pid) - _silo0).TotalSeconds / seconds;
             var child = (ProcStats.CpuTime(_child) - _child0).TotalSeconds / seconds;
             var load = _load is { } l ? (ProcStats.CpuTime(l) - _load0).TotalSeconds / seconds : 0;
+            var other = (MachineBusySeconds() - _machine0) / seconds - silo - child - load;
             var gc = _target.Monitor?.EndWindow();
+            AllocationsByType = _target.Monitor?.AllocationsByType ?? [];
             DecisionCounts? delta = null;
             if (_grains is not null && _counts0 is not null)
             {
-                var end = await DelayedCountsAsync(_grains).ConfigureAwait(false);
+                var end = await DelayedCountsAsync(_grains, counterLag).ConfigureAwait(false);
                 delta = DecisionCounts.Delta(await _counts0.ConfigureAwait(false), end);
             }
 
-            return new Sample(seconds, silo, child, load, gc, delta);
+            return new Sample(seconds, silo, child, load, gc, delta, Math.Max(0, other));
         }
 
-        private static async Task<DecisionCounts?> DelayedCountsAsync(IGrainFactory grains)
+        private static async Task<DecisionCounts?> DelayedCountsAsync(IGrainFactory grains, TimeSpan lag)
         {
-            await Task.Delay(CounterLag).ConfigureAwait(false);
+            if (lag > TimeSpan.Zero) await Task.Delay(lag).ConfigureAwait(false);
             return await DecisionCounts.ReadAsync(grains).ConfigureAwait(false);
         }
     }
 
-    private sealed record Sample(double Seconds, double SiloCores, double ChildCores, double LoadCores, ProcessDiagnostics? Gc, DecisionCounts? Decisions);
+    /// <param name="OtherCores">CPU used on the machine by everything else (other work, this driver, the kernel), from /proc/stat.</param>
+    private sealed record Sample(double Seconds, double SiloCores, double ChildCores, double LoadCores, ProcessDiagnostics? Gc, DecisionCounts? Decisions,
+        double OtherCores);
+
+    /// <summary>Busy CPU time of the whole machine so far (all cores; user + nice + system + irq + softirq + steal), from /proc/stat.</summary>
+    private static double MachineBusySeconds()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/stat").First();
+            var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            var busy = f[0] + f[1] + f[2] + f[5] + f[6] + (f.Length > 7 ? f[7] : 0);
+            return busy / 100.0;   // USER_HZ
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or InvalidOperationException)
+        {
+            return 0;
+        }
+    }
 }
 
 /// <summary>Waits while a silo or benchmark process that is not ours runs (the machine has 2 cores: one measurement at a time).</summary>

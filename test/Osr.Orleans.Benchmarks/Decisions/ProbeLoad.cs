@@ -26,7 +26,7 @@ namespace Osr.Orleans.Benchmarks.Decisions;
 /// </summary>
 internal static class ProbeLoad
 {
-    private static readonly TimeSpan Drain = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Drain = TimeSpan.FromSeconds(5);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -114,6 +114,9 @@ internal static class ProbeLoad
         /// <summary>Monotonic publish time (Stopwatch ticks) by the reading's ts (UTC ticks, whole milliseconds).</summary>
         public ConcurrentDictionary<long, long> Published { get; } = new();
 
+        /// <summary>Monotonic time of the PUBACK (the reading was applied by the user's grain) by the reading's ts.</summary>
+        public ConcurrentDictionary<long, long> Acked { get; } = new();
+
         /// <summary>Index of each reading within its rest/effort half-period (0 = first reading after the switch), by ts.</summary>
         public ConcurrentDictionary<long, int> StepOf { get; } = new();
 
@@ -126,6 +129,7 @@ internal static class ProbeLoad
         private readonly Lock _lock = new();
         private readonly List<double> _latencies = [];
         private readonly List<int> _steps = [];
+        private readonly List<(Probe Probe, long Ts, long Published, long Arrived)> _matched = [];
         private readonly ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _byState = new(StringComparer.Ordinal);
         private long _published, _publishedInWindow, _publishFailed, _received, _unmatched, _duplicates, _malformed, _errors, _lateNotInWindow;
@@ -228,6 +232,7 @@ internal static class ProbeLoad
             try
             {
                 var result = await p.Client!.PublishAsync(message, CancellationToken.None).ConfigureAwait(false);
+                p.Acked[ts] = Stopwatch.GetTimestamp();
                 if (!result.IsSuccess) Interlocked.Increment(ref _publishFailed);
             }
             catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or TimeoutException or InvalidOperationException)
@@ -278,6 +283,7 @@ internal static class ProbeLoad
             lock (_lock)
             {
                 _latencies.Add(ms);
+                _matched.Add((p, ts.UtcTicks, published, arrived));
                 if (p.StepOf.TryGetValue(ts.UtcTicks, out var step)) _steps.Add(step);
                 var key = state ?? "?";
                 _byState[key] = _byState.GetValueOrDefault(key) + 1;
@@ -290,13 +296,17 @@ internal static class ProbeLoad
             {
                 var sorted = _latencies.Order().ToArray();
                 var steps = _steps.Order().ToArray();
+                var acks = _matched.Where(m => m.Probe.Acked.ContainsKey(m.Ts))
+                    .Select(m => (m.Probe.Acked[m.Ts] - m.Published) * 1000.0 / Stopwatch.Frequency).Order().ToArray();
+                var afterApply = _matched.Where(m => m.Probe.Acked.ContainsKey(m.Ts))
+                    .Select(m => (m.Arrived - m.Probe.Acked[m.Ts]) * 1000.0 / Stopwatch.Frequency).Order().ToArray();
                 return new ProbeResult(
                     probes.Length, probes.Count(p => p.Client is { IsConnected: true }), hz, halfPeriod.TotalSeconds, windowSeconds,
                     sorted.Length, Pct(sorted, 50), Pct(sorted, 90), Pct(sorted, 99), Pct(sorted, 99.9), sorted.Length > 0 ? sorted[^1] : null,
                     sorted.Length > 0 ? sorted.Average() : null,
                     _published, _publishedInWindow, _publishFailed, _received, _unmatched, _duplicates, _malformed, _errors, _lateNotInWindow,
                     steps.Length > 0 ? steps[steps.Length / 2] : null, steps.Length > 0 ? steps[(int)(steps.Length * 0.9)] : null,
-                    new Dictionary<string, int>(_byState, StringComparer.Ordinal), sorted);
+                    new Dictionary<string, int>(_byState, StringComparer.Ordinal), Pct(acks, 50), Pct(acks, 99), Pct(afterApply, 50), Pct(afterApply, 99), sorted);
             }
         }
     }
@@ -330,7 +340,12 @@ internal static class ProbeLoad
     }
 }
 
-/// <summary>What the probes measured (latencies in ms, readings and notifications of the whole run unless "in window").</summary>
+/// <summary>
+/// What the probes measured (latencies in ms, readings and notifications of the whole run unless "in window").
+/// <see cref="PubackP50Ms"/>/<see cref="PubackP99Ms"/>: publish → PUBACK of the state-changing readings (the reading applied);
+/// <see cref="AfterApplyP50Ms"/>/<see cref="AfterApplyP99Ms"/>: notification arrival − that PUBACK's arrival (negative when the
+/// notification overtook the PUBACK).
+/// </summary>
 internal sealed record ProbeResult(
     int Probes,
     int Connected,
@@ -356,4 +371,8 @@ internal sealed record ProbeResult(
     int? StepMedian,
     int? StepP90,
     Dictionary<string, int> ByState,
+    double? PubackP50Ms,
+    double? PubackP99Ms,
+    double? AfterApplyP50Ms,
+    double? AfterApplyP99Ms,
     double[] LatenciesMs);

@@ -10,15 +10,16 @@ using Osr.Orleans.Models.Readings;
 namespace Osr.Orleans.Benchmarks.Decisions;
 
 /// <summary>
-/// <c>decisions scoring-load --gateway HOST:PORT --devices FILE [--concurrency 32] [--warmup 10s] [--ingest-window 20s] [--score-window 30s]</c>
+/// <c>decisions scoring-load --gateway HOST:PORT --devices FILE [--concurrency 32] [--warmup 10s] [--score-window 30s] [--ingest-window 20s]</c>
 /// (a child process of <c>decisions</c>): the scoring + throttle path without MQTT. FILE lists <c>deviceId,userId,…</c>
 /// (registered devices, one per user). As an Orleans client, <c>concurrency</c> workers run a closed loop over the users
 /// (each user belongs to one worker, so a user never has two calls in flight):
 /// <list type="number">
 /// <item>warm-up: <see cref="IDeviceGrain.IngestAsync"/> of one reading, then <see cref="IUserStateGrain.ScoreAsync"/>;</item>
-/// <item>ingest window: the reading only (what a decision costs on top of it is the difference);</item>
-/// <item>score window: the reading, then <see cref="IUserStateGrain.ScoreAsync"/> — one full scoring pass (ALS candidates,
-/// propensity, OSR) and one throttle decision (rules, decision log, state write, push when sent).</item>
+/// <item>score window (closed loop): the reading, then <see cref="IUserStateGrain.ScoreAsync"/> — one full scoring pass (ALS
+/// candidates, propensity, OSR) and one throttle decision (rules, decision log, state write, push when sent);</item>
+/// <item>ingest window: the reading only, paced (open loop) at the score window's rate, so the silo's CPU for the readings
+/// alone can be subtracted.</item>
 /// </list>
 /// Every reading is a resting reading (hr 60, still) with a new ts, so the state never changes meaningfully and the grain
 /// queues no pass of its own: each decision is one explicit <c>ScoreAsync</c>, and its new state time gives it a new
@@ -27,6 +28,9 @@ namespace Osr.Orleans.Benchmarks.Decisions;
 /// </summary>
 internal static class ScoringLoad
 {
+    /// <summary>Pause between windows, longer than the silo's counter reporting period (about a second).</summary>
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(3);
+
     public static async Task<int> RunAsync(string[] args)
     {
         var a = Args.Parse(args);
@@ -61,17 +65,20 @@ internal static class ScoringLoad
         }
 
         await log.WriteLineAsync($"scoring load: {users.Length} users, {concurrency} workers").ConfigureAwait(false);
-        var warm = await PhaseAsync(users, concurrency, score: true, warmup, stop.Token).ConfigureAwait(false);
+        var warm = await PhaseAsync(users, concurrency, score: true, warmup, null, stop.Token).ConfigureAwait(false);
         await log.WriteLineAsync($"warm-up: {warm.Calls} passes, {warm.Errors} errors").ConfigureAwait(false);
-
-        await log.WriteLineAsync("window ingest open").ConfigureAwait(false);
-        var ingest = await PhaseAsync(users, concurrency, score: false, ingestWindow, stop.Token).ConfigureAwait(false);
-        await log.WriteLineAsync("window ingest closed").ConfigureAwait(false);
-        await Task.Delay(TimeSpan.FromSeconds(2), stop.Token).ConfigureAwait(false);   // let the silo report its counters between the windows
+        await Task.Delay(Idle, stop.Token).ConfigureAwait(false);   // the silo reports its counters: the driver reads them settled
 
         await log.WriteLineAsync("window score open").ConfigureAwait(false);
-        var scored = await PhaseAsync(users, concurrency, score: true, scoreWindow, stop.Token).ConfigureAwait(false);
+        var scored = await PhaseAsync(users, concurrency, score: true, scoreWindow, null, stop.Token).ConfigureAwait(false);
         await log.WriteLineAsync("window score closed").ConfigureAwait(false);
+        await Task.Delay(Idle, stop.Token).ConfigureAwait(false);
+
+        // The same readings per second as the score window, without the passes: the silo's CPU for the readings alone.
+        var rate = scored.Calls / scored.Seconds;
+        await log.WriteLineAsync("window ingest open").ConfigureAwait(false);
+        var ingest = await PhaseAsync(users, concurrency, score: false, ingestWindow, rate, stop.Token).ConfigureAwait(false);
+        await log.WriteLineAsync("window ingest closed").ConfigureAwait(false);
 
         var result = new ScoringResult(users.Length, concurrency,
             ingest.Seconds, ingest.Calls, ingest.Errors, ingest.Calls / ingest.Seconds, ingest.IngestP50, ingest.IngestP99,
@@ -83,7 +90,8 @@ internal static class ScoringLoad
         return 0;
     }
 
-    private static async Task<PhaseResult> PhaseAsync(User[] users, int concurrency, bool score, TimeSpan length, CancellationToken ct)
+    /// <param name="rate">Readings per second over all workers (open loop), or null for a closed loop (as fast as the calls return).</param>
+    private static async Task<PhaseResult> PhaseAsync(User[] users, int concurrency, bool score, TimeSpan length, double? rate, CancellationToken ct)
     {
         using var window = CancellationTokenSource.CreateLinkedTokenSource(ct);
         window.CancelAfter(length);
@@ -92,8 +100,26 @@ internal static class ScoringLoad
         {
             var mine = users.Where((_, i) => i % concurrency == w).ToArray();
             var stats = new WorkerStats();
+            var n = Math.Min(concurrency, users.Length);
             for (var k = 0; !window.IsCancellationRequested; k++)
             {
+                if (rate is { } r)
+                {
+                    var due = started + (long)(k * n / r * Stopwatch.Frequency);
+                    var wait = due - Stopwatch.GetTimestamp();
+                    if (wait > 0)
+                    {
+                        try
+                        {
+                            await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), window.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            break;
+                        }
+                    }
+                }
+
                 var u = mine[k % mine.Length];
                 try
                 {
