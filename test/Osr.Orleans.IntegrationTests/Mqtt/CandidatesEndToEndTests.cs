@@ -106,19 +106,7 @@ public sealed class CandidatesEndToEndTests : IAsyncLifetime
         (await registry.PromoteAsync("propensity", first.Version!)).Ok.Should().BeFalse();
     }
 
-    private async Task<TrainingJob> TrainAsync()
-    {
-        var registry = Grains.GetGrain<IModelRegistryGrain>(GrainKeys.Global);
-        var job = await registry.StartTrainingAsync("als", promoteIfBetter: true);
-        // Training runs on the thread pool and reports to the registry: wait (bounded) for the outcome.
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (job.State == TrainingState.Running && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-            job = (await registry.GetJobAsync(job.JobId))!;
-        }
-        return job;
-    }
+    private Task<TrainingJob> TrainAsync() => Jobs.TrainAsync(Grains, "als");
 
     private Task<UserSnapshot> SnapshotAsync(string userId) => Grains.GetGrain<IUserStateGrain>(userId).GetSnapshotAsync().AsTask();
 
