@@ -11,13 +11,6 @@ namespace Osr.Orleans.Client.Commands;
 public static class StatsCommands
 {
     // Push delivery counters (the silo's push sinks, Silo/Push/PushCounterNames; the console does not reference the silo).
-    internal const string PushMqttPublished = "push.mqtt.published";
-    internal const string PushMqttExpired = "push.mqtt.expired";
-    internal const string PushWebhookQueued = "push.webhook.queued";
-    internal const string PushWebhookDelivered = "push.webhook.delivered";
-    internal const string PushWebhookRetried = "push.webhook.retried";
-    internal const string PushWebhookFailed = "push.webhook.failed";
-    internal const string PushWebhookExpired = "push.webhook.expired";
 
     private const string Sent = "sent";
     private const string Delivered = "delivered";
@@ -70,8 +63,8 @@ public static class StatsCommands
             new ConversionJson(overallOpen, Rates(byModel, b => b.OpenRate), Rates(bySegment, b => b.OpenRate), Rates(byArm, b => b.OpenRate)),
             new BreakdownsJson(byModel, bySegment, byArm),
             new PushStatsJson(
-                new MqttPushJson(totals[PushMqttPublished], totals[PushMqttExpired]),
-                new WebhookPushJson(totals[PushWebhookDelivered], totals[PushWebhookRetried], totals[PushWebhookFailed], totals[PushWebhookExpired], totals[PushWebhookQueued])));
+                new MqttPushJson(totals[PushCounterNames.MqttPublished], totals[PushCounterNames.MqttExpired]),
+                new WebhookPushJson(totals[PushCounterNames.WebhookDelivered], totals[PushCounterNames.WebhookRetried], totals[PushCounterNames.WebhookFailed], totals[PushCounterNames.WebhookExpired], totals[PushCounterNames.WebhookQueued])));
     }
 
     /// <summary><c>notifications.{event}</c>.</summary>

@@ -1,3 +1,4 @@
+using Osr.Orleans.Grains.Interfaces;
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,4 @@
-namespace Osr.Orleans.Silo.Push;
+namespace Osr.Orleans.Grains.Interfaces;
 
 /// <summary>Names of the push counters (added to <see cref="Grains.Metrics.DecisionCounters"/>).</summary>
 public static class PushCounterNames
