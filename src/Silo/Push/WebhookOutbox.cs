@@ -221,7 +221,7 @@ public sealed class WebhookOutbox : BackgroundService, IAsyncDisposable
                 var next = NextWakeTicks(connection);
                 var delay = next is { } ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) - _clock.UtcNow : IdleWake;
                 if (delay > IdleWake) delay = IdleWake;
-                if (delay > TimeSpan.Zero) await WaitAsync(delay, stoppingToken);
+                if (delay > TimeSpan.Zero) await WaitAsync(delay, _clock.Provider, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -232,7 +232,9 @@ public sealed class WebhookOutbox : BackgroundService, IAsyncDisposable
                 PushLog.LoopFailed(_logger, ex, ErrorPause);
                 try
                 {
-                    await WaitAsync(ErrorPause, stoppingToken);
+                    // A failure here is the machine's (disk, a locked file), not the schedule's:
+                    // the pause is real time, so a stopped or event-driven app clock cannot stall the loop.
+                    await WaitAsync(ErrorPause, TimeProvider.System, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -242,11 +244,11 @@ public sealed class WebhookOutbox : BackgroundService, IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until <paramref name="delay"/> passed on the app clock or an entry was queued.</summary>
-    private async Task WaitAsync(TimeSpan delay, CancellationToken stoppingToken)
+    /// <summary>Waits until <paramref name="delay"/> passed on <paramref name="time"/> or an entry was queued.</summary>
+    private async Task WaitAsync(TimeSpan delay, TimeProvider time, CancellationToken stoppingToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var timer = Task.Delay(delay, _clock.Provider, cts.Token);
+        var timer = Task.Delay(delay, time, cts.Token);
         var wake = _wake.Reader.WaitToReadAsync(cts.Token).AsTask();
         await Task.WhenAny(timer, wake);
         await cts.CancelAsync();

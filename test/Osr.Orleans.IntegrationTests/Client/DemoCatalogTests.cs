@@ -169,11 +169,15 @@ public class DemoCatalogTests
     {
         var time = new FakeTimeProvider(Start);
         var ensure = DemoCatalog.EnsureAsync(cluster.Grains, World.Planted, users, 1, Start, log, time, TimeSpan.FromMilliseconds(250), CancellationToken.None);
-        // Every poll of the (fake) registry waits on the fake clock: advance it until the job has been followed to its end.
-        for (var i = 0; i < 1000 && !ensure.IsCompleted; i++)
+        // Every poll of the (fake) registry waits on the fake clock: advance it until the job has been
+        // followed to its end. The continuation after each poll runs on the thread pool, maybe late on a
+        // loaded machine, so the bound is real time (a hang fails here), not a number of advances.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (!ensure.IsCompleted)
         {
+            if (watch.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException("DemoCatalog.EnsureAsync did not finish within 20 s");
             time.Advance(TimeSpan.FromMilliseconds(250));
-            await Task.Yield();
+            await Task.WhenAny(ensure, Task.Delay(TimeSpan.FromMilliseconds(5)));
         }
 
         await ensure;
