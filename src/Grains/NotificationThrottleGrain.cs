@@ -13,12 +13,15 @@ using Osr.Orleans.Models.Rules;
 
 namespace Osr.Orleans.Grains;
 
-/// <summary>Persisted state of one user's throttle: recent decisions and the pushes that count for gaps and caps.</summary>
+/// <summary>
+/// What the rules need of one user's past, written before any push goes out: the pushes that
+/// count for gaps, caps and re-eligibility, and the feedback already counted. Small: it is
+/// rewritten on every send and every first feedback action.
+/// </summary>
 [GenerateSerializer, Alias("osr.throttle-state")]
 public sealed record class ThrottleState
 {
-    /// <summary>Newest last, at most <see cref="DecisionOptions.History"/>.</summary>
-    [Id(0)] public List<DecisionView> Decisions { get; set; } = [];
+    // Id 0 held the decision history before it moved to DecisionHistory; not reused.
 
     /// <summary>Newest last, at most <see cref="DecisionOptions.SentHistory"/>.</summary>
     [Id(1)] public List<PushRecord> Sent { get; set; } = [];
@@ -27,17 +30,35 @@ public sealed record class ThrottleState
     [Id(2)] public Dictionary<string, byte> FeedbackSeen { get; set; } = new(StringComparer.Ordinal);
 }
 
+/// <summary>
+/// The recent decisions with their decomposition, for <c>user show</c>, feedback joins and
+/// answering a repeated decision id. Checkpointed like the user's filters (at most every
+/// <see cref="StateOptions.CheckpointInterval"/> and on deactivation), not per decision: the
+/// decision log holds every decision durably before it takes effect.
+/// </summary>
+[GenerateSerializer, Alias("osr.decision-history")]
+public sealed record class DecisionHistory
+{
+    /// <summary>Newest last, at most <see cref="DecisionOptions.History"/>.</summary>
+    [Id(0)] public List<DecisionView> Decisions { get; set; } = [];
+}
+
 /// <inheritdoc cref="INotificationThrottleGrain"/>
 /// <remarks>
 /// Candidates are tried best OSR first with <see cref="NotificationRules.Evaluate"/>; the first
 /// one every rule lets through is sent. When none is, a candidate whose only failing rule is the
 /// threshold may be sent by exploration (probability <c>explore.rate</c>, logged with it). With
 /// nothing to send, the decision is a suppression with the best candidate's first failing rule.
-/// Order of effects: decision log (durable) → grain state → push. A decision id already known
-/// returns the stored decision and sends nothing.
+/// Order of effects: decision log (durable) → the pushes the rules count (grain state, written on
+/// a send) → push. The decision history is checkpointed, not written per decision: a repeated
+/// decision id returns the stored decision and sends nothing; after a crash that lost the newest
+/// history, a repeated id that was sent is still recognised by the pushes and is not counted
+/// again, and the push layer refuses to send an id twice.
 /// </remarks>
 public sealed partial class NotificationThrottleGrain(
     [PersistentState("throttle", StorageNames.Default)] IPersistentState<ThrottleState> state,
+    [PersistentState("decisions", StorageNames.Default)] IPersistentState<DecisionHistory> history,
+    IOptions<StateOptions> stateOptions,
     RulesCache rules,
     IDecisionLog decisionLog,
     INotificationSink sink,
@@ -47,15 +68,24 @@ public sealed partial class NotificationThrottleGrain(
     ILogger<NotificationThrottleGrain> logger) : Grain, INotificationThrottleGrain
 {
     private readonly DecisionOptions _options = options.Value;
+    private readonly StateOptions _checkpoints = stateOptions.Value;
+    private bool _historyDirty;
+    private IGrainTimer? _checkpointTimer;
 
     private string UserId => this.GetPrimaryKeyString();
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_historyDirty && (_checkpoints.CheckpointOnShutdown || reason.ReasonCode != DeactivationReasonCode.ShuttingDown))
+            await CheckpointHistoryAsync();
+    }
 
     public async ValueTask<DecisionView> DecideAsync(DecisionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Candidates.Length == 0) throw new ArgumentException("a decision needs at least one candidate", nameof(request));
         var id = DecisionIds.For(UserId, request.StateUtcTicks);
-        var known = state.State.Decisions.FindLast(d => d.NotificationId == id);
+        var known = history.State.Decisions.FindLast(d => d.NotificationId == id);
         if (known is not null) return known;
 
         var ruleSet = rules.Current;
@@ -113,19 +143,25 @@ public sealed partial class NotificationThrottleGrain(
             request.Segment));
 
         var s = state.State;
-        s.Decisions.Add(view);
-        if (s.Decisions.Count > _options.History)
+        var decisions = history.State.Decisions;
+        decisions.Add(view);
+        if (decisions.Count > _options.History)
         {
-            var drop = s.Decisions.Count - _options.History;
-            foreach (var old in s.Decisions.Take(drop)) s.FeedbackSeen.Remove(old.NotificationId);
-            s.Decisions.RemoveRange(0, drop);
+            var drop = decisions.Count - _options.History;
+            foreach (var old in decisions.Take(drop)) s.FeedbackSeen.Remove(old.NotificationId);
+            decisions.RemoveRange(0, drop);
         }
+        HistoryChanged();
         if (send)
         {
-            s.Sent.Add(new PushRecord(id, candidate.ItemId, candidate.Category, request.NowUtcTicks, candidate.Factor));
-            if (s.Sent.Count > _options.SentHistory) s.Sent.RemoveRange(0, s.Sent.Count - _options.SentHistory);
+            // Known already only when a crash lost the history entry after this push was stored.
+            if (!s.Sent.Exists(p => p.NotificationId == id))
+            {
+                s.Sent.Add(new PushRecord(id, candidate.ItemId, candidate.Category, request.NowUtcTicks, candidate.Factor));
+                if (s.Sent.Count > _options.SentHistory) s.Sent.RemoveRange(0, s.Sent.Count - _options.SentHistory);
+            }
+            await state.WriteStateAsync();
         }
-        await state.WriteStateAsync();
 
         Count(view, send);
         if (send)
@@ -144,8 +180,9 @@ public sealed partial class NotificationThrottleGrain(
     {
         if (string.IsNullOrEmpty(notificationId)) return RejectReason.UnknownNotification;
         var s = state.State;
-        var index = s.Decisions.FindLastIndex(d => d.NotificationId == notificationId);
-        DecisionView? view = index >= 0 ? s.Decisions[index] : null;
+        var decisions = history.State.Decisions;
+        var index = decisions.FindLastIndex(d => d.NotificationId == notificationId);
+        DecisionView? view = index >= 0 ? decisions[index] : null;
         string outcome, model, arm;
         string? segment;
         if (view is not null)
@@ -167,7 +204,8 @@ public sealed partial class NotificationThrottleGrain(
         if (view is not null)
         {
             s.FeedbackSeen[notificationId] = (byte)(seen | bit);
-            s.Decisions[index] = view with { Feedback = Stronger(view.Feedback, action) };
+            decisions[index] = view with { Feedback = Stronger(view.Feedback, action) };
+            HistoryChanged();
             await state.WriteStateAsync();
         }
         var name = CounterNames.NotificationsPrefix + action.Name();
@@ -180,11 +218,41 @@ public sealed partial class NotificationThrottleGrain(
 
     public ValueTask<DecisionView[]> GetDecisionsAsync(int max)
     {
-        var decisions = state.State.Decisions;
+        var decisions = history.State.Decisions;
         var n = Math.Clamp(max, 0, decisions.Count);
         var result = new DecisionView[n];
         for (var i = 0; i < n; i++) result[i] = decisions[decisions.Count - 1 - i];
         return ValueTask.FromResult(result);
+    }
+
+    /// <summary>Marks the history for the next checkpoint, arming its one-shot timer if needed.</summary>
+    private void HistoryChanged()
+    {
+        _historyDirty = true;
+        if (_checkpointTimer is not null) return;
+        _checkpointTimer = this.RegisterGrainTimer(static (self, _) => self.OnCheckpointTimerAsync(), this,
+            new GrainTimerCreationOptions(_checkpoints.CheckpointInterval, Timeout.InfiniteTimeSpan) { KeepAlive = false });
+    }
+
+    private async Task OnCheckpointTimerAsync()
+    {
+        _checkpointTimer?.Dispose();
+        _checkpointTimer = null;
+        if (_historyDirty) await CheckpointHistoryAsync();
+    }
+
+    private async Task CheckpointHistoryAsync()
+    {
+        _historyDirty = false;
+        try
+        {
+            await history.WriteStateAsync();
+        }
+        catch
+        {
+            _historyDirty = true;
+            throw;
+        }
     }
 
     private void Count(DecisionView view, bool send)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Core.Internal;
 using Orleans.TestingHost;
 using Osr.Orleans.Grains.Decisions;
 using Osr.Orleans.Grains.Interfaces;
@@ -180,6 +181,27 @@ public sealed class NotificationThrottleGrainTests(ClusterFixture fixture)
         var decisions = await throttle.GetDecisionsAsync(10);
         decisions.Select(d => d.NotificationId).Should().Equal(suppressed.NotificationId, sent.NotificationId);
         decisions[1].Feedback.Should().Be("opened");
+    }
+
+    [Fact]
+    public async Task HistoryPushesAndFeedbackSurviveADeactivation()
+    {
+        var sent = await DecideAsync("th-reactivate", Noon, ("drinks-1", "drinks", 0.9));
+        var suppressed = await DecideAsync("th-reactivate", Noon.AddMinutes(30), ("drinks-2", "drinks", 0.9));
+        var throttle = fixture.Grains.GetGrain<INotificationThrottleGrain>("th-reactivate");
+        (await throttle.RecordFeedbackAsync(sent.NotificationId, FeedbackAction.Opened, Noon.AddMinutes(2).UtcTicks)).Should().Be(RejectReason.None);
+        var before = await throttle.GetDecisionsAsync(10);
+
+        await throttle.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+
+        var after = await throttle.GetDecisionsAsync(10);
+        after.Should().BeEquivalentTo(before, o => o.WithStrictOrdering());
+        after.Select(d => d.NotificationId).Should().Equal(suppressed.NotificationId, sent.NotificationId);
+        after[1].Feedback.Should().Be("opened");
+        // The push still counts for the gap, and the same state again is the stored decision, not a second push.
+        (await DecideAsync("th-reactivate", Noon.AddHours(1), ("drinks-3", "drinks", 0.95))).Reason.Should().Be("gap.similar");
+        (await DecideAsync("th-reactivate", Noon, ("drinks-1", "drinks", 0.9))).Should().BeEquivalentTo(sent with { Feedback = "opened" });
+        RecordingSink.Instance.For("th-reactivate").Should().ContainSingle();
     }
 
     private async Task<DecisionView> DecideAsync(string userId, DateTimeOffset at, params (string Item, string Category, double Osr)[] candidates)
