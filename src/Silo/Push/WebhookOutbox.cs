@@ -424,11 +424,18 @@ public sealed class WebhookOutbox : BackgroundService, IAsyncDisposable
             RETURNING notification_id, url, deliver_by, attempts
             """;
         command.Parameters.AddWithValue("$now", now.UtcTicks);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        // The UPDATE commits when its reader is done: count and log only then, so that whoever sees
+        // the counter also sees the entries expired.
+        List<(string Id, string Url, long DeliverBy, int Attempts)>? expired = null;
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read()) (expired ??= []).Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3)));
+        }
+        if (expired is null) return;
+        foreach (var (id, url, deliverBy, attempts) in expired)
         {
             _counters.Add(PushCounterNames.WebhookExpired);
-            PushLog.Expired(_logger, reader.GetString(0), reader.GetString(1), new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero), reader.GetInt32(3));
+            PushLog.Expired(_logger, id, url, new DateTimeOffset(deliverBy, TimeSpan.Zero), attempts);
         }
     }
 
