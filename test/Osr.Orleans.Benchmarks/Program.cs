@@ -9,8 +9,14 @@ namespace Osr.Orleans.Benchmarks;
 /// </summary>
 public static class Program
 {
+    public const string Gen0SizeVariable = "DOTNET_GCgen0size";
+    public const string Gen0Size = "0x5000000";
+
     public static async Task<int> Main(string[] args)
     {
+        // The processes the load tests start (silo, load generator, probes) inherit this: the same
+        // 80 MB gen-0 budget as scripts/demo.sh and deploy/k8s, whatever cache size this CPU reports.
+        if (Environment.GetEnvironmentVariable(Gen0SizeVariable) is null) Environment.SetEnvironmentVariable(Gen0SizeVariable, Gen0Size);
         if (args.Length > 0 && args[0] == "ingest") return await Ingest.IngestBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "decisions") return await Decisions.DecisionsBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "propensity-planted") return Recommendation.PlantedPropensity.Run(args);
