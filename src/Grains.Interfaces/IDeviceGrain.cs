@@ -26,10 +26,11 @@ public interface IDeviceGrain : IGrainWithStringKey
     /// <summary>
     /// Ingests one message's readings (already parsed and validated). The call completes
     /// only after the owner's state grain applied them, so acknowledging the MQTT message
-    /// afterwards never loses an accepted reading.
+    /// afterwards never loses an accepted reading. The array is passed without a copy
+    /// (<c>[Immutable]</c>): neither the caller nor the grain may change it after the call.
     /// </summary>
     [Alias("Ingest")]
-    ValueTask<IngestResult> IngestAsync(Reading[] readings);
+    ValueTask<IngestResult> IngestAsync([Immutable] Reading[] readings);
 
     [Alias("GetInfo")]
     ValueTask<DeviceInfo?> GetInfoAsync();

@@ -13,10 +13,11 @@ public interface IUserStateGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Applies a batch of readings from one device (sorted by time here). Returns how many
-    /// were applied and how many were too far behind the filter's clock to apply.
+    /// were applied and how many were too far behind the filter's clock to apply. The array is
+    /// passed without a copy (<c>[Immutable]</c>): it is sorted into a copy, never in place.
     /// </summary>
     [Alias("Apply")]
-    ValueTask<BatchApplyResult> ApplyAsync(string deviceId, Reading[] readings);
+    ValueTask<BatchApplyResult> ApplyAsync(string deviceId, [Immutable] Reading[] readings);
 
     /// <summary>The highest <c>seq</c> of <paramref name="deviceId"/> this user applied (checkpointed with the filters), or −1.</summary>
     [Alias("GetLastSeq")]
