@@ -69,16 +69,15 @@ public sealed partial class NotificationThrottleGrain(
 {
     private readonly DecisionOptions _options = options.Value;
     private readonly StateOptions _checkpoints = stateOptions.Value;
-    private bool _historyDirty;
-    private IGrainTimer? _checkpointTimer;
+    private DeferredCheckpoint? _historyCheckpoint;
 
     private string UserId => this.GetPrimaryKeyString();
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        if (_historyDirty && (_checkpoints.CheckpointOnShutdown || reason.ReasonCode != DeactivationReasonCode.ShuttingDown))
-            await CheckpointHistoryAsync();
-    }
+    /// <summary>The decision history's checkpoint (see <see cref="DecisionHistory"/>).</summary>
+    private DeferredCheckpoint HistoryCheckpoint => _historyCheckpoint ??= new DeferredCheckpoint(this, _checkpoints, () => history.WriteStateAsync());
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        HistoryCheckpoint.OnDeactivateAsync(reason);
 
     public async ValueTask<DecisionView> DecideAsync(DecisionRequest request)
     {
@@ -151,7 +150,7 @@ public sealed partial class NotificationThrottleGrain(
             foreach (var old in decisions.Take(drop)) s.FeedbackSeen.Remove(old.NotificationId);
             decisions.RemoveRange(0, drop);
         }
-        HistoryChanged();
+        HistoryCheckpoint.MarkDirty();
         if (send)
         {
             // Known already only when a crash lost the history entry after this push was stored.
@@ -205,7 +204,7 @@ public sealed partial class NotificationThrottleGrain(
         {
             s.FeedbackSeen[notificationId] = (byte)(seen | bit);
             decisions[index] = view with { Feedback = Stronger(view.Feedback, action) };
-            HistoryChanged();
+            HistoryCheckpoint.MarkDirty();
             await state.WriteStateAsync();
         }
         var name = CounterNames.NotificationsPrefix + action.Name();
@@ -223,36 +222,6 @@ public sealed partial class NotificationThrottleGrain(
         var result = new DecisionView[n];
         for (var i = 0; i < n; i++) result[i] = decisions[decisions.Count - 1 - i];
         return ValueTask.FromResult(result);
-    }
-
-    /// <summary>Marks the history for the next checkpoint, arming its one-shot timer if needed.</summary>
-    private void HistoryChanged()
-    {
-        _historyDirty = true;
-        if (_checkpointTimer is not null) return;
-        _checkpointTimer = this.RegisterGrainTimer(static (self, _) => self.OnCheckpointTimerAsync(), this,
-            new GrainTimerCreationOptions(_checkpoints.CheckpointInterval, Timeout.InfiniteTimeSpan) { KeepAlive = false });
-    }
-
-    private async Task OnCheckpointTimerAsync()
-    {
-        _checkpointTimer?.Dispose();
-        _checkpointTimer = null;
-        if (_historyDirty) await CheckpointHistoryAsync();
-    }
-
-    private async Task CheckpointHistoryAsync()
-    {
-        _historyDirty = false;
-        try
-        {
-            await history.WriteStateAsync();
-        }
-        catch
-        {
-            _historyDirty = true;
-            throw;
-        }
     }
 
     private void Count(DecisionView view, bool send)

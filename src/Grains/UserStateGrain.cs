@@ -68,8 +68,7 @@ public sealed class UserStateGrain(
     private SensorNoise[] _noise = [];
     private RecentReading[]? _recent;
     private int _recentNext;
-    private bool _dirty;
-    private IGrainTimer? _checkpointTimer;
+    private DeferredCheckpoint? _checkpoint;
 
     private string UserId => this.GetPrimaryKeyString();
 
@@ -88,11 +87,10 @@ public sealed class UserStateGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         activations.UserDeactivated();
-        if (_dirty && ShouldCheckpoint(reason)) await CheckpointAsync();
+        await Checkpoint.OnDeactivateAsync(reason);
     }
 
-    private bool ShouldCheckpoint(DeactivationReason reason) =>
-        _options.CheckpointOnShutdown || reason.ReasonCode != DeactivationReasonCode.ShuttingDown;
+    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, _options, WriteCheckpointAsync);
 
     public ValueTask<BatchApplyResult> ApplyAsync(string deviceId, Reading[] readings)
     {
@@ -132,8 +130,7 @@ public sealed class UserStateGrain(
             foreach (ref readonly var r in readings.AsSpan()) seq = Math.Max(seq, r.Seq);
             if (seq > state.State.LastSeq.GetValueOrDefault(deviceId, -1)) state.State.LastSeq[deviceId] = seq;
             state.State.ReadingsApplied += applied;
-            _dirty = true;
-            ScheduleCheckpoint();
+            Checkpoint.MarkDirty();
             if (applied > 0) MaybeQueueScoring();
         }
         return ValueTask.FromResult(new BatchApplyResult(applied, outOfOrder));
@@ -392,35 +389,18 @@ public sealed class UserStateGrain(
         _recentNext = (_recentNext + 1) % _recent.Length;
     }
 
-    private void ScheduleCheckpoint()
-    {
-        if (_checkpointTimer is not null) return;
-        _checkpointTimer = this.RegisterGrainTimer(static (self, _) => self.OnCheckpointTimerAsync(), this,
-            new GrainTimerCreationOptions(_options.CheckpointInterval, Timeout.InfiniteTimeSpan) { KeepAlive = false });
-    }
+    private Task CheckpointAsync() => Checkpoint.WriteAsync();
 
-    private async Task OnCheckpointTimerAsync()
-    {
-        _checkpointTimer?.Dispose();
-        _checkpointTimer = null;
-        if (_dirty) await CheckpointAsync();
-    }
-
-    private async Task CheckpointAsync()
+    /// <summary>Writes the filters and label as of now; the live bank stays the only copy in memory.</summary>
+    private async Task WriteCheckpointAsync()
     {
         var s = state.State;
         s.Filters = _bank?.Snapshot();
         s.Activity = _tracker.Snapshot();
         s.CheckpointUtcTicks = clock.UtcTicks;
-        _dirty = false;
         try
         {
             await state.WriteStateAsync();
-        }
-        catch
-        {
-            _dirty = true;
-            throw;
         }
         finally
         {

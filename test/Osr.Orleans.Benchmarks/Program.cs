@@ -9,8 +9,8 @@ namespace Osr.Orleans.Benchmarks;
 /// </summary>
 public static class Program
 {
-    public const string Gen0SizeVariable = "DOTNET_GCgen0size";
-    public const string Gen0Size = "0x5000000";
+    private const string Gen0SizeVariable = "DOTNET_GCgen0size";
+    private const string Gen0Size = "0x5000000";
 
     public static async Task<int> Main(string[] args)
     {

@@ -167,9 +167,7 @@ public sealed class NotificationThrottleGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task FeedbackJoinsItsDecisionAndForeignOrUnknownIdsAreRejected()
     {
-        var sent = await DecideAsync("th-fb", Noon, ("drinks-1", "drinks", 0.9));
-        var suppressed = await DecideAsync("th-fb", Noon.AddMinutes(30), ("drinks-2", "drinks", 0.9));
-        var throttle = fixture.Grains.GetGrain<INotificationThrottleGrain>("th-fb");
+        var (sent, suppressed, throttle) = await SentThenSuppressedAsync("th-fb");
 
         (await throttle.RecordFeedbackAsync(sent.NotificationId, FeedbackAction.Opened, Noon.AddMinutes(2).UtcTicks)).Should().Be(RejectReason.None);
         (await throttle.RecordFeedbackAsync(sent.NotificationId, FeedbackAction.Opened, Noon.AddMinutes(2).UtcTicks)).Should().Be(RejectReason.None, "a redelivery is accepted once more and stored once");
@@ -186,9 +184,7 @@ public sealed class NotificationThrottleGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task HistoryPushesAndFeedbackSurviveADeactivation()
     {
-        var sent = await DecideAsync("th-reactivate", Noon, ("drinks-1", "drinks", 0.9));
-        var suppressed = await DecideAsync("th-reactivate", Noon.AddMinutes(30), ("drinks-2", "drinks", 0.9));
-        var throttle = fixture.Grains.GetGrain<INotificationThrottleGrain>("th-reactivate");
+        var (sent, suppressed, throttle) = await SentThenSuppressedAsync("th-reactivate");
         (await throttle.RecordFeedbackAsync(sent.NotificationId, FeedbackAction.Opened, Noon.AddMinutes(2).UtcTicks)).Should().Be(RejectReason.None);
         var before = await throttle.GetDecisionsAsync(10);
 
@@ -202,6 +198,16 @@ public sealed class NotificationThrottleGrainTests(ClusterFixture fixture)
         (await DecideAsync("th-reactivate", Noon.AddHours(1), ("drinks-3", "drinks", 0.95))).Reason.Should().Be("gap.similar");
         (await DecideAsync("th-reactivate", Noon, ("drinks-1", "drinks", 0.9))).Should().BeEquivalentTo(sent with { Feedback = "opened" });
         RecordingSink.Instance.For("th-reactivate").Should().ContainSingle();
+    }
+
+    /// <summary>A push at noon, then a similar item 30 min later suppressed by the gap.</summary>
+    private async Task<(DecisionView Sent, DecisionView Suppressed, INotificationThrottleGrain Throttle)> SentThenSuppressedAsync(string userId)
+    {
+        var sent = await DecideAsync(userId, Noon, ("drinks-1", "drinks", 0.9));
+        var suppressed = await DecideAsync(userId, Noon.AddMinutes(30), ("drinks-2", "drinks", 0.9));
+        sent.Outcome.Should().Be("sent");
+        suppressed.Outcome.Should().Be("suppressed");
+        return (sent, suppressed, fixture.Grains.GetGrain<INotificationThrottleGrain>(userId));
     }
 
     private async Task<DecisionView> DecideAsync(string userId, DateTimeOffset at, params (string Item, string Category, double Osr)[] candidates)
