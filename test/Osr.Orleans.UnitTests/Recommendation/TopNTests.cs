@@ -165,17 +165,11 @@ public sealed class TopNTests
         TopN.Select(y, Rank, x, result, scores, exclude);
         var index = ItemFactorIndex.Create(y, Rank);
         TopN.Select(index, x, result, scores, exclude);
-        // A real allocation recurs on every call; a one-off from tiered JIT (OSR) does not:
-        // take the smallest of a few measured calls.
-        var allocated = long.MaxValue;
-        for (var attempt = 0; attempt < 5 && allocated != 0; attempt++)
+        Allocations.Least(() =>
         {
-            var before = GC.GetAllocatedBytesForCurrentThread();
             TopN.Select(y, Rank, x, result, scores, exclude);
             TopN.Select(index, x, result, scores, exclude);
-            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        allocated.Should().Be(0);
+        }).Should().Be(0);
     }
 
     [Fact]
