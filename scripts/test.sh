@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit, cluster (Orleans TestingHost) and integration (a real silo with its
-# embedded MQTT broker on free loopback ports, real MQTTnet clients and mosquitto_pub).
+# embedded MQTT broker on free loopback ports, real MQTTnet clients and mosquitto_pub, a real
+# PostgreSQL started here on loopback).
 # Usage: scripts/test.sh [extra dotnet test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,16 @@ if ! command -v mosquitto_pub >/dev/null 2>&1; then
     exit 1
   fi
 fi
+
+# A private PostgreSQL for the tests that need one (installed from Debian's packages if missing),
+# on its own port and data directory, stopped by PID when the run ends.
+scripts/postgres.sh install
+pg_dir=$(mktemp -d /tmp/osr-test-pg.XXXXXX)
+pg_port=${OSR_TEST_PG_PORT:-25432}
+PG_FAST=1 scripts/postgres.sh start "$pg_dir" "$pg_port" >/dev/null
+trap 'scripts/postgres.sh stop "$pg_dir"; rm -rf "$pg_dir"' EXIT
+export OSR_TEST_POSTGRES
+OSR_TEST_POSTGRES=$(scripts/postgres.sh url "$pg_dir" "$pg_port")
 
 dotnet build Osr.Orleans.sln -c Release -warnaserror -v q -nologo
 # A test that hangs is killed after 5 minutes, named in the output and counted as a failure,

@@ -81,7 +81,7 @@ public sealed record DecisionView(
     [property: Id(21)] string? Feedback,
     [property: Id(22)] string? Segment);
 
-/// <summary>The push (CONTRACT.md "Notification"), published on MQTT and POSTed to webhooks with the same body.</summary>
+/// <summary>The push (docs/contract.md "Notification"), published on MQTT and POSTed to webhooks with the same body.</summary>
 [GenerateSerializer, Immutable, Alias("osr.notification")]
 public sealed record Notification(
     [property: Id(0)] string NotificationId,

@@ -51,7 +51,7 @@ public readonly record struct FilterHealth(
     [property: Id(2)] long Outliers,
     [property: Id(3)] double? MeanNis);
 
-/// <summary>What <c>osr-admin user show</c> prints (CONTRACT.md <c>user show --json</c>).</summary>
+/// <summary>What <c>osr-admin user show</c> prints (docs/contract.md <c>user show --json</c>).</summary>
 [GenerateSerializer, Immutable, Alias("osr.user-snapshot")]
 public sealed record UserSnapshot(
     [property: Id(0)] string UserId,

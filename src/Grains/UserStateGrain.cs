@@ -261,7 +261,7 @@ public sealed class UserStateGrain(
     }
 
     /// <summary>
-    /// The OSR score of each candidate (ARCHITECTURE.md): affinity standardised over the user's
+    /// The OSR score of each candidate (docs/architecture.md): affinity standardised over the user's
     /// candidates, times the propensity for the current state and the item's category, min–max
     /// normalised over the recent window of raw scores (this silo's copy of the cluster's window).
     /// </summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Osr.Orleans.Client.Cli;
 
 /// <summary>
-/// Parses durations written as in CONTRACT.md (<c>30s</c>, <c>5m</c>, <c>1h</c>, <c>6h</c>), also combined
+/// Parses durations written as in docs/contract.md (<c>30s</c>, <c>5m</c>, <c>1h</c>, <c>6h</c>), also combined
 /// (<c>1h30m</c>) and with <c>ms</c> and <c>d</c>. Each part is a non-negative decimal number and a unit;
 /// the total must be greater than zero. A bare number, a sign or an unknown unit is refused.
 /// </summary>

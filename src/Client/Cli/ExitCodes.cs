@@ -1,6 +1,6 @@
 namespace Osr.Orleans.Client.Cli;
 
-/// <summary>Process exit codes (CONTRACT.md "Admin console").</summary>
+/// <summary>Process exit codes (docs/contract.md "Admin console").</summary>
 public static class ExitCodes
 {
     public const int Success = 0;

@@ -7,7 +7,7 @@ public sealed class GlobalOptions
 {
     public Option<bool> Json { get; } = new("--json")
     {
-        Description = "Machine-readable output on stdout (CONTRACT.md field names)",
+        Description = "Machine-readable output on stdout (docs/contract.md field names)",
         Recursive = true,
     };
 

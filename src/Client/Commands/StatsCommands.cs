@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace Osr.Orleans.Client.Commands;
 
-/// <summary><c>stats</c>: the cluster-wide counters of <see cref="IStatsGrain"/>, grouped as CONTRACT.md's <c>stats --json</c>.</summary>
+/// <summary><c>stats</c>: the cluster-wide counters of <see cref="IStatsGrain"/>, grouped as docs/contract.md's <c>stats --json</c>.</summary>
 public static class StatsCommands
 {
     // Push delivery counters (the silo's push sinks, Silo/Push/PushCounterNames; the console does not reference the silo).

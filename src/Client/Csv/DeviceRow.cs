@@ -3,7 +3,7 @@ using Osr.Orleans.Grains.Interfaces;
 namespace Osr.Orleans.Client.Csv;
 
 /// <summary>
-/// One row of a devices CSV (CONTRACT.md "Files": <c>deviceId,userId,kind</c>). The kind is free
+/// One row of a devices CSV (docs/contract.md "Files": <c>deviceId,userId,kind</c>). The kind is free
 /// (unknown kinds are allowed, the silo uses a default noise profile) but must be a valid id; empty
 /// means <see cref="DefaultKind"/>.
 /// </summary>

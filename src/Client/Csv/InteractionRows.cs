@@ -7,7 +7,7 @@ namespace Osr.Orleans.Client.Csv;
 /// <summary>The two header layouts an interactions file may have.</summary>
 public enum InteractionLayout
 {
-    /// <summary>CONTRACT.md "Files": <c>userId,itemId,action,ts</c>.</summary>
+    /// <summary>docs/contract.md "Files": <c>userId,itemId,action,ts</c>.</summary>
     Standard,
 
     /// <summary>

@@ -5,7 +5,7 @@ using Osr.Orleans.Models.Catalog;
 namespace Osr.Orleans.Client.Csv;
 
 /// <summary>
-/// One row of an items CSV (CONTRACT.md "Files": <c>itemId,kind,category,tags</c>): kind one of
+/// One row of an items CSV (docs/contract.md "Files": <c>itemId,kind,category,tags</c>): kind one of
 /// program, post, user, product; category 1–64 characters; tags <c>;</c>-separated, each 1–64
 /// characters, at most 32, the field may be empty (or the column absent). Values are trimmed; none may
 /// contain control characters (tabs or line breaks inside quotes).

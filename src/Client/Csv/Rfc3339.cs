@@ -1,7 +1,7 @@
 namespace Osr.Orleans.Client.Csv;
 
 /// <summary>
-/// Parses RFC 3339 §5.6 timestamps as CONTRACT.md requires them: <c>YYYY-MM-DDTHH:MM:SS[.fraction]</c>
+/// Parses RFC 3339 §5.6 timestamps as docs/contract.md requires them: <c>YYYY-MM-DDTHH:MM:SS[.fraction]</c>
 /// followed by <c>Z</c> or <c>±hh:mm</c> (<c>t</c>/<c>z</c> in lower case too). The offset is mandatory —
 /// a time without one is local to an unknown zone. Fraction digits below 100 ns are truncated; a leap
 /// second (<c>:60</c>) is refused. The result is UTC ticks (local time minus offset).

@@ -6,7 +6,7 @@ using Osr.Orleans.Models.Users;
 namespace Osr.Orleans.Client.Csv;
 
 /// <summary>
-/// One row of a users CSV (CONTRACT.md "Files": <c>userId,age,timezone,segment</c>): age empty or an
+/// One row of a users CSV (docs/contract.md "Files": <c>userId,age,timezone,segment</c>): age empty or an
 /// integer 5–120; timezone an IANA id known to this machine (<c>Europe/Amsterdam</c>, not a Windows
 /// name); segment free text of at most 64 characters, empty meaning none.
 /// </summary>

@@ -86,7 +86,7 @@ public sealed record SimulationNotificationsJson(
     Dictionary<string, long> FeedbackFailed,
     long FeedbackDropped);
 
-/// <summary>A notification as it arrives on <c>osr/v1/users/{userId}/notifications</c> (CONTRACT.md "Notification").</summary>
+/// <summary>A notification as it arrives on <c>osr/v1/users/{userId}/notifications</c> (docs/contract.md "Notification").</summary>
 public sealed class NotificationMessage
 {
     public string NotificationId { get; init; } = "";

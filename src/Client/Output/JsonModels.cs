@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Osr.Orleans.Client.Output;
 
-// Shapes of `--json` output. Property names are CONTRACT.md's (camelCase via AdminJsonContext);
+// Shapes of `--json` output. Property names are docs/contract.md's (camelCase via AdminJsonContext);
 // unknown values are written as null, never as a made-up number. Fields may be added, never renamed.
 
 public sealed record RegisteredDeviceJson(string DeviceId, string UserId, string Secret);
@@ -189,7 +189,7 @@ public sealed record TrainingJobJson(
     int Iterations,
     double? Loss);
 
-/// <summary>One element of <c>model list --json</c> (CONTRACT.md).</summary>
+/// <summary>One element of <c>model list --json</c> (docs/contract.md).</summary>
 public sealed record ModelVersionJson(
     string Kind,
     string Version,

@@ -6,7 +6,7 @@ using Osr.Orleans.Client.Output;
 
 namespace Osr.Orleans.Client.Simulation;
 
-/// <summary>A notification (CONTRACT.md "Notification") as a simulated user's watch received it.</summary>
+/// <summary>A notification (docs/contract.md "Notification") as a simulated user's watch received it.</summary>
 /// <param name="ReceivedTimestamp">When it arrived (<see cref="TimeProvider.GetTimestamp"/> units).</param>
 public sealed record ReceivedNotification(
     SimUser User,
@@ -134,7 +134,7 @@ public sealed class NotificationListener
     }
 }
 
-/// <summary>One feedback event (CONTRACT.md "Events"): <c>{"type":"feedback","notificationId":"…","action":"…","ts":"…"}</c>.</summary>
+/// <summary>One feedback event (docs/contract.md "Events"): <c>{"type":"feedback","notificationId":"…","action":"…","ts":"…"}</c>.</summary>
 public readonly record struct FeedbackEvent(string NotificationId, string Action, DateTimeOffset Ts)
 {
     public const string Delivered = "delivered";

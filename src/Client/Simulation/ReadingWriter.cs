@@ -6,7 +6,7 @@ using Osr.Orleans.Models.Readings;
 namespace Osr.Orleans.Client.Simulation;
 
 /// <summary>
-/// Serialises readings in the wire format of CONTRACT.md "Reading":
+/// Serialises readings in the wire format of docs/contract.md "Reading":
 /// <c>{"seq":1042,"ts":"2026-11-23T18:02:11.250Z","hr":152,"speed":3.1,"cadence":168,"acc":2.4,"lat":52.3702,"lon":4.8952}</c>;
 /// one object for a single reading, an array for a batch. A sensor that is NaN (not measured) is left
 /// out; hr and cadence are whole numbers, speed and acc have two decimals, positions six (≈ 0.1 m).

@@ -6,7 +6,7 @@ using Osr.Orleans.Models.Scoring;
 namespace Osr.Orleans.Grains.Decisions;
 
 /// <summary>
-/// This silo's view of the recent raw OSR scores (ARCHITECTURE.md "The OSR score": min and max
+/// This silo's view of the recent raw OSR scores (docs/architecture.md "The OSR score": min and max
 /// over a 24 h window across the cluster). Scoring adds to and reads from the local window
 /// only; once a second the window is exchanged with <see cref="IScoreWindowGrain"/> and the
 /// cluster's merged window merged back (min/max merging is idempotent), off the hot path.

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Osr.Orleans.Grains.Options;
 
 /// <summary>
-/// Per-device ingest limit (CONTRACT.md "Configuration", section <c>Osr:Ingest</c>): a token
+/// Per-device ingest limit (docs/contract.md "Configuration", section <c>Osr:Ingest</c>): a token
 /// bucket refilled at <see cref="MaxReadingsPerSecond"/> holding at most <see cref="Burst"/>.
 /// A message whose readings do not fit is refused whole with "quota exceeded".
 /// </summary>

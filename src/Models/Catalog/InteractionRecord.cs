@@ -1,6 +1,6 @@
 namespace Osr.Orleans.Models.Catalog;
 
-/// <summary>An implicit-feedback action (CONTRACT.md "Events"); each has a configurable ALS confidence weight.</summary>
+/// <summary>An implicit-feedback action (docs/contract.md "Events"); each has a configurable ALS confidence weight.</summary>
 public enum InteractionAction : byte { View, Like, Follow, Purchase, Train }
 
 public static class InteractionActions

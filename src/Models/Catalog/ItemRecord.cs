@@ -1,6 +1,6 @@
 namespace Osr.Orleans.Models.Catalog;
 
-/// <summary>What can be recommended (CONTRACT.md "Files": items CSV).</summary>
+/// <summary>What can be recommended (docs/contract.md "Files": items CSV).</summary>
 public enum ItemKind : byte { Program, Post, User, Product }
 
 public static class ItemKinds

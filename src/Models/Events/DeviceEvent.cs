@@ -7,7 +7,7 @@ public enum DeviceEventType : byte { Interaction, Feedback }
 public enum FeedbackAction : byte { Delivered, Opened, Converted, Dismissed }
 
 /// <summary>
-/// One message of a device's <c>events</c> topic (CONTRACT.md "Events"): an interaction
+/// One message of a device's <c>events</c> topic (docs/contract.md "Events"): an interaction
 /// (<see cref="ItemId"/>, <see cref="Action"/>) or a notification feedback
 /// (<see cref="NotificationId"/>, <see cref="Feedback"/>), at <see cref="TimestampUtcTicks"/>.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace Osr.Orleans.Models.Features;
 
-/// <summary>The activity label of a user's current state (ARCHITECTURE.md, UserStateGrain).</summary>
+/// <summary>The activity label of a user's current state (docs/architecture.md, UserStateGrain).</summary>
 public enum ActivityLabel : byte
 {
     Unknown = 0,

@@ -1,6 +1,6 @@
 namespace Osr.Orleans.Models.Readings;
 
-/// <summary>Which clock the reading rules use (CONTRACT.md, "Clock"; <c>Osr:Clock</c>).</summary>
+/// <summary>Which clock the reading rules use (docs/contract.md, "Clock"; <c>Osr:Clock</c>).</summary>
 public enum ClockMode : byte
 {
     /// <summary>

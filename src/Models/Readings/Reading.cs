@@ -1,7 +1,7 @@
 namespace Osr.Orleans.Models.Readings;
 
 /// <summary>
-/// One validated sensor reading (CONTRACT.md, "Reading"). A sensor that was absent from the
+/// One validated sensor reading (docs/contract.md, "Reading"). A sensor that was absent from the
 /// payload is <see cref="double.NaN"/> here: the parser rejects NaN on input, so inside the
 /// system NaN unambiguously means "not measured".
 /// </summary>

@@ -8,7 +8,7 @@ using System.Text.Unicode;
 namespace Osr.Orleans.Models.Readings;
 
 /// <summary>
-/// Parses and validates one MQTT <c>readings</c> payload (CONTRACT.md, "Reading" and
+/// Parses and validates one MQTT <c>readings</c> payload (docs/contract.md, "Reading" and
 /// "Clock"): either one reading object or a JSON array of up to
 /// <see cref="ReadingValidationOptions.MaxBatch"/> of them. Forward-only over
 /// <see cref="Utf8JsonReader"/>: no DOM, no string per field, no heap allocation per reading

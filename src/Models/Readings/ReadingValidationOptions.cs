@@ -2,7 +2,7 @@ namespace Osr.Orleans.Models.Readings;
 
 /// <summary>
 /// Limits applied by <see cref="ReadingParser"/>. Defaults are the contract values
-/// (CONTRACT.md, "MQTT" and "Clock"). Immutable once built, so one instance can be shared
+/// (docs/contract.md, "MQTT" and "Clock"). Immutable once built, so one instance can be shared
 /// by every ingress thread.
 /// </summary>
 public sealed class ReadingValidationOptions

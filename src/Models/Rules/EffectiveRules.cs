@@ -19,7 +19,7 @@ public readonly record struct EffectiveRules(
     OptOutState OptOut,
     RuleScopeKind ThresholdFrom)
 {
-    /// <summary>The documented defaults (ARCHITECTURE.md "Notification rules"), no opt-out.</summary>
+    /// <summary>The documented defaults (docs/architecture.md "Notification rules"), no opt-out.</summary>
     public static EffectiveRules Defaults { get; } = new(
         Threshold: 0.75,
         GapSimilar: TimeSpan.FromHours(6),

@@ -1,7 +1,7 @@
-// Design: the notification rules (ARCHITECTURE.md "Notification rules") as pure functions.
+// Design: the notification rules (docs/architecture.md "Notification rules") as pure functions.
 //
 // * Nothing here reads a clock, does I/O or knows Orleans grains: the throttle grain passes the
-//   rules' clock (wall or the user's event time, CONTRACT.md "Clock") and the state's event time
+//   rules' clock (wall or the user's event time, docs/contract.md "Clock") and the state's event time
 //   as UTC ticks, the user's push history, and a uniform draw for exploration. The same inputs
 //   always give the same verdict, so decisions replay exactly and every rule is unit tested.
 // * Which values are in force comes from RuleSet.Resolve (most specific scope first); this file

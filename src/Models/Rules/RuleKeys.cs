@@ -1,7 +1,7 @@
 namespace Osr.Orleans.Models.Rules;
 
 /// <summary>
-/// The rule keys admins tune (CONTRACT.md "Rule keys"; <c>osr-admin rules set KEY VALUE</c>).
+/// The rule keys admins tune (docs/contract.md "Rule keys"; <c>osr-admin rules set KEY VALUE</c>).
 /// Each comment gives the value's form and its default.
 /// </summary>
 public static class RuleKeys

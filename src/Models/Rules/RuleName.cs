@@ -1,6 +1,6 @@
 namespace Osr.Orleans.Models.Rules;
 
-/// <summary>The rules, in the order they are evaluated (ARCHITECTURE.md "Notification rules").</summary>
+/// <summary>The rules, in the order they are evaluated (docs/architecture.md "Notification rules").</summary>
 public enum RuleName : byte
 {
     OptOut,

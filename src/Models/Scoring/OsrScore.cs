@@ -1,7 +1,7 @@
 namespace Osr.Orleans.Models.Scoring;
 
 /// <summary>
-/// The OSR score (ARCHITECTURE.md "The OSR score"), for user u, candidate item i, state s:
+/// The OSR score (docs/architecture.md "The OSR score"), for user u, candidate item i, state s:
 /// <list type="bullet">
 /// <item>a(u,i) = (x_u·y_i − μ_u) / σ_u, the ALS affinity standardised over the user's candidates
 /// (μ_u mean, σ_u population standard deviation; all equal → a = 0) — <see cref="Standardize"/>;</item>

@@ -1,7 +1,7 @@
 namespace Osr.Orleans.Models.Users;
 
 /// <summary>
-/// What we know about a person from the users CSV (CONTRACT.md "Files"): age (for max heart
+/// What we know about a person from the users CSV (docs/contract.md "Files"): age (for max heart
 /// rate), IANA time zone (for quiet hours, local hour features), segment (free text).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("osr.user-profile")]

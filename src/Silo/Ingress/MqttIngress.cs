@@ -17,7 +17,7 @@ using Osr.Orleans.Silo.Options;
 namespace Osr.Orleans.Silo.Ingress;
 
 /// <summary>
-/// The embedded MQTT broker and the ingress of device messages (ARCHITECTURE.md, hot path).
+/// The embedded MQTT broker and the ingress of device messages (docs/architecture.md, hot path).
 /// <list type="number">
 /// <item>CONNECT: username = device id, password = device secret, checked by the device's
 /// grain; the owner's user id is kept in the session.</item>

@@ -10,7 +10,7 @@ internal enum DeviceTopic
     Forbidden,
 }
 
-/// <summary>The topic names of CONTRACT.md and the ACL that decides who may use which.</summary>
+/// <summary>The topic names of docs/contract.md and the ACL that decides who may use which.</summary>
 internal static class Topics
 {
     private const string DevicePrefix = "osr/v1/devices/";

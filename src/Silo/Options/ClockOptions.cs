@@ -5,7 +5,7 @@ using Osr.Orleans.Models.Readings;
 namespace Osr.Orleans.Silo.Options;
 
 /// <summary>
-/// The clock (CONTRACT.md "Clock"): <c>Osr:Clock</c> = <c>Wall</c> (default) or <c>Event</c>,
+/// The clock (docs/contract.md "Clock"): <c>Osr:Clock</c> = <c>Wall</c> (default) or <c>Event</c>,
 /// or equivalently <c>Osr:Clock:Mode</c>; <c>Osr:Clock:MaxLateness</c> (default 10 min) and
 /// <c>Osr:Clock:MaxSkew</c> (default 30 s) bound a reading's timestamp in wall mode.
 /// </summary>

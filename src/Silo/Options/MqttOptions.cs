@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Osr.Orleans.Silo.Options;
 
-/// <summary>The embedded MQTT broker (section <c>Osr:Mqtt</c>, CONTRACT.md "MQTT").</summary>
+/// <summary>The embedded MQTT broker (section <c>Osr:Mqtt</c>, docs/contract.md "MQTT").</summary>
 public sealed class MqttOptions
 {
     public const string Section = "Osr:Mqtt";

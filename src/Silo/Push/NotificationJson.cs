@@ -6,7 +6,7 @@ using Osr.Orleans.Grains.Interfaces;
 namespace Osr.Orleans.Silo.Push;
 
 /// <summary>
-/// The wire form of a <see cref="Notification"/> (CONTRACT.md "Notification"): UTF-8 JSON with
+/// The wire form of a <see cref="Notification"/> (docs/contract.md "Notification"): UTF-8 JSON with
 /// exactly the fields <c>notificationId, userId, itemId, category, osr, affinity, propensity,
 /// state, ts, expiresAt</c>, times as RFC 3339 UTC with milliseconds and <c>Z</c>
 /// (<c>2026-11-23T18:02:11.250Z</c>). The same bytes go to MQTT and to every webhook. A score

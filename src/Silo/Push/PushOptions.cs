@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Osr.Orleans.Silo.Push;
 
 /// <summary>
-/// Push delivery (section <c>Osr:Push</c>, CONTRACT.md "Notification"): the webhooks every
+/// Push delivery (section <c>Osr:Push</c>, docs/contract.md "Notification"): the webhooks every
 /// notification is POSTed to, how long a push stays deliverable, and the outbox's retry policy.
 /// </summary>
 public sealed class PushOptions

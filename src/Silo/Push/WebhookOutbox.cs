@@ -37,7 +37,7 @@ public sealed record OutboxEntry(
 internal readonly record struct EnqueueResult(int WebhooksQueued, bool MqttFirst);
 
 /// <summary>
-/// The durable webhook outbox (CONTRACT.md "Notification", ARCHITECTURE.md "Reliability rules"):
+/// The durable webhook outbox (docs/contract.md "Notification", docs/architecture.md "Reliability rules"):
 /// an embedded SQLite file <c>outbox.db</c> in <c>Osr:Data:Path</c> with one row per
 /// (notification id, webhook URL), inserted with <c>INSERT OR IGNORE</c> so that a notification
 /// is queued once per webhook whatever the caller repeats, and a background loop that POSTs due

@@ -28,7 +28,7 @@ public class ReadingWriterTests
     {
         var json = Serialize(new Reading(1042, Ts, 152, 3.1, 168, 2.4, 52.3702, 4.8952));
 
-        // CONTRACT.md "Reading", without the whitespace.
+        // docs/contract.md "Reading", without the whitespace.
         json.Should().Be("""{"seq":1042,"ts":"2026-11-23T18:02:11.250Z","hr":152,"speed":3.1,"cadence":168,"acc":2.4,"lat":52.3702,"lon":4.8952}""");
     }
 

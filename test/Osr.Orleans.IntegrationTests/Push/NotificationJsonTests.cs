@@ -5,7 +5,7 @@ using Osr.Orleans.Silo.Push;
 
 namespace Osr.Orleans.IntegrationTests.Push;
 
-/// <summary>The push body of CONTRACT.md "Notification".</summary>
+/// <summary>The push body of docs/contract.md "Notification".</summary>
 public sealed class NotificationJsonTests
 {
     private static readonly Notification Sample = new("9f1c2d", "u-7", "drink-3", "drinks", 0.91, 1.7, 0.42, "post-workout",
@@ -16,7 +16,7 @@ public sealed class NotificationJsonTests
     {
         using var document = JsonDocument.Parse(NotificationJson.Serialize(Sample));
 
-        // Oracle: the example object in CONTRACT.md "Notification".
+        // Oracle: the example object in docs/contract.md "Notification".
         document.RootElement.EnumerateObject().Select(p => p.Name).Should().Equal(
             "notificationId", "userId", "itemId", "category", "osr", "affinity", "propensity", "state", "ts", "expiresAt");
         NotificationJson.FieldNames.Should().Equal(document.RootElement.EnumerateObject().Select(p => p.Name));
