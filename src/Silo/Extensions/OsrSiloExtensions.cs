@@ -120,6 +120,7 @@ public static class OsrSiloExtensions
             o.ConnectionString = connectionString;
             UseBinarySerializer(o, serializer);
         }));
+        if (storage.Mode == StorageMode.Sqlite) ThreadPoolGrainStorage.Decorate(silo.Services, StorageNames.Default);
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = invariant;

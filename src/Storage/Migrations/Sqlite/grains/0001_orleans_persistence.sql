@@ -59,6 +59,7 @@ WHERE ServiceId = @ServiceId
 -- a conflict and throws InconsistentStateException. changes() is per connection, so another
 -- writer cannot disturb it.
 INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('WriteToStorageKey', '
+PRAGMA synchronous = NORMAL;
 INSERT INTO OrleansStorage (ServiceId, GrainTypeString, GrainIdN0, GrainIdN1, GrainIdExtensionString, PayloadBinary, Version, ModifiedOn)
 VALUES (@ServiceId, @GrainTypeString, @GrainIdN0, @GrainIdN1, COALESCE(@GrainIdExtensionString, ''''), @PayloadBinary,
         COALESCE(@GrainStateVersion + 1, 1), strftime(''%Y-%m-%dT%H:%M:%fZ'', ''now''))
