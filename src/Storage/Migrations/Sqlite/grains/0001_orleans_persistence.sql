@@ -58,6 +58,10 @@ WHERE ServiceId = @ServiceId
 -- the activation sent (NULL when it had none). The provider reads "ETag unchanged" (or empty) as
 -- a conflict and throws InconsistentStateException. changes() is per connection, so another
 -- writer cannot disturb it.
+-- PRAGMA synchronous = NORMAL: the provider opens its own pooled connections, so the write sets
+-- it itself (per connection, idempotent, costs nothing). With the WAL journal a committed write
+-- then survives a crash of the silo process; only an OS crash or power loss can lose the last
+-- commits (docs/decisions.md, "Durable grain state").
 INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('WriteToStorageKey', '
 PRAGMA synchronous = NORMAL;
 INSERT INTO OrleansStorage (ServiceId, GrainTypeString, GrainIdN0, GrainIdN1, GrainIdExtensionString, PayloadBinary, Version, ModifiedOn)
