@@ -77,7 +77,10 @@ public static class OsrSiloExtensions
     /// <summary>Localhost (one silo) or ADO.NET membership in PostgreSQL, on the configured ports.</summary>
     private static void UseOsrClustering(this ISiloBuilder silo, OsrClusterOptions cluster, OsrStorageOptions storage)
     {
-        if (cluster.Mode != ClusterMode.AdoNet)
+        var connectionString = string.IsNullOrWhiteSpace(cluster.ConnectionString) ? storage.ConnectionString : cluster.ConnectionString;
+        // Without a connection string the validators refuse the silo before it starts, with a
+        // message naming the keys; Orleans' own validator would otherwise refuse it first.
+        if (cluster.Mode != ClusterMode.AdoNet || string.IsNullOrWhiteSpace(connectionString))
         {
             // Kubernetes is refused by the validator before the silo starts.
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: OsrClusterOptions.ServiceId,
@@ -92,7 +95,7 @@ public static class OsrSiloExtensions
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = AdoNetInvariants.PostgreSql;
-            o.ConnectionString = string.IsNullOrWhiteSpace(cluster.ConnectionString) ? storage.ConnectionString : cluster.ConnectionString;
+            o.ConnectionString = connectionString;
         });
         // Several silos on one machine: each its own ports, all advertised on one address.
         var advertised = IPAddress.TryParse(cluster.AdvertisedAddress, out var address) ? address : IPAddress.Loopback;
@@ -105,7 +108,8 @@ public static class OsrSiloExtensions
     /// </summary>
     private static void AddOsrGrainStorage(this ISiloBuilder silo, OsrStorageOptions storage, GrainsDatabase grains)
     {
-        if (storage.Mode == StorageMode.Memory)
+        // AdoNet without a connection string is refused by the validator before the silo starts.
+        if (storage.Mode == StorageMode.Memory || (storage.Mode == StorageMode.AdoNet && string.IsNullOrWhiteSpace(storage.ConnectionString)))
         {
             silo.AddMemoryGrainStorage(StorageNames.Default, ob => ob.Configure<global::Orleans.Serialization.Serializer>(UseBinarySerializer));
             silo.UseInMemoryReminderService();
