@@ -48,22 +48,23 @@ public sealed class ClusterKillTests
         acknowledged.Should().BeTrue(second.Output);
     }
 
+    /// <summary>One attempt of a device: connect, publish, true when acknowledged; a refused or cut connection is a failed attempt.</summary>
     private static async Task<bool> TryPublishAsync(int mqttPort, string secret)
     {
-        var (client, result) = await DeviceClient.TryConnectAsync(mqttPort, "kill-w1", secret);
-        await using (client)
+        try
         {
-            if (result.ResultCode != MqttClientConnectResultCode.Success) return false;
-            try
+            var (client, result) = await DeviceClient.TryConnectAsync(mqttPort, "kill-w1", secret);
+            await using (client)
             {
+                if (result.ResultCode != MqttClientConnectResultCode.Success) return false;
                 var ack = await client.PublishAsync("osr/v1/devices/kill-w1/readings",
                     $$"""{"seq":2,"ts":"{{DateTime.UtcNow:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}","hr":72}""");
                 return ack.ReasonCode == MqttClientPublishReasonCode.Success;
             }
-            catch (MQTTnet.Exceptions.MqttCommunicationException)
-            {
-                return false;
-            }
+        }
+        catch (MQTTnet.Exceptions.MqttCommunicationException)
+        {
+            return false;
         }
     }
 
