@@ -1,0 +1,20 @@
+namespace Osr.Orleans.Grains.Storage;
+
+/// <summary>
+/// The files of each model version (ALS factors, propensity weights, manifests) as named blobs,
+/// so that every silo can load every version: on PostgreSQL the bytes live in the database; on
+/// the embedded SQLite mode they stay in one directory per version under <c>Osr:Models:Path</c>.
+/// A version is stored whole or not at all and is never changed afterwards (a second save of the
+/// same version is a no-op). No method blocks the calling thread.
+/// </summary>
+public interface IModelFileStore
+{
+    /// <summary>Stores the files of <paramref name="version"/> of <paramref name="kind"/> (e.g. <c>als</c>, <c>propensity</c>).</summary>
+    Task SaveAsync(string kind, string version, IReadOnlyDictionary<string, byte[]> files, CancellationToken cancellationToken = default);
+
+    /// <summary>The files of one version by name, or null when that version was never stored.</summary>
+    Task<IReadOnlyDictionary<string, byte[]>?> ReadAsync(string kind, string version, CancellationToken cancellationToken = default);
+
+    /// <summary>The stored versions of <paramref name="kind"/>, in ordinal order.</summary>
+    Task<IReadOnlyList<string>> ListVersionsAsync(string kind, CancellationToken cancellationToken = default);
+}
