@@ -8,9 +8,12 @@ namespace Osr.Orleans.Storage.Sqlite;
 /// <c>published</c>, <c>INSERT OR IGNORE</c>). Every change goes through the database's one
 /// writer (group commit), reads run on the thread pool.
 /// </summary>
-public sealed class SqliteOutboxStore(SqliteDatabase database) : IOutboxStore
+public sealed class SqliteOutboxStore(SqliteDatabase database, bool ownsDatabase = false) : IOutboxStore, IAsyncDisposable
 {
     public SqliteDatabase Database { get; } = database;
+
+    /// <summary>Closes the database when this store owns it.</summary>
+    public ValueTask DisposeAsync() => ownsDatabase ? Database.DisposeAsync() : ValueTask.CompletedTask;
 
     public string Location => Database.Path;
 
