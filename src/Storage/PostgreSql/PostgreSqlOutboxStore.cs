@@ -10,9 +10,12 @@ namespace Osr.Orleans.Storage.PostgreSql;
 /// <c>FOR UPDATE SKIP LOCKED</c> and moves their next attempt to a lease, so that each entry is
 /// attempted by one loop at a time. Enqueues are group-committed.
 /// </summary>
-public sealed class PostgreSqlOutboxStore(PostgreSqlDatabase database) : IOutboxStore
+public sealed class PostgreSqlOutboxStore(PostgreSqlDatabase database, bool ownsDatabase = false) : IOutboxStore, IAsyncDisposable
 {
     public PostgreSqlDatabase Database { get; } = database;
+
+    /// <summary>Closes the database when this store owns it.</summary>
+    public ValueTask DisposeAsync() => ownsDatabase ? Database.DisposeAsync() : ValueTask.CompletedTask;
 
     public string Location => Database.Name;
 
