@@ -21,8 +21,8 @@ public sealed class DbCommandTests : IDisposable
     public async Task MigratingTheEmbeddedFilesTwicePrintsBeforeAndAfterAndIsIdempotent()
     {
         var data = Path.Combine(_directory, "data");
-        var first = new TestCli();
-        var second = new TestCli();
+        var first = new TestCli { ConsoleWidth = 500 };
+        var second = new TestCli { ConsoleWidth = 500 };
 
         (await first.RunAsync("db", "migrate", "--data", data)).Should().Be(0, first.Error.ToString());
         (await second.RunAsync("db", "migrate", "--data", data, "--json")).Should().Be(0, second.Error.ToString());
@@ -77,8 +77,8 @@ public sealed class DbCommandTests : IDisposable
     public async Task APostgreSqlDatabaseIsMigratedOnceAndThenReportedCurrent()
     {
         var connectionString = await (await PostgresServer.Shared).CreateDatabaseAsync("osr_cli_migrate");
-        var first = new TestCli();
-        var second = new TestCli();
+        var first = new TestCli { ConsoleWidth = 500 };
+        var second = new TestCli { ConsoleWidth = 500 };
         var known = SchemaMigrator.PostgreSqlScripts[^1].Version;
 
         (await first.RunAsync("db", "migrate", "--connection", connectionString, "--json")).Should().Be(0, first.Error.ToString());

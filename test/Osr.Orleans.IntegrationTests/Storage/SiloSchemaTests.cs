@@ -1,11 +1,15 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Osr.Orleans.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Osr.Orleans.Silo.Storage;
+using Osr.Orleans.Storage;
 using Osr.Orleans.Storage.Migrations;
 
 namespace Osr.Orleans.IntegrationTests.Storage;
 
-/// <summary>A silo process started on a schema it does not know refuses to start: exit code 2 and a message naming the versions.</summary>
+/// <summary>A silo started on a schema it cannot use refuses to start: exit code 2 and a message naming the versions or the command.</summary>
 public sealed class SiloSchemaTests : IDisposable
 {
     private readonly string _directory = TempDirectory.Create("osr-silo-schema");
@@ -37,16 +41,20 @@ public sealed class SiloSchemaTests : IDisposable
     }
 
     [Fact]
-    public async Task ASiloOnAnOlderPostgreSqlSchemaWithoutAutoMigrateExitsTwoNamingTheCommand()
+    public async Task TheSiloStartupRefusesAnOlderPostgreSqlSchemaWithoutAutoMigrateNamingTheCommand()
     {
+        // The start-up step the silo runs before Orleans (AddOsrEventStore), on a real database.
         var connectionString = await (await PostgresServer.Shared).CreateDatabaseAsync("osr_silo_older");
+        await using var stores = OsrStores.OpenPostgreSql(connectionString);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [StorageSelection.AutoMigrateKey] = "false" }).Build();
+        var startup = new StorageStartup(stores, configuration, NullLogger<StorageStartup>.Instance);
 
-        var (exit, stderr) = await RunSiloAsync(
-            $"--Osr:Data:Path={Path.Combine(_directory, "data")}", $"--Osr:Models:Path={Path.Combine(_directory, "models")}",
-            "--Osr:Storage:Mode=AdoNet", $"--Osr:Storage:ConnectionString={connectionString}", "--Osr:Storage:AutoMigrate=false");
+        var act = () => startup.StartAsync(CancellationToken.None);
 
-        exit.Should().Be(2, stderr);
-        stderr.Should().Contain("osr-admin db migrate");
+        (await act.Should().ThrowAsync<SchemaVersionException>()).Which.Message.Should().Contain("osr-admin db migrate");
+        var allowed = new StorageStartup(stores, new ConfigurationBuilder().Build(), NullLogger<StorageStartup>.Instance);
+        await allowed.StartAsync(CancellationToken.None);
+        (await SchemaMigrator.MigratePostgreSqlAsync(connectionString, apply: false)).After.Should().Be(SchemaMigrator.PostgreSqlScripts[^1].Version);
     }
 
     private static async Task<(int Exit, string Stderr)> RunSiloAsync(params string[] args)
