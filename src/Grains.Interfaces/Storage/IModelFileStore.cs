@@ -9,6 +9,14 @@ namespace Osr.Orleans.Grains.Storage;
 /// </summary>
 public interface IModelFileStore
 {
+    /// <summary>
+    /// True when the files are this silo's own disk (the embedded mode), where the model registry
+    /// keeps its version directories itself; false when they are shared by the cluster (PostgreSQL):
+    /// the registry then stores each new version here and copies a version it lacks from here into
+    /// its local directory before loading it.
+    /// </summary>
+    bool IsLocal { get; }
+
     /// <summary>Stores the files of <paramref name="version"/> of <paramref name="kind"/> (e.g. <c>als</c>, <c>propensity</c>).</summary>
     Task SaveAsync(string kind, string version, IReadOnlyDictionary<string, byte[]> files, CancellationToken cancellationToken = default);
 

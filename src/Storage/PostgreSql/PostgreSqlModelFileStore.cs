@@ -12,6 +12,8 @@ public sealed class PostgreSqlModelFileStore(PostgreSqlDatabase database) : IMod
 {
     public PostgreSqlDatabase Database { get; } = database;
 
+    public bool IsLocal => false;
+
     public async Task SaveAsync(string kind, string version, IReadOnlyDictionary<string, byte[]> files, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(kind);

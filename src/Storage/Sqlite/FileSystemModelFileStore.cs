@@ -12,6 +12,8 @@ public sealed class FileSystemModelFileStore(string root) : IModelFileStore
 {
     public string Root { get; } = Path.GetFullPath(root);
 
+    public bool IsLocal => true;
+
     public Task SaveAsync(string kind, string version, IReadOnlyDictionary<string, byte[]> files, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(files);
