@@ -43,7 +43,7 @@ public static class StorageSelection
 /// is false, in which case an older schema is refused and <c>osr-admin db migrate</c> named. A
 /// schema newer than this build knows is always refused: the silo does not start (exit code 2).
 /// </summary>
-public sealed partial class StorageStartup(OsrStores stores, IConfiguration configuration, ILogger<StorageStartup> logger) : IHostedService
+public sealed partial class StorageStartup(OsrStores stores, ILogger<StorageStartup> logger, IConfiguration? configuration = null) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -47,12 +47,12 @@ public sealed class SiloSchemaTests : IDisposable
         var connectionString = await (await PostgresServer.Shared).CreateDatabaseAsync("osr_silo_older");
         await using var stores = OsrStores.OpenPostgreSql(connectionString);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [StorageSelection.AutoMigrateKey] = "false" }).Build();
-        var startup = new StorageStartup(stores, configuration, NullLogger<StorageStartup>.Instance);
+        var startup = new StorageStartup(stores, NullLogger<StorageStartup>.Instance, configuration);
 
         var act = () => startup.StartAsync(CancellationToken.None);
 
         (await act.Should().ThrowAsync<SchemaVersionException>()).Which.Message.Should().Contain("osr-admin db migrate");
-        var allowed = new StorageStartup(stores, new ConfigurationBuilder().Build(), NullLogger<StorageStartup>.Instance);
+        var allowed = new StorageStartup(stores, NullLogger<StorageStartup>.Instance, new ConfigurationBuilder().Build());
         await allowed.StartAsync(CancellationToken.None);
         (await SchemaMigrator.MigratePostgreSqlAsync(connectionString, apply: false)).After.Should().Be(SchemaMigrator.PostgreSqlScripts[^1].Version);
     }
