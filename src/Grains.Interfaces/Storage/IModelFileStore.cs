@@ -5,7 +5,8 @@ namespace Osr.Orleans.Grains.Storage;
 /// so that every silo can load every version: on PostgreSQL the bytes live in the database; on
 /// the embedded SQLite mode they stay in one directory per version under <c>Osr:Models:Path</c>.
 /// A version is stored whole or not at all and is never changed afterwards (a second save of the
-/// same version is a no-op). No method blocks the calling thread.
+/// same version is a no-op). Beside the versions, one small mutable pointer per kind says which
+/// version is active. No method blocks the calling thread.
 /// </summary>
 public interface IModelFileStore
 {
@@ -25,4 +26,10 @@ public interface IModelFileStore
 
     /// <summary>The stored versions of <paramref name="kind"/>, in ordinal order.</summary>
     Task<IReadOnlyList<string>> ListVersionsAsync(string kind, CancellationToken cancellationToken = default);
+
+    /// <summary>The registry's pointer of <paramref name="kind"/> (which version is active; opaque bytes), or null when never written.</summary>
+    Task<byte[]?> ReadPointerAsync(string kind, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces the pointer of <paramref name="kind"/> as a whole (last writer wins; the registry is one grain).</summary>
+    Task WritePointerAsync(string kind, byte[] pointer, CancellationToken cancellationToken = default);
 }

@@ -17,7 +17,8 @@ namespace Osr.Orleans.Grains.Recommendation;
 /// <para>In cluster mode the version files are also kept in a shared <see cref="IModelFileStore"/>
 /// (PostgreSQL): a new version is stored there as soon as it is saved here, and a version this
 /// silo lacks (trained on another silo) is copied from there into its local directory before it
-/// is listed or loaded, so every silo can load every version.</para>
+/// is listed or loaded, so every silo can load every version. The active pointers then live in
+/// the shared store too, so the registry grain finds them on whichever silo it is activated.</para>
 /// </summary>
 public sealed class ModelRepository(IOptions<ModelsOptions> options, IModelFileStore? files = null)
 {
@@ -54,22 +55,38 @@ public sealed class ModelRepository(IOptions<ModelsOptions> options, IModelFileS
         await ShareAsync(AlsKind, model.Manifest.Version, path).ConfigureAwait(false);
     }
 
-    public Task<ActivePointer> ReadActiveAsync(string kind) => Task.Run(() =>
+    public async Task<ActivePointer> ReadActiveAsync(string kind)
     {
-        var file = ActiveFile(kind);
-        if (!File.Exists(file)) return ActivePointer.None;
-        return JsonSerializer.Deserialize<ActivePointer>(File.ReadAllText(file)) ?? ActivePointer.None;
-    });
+        if (_shared is not null)
+        {
+            var bytes = await _shared.ReadPointerAsync(kind).ConfigureAwait(false);
+            return bytes is null ? ActivePointer.None : JsonSerializer.Deserialize<ActivePointer>(bytes) ?? ActivePointer.None;
+        }
+        return await Task.Run(() =>
+        {
+            var file = ActiveFile(kind);
+            if (!File.Exists(file)) return ActivePointer.None;
+            return JsonSerializer.Deserialize<ActivePointer>(File.ReadAllText(file)) ?? ActivePointer.None;
+        }).ConfigureAwait(false);
+    }
 
-    /// <summary>Replaces the pointer atomically (write a temp file, then rename over).</summary>
-    public Task WriteActiveAsync(string kind, ActivePointer pointer) => Task.Run(() =>
+    /// <summary>Replaces the pointer atomically (write a temp file, then rename over; in cluster mode one row of the shared store).</summary>
+    public async Task WriteActiveAsync(string kind, ActivePointer pointer)
     {
-        Directory.CreateDirectory(Root);
-        var file = ActiveFile(kind);
-        var temp = file + ".tmp-" + Guid.NewGuid().ToString("N");
-        File.WriteAllText(temp, JsonSerializer.Serialize(pointer));
-        File.Move(temp, file, overwrite: true);
-    });
+        if (_shared is not null)
+        {
+            await _shared.WritePointerAsync(kind, JsonSerializer.SerializeToUtf8Bytes(pointer)).ConfigureAwait(false);
+            return;
+        }
+        await Task.Run(() =>
+        {
+            Directory.CreateDirectory(Root);
+            var file = ActiveFile(kind);
+            var temp = file + ".tmp-" + Guid.NewGuid().ToString("N");
+            File.WriteAllText(temp, JsonSerializer.Serialize(pointer));
+            File.Move(temp, file, overwrite: true);
+        }).ConfigureAwait(false);
+    }
 
     /// <summary>The model of <paramref name="version"/>, loaded once per silo and shared.</summary>
     public Task<LoadedModel> LoadAsync(string version)

@@ -7,6 +7,7 @@ namespace Osr.Orleans.Storage.PostgreSql;
 /// <see cref="IModelFileStore"/> on PostgreSQL: a row per version in <c>osr_model_versions</c>
 /// and a bytea row per file in <c>osr_model_files</c>, written in one transaction, so every silo
 /// of the cluster reads every version from the database. A version already stored is left as it is.
+/// The registry's pointers (the active version of each kind) live in <c>osr_model_pointers</c>.
 /// </summary>
 public sealed class PostgreSqlModelFileStore(PostgreSqlDatabase database) : IModelFileStore
 {
@@ -64,5 +65,21 @@ public sealed class PostgreSqlModelFileStore(PostgreSqlDatabase database) : IMod
         var versions = new List<string>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) versions.Add(reader.GetString(0));
         return versions;
+    }
+
+    public async Task<byte[]?> ReadPointerAsync(string kind, CancellationToken cancellationToken = default)
+    {
+        await using var command = Database.DataSource.CreateCommand("SELECT pointer FROM osr_model_pointers WHERE kind = $1");
+        command.Parameters.Add(P(kind));
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
+    }
+
+    public Task WritePointerAsync(string kind, byte[] pointer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pointer);
+        return Database.WriteAsync(batch => batch.Add(Command("""
+            INSERT INTO osr_model_pointers (kind, pointer, updated_utc) VALUES ($1, $2, now())
+            ON CONFLICT (kind) DO UPDATE SET pointer = excluded.pointer, updated_utc = excluded.updated_utc
+            """, P(kind), P(pointer))), cancellationToken);
     }
 }

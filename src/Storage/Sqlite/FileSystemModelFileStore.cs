@@ -4,7 +4,8 @@ namespace Osr.Orleans.Storage.Sqlite;
 
 /// <summary>
 /// <see cref="IModelFileStore"/> of the embedded mode: plain directories on local disk,
-/// <c>{root}/{kind}/{version}/{file}</c> (one silo, so one disk serves every version). A version
+/// <c>{root}/{kind}/{version}/{file}</c> (one silo, so one disk serves every version), pointers
+/// in <c>{root}/active-{kind}.json</c>. A version
 /// is written to a hidden temporary directory and renamed into place, so a listed version is
 /// complete. File work runs on the thread pool.
 /// </summary>
@@ -71,6 +72,29 @@ public sealed class FileSystemModelFileStore(string root) : IModelFileStore
             ? System.IO.Directory.EnumerateDirectories(directory).Select(Path.GetFileName).OfType<string>()
                 .Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal).ToArray()
             : [], cancellationToken);
+    }
+
+    /// <summary>The pointer is the file <c>{root}/active-{kind}.json</c>, as the model registry keeps it on disk.</summary>
+    public Task<byte[]?> ReadPointerAsync(string kind, CancellationToken cancellationToken = default)
+    {
+        CheckName(kind, "kind");
+        var file = Path.Combine(Root, $"active-{kind}.json");
+        return Task.Run(() => File.Exists(file) ? File.ReadAllBytes(file) : null, cancellationToken);
+    }
+
+    /// <summary>Written to a temporary file and renamed over the old one.</summary>
+    public Task WritePointerAsync(string kind, byte[] pointer, CancellationToken cancellationToken = default)
+    {
+        CheckName(kind, "kind");
+        ArgumentNullException.ThrowIfNull(pointer);
+        var file = Path.Combine(Root, $"active-{kind}.json");
+        return Task.Run(() =>
+        {
+            System.IO.Directory.CreateDirectory(Root);
+            var temp = file + ".tmp-" + Guid.NewGuid().ToString("N");
+            File.WriteAllBytes(temp, pointer);
+            File.Move(temp, file, overwrite: true);
+        }, cancellationToken);
     }
 
     private string Directory(string kind, string version)

@@ -54,6 +54,20 @@ public abstract class ModelFileStoreTests<TBackend> : StoreSuite<TBackend> where
         read!.Keys.Should().BeEquivalentTo("a", "b");
         read["a"].Should().Equal(1);
     }
+
+    [Fact]
+    public async Task APointerIsReplacedAsAWholeAndSurvivesAReopen()
+    {
+        (await Store.ReadPointerAsync("als")).Should().BeNull();
+
+        await Store.WritePointerAsync("als", "{\"active\":\"v1\"}"u8.ToArray());
+        await Store.WritePointerAsync("als", "{\"active\":\"v2\",\"history\":[\"v1\"]}"u8.ToArray());
+        await Store.WritePointerAsync("propensity", "{}"u8.ToArray());
+        await ReopenAsync();
+
+        (await Store.ReadPointerAsync("als")).Should().Equal("{\"active\":\"v2\",\"history\":[\"v1\"]}"u8.ToArray());
+        (await Store.ReadPointerAsync("propensity")).Should().Equal("{}"u8.ToArray());
+    }
 }
 
 public sealed class FileSystemModelFileStoreTests : ModelFileStoreTests<SqliteBackend>

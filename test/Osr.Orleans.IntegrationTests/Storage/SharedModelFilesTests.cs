@@ -63,6 +63,19 @@ public sealed class SharedModelFilesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheActivePointerWrittenOnOneSiloIsReadOnAnother()
+    {
+        var pointer = new ActivePointer("20261205T120000Z", ["20261201T000000Z"]);
+
+        await Repository("silo-a").WriteActiveAsync("als", pointer);
+        var read = await Repository("silo-b").ReadActiveAsync("als");
+
+        read.Active.Should().Be(pointer.Active);
+        read.History.Should().Equal(pointer.History);
+        (await Repository("silo-b").ReadActiveAsync("propensity")).Should().Be(ActivePointer.None);
+    }
+
+    [Fact]
     public async Task AVersionNoSiloStoredStillFailsToLoad()
     {
         var load = () => Repository("silo-b").LoadAsync("never-trained");

@@ -1,5 +1,6 @@
 -- Model versions and their files, so that every silo can load every version. A version row is
--- written in the same transaction as its files: a listed version is complete.
+-- written in the same transaction as its files: a listed version is complete. And the registry's
+-- pointer per kind (which version is active, and the ones before it for roll-back), as JSON bytes.
 CREATE TABLE osr_model_versions (
     kind        text   NOT NULL,
     version     text   NOT NULL,
@@ -13,3 +14,8 @@ CREATE TABLE osr_model_files (
     content bytea NOT NULL,
     PRIMARY KEY (kind, version, name),
     FOREIGN KEY (kind, version) REFERENCES osr_model_versions (kind, version) ON DELETE CASCADE);
+
+CREATE TABLE osr_model_pointers (
+    kind        text        PRIMARY KEY,
+    pointer     bytea       NOT NULL,
+    updated_utc timestamptz NOT NULL);
