@@ -146,6 +146,10 @@ public sealed class PostgreSqlDatabase : IAsyncDisposable
 
     private static bool IsTransient(Exception ex) => ex switch
     {
+        // The server shutting down or starting (admin/crash shutdown, cannot connect now), a lost
+        // connection (class 08), too many connections: the same write can succeed a moment later.
+        PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" } => true,
+        PostgresException { SqlState: var state } when state.StartsWith("08", StringComparison.Ordinal) => true,
         NpgsqlException { IsTransient: true } => true,
         TimeoutException => true,
         System.Net.Sockets.SocketException => true,
