@@ -62,6 +62,20 @@ public sealed class PostgreSqlDatabase : IAsyncDisposable
         return await request.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Adds <paramref name="rows"/> to the next group-commit batch, where the rows of every write
+    /// of the same <paramref name="insert"/> queued with it become one statement (one multi-row
+    /// insert instead of one per caller); completes when that batch is committed.
+    /// </summary>
+    public async Task WriteRowsAsync<TRow>(MergedInsert<TRow> insert, IReadOnlyList<TRow> rows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(insert);
+        ArgumentNullException.ThrowIfNull(rows);
+        var request = new PgWrite(insert, rows);
+        await _writes.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+        await request.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
@@ -128,13 +142,24 @@ public sealed class PostgreSqlDatabase : IAsyncDisposable
     {
         await using var connection = await DataSource.OpenConnectionAsync().ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection);
+        Dictionary<MergedInsert, List<PgWrite>>? merged = null;
         foreach (var request in requests)
         {
             // Commands are built anew for each attempt: a command object belongs to one batch.
             request.First = batch.BatchCommands.Count;
-            request.Add(batch.BatchCommands);
+            if (request.Merge is { } insert)
+            {
+                merged ??= [];
+                if (!merged.TryGetValue(insert, out var group)) merged[insert] = group = [];
+                group.Add(request);
+                request.Count = 0;
+                continue;
+            }
+            request.Add!(batch.BatchCommands);
             request.Count = batch.BatchCommands.Count - request.First;
         }
+        if (merged is not null)
+            foreach (var (insert, group) in merged) batch.BatchCommands.Add(insert.Build(group.Select(r => r.Rows!)));
         await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
         foreach (var request in requests)
         {
@@ -156,9 +181,21 @@ public sealed class PostgreSqlDatabase : IAsyncDisposable
         _ => ex.InnerException is { } inner && IsTransient(inner),
     };
 
-    private sealed class PgWrite(Action<IList<NpgsqlBatchCommand>> add)
+    private sealed class PgWrite
     {
-        public Action<IList<NpgsqlBatchCommand>> Add { get; } = add;
+        public PgWrite(Action<IList<NpgsqlBatchCommand>> add) => Add = add;
+
+        public PgWrite(MergedInsert merge, object rows)
+        {
+            Merge = merge;
+            Rows = rows;
+        }
+
+        public Action<IList<NpgsqlBatchCommand>>? Add { get; }
+
+        public MergedInsert? Merge { get; }
+
+        public object? Rows { get; }
 
         public int First { get; set; }
 
@@ -169,5 +206,26 @@ public sealed class PostgreSqlDatabase : IAsyncDisposable
         public TaskCompletionSource<int[]> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void Complete() => Done.TrySetResult(Affected);
+    }
+}
+
+/// <summary>An insert whose rows from several writers are merged into one statement by the group-commit writer.</summary>
+public abstract class MergedInsert
+{
+    /// <summary>One command inserting every row of <paramref name="rowLists"/> (each an <c>IReadOnlyList</c> of rows).</summary>
+    internal abstract NpgsqlBatchCommand Build(IEnumerable<object> rowLists);
+}
+
+/// <summary>
+/// A merged insert of rows of type <typeparamref name="TRow"/>: <paramref name="build"/> makes one
+/// statement for all of them (typically <c>INSERT … SELECT * FROM unnest($1::text[], …)</c>).
+/// </summary>
+public sealed class MergedInsert<TRow>(Func<IReadOnlyList<TRow>, NpgsqlBatchCommand> build) : MergedInsert
+{
+    internal override NpgsqlBatchCommand Build(IEnumerable<object> rowLists)
+    {
+        var rows = new List<TRow>();
+        foreach (var list in rowLists) rows.AddRange((IReadOnlyList<TRow>)list);
+        return build(rows);
     }
 }

@@ -11,36 +11,65 @@ namespace Osr.Orleans.Storage.PostgreSql;
 /// <see cref="IDecisionLog"/> on PostgreSQL (tables <c>osr_decisions</c>, <c>osr_feedback</c>).
 /// Features are the same little-endian doubles as on SQLite (bytea); scores are float8, which
 /// keeps NaN as it is. Inserts are <c>ON CONFLICT DO NOTHING</c> (a decision id once; feedback
-/// once per decision and action). Decisions logged at the same time share one round trip and one
-/// commit (<see cref="PostgreSqlDatabase"/>).
+/// once per decision and action). Decisions logged at the same time share one statement, one round
+/// trip and one commit (<see cref="PostgreSqlDatabase.WriteRowsAsync"/>).
 /// </summary>
 public sealed class PostgreSqlDecisionLog(PostgreSqlDatabase database) : IDecisionLog
 {
-    private const string InsertDecision = $"""
-        INSERT INTO osr_decisions ({StoredFormats.DecisionColumns})
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-        ON CONFLICT (decision_id) DO NOTHING
-        """;
+    /// <summary>Every decision queued together is one statement over arrays.</summary>
+    private static readonly MergedInsert<DecisionRecord> InsertDecisions = new(rows =>
+    {
+        var n = rows.Count;
+        var text = new string?[11][];
+        for (var c = 0; c < text.Length; c++) text[c] = new string?[n];
+        var features = new byte[n][];
+        var ticks = new long[2][] { new long[n], new long[n] };
+        var reals = new double[6][];
+        for (var c = 0; c < reals.Length; c++) reals[c] = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            var d = rows[i];
+            text[0][i] = d.DecisionId; text[1][i] = d.UserId; text[2][i] = d.ItemId; text[3][i] = d.Category; text[4][i] = d.Label;
+            text[5][i] = d.Outcome; text[6][i] = d.Reason; text[7][i] = d.PropensityVersion; text[8][i] = d.AlsVersion;
+            text[9][i] = d.Arm; text[10][i] = d.Segment;
+            features[i] = StoredFormats.EncodeFeatures(d.Features);
+            ticks[0][i] = d.DecidedUtcTicks; ticks[1][i] = d.StateUtcTicks;
+            reals[0][i] = d.Affinity; reals[1][i] = d.Propensity; reals[2][i] = d.Raw; reals[3][i] = d.Osr; reals[4][i] = d.Threshold;
+            reals[5][i] = d.SendProbability;
+        }
+        return Command($"""
+            INSERT INTO osr_decisions ({StoredFormats.DecisionColumns})
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bigint[], $8::bigint[],
+                $9::text[], $10::text[], $11::float8[], $12::float8[], $13::float8[], $14::float8[], $15::float8[], $16::float8[],
+                $17::text[], $18::text[], $19::text[], $20::text[])
+            ON CONFLICT (decision_id) DO NOTHING
+            """,
+            P(text[0]), P(text[1]), P(text[2]), P(text[3]), P(text[4]), P(features), P(ticks[0]), P(ticks[1]),
+            P(text[5]), P(text[6]), P(reals[0]), P(reals[1]), P(reals[2]), P(reals[3]), P(reals[4]), P(reals[5]),
+            P(text[7]), P(text[8]), P(text[9]), P(text[10]));
+    });
+
+    /// <summary>Every feedback row queued together is one statement over arrays.</summary>
+    private static readonly MergedInsert<FeedbackRecord> InsertFeedback = new(rows => Command("""
+        INSERT INTO osr_feedback (decision_id, user_id, action, ts)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::bigint[])
+        ON CONFLICT (decision_id, action) DO NOTHING
+        """,
+        P(rows.Select(f => f.DecisionId).ToArray()), P(rows.Select(f => f.UserId).ToArray()),
+        P(rows.Select(f => (short)f.Action).ToArray()), P(rows.Select(f => f.TimestampUtcTicks).ToArray())));
 
     public PostgreSqlDatabase Database { get; } = database;
 
     public Task AppendDecisionAsync(DecisionRecord decision, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(decision);
-        var d = decision;
-        var features = StoredFormats.EncodeFeatures(d.Features);
-        return Database.WriteAsync(batch => batch.Add(Command(InsertDecision,
-            P(d.DecisionId), P(d.UserId), P(d.ItemId), P(d.Category), P(d.Label), P(features), P(d.DecidedUtcTicks), P(d.StateUtcTicks),
-            P(d.Outcome), P(d.Reason), P(d.Affinity), P(d.Propensity), P(d.Raw), P(d.Osr), P(d.Threshold), P(d.SendProbability),
-            P(d.PropensityVersion), Text(d.AlsVersion), P(d.Arm), Text(d.Segment))), cancellationToken);
+        return Database.WriteRowsAsync(InsertDecisions, [decision], cancellationToken);
     }
 
     public Task AppendFeedbackAsync(FeedbackRecord feedback, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(feedback);
-        return Database.WriteAsync(batch => batch.Add(Command(
-            "INSERT INTO osr_feedback (decision_id, user_id, action, ts) VALUES ($1, $2, $3, $4) ON CONFLICT (decision_id, action) DO NOTHING",
-            P(feedback.DecisionId), P(feedback.UserId), P((short)feedback.Action), P(feedback.TimestampUtcTicks))), cancellationToken);
+        return Database.WriteRowsAsync(InsertFeedback, [feedback], cancellationToken);
     }
 
     public async Task<DecisionRecord?> ReadDecisionAsync(string decisionId, CancellationToken cancellationToken = default)

@@ -36,23 +36,28 @@ public sealed class PostgreSqlEventStore(PostgreSqlDatabase database) : IEventSt
     public Task AppendInteractionsAsync(IReadOnlyList<InteractionRecord> interactions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(interactions);
-        if (interactions.Count == 0) return Task.CompletedTask;
-        var users = new string[interactions.Count];
-        var items = new string[interactions.Count];
-        var actions = new short[interactions.Count];
-        var ts = new long[interactions.Count];
-        for (var i = 0; i < interactions.Count; i++)
+        return interactions.Count == 0 ? Task.CompletedTask : Database.WriteRowsAsync(InsertInteractions, interactions, cancellationToken);
+    }
+
+    /// <summary>Every interaction queued together (from one call or many) is one statement over arrays.</summary>
+    private static readonly MergedInsert<InteractionRecord> InsertInteractions = new(rows =>
+    {
+        var users = new string[rows.Count];
+        var items = new string[rows.Count];
+        var actions = new short[rows.Count];
+        var ts = new long[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
         {
-            users[i] = interactions[i].UserId;
-            items[i] = interactions[i].ItemId;
-            actions[i] = (short)interactions[i].Action;
-            ts[i] = interactions[i].TimestampUtcTicks;
+            users[i] = rows[i].UserId;
+            items[i] = rows[i].ItemId;
+            actions[i] = (short)rows[i].Action;
+            ts[i] = rows[i].TimestampUtcTicks;
         }
-        return Database.WriteAsync(batch => batch.Add(Command("""
+        return Command("""
             INSERT INTO osr_interactions (user_id, item_id, action, ts)
             SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::bigint[])
-            """, P(users), P(items), P(actions), P(ts))), cancellationToken);
-    }
+            """, P(users), P(items), P(actions), P(ts));
+    });
 
     public Task UpsertUserSegmentAsync(string userId, string? segment, CancellationToken cancellationToken = default) =>
         Database.WriteAsync(batch => batch.Add(Command(
