@@ -18,7 +18,7 @@ namespace Osr.Orleans.IntegrationTests.Push;
 public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBackend : IStoreBackend, new()
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 23, 18, 0, 0, TimeSpan.Zero);
-    private static readonly DateTimeOffset Later = T0.AddHours(1);
+    private protected static readonly DateTimeOffset Later = T0.AddHours(1);
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(2);
 
     private readonly string _directory = TempDirectory.Create("osr-push");
@@ -129,6 +129,9 @@ public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBacke
         var push = await HostAsync([receiver.Url]);
 
         await push.Sink.DeliverAsync(Note("n-ttl"), PushChannels.Webhook, T0.AddSeconds(5));
+        // The clock moves only once the first attempt is under way: on a busy machine the loop's
+        // first pass may otherwise start after deliver-by (then the entry expires unattempted).
+        await Eventually.UntilAsync(() => receiver.Count >= 1, "first attempt made", _signal);
         await Eventually.UntilAsync(() => push.Counters.Total(PushCounterNames.WebhookExpired) == 1, "expired", _signal, _time, Step);
 
         // Expired, not pending: the loop never POSTs it again.
@@ -258,6 +261,10 @@ public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBacke
         return receiver;
     }
 
+    private protected WebhookReceiver StartReceiver(Func<int, int?>? respond = null) => Receiver(respond);
+
+    private protected Task WaitAsync(Func<bool> condition, string because) => Eventually.UntilAsync(condition, because, _signal, _time, Step);
+
     private protected async Task<PushHost> HostAsync(string[] webhooks, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var host = await PushHost.StartAsync(_directory, _time, webhooks, overrides, _backend.ConnectionString);
@@ -279,8 +286,28 @@ public sealed class SqliteWebhookOutboxTests : WebhookOutboxTests<SqliteBackend>
     }
 }
 
-/// <summary>The outbox on PostgreSQL (a fresh database per test).</summary>
-public sealed class PostgreSqlWebhookOutboxTests : WebhookOutboxTests<PostgreSqlBackend>;
+/// <summary>The outbox on PostgreSQL (a fresh database per test), also shared by two silos' delivery loops.</summary>
+public sealed class PostgreSqlWebhookOutboxTests : WebhookOutboxTests<PostgreSqlBackend>
+{
+    [Fact]
+    public async Task TwoSilosDeliveryLoopsOnOneOutboxPostEachNotificationOnce()
+    {
+        var receiver = StartReceiver();
+        var a = await HostAsync([receiver.Url]);
+        var b = await HostAsync([receiver.Url]);
+        var ids = Enumerable.Range(0, 40).Select(i => $"n-shared-{i:D2}").ToArray();
+
+        // Half queued through each silo, each also repeated on the other one.
+        await Task.WhenAll(ids.Select((id, i) => (i % 2 == 0 ? a : b).Sink.DeliverAsync(Note(id), PushChannels.Webhook, Later).AsTask()));
+        await Task.WhenAll(ids.Select((id, i) => (i % 2 == 0 ? b : a).Sink.DeliverAsync(Note(id), PushChannels.Webhook, Later).AsTask()));
+        await WaitAsync(() => a.Counters.Total(PushCounterNames.WebhookDelivered) + b.Counters.Total(PushCounterNames.WebhookDelivered) == ids.Length,
+            "every notification delivered by one of the two loops");
+
+        receiver.Successful.Select(r => r.IdempotencyKey).Should().BeEquivalentTo(ids, "each notification is POSTed exactly once");
+        (a.Counters.Total(PushCounterNames.WebhookQueued) + b.Counters.Total(PushCounterNames.WebhookQueued)).Should().Be(ids.Length);
+        (await a.Outbox.ReadEntriesAsync()).Should().HaveCount(ids.Length).And.OnlyContain(e => e.State == OutboxState.Delivered);
+    }
+}
 
 /// <summary>A notification as the push tests send it.</summary>
 internal static class OutboxNotes
