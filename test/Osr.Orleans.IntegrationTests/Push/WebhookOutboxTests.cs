@@ -2,31 +2,39 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Push;
+using Osr.Orleans.Grains.Storage;
 using Osr.Orleans.IntegrationTests.Infrastructure;
+using Osr.Orleans.IntegrationTests.Storage;
 using Osr.Orleans.Silo.Push;
+using Osr.Orleans.Storage.Sqlite;
 
 namespace Osr.Orleans.IntegrationTests.Push;
 
 /// <summary>
 /// The webhook outbox against real HTTP receivers on loopback: retries, idempotency, expiry,
 /// permanent failures and restarts. The app clock is fake; retries happen when the test moves it.
+/// The same tests run with the outbox's rows on SQLite (<c>outbox.db</c>) and on PostgreSQL.
 /// </summary>
-public sealed class WebhookOutboxTests : IAsyncLifetime
+public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBackend : IStoreBackend, new()
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 23, 18, 0, 0, TimeSpan.Zero);
-    private static readonly DateTimeOffset Later = T0.AddHours(1);
+    private protected static readonly DateTimeOffset Later = T0.AddHours(1);
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(2);
 
     private readonly string _directory = TempDirectory.Create("osr-push");
+    private readonly TBackend _backend = new();
     private readonly FakeTimeProvider _time = new(T0);
     private readonly SemaphoreSlim _signal = new(0);
     private readonly List<IAsyncDisposable> _owned = [];
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    protected string DataDirectory => _directory;
+
+    public Task InitializeAsync() => _backend.InitializeAsync("push");
 
     public async Task DisposeAsync()
     {
         for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
+        await _backend.DisposeAsync();
         SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
     }
@@ -121,6 +129,9 @@ public sealed class WebhookOutboxTests : IAsyncLifetime
         var push = await HostAsync([receiver.Url]);
 
         await push.Sink.DeliverAsync(Note("n-ttl"), PushChannels.Webhook, T0.AddSeconds(5));
+        // The clock moves only once the first attempt is under way: on a busy machine the loop's
+        // first pass may otherwise start after deliver-by (then the entry expires unattempted).
+        await Eventually.UntilAsync(() => receiver.Count >= 1, "first attempt made", _signal);
         await Eventually.UntilAsync(() => push.Counters.Total(PushCounterNames.WebhookExpired) == 1, "expired", _signal, _time, Step);
 
         // Expired, not pending: the loop never POSTs it again.
@@ -200,7 +211,7 @@ public sealed class WebhookOutboxTests : IAsyncLifetime
     {
         var receiver = Receiver(_ => 503);
         var notification = Note("n-restart");
-        var first = await PushHost.StartAsync(_directory, _time, [receiver.Url]);
+        var first = await PushHost.StartAsync(_directory, _time, [receiver.Url], postgres: _backend.ConnectionString);
         await first.Sink.DeliverAsync(notification, PushChannels.Webhook, Later);
         await Eventually.UntilAsync(() => Retried(first) == 1, "first attempt rescheduled", _signal);
         await first.DisposeAsync();
@@ -237,17 +248,7 @@ public sealed class WebhookOutboxTests : IAsyncLifetime
             .Should().BeEquivalentTo([(a.Url, OutboxState.Delivered), (b.Url, OutboxState.Delivered)]);
     }
 
-    [Fact]
-    public async Task TheOutboxIsItsOwnFileInTheDataDirectory()
-    {
-        var push = await HostAsync([]);
-
-        push.Outbox.DatabasePath.Should().Be(Path.Combine(Path.GetFullPath(_directory), "outbox.db"));
-        await Eventually.UntilAsync(() => File.Exists(push.Outbox.DatabasePath), "outbox.db created", _signal);
-    }
-
-    internal static Notification Note(string id) =>
-        new(id, "u-7", "drink-3", "drinks", 0.91, 1.7, 0.42, "post-workout", T0.AddSeconds(-3.25), T0.AddMinutes(15));
+    internal static Notification Note(string id) => OutboxNotes.Note(id);
 
     private static long Delivered(PushHost push) => push.Counters.Total(PushCounterNames.WebhookDelivered);
 
@@ -260,10 +261,59 @@ public sealed class WebhookOutboxTests : IAsyncLifetime
         return receiver;
     }
 
-    private async Task<PushHost> HostAsync(string[] webhooks, IReadOnlyDictionary<string, string?>? overrides = null)
+    private protected WebhookReceiver StartReceiver(Func<int, int?>? respond = null) => Receiver(respond);
+
+    private protected Task WaitAsync(Func<bool> condition, string because) => Eventually.UntilAsync(condition, because, _signal, _time, Step);
+
+    private protected async Task<PushHost> HostAsync(string[] webhooks, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var host = await PushHost.StartAsync(_directory, _time, webhooks, overrides);
+        var host = await PushHost.StartAsync(_directory, _time, webhooks, overrides, _backend.ConnectionString);
         _owned.Add(host);
         return host;
     }
+}
+
+/// <summary>The outbox on its embedded SQLite file.</summary>
+public sealed class SqliteWebhookOutboxTests : WebhookOutboxTests<SqliteBackend>
+{
+    [Fact]
+    public async Task TheOutboxIsItsOwnFileInTheDataDirectory()
+    {
+        var push = await HostAsync([]);
+
+        ((SqliteOutboxStore)push.Outbox.Store).Database.Path.Should().Be(Path.Combine(Path.GetFullPath(DataDirectory), "outbox.db"));
+        await Poll.UntilAsync(() => File.Exists(((SqliteOutboxStore)push.Outbox.Store).Database.Path), "outbox.db created");
+    }
+}
+
+/// <summary>The outbox on PostgreSQL (a fresh database per test), also shared by two silos' delivery loops.</summary>
+public sealed class PostgreSqlWebhookOutboxTests : WebhookOutboxTests<PostgreSqlBackend>
+{
+    [Fact]
+    public async Task TwoSilosDeliveryLoopsOnOneOutboxPostEachNotificationOnce()
+    {
+        var receiver = StartReceiver();
+        var a = await HostAsync([receiver.Url]);
+        var b = await HostAsync([receiver.Url]);
+        var ids = Enumerable.Range(0, 40).Select(i => $"n-shared-{i:D2}").ToArray();
+
+        // Half queued through each silo, each also repeated on the other one.
+        await Task.WhenAll(ids.Select((id, i) => (i % 2 == 0 ? a : b).Sink.DeliverAsync(Note(id), PushChannels.Webhook, Later).AsTask()));
+        await Task.WhenAll(ids.Select((id, i) => (i % 2 == 0 ? b : a).Sink.DeliverAsync(Note(id), PushChannels.Webhook, Later).AsTask()));
+        await WaitAsync(() => a.Counters.Total(PushCounterNames.WebhookDelivered) + b.Counters.Total(PushCounterNames.WebhookDelivered) == ids.Length,
+            "every notification delivered by one of the two loops");
+
+        receiver.Successful.Select(r => r.IdempotencyKey).Should().BeEquivalentTo(ids, "each notification is POSTed exactly once");
+        (a.Counters.Total(PushCounterNames.WebhookQueued) + b.Counters.Total(PushCounterNames.WebhookQueued)).Should().Be(ids.Length);
+        (await a.Outbox.ReadEntriesAsync()).Should().HaveCount(ids.Length).And.OnlyContain(e => e.State == OutboxState.Delivered);
+    }
+}
+
+/// <summary>A notification as the push tests send it.</summary>
+internal static class OutboxNotes
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 18, 0, 0, TimeSpan.Zero);
+
+    public static Notification Note(string id) =>
+        new(id, "u-7", "drink-3", "drinks", 0.91, 1.7, 0.42, "post-workout", T0.AddSeconds(-3.25), T0.AddMinutes(15));
 }
