@@ -34,16 +34,11 @@ public static class SimulateCommand
         {
             if (r.GetValueOrDefault<string?>() is { Length: > MaxPrefixLength }) r.AddError($"--prefix must be at most {MaxPrefixLength} characters");
         });
-        var mqtt = new Option<EndpointParser.HostPort?>("--mqtt")
+        var mqtt = new Option<EndpointParser.HostPort[]>("--mqtt")
         {
-            Description = "MQTT broker (default 127.0.0.1 and Osr:Mqtt:Port, else 1883)",
-            HelpName = "HOST:PORT",
-            CustomParser = r =>
-            {
-                if (EndpointParser.TryParse(r.Tokens.Count > 0 ? r.Tokens[0].Value : null, out var endpoint, out var error)) return endpoint;
-                r.AddError($"--mqtt: {error}");
-                return null;
-            },
+            Description = "MQTT broker(s), comma-separated: devices are spread over them and move to another when theirs fails (default 127.0.0.1 and Osr:Mqtt:Port, else 1883)",
+            HelpName = "HOST:PORT[,HOST:PORT…]",
+            CustomParser = r => ParseBrokers(r),
         };
         var localAddresses = new Option<IPAddress[]>("--local-addresses")
         {
@@ -163,7 +158,7 @@ public static class SimulateCommand
                 Watch = ctx.Get(watch),
                 Seed = ctx.Get(seed),
                 Prefix = ctx.Get(prefix) ?? "sim",
-                Mqtt = ctx.Get(mqtt) ?? DefaultBroker(ctx.Services),
+                Brokers = ctx.Get(mqtt) is { Length: > 0 } brokers ? brokers : [DefaultBroker(ctx.Services)],
                 LocalAddresses = ctx.Get(localAddresses) ?? [],
                 ConnectConcurrency = ctx.Get(concurrency),
                 Json = ctx.Json,
@@ -201,6 +196,37 @@ public static class SimulateCommand
     private static readonly System.Text.RegularExpressions.Regex Rfc3339 = new(
         @"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,7})?([Zz]|[+-]\d{2}:\d{2})$",
         System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
+    /// <summary>
+    /// <c>--mqtt</c>: one or more <c>HOST:PORT</c>, comma-separated (the option may also be repeated); each at most once,
+    /// at most <see cref="SimulationOptions.MaxBrokers"/>.
+    /// </summary>
+    private static EndpointParser.HostPort[] ParseBrokers(ArgumentResult r)
+    {
+        var result = new List<EndpointParser.HostPort>();
+        foreach (var token in r.Tokens)
+        {
+            foreach (var part in token.Value.Split(',', StringSplitOptions.TrimEntries))
+            {
+                if (!EndpointParser.TryParse(part, out var endpoint, out var error))
+                {
+                    r.AddError($"--mqtt: {error}");
+                    return [];
+                }
+
+                if (result.Contains(endpoint))
+                {
+                    r.AddError($"--mqtt: {endpoint} is listed twice");
+                    return [];
+                }
+
+                result.Add(endpoint);
+            }
+        }
+
+        if (result.Count > SimulationOptions.MaxBrokers) r.AddError($"--mqtt: at most {SimulationOptions.MaxBrokers} brokers");
+        return [.. result];
+    }
 
     private static EndpointParser.HostPort DefaultBroker(CliServices services)
     {
