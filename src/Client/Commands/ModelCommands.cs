@@ -380,7 +380,7 @@ public static class ModelCommands
     private static string MetricOf(Dictionary<string, double> metrics, string name) =>
         metrics.TryGetValue(name, out var value) ? Metric(value) : "—";
 
-    private static string Metric(double value) => UserCommands.Num(value, "0.0000");
+    private static string Metric(double value) => DisplayFormat.Num(value, "0.0000");
 
     /// <summary>JSON has no NaN or ∞; an unknown value is null.</summary>
     private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Osr.Orleans.Models.Time;
 using System.Net;
 using Osr.Orleans.Client.Cli;
 using Osr.Orleans.Client.Simulation;
@@ -90,7 +91,7 @@ public static class SimulateCommand
             CustomParser = r =>
             {
                 var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : null;
-                if (TryParseRfc3339(text, out var value)) return value;
+                if (Rfc3339.TryParse(text, out var value)) return value;
                 r.AddError($"--start must be an RFC 3339 date-time with an offset, e.g. 2026-11-02T00:00:00Z, not '{text}'");
                 return null;
             },
@@ -181,21 +182,6 @@ public static class SimulateCommand
         });
         return command;
     }
-
-    /// <summary>
-    /// RFC 3339 date-time: <c>yyyy-MM-ddTHH:mm:ss[.fraction](Z|±hh:mm)</c> ('T' and 'Z' in either case); the offset is required.
-    /// </summary>
-    internal static bool TryParseRfc3339(string? text, out DateTimeOffset value)
-    {
-        value = default;
-        if (text is null || !Rfc3339.IsMatch(text)) return false;
-        var normalised = text.ToUpperInvariant();
-        return DateTimeOffset.TryParse(normalised, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out value);
-    }
-
-    private static readonly System.Text.RegularExpressions.Regex Rfc3339 = new(
-        @"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,7})?([Zz]|[+-]\d{2}:\d{2})$",
-        System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     /// <summary>
     /// <c>--mqtt</c>: one or more <c>HOST:PORT</c>, comma-separated (the option may also be repeated); each at most once,

@@ -124,8 +124,8 @@ public static class UserCommands
         else if (string.Equals(d.Outcome, DecisionOutcomes.Sent, StringComparison.Ordinal))
         {
             text = string.Equals(d.Reason, DecisionOutcomes.Explore, StringComparison.Ordinal)
-                ? $"sent by exploration (p = {Num(d.SendProbability, "0.###")})"
-                : $"sent (osr {Num(d.Osr, "0.00")} ≥ {Num(d.Threshold, "0.00")})";
+                ? $"sent by exploration (p = {DisplayFormat.Num(d.SendProbability, "0.###")})"
+                : $"sent (osr {DisplayFormat.Num(d.Osr, "0.00")} ≥ {DisplayFormat.Num(d.Threshold, "0.00")})";
         }
         else
         {
@@ -166,7 +166,7 @@ public static class UserCommands
 
     private static void Render(IAnsiConsole console, UserSnapshot s, DateTimeOffset now)
     {
-        var since = s.LabelSince is { } t ? $" since {t.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z ({Ago(now - t)} ago)" : "";
+        var since = s.LabelSince is { } t ? $" since {t.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z ({DisplayFormat.Ago(now - t)} ago)" : "";
         console.MarkupLine($"User [bold]{Markup.Escape(s.UserId)}[/]: [bold yellow]{Markup.Escape(s.Label)}[/]{Markup.Escape(since)}");
         console.MarkupLine(Markup.Escape(
             $"age {s.Age?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}, time zone {s.TimeZone}, segment {s.Segment ?? "none"}, " +
@@ -174,11 +174,11 @@ public static class UserCommands
 
         var e = s.Estimate;
         var estimate = new Table().Title("Estimate").AddColumns("channel", "value", "± std");
-        estimate.AddRow("hr (bpm)", Num(e.Hr.Value, "0.0"), Num(e.Hr.Std, "0.0"));
-        estimate.AddRow("hr trend (bpm/min)", Num(e.HrTrendPerMin, "0.0"), "");
-        estimate.AddRow("speed (m/s)", Num(e.Speed.Value, "0.00"), Num(e.Speed.Std, "0.00"));
-        estimate.AddRow("cadence (steps/min)", Num(e.Cadence.Value, "0"), Num(e.Cadence.Std, "0.0"));
-        estimate.AddRow("acc (m/s²)", Num(e.Acc.Value, "0.00"), Num(e.Acc.Std, "0.00"));
+        estimate.AddRow("hr (bpm)", DisplayFormat.Num(e.Hr.Value, "0.0"), DisplayFormat.Num(e.Hr.Std, "0.0"));
+        estimate.AddRow("hr trend (bpm/min)", DisplayFormat.Num(e.HrTrendPerMin, "0.0"), "");
+        estimate.AddRow("speed (m/s)", DisplayFormat.Num(e.Speed.Value, "0.00"), DisplayFormat.Num(e.Speed.Std, "0.00"));
+        estimate.AddRow("cadence (steps/min)", DisplayFormat.Num(e.Cadence.Value, "0"), DisplayFormat.Num(e.Cadence.Std, "0.0"));
+        estimate.AddRow("acc (m/s²)", DisplayFormat.Num(e.Acc.Value, "0.00"), DisplayFormat.Num(e.Acc.Std, "0.00"));
         var position = e.Position.Lat is { } lat && e.Position.Lon is { } lon
             ? $"{lat.ToString("0.00000", CultureInfo.InvariantCulture)}, {lon.ToString("0.00000", CultureInfo.InvariantCulture)}"
             : "—";
@@ -186,7 +186,7 @@ public static class UserCommands
         console.Write(estimate);
 
         var features = new Table().Title("Features").AddColumns("feature", "value");
-        foreach (var f in s.Features) features.AddRow(Markup.Escape(f.Name), Num(f.Value, "0.###"));
+        foreach (var f in s.Features) features.AddRow(Markup.Escape(f.Name), DisplayFormat.Num(f.Value, "0.###"));
         if (s.Features.Length == 0) features.AddRow("—", "—");
         console.Write(features);
 
@@ -195,7 +195,7 @@ public static class UserCommands
         {
             readings.AddRow(Markup.Escape(r.DeviceId), r.Seq.ToString(CultureInfo.InvariantCulture),
                 r.Ts.ToUniversalTime().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture),
-                Num(r.Hr, "0"), Num(r.Speed, "0.00"), Num(r.Cadence, "0"), Num(r.Acc, "0.00"), Num(r.Lat, "0.00000"), Num(r.Lon, "0.00000"));
+                DisplayFormat.Num(r.Hr, "0"), DisplayFormat.Num(r.Speed, "0.00"), DisplayFormat.Num(r.Cadence, "0"), DisplayFormat.Num(r.Acc, "0.00"), DisplayFormat.Num(r.Lat, "0.00000"), DisplayFormat.Num(r.Lon, "0.00000"));
         }
 
         console.Write(readings);
@@ -206,7 +206,7 @@ public static class UserCommands
 
         var filters = new Table().Title("Filter health").AddColumns("channel", "updates", "outliers", "mean NIS");
         foreach (var f in s.Filters)
-            filters.AddRow(Markup.Escape(f.Channel), f.Updates.ToString(CultureInfo.InvariantCulture), f.Outliers.ToString(CultureInfo.InvariantCulture), Num(f.MeanNis, "0.00"));
+            filters.AddRow(Markup.Escape(f.Channel), f.Updates.ToString(CultureInfo.InvariantCulture), f.Outliers.ToString(CultureInfo.InvariantCulture), DisplayFormat.Num(f.MeanNis, "0.00"));
         console.Write(filters);
 
         var scored = Candidates(s);
@@ -224,8 +224,8 @@ public static class UserCommands
             candidates.AddColumns(new TableColumn("source"), new TableColumn("model version"));
             foreach (var c in scored)
             {
-                var cells = new List<string> { Markup.Escape(c.ItemId), Markup.Escape(c.Category), Num(c.Affinity, "0.000") };
-                if (isScored) cells.AddRange([Num(c.Propensity, "0.000"), Num(c.Osr, "0.00")]);
+                var cells = new List<string> { Markup.Escape(c.ItemId), Markup.Escape(c.Category), DisplayFormat.Num(c.Affinity, "0.000") };
+                if (isScored) cells.AddRange([DisplayFormat.Num(c.Propensity, "0.000"), DisplayFormat.Num(c.Osr, "0.00")]);
                 cells.AddRange([Markup.Escape(c.Source ?? "—"), Markup.Escape(c.ModelVersion ?? "—")]);
                 candidates.AddRow([.. cells]);
             }
@@ -259,15 +259,4 @@ public static class UserCommands
         string.Equals(d.Outcome, DecisionOutcomes.Sent, StringComparison.Ordinal) && string.Equals(d.Reason, DecisionOutcomes.Explore, StringComparison.Ordinal)
             ? "sent (explore)"
             : d.Outcome;
-
-    internal static string Num(double? value, string format) =>
-        value is { } v && double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "—";
-
-    internal static string Ago(TimeSpan d)
-    {
-        if (d < TimeSpan.Zero) d = TimeSpan.Zero;
-        if (d.TotalMinutes < 1) return $"{d.TotalSeconds:0}s";
-        if (d.TotalHours < 1) return $"{(int)d.TotalMinutes}m{d.Seconds:00}s";
-        return $"{(int)d.TotalHours}h{d.Minutes:00}m";
-    }
 }

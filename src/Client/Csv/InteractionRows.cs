@@ -1,3 +1,4 @@
+using Osr.Orleans.Models.Time;
 using System.Globalization;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Models.Catalog;

@@ -1,7 +1,8 @@
 using System.Globalization;
-using Osr.Orleans.Client.Commands;
 using Osr.Orleans.Grains.Interfaces;
 using Spectre.Console;
+
+using Osr.Orleans.Client.Output;
 
 namespace Osr.Orleans.Client.Simulation;
 
@@ -69,10 +70,10 @@ public sealed class WatchView(IGrainFactory grains, IReadOnlyList<SimUser> users
                 Markup.Escape(shown[i].UserId),
                 Markup.Escape(Phase(truth.Phase)),
                 s is null ? "[red]?[/]" : $"[bold]{Markup.Escape(s.Label)}[/]",
-                s?.LabelSince is { } since ? UserCommands.Ago(now - since) : "—",
-                s is null ? "—" : $"{UserCommands.Num(s.Estimate.Hr.Value, "0")} ± {UserCommands.Num(s.Estimate.Hr.Std, "0.0")}",
-                s is null ? "—" : UserCommands.Num(s.Estimate.Speed.Value, "0.00"),
-                s is null ? "—" : UserCommands.Num(s.Estimate.Cadence.Value, "0"),
+                s?.LabelSince is { } since ? DisplayFormat.Ago(now - since) : "—",
+                s is null ? "—" : $"{DisplayFormat.Num(s.Estimate.Hr.Value, "0")} ± {DisplayFormat.Num(s.Estimate.Hr.Std, "0.0")}",
+                s is null ? "—" : DisplayFormat.Num(s.Estimate.Speed.Value, "0.00"),
+                s is null ? "—" : DisplayFormat.Num(s.Estimate.Cadence.Value, "0"),
                 s?.ReadingsApplied.ToString(CultureInfo.InvariantCulture) ?? "—",
             };
             if (showBroker) cells.Add(Broker(watches!.GetValueOrDefault(shown[i].UserId)));

@@ -1,3 +1,4 @@
+using Osr.Orleans.Models.Time;
 using System.Buffers;
 using System.Text.Json;
 using Osr.Orleans.Models.Catalog;
@@ -114,8 +115,7 @@ public static class EventParser
         if (element.ValueKind != JsonValueKind.String)
             return Fail(RejectReason.WrongType, "'ts' must be an RFC 3339 string", out reason, out detail) is not null;
         var text = element.GetString()!;
-        Span<byte> utf8 = stackalloc byte[128];
-        if (text.Length > 64 || !System.Text.Encoding.UTF8.TryGetBytes(text, utf8, out var n) || !ReadingParser.TryParseRfc3339(utf8[..n], out ts))
+        if (!Rfc3339.TryParseUtcTicks(text, out ts))
             return Fail(RejectReason.BadTs, "'ts' must be RFC 3339 with an offset, e.g. 2026-11-23T18:02:11Z", out reason, out detail) is not null;
         if (options.Mode == ClockMode.Wall)
         {

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using Osr.Orleans.Models.Time;
 
 namespace Osr.Orleans.Models.Readings;
 
@@ -51,7 +52,7 @@ public static class ReadingParser
     public const int MaxDepth = 32;
 
     /// <summary>Longest <c>ts</c> text (after unescaping) considered; longer is <c>bad-ts</c>.</summary>
-    private const int MaxTsBytes = 64;
+    private const int MaxTsBytes = Rfc3339.MaxLength;
 
     /// <summary>Escaped text is at most 6× its unescaped length (<c>\uXXXX</c>).</summary>
     private const int MaxEscapedTsBytes = MaxTsBytes * 6;
@@ -484,7 +485,7 @@ public static class ReadingParser
         {
             case JsonTokenType.String:
                 bool ok = !reader.ValueIsEscaped && !reader.HasValueSequence
-                    ? TryParseRfc3339(reader.ValueSpan, out draft.TsUtcTicks)
+                    ? Rfc3339.TryParseUtcTicks(reader.ValueSpan, out draft.TsUtcTicks)
                     : TryParseUnescapedTs(ref reader, out draft.TsUtcTicks);
                 draft.TsSlot = ok ? Slot.Ok : Slot.Bad;
                 break;
@@ -519,7 +520,7 @@ public static class ReadingParser
             return false; // an escape that does not form valid text, e.g. a lone surrogate "\ud800"
         }
 
-        return TryParseRfc3339(text[..written], out utcTicks);
+        return Rfc3339.TryParseUtcTicks(text[..written], out utcTicks);
     }
 
     private static Slot ReadSensor(ref Utf8JsonReader reader, out double value)
@@ -651,119 +652,6 @@ public static class ReadingParser
         {
             throw new JsonException("data after the JSON value");
         }
-    }
-
-    /// <summary>
-    /// Parses RFC 3339 §5.6 <c>date-time</c>: <c>YYYY-MM-DD"T"HH:MM:SS[.frac]("Z"|±HH:MM)</c>
-    /// into UTC ticks, utc = local − offset. The offset is mandatory.
-    /// Range: 0001-01-01T00:00:00Z ≤ result ≤ 9999-12-31T23:59:59.9999999Z.
-    /// </summary>
-    internal static bool TryParseRfc3339(ReadOnlySpan<byte> s, out long utcTicks)
-    {
-        utcTicks = 0;
-        if (s.Length < 20 || s.Length > MaxTsBytes
-            || !TryDigits(s.Slice(0, 4), out int year) || s[4] != (byte)'-'
-            || !TryDigits(s.Slice(5, 2), out int month) || s[7] != (byte)'-'
-            || !TryDigits(s.Slice(8, 2), out int day) || (s[10] | 0x20) != (byte)'t'
-            || !TryDigits(s.Slice(11, 2), out int hour) || s[13] != (byte)':'
-            || !TryDigits(s.Slice(14, 2), out int minute) || s[16] != (byte)':'
-            || !TryDigits(s.Slice(17, 2), out int second))
-        {
-            return false;
-        }
-
-        int i = 19;
-        long fraction = 0;
-        if (s[i] == (byte)'.')
-        {
-            int start = ++i;
-            long scale = TimeSpan.TicksPerSecond;
-            while (i < s.Length && IsDigit(s[i]))
-            {
-                if (scale > 1)
-                {
-                    scale /= 10;
-                    fraction += (s[i] - '0') * scale;
-                }
-
-                i++;
-            }
-
-            if (i == start)
-            {
-                return false;
-            }
-        }
-
-        if (i >= s.Length)
-        {
-            return false; // no offset: local time of an unknown zone
-        }
-
-        long offsetTicks;
-        byte sign = s[i];
-        if ((sign | 0x20) == (byte)'z')
-        {
-            if (i + 1 != s.Length)
-            {
-                return false;
-            }
-
-            offsetTicks = 0;
-        }
-        else if (sign is (byte)'+' or (byte)'-')
-        {
-            if (i + 6 != s.Length
-                || !TryDigits(s.Slice(i + 1, 2), out int offsetHours) || s[i + 3] != (byte)':'
-                || !TryDigits(s.Slice(i + 4, 2), out int offsetMinutes)
-                || offsetHours > 23 || offsetMinutes > 59)
-            {
-                return false;
-            }
-
-            offsetTicks = ((offsetHours * 60) + offsetMinutes) * TimeSpan.TicksPerMinute;
-            if (sign == (byte)'-')
-            {
-                offsetTicks = -offsetTicks;
-            }
-        }
-        else
-        {
-            return false;
-        }
-
-        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)
-            || hour > 23 || minute > 59 || second > 59)
-        {
-            return false;
-        }
-
-        long utc = new DateTime(year, month, day, hour, minute, second).Ticks + fraction - offsetTicks;
-        if (utc < 0 || utc > DateTime.MaxValue.Ticks)
-        {
-            return false;
-        }
-
-        utcTicks = utc;
-        return true;
-    }
-
-    private static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
-
-    private static bool TryDigits(ReadOnlySpan<byte> s, out int value)
-    {
-        value = 0;
-        foreach (byte b in s)
-        {
-            if (!IsDigit(b))
-            {
-                return false;
-            }
-
-            value = (value * 10) + (b - '0');
-        }
-
-        return true;
     }
 
     private enum Slot : byte

@@ -134,6 +134,12 @@ public sealed class MqttIngress(
         }
     }
 
+    /// <summary>
+    /// A client id is a session's identity: bound to the username, so that no device can take
+    /// over (or kick off) another's session by naming its client id. Checked before the secret.
+    /// </summary>
+    private const string ClientIdRefusal = "client id must equal the username (device id)";
+
     private async Task OnConnectAsync(ValidatingConnectionEventArgs e)
     {
         var deviceId = e.UserName;
@@ -141,7 +147,7 @@ public sealed class MqttIngress(
         string? userId = null;
         if (string.IsNullOrEmpty(deviceId) || !GrainKeys.IsValidId(deviceId)) refusal = "missing or invalid username (device id)";
         else if (string.IsNullOrEmpty(e.Password)) refusal = "missing password (device secret)";
-        else if (string.IsNullOrEmpty(e.ClientId)) refusal = "missing client id";
+        else if (!string.Equals(e.ClientId, deviceId, StringComparison.Ordinal)) refusal = ClientIdRefusal; // docs/contract.md "MQTT sessions"
         else
         {
             userId = await grains.GetGrain<IDeviceGrain>(deviceId).AuthenticateAsync(e.Password);
@@ -151,7 +157,7 @@ public sealed class MqttIngress(
         if (refusal is not null)
         {
             counters.ConnectRefused();
-            e.ReasonCode = refusal == "missing client id" ? MqttConnectReasonCode.ClientIdentifierNotValid : MqttConnectReasonCode.BadUserNameOrPassword;
+            e.ReasonCode = ReferenceEquals(refusal, ClientIdRefusal) ? MqttConnectReasonCode.ClientIdentifierNotValid : MqttConnectReasonCode.BadUserNameOrPassword;
             IngressLog.ConnectRefused(logger, e.RemoteEndPoint?.ToString(), deviceId, refusal);
             return;
         }

@@ -104,28 +104,4 @@ public class BacktestArgumentTests
             .And.Contain("--no-catalog").And.Contain("--no-feedback");
         help.Should().Contain("--Osr:Clock=Event");
     }
-
-    [Theory]
-    [InlineData("2026-11-02T00:00:00Z", "2026-11-02T00:00:00+00:00")]
-    [InlineData("2026-11-02t00:00:00z", "2026-11-02T00:00:00+00:00")]
-    [InlineData("2026-11-02T08:30:00+01:00", "2026-11-02T07:30:00+00:00")]
-    [InlineData("2026-11-02T08:30:00.125-05:00", "2026-11-02T13:30:00.125+00:00")]
-    public void Rfc3339DateTimesParseToTheirInstant(string text, string expected)
-    {
-        SimulateCommand.TryParseRfc3339(text, out var value).Should().BeTrue();
-
-        value.UtcDateTime.Should().Be(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture).UtcDateTime);
-    }
-
-    [Theory]
-    [InlineData(null)]
-    [InlineData("")]
-    [InlineData("2026-11-02")]
-    [InlineData("2026-11-02T00:00Z")]
-    [InlineData("2026-11-02T00:00:00")]
-    [InlineData("2026-11-02T24:00:00Z")]
-    [InlineData("2026-02-30T00:00:00Z")]
-    [InlineData(" 2026-11-02T00:00:00Z")]
-    public void NonRfc3339TextIsRefused(string? text) =>
-        SimulateCommand.TryParseRfc3339(text, out _).Should().BeFalse();
 }

@@ -354,40 +354,6 @@ public class CatalogRowValidationTests
         result.IsValid.Should().BeFalse();
     }
 
-    // ---- RFC 3339 ----
-
-    [Theory]
-    [InlineData("2026-11-23T18:02:11Z", "2026-11-23T18:02:11Z")]
-    [InlineData("2026-11-23T19:02:11+01:00", "2026-11-23T18:02:11Z")]
-    [InlineData("2026-11-23T12:32:11-05:30", "2026-11-23T18:02:11Z")]
-    [InlineData("2026-11-23T18:02:11.1234567891Z", "2026-11-23T18:02:11.1234567Z")]
-    [InlineData("2024-02-29T00:00:00z", "2024-02-29T00:00:00Z")]
-    [InlineData("0001-01-01T00:30:00+00:30", "0001-01-01T00:00:00Z")]
-    public void Rfc3339TimestampsWithOffsetsParse(string text, string utc)
-    {
-        Rfc3339.TryParseUtcTicks(text, out var ticks).Should().BeTrue();
-        ticks.Should().Be(Utc(utc));
-    }
-
-    [Theory]
-    [InlineData("2026-11-23T18:02:11")]
-    [InlineData("2026-11-23")]
-    [InlineData("2026-11-23T18:02Z")]
-    [InlineData("2026-11-23T18:02:11.Z")]
-    [InlineData("2026-11-23T18:02:11+0100")]
-    [InlineData("2026-11-23T18:02:11+24:00")]
-    [InlineData("2026-11-23T24:00:00Z")]
-    [InlineData("2025-02-29T00:00:00Z")]
-    [InlineData("2026-11-23T18:02:11Z ")]
-    [InlineData("0001-01-01T00:00:00+00:01")]
-    [InlineData("9999-12-31T23:59:59-00:01")]
-    [InlineData("١٢٣٤-11-23T18:02:11Z")]
-    [InlineData("")]
-    public void MalformedTimestampsAreRefused(string text)
-    {
-        Rfc3339.TryParseUtcTicks(text, out _).Should().BeFalse();
-    }
-
     internal static byte[] Gzip(string text)
     {
         using var output = new MemoryStream();

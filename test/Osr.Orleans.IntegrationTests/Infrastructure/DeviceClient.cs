@@ -27,12 +27,12 @@ internal sealed class DeviceClient : IAsyncDisposable
     public string DeviceId { get; private init; } = "";
 
     public static async Task<(DeviceClient Client, MqttClientConnectResult Result)> TryConnectAsync(
-        int port, string deviceId, string password, MqttProtocolVersion version = MqttProtocolVersion.V500)
+        int port, string deviceId, string password, MqttProtocolVersion version = MqttProtocolVersion.V500, string? clientId = null)
     {
         var client = new MqttClientFactory().CreateMqttClient();
         var options = new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", port)
-            .WithClientId(deviceId + "-" + Guid.NewGuid().ToString("N")[..6])
+            .WithClientId(clientId ?? deviceId) // docs/contract.md "MQTT sessions": client id = username
             .WithCredentials(deviceId, password)
             .WithProtocolVersion(version)
             .WithTimeout(TimeSpan.FromSeconds(10))
@@ -77,6 +77,8 @@ internal sealed class DeviceClient : IAsyncDisposable
     }
 
     public int ReceivedCount => _received.Count;
+
+    public bool IsConnected => _client.IsConnected;
 
     public async ValueTask DisposeAsync()
     {

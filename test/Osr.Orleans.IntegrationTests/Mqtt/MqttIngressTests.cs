@@ -56,7 +56,7 @@ public sealed class MqttIngressTests(SiloFixture silo)
 
         var (exit, output) = await RunAsync("mosquitto_pub",
             "-h", "127.0.0.1", "-p", silo.MqttPort.ToString(), "-V", "mqttv5", "-q", "1",
-            "-i", "mosq-client-1", "-u", "mq-mosq", "-P", secret,
+            "-i", "mq-mosq", "-u", "mq-mosq", "-P", secret,
             "-t", ReadingsTopic("mq-mosq"), "-m", payload);
 
         exit.Should().Be(0, output);
@@ -69,7 +69,7 @@ public sealed class MqttIngressTests(SiloFixture silo)
         await silo.RegisterAsync("mq-mosq2", "mq-umosq2");
 
         var (exit, output) = await RunAsync("mosquitto_pub",
-            "-h", "127.0.0.1", "-p", silo.MqttPort.ToString(), "-q", "1", "-i", "mosq-client-2",
+            "-h", "127.0.0.1", "-p", silo.MqttPort.ToString(), "-q", "1", "-i", "mq-mosq2",
             "-u", "mq-mosq2", "-P", "not-the-secret", "-t", ReadingsTopic("mq-mosq2"), "-m", "{}");
 
         exit.Should().NotBe(0);
