@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults: one silo (localhost clustering, in-memory grain storage,
-# embedded MQTT broker on 127.0.0.1:1883, SQLite event log and model files under .osr/demo).
+# The main job on embedded defaults: one silo (localhost clustering, grain state in SQLite,
+# embedded MQTT broker on 127.0.0.1:1883, event log and model files under .osr/demo).
 #
 #  1. learn: the silo runs on the event clock while simulated people live LEARN_DAYS days in
 #     fast-forward; the simulator brings a demo catalogue, ALS is trained, pushes are decided with

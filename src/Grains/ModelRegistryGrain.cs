@@ -14,7 +14,8 @@ namespace Osr.Orleans.Grains;
 /// The versions and the active pointer live in the model store on disk
 /// (<see cref="ModelRepository"/>), so the registry survives a restart even with in-memory
 /// grain storage. Retraining is scheduled with an Orleans reminder
-/// (<see cref="AlsTrainingOptions.RetrainEvery"/>, default daily) and always runs with
+/// (<see cref="AlsTrainingOptions.RetrainEvery"/>, default daily), durable with the grain
+/// storage, registered once (again only when the period changes), and always runs with
 /// promote-if-better.
 /// </remarks>
 public sealed partial class ModelRegistryGrain(
@@ -24,6 +25,7 @@ public sealed partial class ModelRegistryGrain(
     ActiveModels activeModels,
     IOptions<AlsTrainingOptions> options,
     OsrClock clock,
+    IReminderTable reminders,
     ILogger<ModelRegistryGrain> logger) : Grain, IModelRegistryGrain, IRemindable
 {
     internal const string RetrainReminder = "retrain-als";
@@ -38,8 +40,11 @@ public sealed partial class ModelRegistryGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         foreach (var kind in Kinds) _active[kind] = await repository.ReadActiveAsync(kind);
+        // Registered once and kept across restarts: re-registering on every activation would move
+        // the next retraining a full period away each time the silo restarts.
         var every = options.Value.RetrainEvery;
-        await this.RegisterOrUpdateReminder(RetrainReminder, every, every);
+        var stored = await reminders.ReadRow(this.GetGrainId(), RetrainReminder);
+        if (stored is null || stored.Period != every) await this.RegisterOrUpdateReminder(RetrainReminder, every, every);
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)

@@ -13,49 +13,41 @@ public sealed record class StatsState
 }
 
 /// <summary>
-/// Sums the counter deltas every silo reports (about once a second). Persisted at most every
-/// few seconds, so a restart loses at most that window of statistics (never any data).
+/// Sums the counter deltas every silo reports (about once a second). Checkpointed like a user's
+/// filters (<see cref="DeferredCheckpoint"/>: at most every <see cref="StateOptions.CheckpointInterval"/>
+/// after a change, and on deactivation), so a crash loses at most that interval of statistics
+/// (never any data), however the traffic stops.
 /// </summary>
 public sealed class StatsGrain(
     [PersistentState("stats", StorageNames.Default)] IPersistentState<StatsState> state,
     IOptions<StateOptions> stateOptions,
     OsrClock time) : Grain, IStatsGrain
 {
-    private static readonly TimeSpan PersistEvery = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan SiloSilentAfter = TimeSpan.FromMinutes(1);
     private readonly Dictionary<string, SiloGauges> _gauges = [];
-    private DateTimeOffset _lastPersist;
-    private bool _dirty;
+    private DeferredCheckpoint? _checkpoint;
+
+    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, stateOptions.Value, () => state.WriteStateAsync());
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (state.State.Since == default) state.State.Since = time.UtcNow;
-        _lastPersist = time.UtcNow;
         return Task.CompletedTask;
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        if (_dirty && (stateOptions.Value.CheckpointOnShutdown || reason.ReasonCode != DeactivationReasonCode.ShuttingDown))
-            await state.WriteStateAsync();
-    }
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        Checkpoint.OnDeactivateAsync(reason);
 
-    public async ValueTask ReportAsync(string siloId, CounterSet delta, SiloGauges gauges)
+    public ValueTask ReportAsync(string siloId, CounterSet delta, SiloGauges gauges)
     {
         _gauges[siloId] = gauges;
-        if (delta.Counters.Count == 0) return;
+        if (delta.Counters.Count == 0) return ValueTask.CompletedTask;
         var totals = state.State.Totals;
         foreach (var (name, value) in delta.Counters)
             totals[name] = totals.GetValueOrDefault(name) + value;
         state.State.Silos.Add(siloId);
-        _dirty = true;
-        var now = time.UtcNow;
-        if (now - _lastPersist >= PersistEvery)
-        {
-            _lastPersist = now;
-            await state.WriteStateAsync();
-            _dirty = false;
-        }
+        Checkpoint.MarkDirty();
+        return ValueTask.CompletedTask;
     }
 
     public ValueTask<ClusterStats> GetAsync()

@@ -18,6 +18,7 @@ public static class Program
         // 80 MB gen-0 budget as scripts/demo.sh and deploy/k8s, whatever cache size this CPU reports.
         if (Environment.GetEnvironmentVariable(Gen0SizeVariable) is null) Environment.SetEnvironmentVariable(Gen0SizeVariable, Gen0Size);
         if (args.Length > 0 && args[0] == "ingest") return await Ingest.IngestBenchmark.RunAsync(args[1..]);
+        if (args.Length > 0 && args[0] == "checkpoint") return await Storage.CheckpointBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "decisions") return await Decisions.DecisionsBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "propensity-planted") return Recommendation.PlantedPropensity.Run(args);
         if (args.Length > 0 && args[0].StartsWith("als-", StringComparison.Ordinal)) return Recommendation.AlsBenchmarks.Run(args);

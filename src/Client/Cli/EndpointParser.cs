@@ -3,7 +3,10 @@ using System.Net;
 
 namespace Osr.Orleans.Client.Cli;
 
-/// <summary>Parses <c>HOST:PORT</c> (<c>127.0.0.1:30000</c>, <c>silo-0.osr:30000</c>, <c>[::1]:1883</c>).</summary>
+/// <summary>
+/// Parses <c>HOST:PORT</c> (<c>127.0.0.1:30000</c>, <c>silo-0.osr:30000</c>, <c>[::1]:1883</c>) and
+/// comma-separated lists of them (<c>--gateway 127.0.0.1:30000,127.0.0.1:30001</c>).
+/// </summary>
 public static class EndpointParser
 {
     public readonly record struct HostPort(string Host, int Port)
@@ -43,6 +46,27 @@ public static class EndpointParser
         }
 
         endpoint = new HostPort(host, p);
+        return true;
+    }
+
+    /// <summary>A comma-separated list of <c>HOST:PORT</c>, at least one, each valid.</summary>
+    public static bool TryParseList(string? text, out IReadOnlyList<HostPort> endpoints, out string error)
+    {
+        endpoints = [];
+        error = $"'{text}' is not HOST:PORT[,HOST:PORT…] (e.g. 127.0.0.1:30000,127.0.0.1:30001)";
+        if (string.IsNullOrWhiteSpace(text)) return false;
+        var list = new List<HostPort>();
+        foreach (var item in text.Split(','))
+        {
+            if (string.IsNullOrWhiteSpace(item))
+            {
+                error = $"'{text}': an empty entry in the list";
+                return false;
+            }
+            if (!TryParse(item, out var endpoint, out error)) return false;
+            if (!list.Contains(endpoint)) list.Add(endpoint);
+        }
+        endpoints = list;
         return true;
     }
 

@@ -13,8 +13,8 @@ public sealed class GlobalOptions
 
     public Option<string?> Gateway { get; } = new("--gateway")
     {
-        Description = "Connect to this silo gateway instead of the configured cluster",
-        HelpName = "HOST:PORT",
+        Description = "Connect through any live gateway of this list instead of the configured cluster",
+        HelpName = "HOST:PORT[,HOST:PORT…]",
         Recursive = true,
     };
 
@@ -27,7 +27,7 @@ public sealed class GlobalOptions
     public GlobalOptions() => Gateway.Validators.Add(result =>
     {
         var value = result.GetValueOrDefault<string?>();
-        if (value is not null && !EndpointParser.TryParse(value, out _, out var error)) result.AddError($"--gateway: {error}");
+        if (value is not null && !EndpointParser.TryParseList(value, out _, out var error)) result.AddError($"--gateway: {error}");
     });
 
     public void AddTo(Command root)

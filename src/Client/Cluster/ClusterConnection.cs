@@ -33,9 +33,7 @@ public sealed class OrleansClusterConnectionFactory : IClusterConnectionFactory
 
     public async Task<IClusterConnection> ConnectAsync(ClusterTarget target, bool verbose, CancellationToken cancellationToken)
     {
-        var gateway = target.Mode == ClusterMode.Static
-            ? await EndpointParser.ResolveAsync(target.Gateway!.Value, cancellationToken).ConfigureAwait(false)
-            : null;
+        var gateways = target.Mode == ClusterMode.Static ? await ResolveAsync(target.Gateways, cancellationToken).ConfigureAwait(false) : [];
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.None);
@@ -47,7 +45,8 @@ public sealed class OrleansClusterConnectionFactory : IClusterConnectionFactory
             switch (target.Mode)
             {
                 case ClusterMode.Static:
-                    client.UseStaticClustering(gateway!);
+                    // Several gateways: the client uses any live one and leaves the dead ones aside.
+                    client.UseStaticClustering([.. gateways]);
                     break;
                 case ClusterMode.AdoNet:
                     client.UseAdoNetClustering((AdoNetClusteringClientOptions o) =>
@@ -89,6 +88,27 @@ public sealed class OrleansClusterConnectionFactory : IClusterConnectionFactory
         }
 
         return new ClusterConnection(host, host.Services.GetRequiredService<IClusterClient>());
+    }
+
+    /// <summary>Every gateway whose name resolves; fails only when none does (a dead silo's name may be gone).</summary>
+    private static async Task<System.Net.IPEndPoint[]> ResolveAsync(IReadOnlyList<EndpointParser.HostPort> endpoints, CancellationToken cancellationToken)
+    {
+        var resolved = new List<System.Net.IPEndPoint>();
+        Exception? last = null;
+        foreach (var endpoint in endpoints)
+        {
+            try
+            {
+                resolved.Add(await EndpointParser.ResolveAsync(endpoint, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception ex) when (ex is CliFailureException or System.Net.Sockets.SocketException)
+            {
+                last = ex;
+            }
+        }
+        return resolved.Count > 0 || last is null
+            ? [.. resolved]
+            : throw new CliFailureException($"cannot resolve any gateway of {string.Join(",", endpoints)}: {last.Message}", last);
     }
 
     private static string Describe(Exception ex) => ex is OperationCanceledException

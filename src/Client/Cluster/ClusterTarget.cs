@@ -8,7 +8,7 @@ public enum ClusterMode
     /// <summary>The local silo's gateway on 127.0.0.1 (development default).</summary>
     Localhost,
 
-    /// <summary>One gateway given with <c>--gateway HOST:PORT</c>.</summary>
+    /// <summary>The gateways given with <c>--gateway HOST:PORT[,HOST:PORT…]</c>; any live one serves.</summary>
     Static,
 
     /// <summary>Gateways read from the ADO.NET (PostgreSQL) membership table, as the silos use.</summary>
@@ -31,10 +31,19 @@ public sealed record ClusterTarget(ClusterMode Mode, int GatewayPort, EndpointPa
 
     public static ClusterTarget Default { get; } = new(ClusterMode.Localhost, DefaultGatewayPort, null, null);
 
+    /// <summary>Every static gateway: <see cref="Gateway"/> is the first of them.</summary>
+    public IReadOnlyList<EndpointParser.HostPort> Gateways
+    {
+        get => _gateways ?? (Gateway is { } one ? [one] : []);
+        init => _gateways = value;
+    }
+
+    private readonly IReadOnlyList<EndpointParser.HostPort>? _gateways;
+
     /// <summary>Human description used in error messages ("cannot reach the cluster at …").</summary>
     public string Describe() => Mode switch
     {
-        ClusterMode.Static => Gateway!.Value.ToString(),
+        ClusterMode.Static => string.Join(",", Gateways),
         ClusterMode.AdoNet => "the gateways listed in the AdoNet membership table",
         _ => $"127.0.0.1:{GatewayPort}",
     };
@@ -44,8 +53,8 @@ public sealed record ClusterTarget(ClusterMode Mode, int GatewayPort, EndpointPa
     {
         if (gatewayOption is not null)
         {
-            if (!EndpointParser.TryParse(gatewayOption, out var gateway, out var error)) throw new CliInputException($"--gateway: {error}");
-            return new ClusterTarget(ClusterMode.Static, gateway.Port, gateway, null);
+            if (!EndpointParser.TryParseList(gatewayOption, out var gateways, out var error)) throw new CliInputException($"--gateway: {error}");
+            return new ClusterTarget(ClusterMode.Static, gateways[0].Port, gateways[0], null) { Gateways = gateways };
         }
 
         var section = configuration.GetSection("Osr:Cluster");

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -44,28 +45,100 @@ public static class OsrSiloExtensions
         return services;
     }
 
-    /// <summary>Orleans: clustering, grain storage and the grains' services, from <c>Osr:Cluster</c> and <c>Osr:Storage</c>.</summary>
+    /// <summary>
+    /// Orleans from <c>Osr:Cluster</c> and <c>Osr:Storage</c> (docs/operations.md): clustering
+    /// (one local silo, or membership in PostgreSQL), grain state and reminders (SQLite file
+    /// <c>{Osr:Data:Path}/grains.db</c>, PostgreSQL, or memory for tests) through Orleans' own
+    /// ADO.NET providers, and the silo and gateway ports.
+    /// </summary>
     public static IHostApplicationBuilder AddOsrOrleans(this IHostApplicationBuilder builder)
     {
-        var cluster = builder.Configuration.GetSection(OsrClusterOptions.Section).Get<OsrClusterOptions>() ?? new();
+        var configuration = builder.Configuration;
+        var cluster = configuration.GetSection(OsrClusterOptions.Section).Get<OsrClusterOptions>() ?? new();
+        var storage = configuration.GetSection(OsrStorageOptions.Section).Get<OsrStorageOptions>() ?? new();
+        var data = configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new();
+        var grains = new GrainsDatabase(data);
+        // Before the silo's own hosted service: the SQLite schema exists when the providers start.
+        if (storage.Mode == StorageMode.Sqlite) builder.Services.AddHostedService(_ => grains);
+
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: OsrClusterOptions.ServiceId,
-                clusterId: OsrClusterOptions.ClusterId);
-            // Orleans' binary serializer instead of the default JSON one: checkpoints are on the
-            // hot path's allocation budget (docs/benchmarks.md).
-            silo.AddMemoryGrainStorage(StorageNames.Default, ob => ob.Configure<global::Orleans.Serialization.Serializer>(
-                (o, serializer) => o.GrainStorageSerializer = new global::Orleans.Storage.OrleansGrainStorageSerializer(serializer)));
-            silo.UseInMemoryReminderService();
+            silo.UseOsrClustering(cluster, storage);
+            silo.AddOsrGrainStorage(storage, grains);
         });
-        builder.Services.AddOsrGrainServices(builder.Configuration);
+        builder.Services.AddOsrGrainServices(configuration);
         builder.Services.AddOptions<Grains.Options.DecisionOptions>()
             .Configure<IOptions<ClockOptions>>((d, clock) => d.ClockMode = clock.Value.Mode);
-        var storage = builder.Configuration.GetSection(OsrStorageOptions.Section).Get<OsrStorageOptions>() ?? new();
         if (storage.Mode == StorageMode.Memory)
             builder.Services.PostConfigure<Grains.Options.StateOptions>(o => o.CheckpointOnShutdown = false);
         return builder;
     }
+
+    /// <summary>Localhost (one silo) or ADO.NET membership in PostgreSQL, on the configured ports.</summary>
+    private static void UseOsrClustering(this ISiloBuilder silo, OsrClusterOptions cluster, OsrStorageOptions storage)
+    {
+        var connectionString = string.IsNullOrWhiteSpace(cluster.ConnectionString) ? storage.ConnectionString : cluster.ConnectionString;
+        // Without a connection string the validators refuse the silo before it starts, with a
+        // message naming the keys; Orleans' own validator would otherwise refuse it first.
+        if (cluster.Mode != ClusterMode.AdoNet || string.IsNullOrWhiteSpace(connectionString))
+        {
+            // Kubernetes is refused by the validator before the silo starts.
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: OsrClusterOptions.ServiceId,
+                clusterId: OsrClusterOptions.ClusterId);
+            return;
+        }
+        silo.Configure<global::Orleans.Configuration.ClusterOptions>(o =>
+        {
+            o.ClusterId = OsrClusterOptions.ClusterId;
+            o.ServiceId = OsrClusterOptions.ServiceId;
+        });
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = AdoNetInvariants.PostgreSql;
+            o.ConnectionString = connectionString;
+        });
+        // Several silos on one machine: each its own ports, all advertised on one address.
+        var advertised = IPAddress.TryParse(cluster.AdvertisedAddress, out var address) ? address : IPAddress.Loopback;
+        silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+    }
+
+    /// <summary>
+    /// Grain state under <see cref="StorageNames.Default"/> and the reminder table: Orleans'
+    /// ADO.NET providers on SQLite or PostgreSQL (only the SQL scripts differ), or memory.
+    /// </summary>
+    private static void AddOsrGrainStorage(this ISiloBuilder silo, OsrStorageOptions storage, GrainsDatabase grains)
+    {
+        // AdoNet without a connection string is refused by the validator before the silo starts.
+        if (storage.Mode == StorageMode.Memory || (storage.Mode == StorageMode.AdoNet && string.IsNullOrWhiteSpace(storage.ConnectionString)))
+        {
+            silo.AddMemoryGrainStorage(StorageNames.Default, ob => ob.Configure<global::Orleans.Serialization.Serializer>(UseBinarySerializer));
+            silo.UseInMemoryReminderService();
+            return;
+        }
+        var (invariant, connectionString) = storage.Mode == StorageMode.AdoNet
+            ? (AdoNetInvariants.PostgreSql, storage.ConnectionString)
+            : (AdoNetInvariants.Sqlite, grains.ConnectionString);
+        silo.AddAdoNetGrainStorage(StorageNames.Default, ob => ob.Configure<global::Orleans.Serialization.Serializer>((o, serializer) =>
+        {
+            o.Invariant = invariant;
+            o.ConnectionString = connectionString;
+            UseBinarySerializer(o, serializer);
+        }));
+        if (storage.Mode == StorageMode.Sqlite) ThreadPoolGrainStorage.Decorate(silo.Services, StorageNames.Default);
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = invariant;
+            o.ConnectionString = connectionString;
+        });
+    }
+
+    /// <summary>
+    /// Orleans' binary serializer instead of the default JSON one: checkpoints are on the hot
+    /// path's allocation budget (docs/benchmarks.md).
+    /// </summary>
+    private static void UseBinarySerializer(global::Orleans.Storage.IStorageProviderSerializerOptions options,
+        global::Orleans.Serialization.Serializer serializer) =>
+        options.GrainStorageSerializer = new global::Orleans.Storage.OrleansGrainStorageSerializer(serializer);
 
     /// <summary>The embedded MQTT broker and the stats reporter, started after the silo.</summary>
     public static IHostApplicationBuilder AddOsrIngress(this IHostApplicationBuilder builder)

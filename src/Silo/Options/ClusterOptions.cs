@@ -1,10 +1,34 @@
+using System.Net;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Osr.Orleans.Silo.Options;
 
-public enum ClusterMode { Localhost, AdoNet, Kubernetes }
+/// <summary>How the silos find each other (docs/contract.md "Storage and cluster").</summary>
+public enum ClusterMode
+{
+    /// <summary>One silo, no membership table (embedded mode).</summary>
+    Localhost,
 
-public enum StorageMode { Memory, AdoNet }
+    /// <summary>Membership in PostgreSQL through Orleans' ADO.NET clustering provider.</summary>
+    AdoNet,
+
+    /// <summary>Reserved for the Kubernetes deployment; refused by this version.</summary>
+    Kubernetes,
+}
+
+/// <summary>Where grain state and reminders live (docs/contract.md "Storage and cluster").</summary>
+public enum StorageMode
+{
+    /// <summary>Embedded and durable: <c>{Osr:Data:Path}/grains.db</c> (the default).</summary>
+    Sqlite,
+
+    /// <summary>PostgreSQL through Orleans' ADO.NET providers (cluster mode).</summary>
+    AdoNet,
+
+    /// <summary>In memory, gone with the silo: tests only.</summary>
+    Memory,
+}
 
 /// <summary>How this silo finds the others (section <c>Osr:Cluster</c>).</summary>
 public sealed class OsrClusterOptions
@@ -14,9 +38,24 @@ public sealed class OsrClusterOptions
     public const string ServiceId = "osr";
 
     public ClusterMode Mode { get; set; } = ClusterMode.Localhost;
+
+    /// <summary>Silo-to-silo port. Several silos on one machine need distinct ports. Default 11111.</summary>
     public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Port clients (osr-admin) connect to. Default 30000.</summary>
     public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Npgsql connection string of the membership table (AdoNet); empty = <c>Osr:Storage:ConnectionString</c>.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// The address this silo publishes in the membership table (AdoNet), which the other silos and
+    /// the clients dial. Default 127.0.0.1 (every silo on one machine); in a real cluster, the
+    /// host's own address.
+    /// </summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    internal IPAddress ParsedAdvertisedAddress => IPAddress.Parse(AdvertisedAddress);
 }
 
 /// <summary>Where grain state lives (section <c>Osr:Storage</c>).</summary>
@@ -24,28 +63,89 @@ public sealed class OsrStorageOptions
 {
     public const string Section = "Osr:Storage";
 
-    public StorageMode Mode { get; set; } = StorageMode.Memory;
+    /// <summary>The SQLite file of grain state and reminders, under <c>Osr:Data:Path</c>.</summary>
+    public const string GrainsFileName = "grains.db";
+
+    public StorageMode Mode { get; set; } = StorageMode.Sqlite;
+
+    /// <summary>Npgsql connection string (AdoNet).</summary>
     public string? ConnectionString { get; set; }
 }
 
-public sealed class OsrClusterOptionsValidator : IValidateOptions<OsrClusterOptions>
+/// <summary>
+/// Checks <c>Osr:Cluster</c> together with <c>Osr:Storage</c>: the cluster's connection string
+/// defaults to the storage one, and a cluster of several silos needs state every silo can reach.
+/// </summary>
+public sealed class OsrClusterOptionsValidator(IOptions<OsrStorageOptions> storage) : IValidateOptions<OsrClusterOptions>
 {
     public ValidateOptionsResult Validate(string? name, OsrClusterOptions o)
     {
+        const string S = OsrClusterOptions.Section;
         var errors = new List<string>();
-        if (o.SiloPort is < 1 or > 65535) errors.Add($"{OsrClusterOptions.Section}:SiloPort must be 1–65535, got {o.SiloPort}");
-        if (o.GatewayPort is < 1 or > 65535) errors.Add($"{OsrClusterOptions.Section}:GatewayPort must be 1–65535, got {o.GatewayPort}");
-        if (o.SiloPort == o.GatewayPort) errors.Add($"{OsrClusterOptions.Section}: SiloPort and GatewayPort must differ");
-        if (o.Mode != ClusterMode.Localhost)
-            errors.Add($"{OsrClusterOptions.Section}:Mode {o.Mode} is not available in this version yet; use Localhost (see docs/operations.md)");
+        if (o.SiloPort is < 1 or > 65535) errors.Add($"{S}:SiloPort must be 1–65535, got {o.SiloPort}");
+        if (o.GatewayPort is < 1 or > 65535) errors.Add($"{S}:GatewayPort must be 1–65535, got {o.GatewayPort}");
+        if (o.SiloPort == o.GatewayPort) errors.Add($"{S}: SiloPort and GatewayPort must differ, both are {o.SiloPort}");
+        if (!IPAddress.TryParse(o.AdvertisedAddress, out var advertised) || advertised.Equals(IPAddress.Any) || advertised.Equals(IPAddress.IPv6Any))
+            errors.Add($"{S}:AdvertisedAddress must be an IP address other peers can dial, got '{o.AdvertisedAddress}'");
+        switch (o.Mode)
+        {
+            case ClusterMode.Localhost:
+                break;
+            case ClusterMode.AdoNet:
+                var connection = string.IsNullOrWhiteSpace(o.ConnectionString) ? storage.Value.ConnectionString : o.ConnectionString;
+                if (string.IsNullOrWhiteSpace(connection))
+                    errors.Add($"{S}:Mode AdoNet needs a PostgreSQL connection string: set {S}:ConnectionString or {OsrStorageOptions.Section}:ConnectionString");
+                else if (NpgsqlConnectionStrings.Check(connection) is { } error)
+                    errors.Add($"{S}:ConnectionString is not a valid Npgsql connection string: {error}");
+                if (storage.Value.Mode != StorageMode.AdoNet)
+                    errors.Add($"{S}:Mode AdoNet needs {OsrStorageOptions.Section}:Mode AdoNet: grains move between silos, so their state must live where every silo reads it (got {storage.Value.Mode})");
+                break;
+            case ClusterMode.Kubernetes:
+                errors.Add($"{S}:Mode Kubernetes is not available in this version (it comes with the Kubernetes deployment); use Localhost or AdoNet (see docs/operations.md)");
+                break;
+            default:
+                errors.Add($"{S}:Mode must be Localhost, AdoNet or Kubernetes, got {o.Mode}");
+                break;
+        }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
 
 public sealed class OsrStorageOptionsValidator : IValidateOptions<OsrStorageOptions>
 {
-    public ValidateOptionsResult Validate(string? name, OsrStorageOptions o) =>
-        o.Mode == StorageMode.Memory
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"{OsrStorageOptions.Section}:Mode {o.Mode} is not available in this version yet; use Memory (see docs/operations.md)");
+    public ValidateOptionsResult Validate(string? name, OsrStorageOptions o)
+    {
+        const string S = OsrStorageOptions.Section;
+        switch (o.Mode)
+        {
+            case StorageMode.Sqlite or StorageMode.Memory:
+                return ValidateOptionsResult.Success;
+            case StorageMode.AdoNet when string.IsNullOrWhiteSpace(o.ConnectionString):
+                return ValidateOptionsResult.Fail($"{S}:Mode AdoNet needs {S}:ConnectionString (an Npgsql connection string, e.g. Host=db;Database=osr;Username=osr;Password=…)");
+            case StorageMode.AdoNet:
+                return NpgsqlConnectionStrings.Check(o.ConnectionString!) is { } error
+                    ? ValidateOptionsResult.Fail($"{S}:ConnectionString is not a valid Npgsql connection string: {error}")
+                    : ValidateOptionsResult.Success;
+            default:
+                return ValidateOptionsResult.Fail($"{S}:Mode must be Sqlite, AdoNet or Memory, got {o.Mode}");
+        }
+    }
+}
+
+/// <summary>Parses a connection string the way Npgsql will, without connecting.</summary>
+internal static class NpgsqlConnectionStrings
+{
+    /// <returns>null when Npgsql accepts it, else why not (the string itself is never echoed: it may hold a password).</returns>
+    public static string? Check(string connectionString)
+    {
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            return string.IsNullOrWhiteSpace(builder.Host) ? "no Host" : null;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            return e.Message;
+        }
+    }
 }

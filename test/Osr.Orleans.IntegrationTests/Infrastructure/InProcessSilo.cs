@@ -1,0 +1,53 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Osr.Orleans.Silo.Extensions;
+
+namespace Osr.Orleans.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// One real silo host (the wiring Program.cs uses) in this process on free ports, with its own
+/// data directory; <paramref name="settings"/> chooses storage and cluster modes.
+/// </summary>
+internal sealed class InProcessSilo : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private InProcessSilo(IHost host, int gatewayPort, string dataPath)
+    {
+        _host = host;
+        GatewayPort = gatewayPort;
+        DataPath = dataPath;
+    }
+
+    public int GatewayPort { get; }
+    public string DataPath { get; }
+    public IServiceProvider Services => _host.Services;
+    public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
+
+    public static async Task<InProcessSilo> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    {
+        var gateway = FreePort.Next();
+        var dataPath = settings.TryGetValue("Osr:Data:Path", out var given) && given is not null ? given : TempDirectory.Create("osr-data");
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Osr:Mqtt:Port"] = FreePort.Next().ToString(),
+            ["Osr:Mqtt:BindAddress"] = "127.0.0.1",
+            ["Osr:Data:Path"] = dataPath,
+            ["Osr:Models:Path"] = TempDirectory.Create("osr-models"),
+            ["Osr:Cluster:SiloPort"] = FreePort.Next().ToString(),
+            ["Osr:Cluster:GatewayPort"] = gateway.ToString(),
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings) overrides[key] = value;
+        var host = OsrSiloHost.CreateBuilder([], overrides).Build();
+        await host.StartAsync();
+        return new InProcessSilo(host, gateway, dataPath);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _host.StopAsync(timeout.Token);
+        _host.Dispose();
+    }
+}
