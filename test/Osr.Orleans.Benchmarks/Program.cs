@@ -6,6 +6,7 @@ namespace Osr.Orleans.Benchmarks;
 /// Micro-benchmarks (BenchmarkDotNet): <c>dotnet run -c Release --project test/Osr.Orleans.Benchmarks -- --filter '*Kalman*'</c>.
 /// The end-to-end MQTT ingest load test: <c>… -- ingest --help</c> (see docs/benchmarks.md).
 /// Timed ALS benchmarks: <c>… -- als-train | als-topn | als-quality</c> (see docs/recommendation.md).
+/// Write cost of the stores (SQLite, PostgreSQL): <c>… -- store-writes [--connection CS]</c> (see docs/benchmarks.md "Storage").
 /// </summary>
 public static class Program
 {
@@ -20,6 +21,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "ingest") return await Ingest.IngestBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "checkpoint") return await Storage.CheckpointBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "decisions") return await Decisions.DecisionsBenchmark.RunAsync(args[1..]);
+        if (args.Length > 0 && args[0] == "store-writes") return await Storage.StoreWriteBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "propensity-planted") return Recommendation.PlantedPropensity.Run(args);
         if (args.Length > 0 && args[0].StartsWith("als-", StringComparison.Ordinal)) return Recommendation.AlsBenchmarks.Run(args);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

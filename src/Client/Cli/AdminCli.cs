@@ -21,6 +21,7 @@ public static class AdminCli
         root.Add(UserCommands.Create(services, global));
         root.Add(StatsCommands.Create(services, global));
         root.Add(SimulateCommand.Create(services, global));
+        root.Add(DbCommands.Create(services, global));
         return root;
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Osr.Orleans.Grains.Options;
+using Osr.Orleans.Grains.Storage;
 using Osr.Orleans.Models.Recommendation;
 using Osr.Orleans.Models.Scoring;
 
@@ -13,9 +14,19 @@ namespace Osr.Orleans.Grains.Recommendation;
 /// versions active before it (for roll-back). Keeping the registry's truth on disk makes it
 /// survive a restart of an embedded silo whose grain storage is in memory. All file work runs
 /// on the thread pool, never on a grain thread. Loaded models are shared per silo.
+/// <para>In cluster mode the version files are also kept in a shared <see cref="IModelFileStore"/>
+/// (PostgreSQL): a new version is stored there as soon as it is saved here, and a version this
+/// silo lacks (trained on another silo) is copied from there into its local directory before it
+/// is listed or loaded, so every silo can load every version. The active pointers then live in
+/// the shared store too, so the registry grain finds them on whichever silo it is activated.</para>
 /// </summary>
-public sealed class ModelRepository(IOptions<ModelsOptions> options)
+public sealed class ModelRepository(IOptions<ModelsOptions> options, IModelFileStore? files = null)
 {
+    private const string AlsKind = "als";
+    private const string PropensityKind = "propensity";
+
+    private readonly IModelFileStore? _shared = files is { IsLocal: false } ? files : null;
+
     private readonly ConcurrentDictionary<string, Lazy<Task<LoadedModel>>> _loaded = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<PropensityModel>>> _propensity = new(StringComparer.Ordinal);
 
@@ -23,39 +34,68 @@ public sealed class ModelRepository(IOptions<ModelsOptions> options)
 
     public string PathOf(string version) => Path.Combine(Root, version);
 
-    public Task<IReadOnlyList<StoredModel>> ListAsync() => Task.Run(() =>
+    public async Task<IReadOnlyList<StoredModel>> ListAsync()
     {
-        Directory.CreateDirectory(Root);
-        return ModelStore.List(Root);
-    });
+        await FetchMissingAsync(AlsKind, Root).ConfigureAwait(false);
+        return await Task.Run(() =>
+        {
+            Directory.CreateDirectory(Root);
+            return ModelStore.List(Root);
+        }).ConfigureAwait(false);
+    }
 
-    public Task SaveAsync(AlsModel model) => Task.Run(() =>
+    public async Task SaveAsync(AlsModel model)
     {
-        Directory.CreateDirectory(Root);
-        ModelStore.Save(PathOf(model.Manifest.Version), model);
-    });
+        var path = PathOf(model.Manifest.Version);
+        await Task.Run(() =>
+        {
+            Directory.CreateDirectory(Root);
+            ModelStore.Save(path, model);
+        }).ConfigureAwait(false);
+        await ShareAsync(AlsKind, model.Manifest.Version, path).ConfigureAwait(false);
+    }
 
-    public Task<ActivePointer> ReadActiveAsync(string kind) => Task.Run(() =>
+    public async Task<ActivePointer> ReadActiveAsync(string kind)
     {
-        var file = ActiveFile(kind);
-        if (!File.Exists(file)) return ActivePointer.None;
-        return JsonSerializer.Deserialize<ActivePointer>(File.ReadAllText(file)) ?? ActivePointer.None;
-    });
+        if (_shared is not null)
+        {
+            var bytes = await _shared.ReadPointerAsync(kind).ConfigureAwait(false);
+            return bytes is null ? ActivePointer.None : JsonSerializer.Deserialize<ActivePointer>(bytes) ?? ActivePointer.None;
+        }
+        return await Task.Run(() =>
+        {
+            var file = ActiveFile(kind);
+            if (!File.Exists(file)) return ActivePointer.None;
+            return JsonSerializer.Deserialize<ActivePointer>(File.ReadAllText(file)) ?? ActivePointer.None;
+        }).ConfigureAwait(false);
+    }
 
-    /// <summary>Replaces the pointer atomically (write a temp file, then rename over).</summary>
-    public Task WriteActiveAsync(string kind, ActivePointer pointer) => Task.Run(() =>
+    /// <summary>Replaces the pointer atomically (write a temp file, then rename over; in cluster mode one row of the shared store).</summary>
+    public async Task WriteActiveAsync(string kind, ActivePointer pointer)
     {
-        Directory.CreateDirectory(Root);
-        var file = ActiveFile(kind);
-        var temp = file + ".tmp-" + Guid.NewGuid().ToString("N");
-        File.WriteAllText(temp, JsonSerializer.Serialize(pointer));
-        File.Move(temp, file, overwrite: true);
-    });
+        if (_shared is not null)
+        {
+            await _shared.WritePointerAsync(kind, JsonSerializer.SerializeToUtf8Bytes(pointer)).ConfigureAwait(false);
+            return;
+        }
+        await Task.Run(() =>
+        {
+            Directory.CreateDirectory(Root);
+            var file = ActiveFile(kind);
+            var temp = file + ".tmp-" + Guid.NewGuid().ToString("N");
+            File.WriteAllText(temp, JsonSerializer.Serialize(pointer));
+            File.Move(temp, file, overwrite: true);
+        }).ConfigureAwait(false);
+    }
 
     /// <summary>The model of <paramref name="version"/>, loaded once per silo and shared.</summary>
     public Task<LoadedModel> LoadAsync(string version)
     {
-        var lazy = _loaded.GetOrAdd(version, v => new Lazy<Task<LoadedModel>>(() => Task.Run(() => LoadedModel.From(ModelStore.Load(PathOf(v))))));
+        var lazy = _loaded.GetOrAdd(version, v => new Lazy<Task<LoadedModel>>(async () =>
+        {
+            await FetchAsync(AlsKind, v, PathOf(v)).ConfigureAwait(false);
+            return await Task.Run(() => LoadedModel.From(ModelStore.Load(PathOf(v)))).ConfigureAwait(false);
+        }));
         var task = lazy.Value;
         if (task.IsFaulted) _loaded.TryRemove(new KeyValuePair<string, Lazy<Task<LoadedModel>>>(version, lazy));
         return task;
@@ -73,14 +113,25 @@ public sealed class ModelRepository(IOptions<ModelsOptions> options)
     /// <summary>Propensity models live in their own folder, <c>{root}/propensity/{version}</c>.</summary>
     public string PropensityRoot => Path.Combine(Root, "propensity");
 
-    public Task SavePropensityAsync(PropensityModel model) => Task.Run(() =>
+    public async Task SavePropensityAsync(PropensityModel model)
     {
-        Directory.CreateDirectory(PropensityRoot);
-        PropensityStore.Save(Path.Combine(PropensityRoot, model.Version), model);
-    });
+        var path = Path.Combine(PropensityRoot, model.Version);
+        await Task.Run(() =>
+        {
+            Directory.CreateDirectory(PropensityRoot);
+            PropensityStore.Save(path, model);
+        }).ConfigureAwait(false);
+        await ShareAsync(PropensityKind, model.Version, path).ConfigureAwait(false);
+    }
 
     /// <summary>Every readable propensity model's manifest (unreadable directories are skipped).</summary>
-    public Task<IReadOnlyList<PropensityManifest>> ListPropensityAsync() => Task.Run<IReadOnlyList<PropensityManifest>>(() =>
+    public async Task<IReadOnlyList<PropensityManifest>> ListPropensityAsync()
+    {
+        await FetchMissingAsync(PropensityKind, PropensityRoot).ConfigureAwait(false);
+        return await ListLocalPropensityAsync().ConfigureAwait(false);
+    }
+
+    private Task<IReadOnlyList<PropensityManifest>> ListLocalPropensityAsync() => Task.Run<IReadOnlyList<PropensityManifest>>(() =>
     {
         if (!Directory.Exists(PropensityRoot)) return [];
         var result = new List<PropensityManifest>();
@@ -103,10 +154,60 @@ public sealed class ModelRepository(IOptions<ModelsOptions> options)
     public Task<PropensityModel> LoadPropensityAsync(string version)
     {
         if (version == PropensityModel.PriorVersion) return Task.FromResult(PropensityModel.Prior);
-        var lazy = _propensity.GetOrAdd(version, v => new Lazy<Task<PropensityModel>>(() => Task.Run(() => PropensityStore.Load(Path.Combine(PropensityRoot, v)))));
+        var lazy = _propensity.GetOrAdd(version, v => new Lazy<Task<PropensityModel>>(async () =>
+        {
+            var path = Path.Combine(PropensityRoot, v);
+            await FetchAsync(PropensityKind, v, path).ConfigureAwait(false);
+            return await Task.Run(() => PropensityStore.Load(path)).ConfigureAwait(false);
+        }));
         var task = lazy.Value;
         if (task.IsFaulted) _propensity.TryRemove(new KeyValuePair<string, Lazy<Task<PropensityModel>>>(version, lazy));
         return task;
+    }
+
+    /// <summary>Stores the files of a version just saved locally in the shared store (cluster mode).</summary>
+    private async Task ShareAsync(string kind, string version, string path)
+    {
+        if (_shared is null) return;
+        var files = await Task.Run(() => (IReadOnlyDictionary<string, byte[]>)Directory.EnumerateFiles(path)
+            .ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes, StringComparer.Ordinal))
+            .ConfigureAwait(false);
+        await _shared.SaveAsync(kind, version, files).ConfigureAwait(false);
+    }
+
+    /// <summary>Copies every shared version this silo lacks into <paramref name="root"/> (cluster mode).</summary>
+    private async Task FetchMissingAsync(string kind, string root)
+    {
+        if (_shared is null) return;
+        foreach (var version in await _shared.ListVersionsAsync(kind).ConfigureAwait(false))
+            await FetchAsync(kind, version, Path.Combine(root, version)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Copies one shared version into <paramref name="path"/> when it is not there yet (cluster mode):
+    /// written to a hidden directory and renamed into place, so a half-copied version is never listed.
+    /// </summary>
+    private async Task FetchAsync(string kind, string version, string path)
+    {
+        if (_shared is null || Directory.Exists(path)) return;
+        var files = await _shared.ReadAsync(kind, version).ConfigureAwait(false);
+        if (files is null) return;
+        await Task.Run(() =>
+        {
+            var parent = Path.GetDirectoryName(path)!;
+            Directory.CreateDirectory(parent);
+            var temp = Path.Combine(parent, $".{version}.fetch-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(temp);
+            foreach (var (name, content) in files) File.WriteAllBytes(Path.Combine(temp, Path.GetFileName(name)), content);
+            try
+            {
+                Directory.Move(temp, path);
+            }
+            catch (IOException) when (Directory.Exists(path))
+            {
+                Directory.Delete(temp, recursive: true);
+            }
+        }).ConfigureAwait(false);
     }
 }
 

@@ -10,6 +10,7 @@ using Osr.Orleans.Silo.Options;
 using Osr.Orleans.Silo.Stats;
 using Osr.Orleans.Silo.Storage;
 using Osr.Orleans.Grains.Storage;
+using Osr.Orleans.Storage;
 
 namespace Osr.Orleans.Silo.Extensions;
 
@@ -32,16 +33,23 @@ public static class OsrSiloExtensions
     }
 
     /// <summary>
-    /// The event store (catalogue and interaction log). Registered before Orleans so that it
-    /// starts before the first grain and stops after the last one.
+    /// The project's own stores, one per port (events, decisions, rules, webhook outbox, model
+    /// files): PostgreSQL when <c>Osr:Storage:Mode</c> is <c>AdoNet</c>, embedded SQLite otherwise
+    /// (<see cref="StorageSelection"/>), and <see cref="StorageStartup"/>, which migrates their
+    /// schemas. Registered before Orleans so that they start before the first grain and stop after the last one.
     /// </summary>
     public static IServiceCollection AddOsrEventStore(this IServiceCollection services)
     {
-        services.AddSingleton<SqliteEventStore>();
-        services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<SqliteEventStore>());
-        services.AddSingleton<IDecisionLog>(sp => sp.GetRequiredService<SqliteEventStore>());
-        services.AddSingleton<IRuleStore>(sp => sp.GetRequiredService<SqliteEventStore>());
-        services.AddHostedService(sp => sp.GetRequiredService<SqliteEventStore>());
+        services.AddSingleton(sp => StorageSelection.Open(
+            sp.GetRequiredService<IOptions<OsrStorageOptions>>().Value,
+            sp.GetRequiredService<IOptions<DataOptions>>().Value,
+            sp.GetService<IOptions<Grains.Options.ModelsOptions>>()?.Value ?? new()));
+        services.AddSingleton(sp => sp.GetRequiredService<OsrStores>().Events);
+        services.AddSingleton(sp => sp.GetRequiredService<OsrStores>().Decisions);
+        services.AddSingleton(sp => sp.GetRequiredService<OsrStores>().Rules);
+        services.AddSingleton(sp => sp.GetRequiredService<OsrStores>().Outbox);
+        services.AddSingleton(sp => sp.GetRequiredService<OsrStores>().ModelFiles);
+        services.AddHostedService<StorageStartup>();
         return services;
     }
 

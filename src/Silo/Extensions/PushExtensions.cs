@@ -6,7 +6,10 @@ using Microsoft.Extensions.Options;
 using Osr.Orleans.Grains;
 using Osr.Orleans.Grains.Metrics;
 using Osr.Orleans.Grains.Push;
+using Osr.Orleans.Grains.Storage;
+using Osr.Orleans.Silo.Options;
 using Osr.Orleans.Silo.Push;
+using Osr.Orleans.Storage.Sqlite;
 using Polly;
 
 namespace Osr.Orleans.Silo.Extensions;
@@ -63,6 +66,10 @@ public static class PushExtensions
                 pipeline.AddTimeout(options.AttemptTimeout);
             });
 
+        // The silo registers the outbox store with the other stores (AddOsrEventStore, by storage mode);
+        // a host without them gets the embedded one, outbox.db in Osr:Data:Path.
+        services.TryAddSingleton<IOutboxStore>(sp => new SqliteOutboxStore(
+            SqliteDatabase.Open(sp.GetRequiredService<IOptions<DataOptions>>().Value.Path, "outbox"), ownsDatabase: true));
         services.TryAddSingleton<WebhookOutbox>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookOutbox>());
         services.RemoveAll<INotificationSink>();

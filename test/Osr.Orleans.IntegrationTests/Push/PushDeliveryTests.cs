@@ -37,7 +37,7 @@ public sealed class PushDeliveryTests : IAsyncLifetime
     public async Task ANotificationIsPublishedOnceOnItsUsersTopicWithTheContractBody()
     {
         var sink = Sink();
-        var notification = WebhookOutboxTests.Note("n-mqtt");
+        var notification = OutboxNotes.Note("n-mqtt");
 
         await sink.DeliverAsync(notification, PushChannels.All, T0.AddMinutes(15));
         await sink.DeliverAsync(notification, PushChannels.Mqtt, T0.AddMinutes(15));
@@ -51,7 +51,7 @@ public sealed class PushDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task TheMqttDuplicateCheckSurvivesARestart()
     {
-        var notification = WebhookOutboxTests.Note("n-mqtt-restart");
+        var notification = OutboxNotes.Note("n-mqtt-restart");
         await Sink().DeliverAsync(notification, PushChannels.Mqtt, T0.AddMinutes(15));
         await _host.DisposeAsync();
         _host = await PushHost.StartAsync(_directory, _time, []);
@@ -64,7 +64,7 @@ public sealed class PushDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task AnExpiredNotificationIsNotPublished()
     {
-        await Sink().DeliverAsync(WebhookOutboxTests.Note("n-old"), PushChannels.Mqtt, T0);
+        await Sink().DeliverAsync(OutboxNotes.Note("n-old"), PushChannels.Mqtt, T0);
 
         _published.Should().BeEmpty();
         _host.Counters.Total(PushCounterNames.MqttExpired).Should().Be(1);
@@ -79,7 +79,7 @@ public sealed class PushDeliveryTests : IAsyncLifetime
         await using var host = await PushHost.StartAsync(TempDirectory.Create("osr-push-mqtt-only"), _time, [receiver.Url]);
         var sink = new PushDelivery(host.Outbox, host.Counters, new OsrClock(_time), NullLogger.Instance, PublishAsync);
 
-        await sink.DeliverAsync(WebhookOutboxTests.Note("n-mqtt-only"), PushChannels.Mqtt, T0.AddMinutes(15));
+        await sink.DeliverAsync(OutboxNotes.Note("n-mqtt-only"), PushChannels.Mqtt, T0.AddMinutes(15));
 
         _published.Should().ContainSingle();
         (await host.Outbox.ReadEntriesAsync()).Should().BeEmpty();
@@ -89,7 +89,7 @@ public sealed class PushDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task NoChannelSendsNothing()
     {
-        await Sink().DeliverAsync(WebhookOutboxTests.Note("n-none"), PushChannels.None, T0.AddMinutes(15));
+        await Sink().DeliverAsync(OutboxNotes.Note("n-none"), PushChannels.None, T0.AddMinutes(15));
 
         _published.Should().BeEmpty();
     }

@@ -8,13 +8,16 @@ using Osr.Orleans.Grains.Metrics;
 using Osr.Orleans.Grains.Push;
 using Osr.Orleans.Silo.Extensions;
 using Osr.Orleans.Silo.Options;
+using Osr.Orleans.Grains.Storage;
 using Osr.Orleans.Silo.Push;
+using Osr.Orleans.Storage.Migrations;
+using Osr.Orleans.Storage.PostgreSql;
 
 namespace Osr.Orleans.IntegrationTests.Push;
 
 /// <summary>
 /// A minimal host with <see cref="PushExtensions.AddOsrPush"/> as the silo wires it: the real
-/// outbox on a SQLite file in <c>dataPath</c>, the real resilient HttpClient, a fake app clock.
+/// outbox on a SQLite file in <c>dataPath</c> (or in a PostgreSQL database), the real resilient HttpClient, a fake app clock.
 /// Short backoffs (1 s doubling to 4 s) and a 1-day TTL unless overridden.
 /// </summary>
 internal sealed class PushHost : IAsyncDisposable
@@ -53,10 +56,16 @@ internal sealed class PushHost : IAsyncDisposable
         return builder;
     }
 
+    /// <param name="postgres">When given, the outbox's rows live in this PostgreSQL database instead of <c>outbox.db</c>.</param>
     public static async Task<PushHost> StartAsync(string dataPath, FakeTimeProvider time, IEnumerable<string> webhooks,
-        IReadOnlyDictionary<string, string?>? overrides = null)
+        IReadOnlyDictionary<string, string?>? overrides = null, string? postgres = null)
     {
         var builder = CreateBuilder(dataPath, time, webhooks, overrides);
+        if (postgres is not null)
+        {
+            await SchemaMigrator.MigratePostgreSqlAsync(postgres);
+            builder.Services.AddSingleton<IOutboxStore>(_ => new PostgreSqlOutboxStore(PostgreSqlDatabase.Create(postgres), ownsDatabase: true));
+        }
         builder.AddOsrPush();
         var host = builder.Build();
         await host.StartAsync();

@@ -2,31 +2,39 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Push;
+using Osr.Orleans.Grains.Storage;
 using Osr.Orleans.IntegrationTests.Infrastructure;
+using Osr.Orleans.IntegrationTests.Storage;
 using Osr.Orleans.Silo.Push;
+using Osr.Orleans.Storage.Sqlite;
 
 namespace Osr.Orleans.IntegrationTests.Push;
 
 /// <summary>
 /// The webhook outbox against real HTTP receivers on loopback: retries, idempotency, expiry,
 /// permanent failures and restarts. The app clock is fake; retries happen when the test moves it.
+/// The same tests run with the outbox's rows on SQLite (<c>outbox.db</c>) and on PostgreSQL.
 /// </summary>
-public sealed class WebhookOutboxTests : IAsyncLifetime
+public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBackend : IStoreBackend, new()
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 23, 18, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset Later = T0.AddHours(1);
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(2);
 
     private readonly string _directory = TempDirectory.Create("osr-push");
+    private readonly TBackend _backend = new();
     private readonly FakeTimeProvider _time = new(T0);
     private readonly SemaphoreSlim _signal = new(0);
     private readonly List<IAsyncDisposable> _owned = [];
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    protected string DataDirectory => _directory;
+
+    public Task InitializeAsync() => _backend.InitializeAsync("push");
 
     public async Task DisposeAsync()
     {
         for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
+        await _backend.DisposeAsync();
         SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
     }
@@ -200,7 +208,7 @@ public sealed class WebhookOutboxTests : IAsyncLifetime
     {
         var receiver = Receiver(_ => 503);
         var notification = Note("n-restart");
-        var first = await PushHost.StartAsync(_directory, _time, [receiver.Url]);
+        var first = await PushHost.StartAsync(_directory, _time, [receiver.Url], postgres: _backend.ConnectionString);
         await first.Sink.DeliverAsync(notification, PushChannels.Webhook, Later);
         await Eventually.UntilAsync(() => Retried(first) == 1, "first attempt rescheduled", _signal);
         await first.DisposeAsync();
@@ -237,17 +245,7 @@ public sealed class WebhookOutboxTests : IAsyncLifetime
             .Should().BeEquivalentTo([(a.Url, OutboxState.Delivered), (b.Url, OutboxState.Delivered)]);
     }
 
-    [Fact]
-    public async Task TheOutboxIsItsOwnFileInTheDataDirectory()
-    {
-        var push = await HostAsync([]);
-
-        push.Outbox.DatabasePath.Should().Be(Path.Combine(Path.GetFullPath(_directory), "outbox.db"));
-        await Eventually.UntilAsync(() => File.Exists(push.Outbox.DatabasePath), "outbox.db created", _signal);
-    }
-
-    internal static Notification Note(string id) =>
-        new(id, "u-7", "drink-3", "drinks", 0.91, 1.7, 0.42, "post-workout", T0.AddSeconds(-3.25), T0.AddMinutes(15));
+    internal static Notification Note(string id) => OutboxNotes.Note(id);
 
     private static long Delivered(PushHost push) => push.Counters.Total(PushCounterNames.WebhookDelivered);
 
@@ -260,10 +258,35 @@ public sealed class WebhookOutboxTests : IAsyncLifetime
         return receiver;
     }
 
-    private async Task<PushHost> HostAsync(string[] webhooks, IReadOnlyDictionary<string, string?>? overrides = null)
+    private protected async Task<PushHost> HostAsync(string[] webhooks, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var host = await PushHost.StartAsync(_directory, _time, webhooks, overrides);
+        var host = await PushHost.StartAsync(_directory, _time, webhooks, overrides, _backend.ConnectionString);
         _owned.Add(host);
         return host;
     }
+}
+
+/// <summary>The outbox on its embedded SQLite file.</summary>
+public sealed class SqliteWebhookOutboxTests : WebhookOutboxTests<SqliteBackend>
+{
+    [Fact]
+    public async Task TheOutboxIsItsOwnFileInTheDataDirectory()
+    {
+        var push = await HostAsync([]);
+
+        ((SqliteOutboxStore)push.Outbox.Store).Database.Path.Should().Be(Path.Combine(Path.GetFullPath(DataDirectory), "outbox.db"));
+        await Poll.UntilAsync(() => File.Exists(((SqliteOutboxStore)push.Outbox.Store).Database.Path), "outbox.db created");
+    }
+}
+
+/// <summary>The outbox on PostgreSQL (a fresh database per test).</summary>
+public sealed class PostgreSqlWebhookOutboxTests : WebhookOutboxTests<PostgreSqlBackend>;
+
+/// <summary>A notification as the push tests send it.</summary>
+internal static class OutboxNotes
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 18, 0, 0, TimeSpan.Zero);
+
+    public static Notification Note(string id) =>
+        new(id, "u-7", "drink-3", "drinks", 0.91, 1.7, 0.42, "post-workout", T0.AddSeconds(-3.25), T0.AddMinutes(15));
 }

@@ -1,0 +1,100 @@
+using Osr.Orleans.Grains.Storage;
+using Osr.Orleans.Models.Catalog;
+
+namespace Osr.Orleans.IntegrationTests.Storage;
+
+/// <summary><see cref="IEventStore"/> (catalogue and interaction log), the same tests on SQLite and PostgreSQL.</summary>
+public abstract class EventStoreTests<TBackend> : StoreSuite<TBackend> where TBackend : IStoreBackend, new()
+{
+    private static readonly long T0 = new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+
+    protected override string Prefix => "events";
+
+    private IEventStore Store => Stores.Events;
+
+    [Fact]
+    public async Task ItemsAreUpsertedAndReadBack()
+    {
+        await Store.UpsertItemsAsync([new ItemRecord("drink-3", ItemKind.Product, "drinks", ["sports", "cold"]), new ItemRecord("prog-1", ItemKind.Program, "running", [])]);
+        await Store.UpsertItemsAsync([new ItemRecord("drink-3", ItemKind.Product, "recovery", ["sports"])]);
+
+        var items = await Store.ReadItemsAsync();
+
+        items.Should().BeEquivalentTo([
+            new ItemRecord("drink-3", ItemKind.Product, "recovery", ["sports"]),
+            new ItemRecord("prog-1", ItemKind.Program, "running", []),
+        ], o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public async Task AnItemRepeatedInOneImportKeepsItsLastRow()
+    {
+        await Store.UpsertItemsAsync([
+            new ItemRecord("a", ItemKind.Post, "first", []),
+            new ItemRecord("b", ItemKind.Post, "b", []),
+            new ItemRecord("a", ItemKind.Product, "last", ["x"]),
+        ]);
+
+        (await Store.ReadItemsAsync()).Should().BeEquivalentTo([
+            new ItemRecord("a", ItemKind.Product, "last", ["x"]),
+            new ItemRecord("b", ItemKind.Post, "b", []),
+        ], o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public async Task InteractionsAreReadByTimeWindowAndPerUserNewestFirst()
+    {
+        await Store.AppendInteractionsAsync([
+            new InteractionRecord("u1", "a", InteractionAction.View, T0),
+            new InteractionRecord("u1", "b", InteractionAction.Purchase, T0 + TimeSpan.TicksPerHour),
+            new InteractionRecord("u2", "a", InteractionAction.Like, T0 + 2 * TimeSpan.TicksPerHour),
+        ]);
+
+        var window = new List<InteractionRecord>();
+        await foreach (var r in Store.ReadInteractionsAsync(T0 + 1, T0 + 3 * TimeSpan.TicksPerHour)) window.Add(r);
+        var u1 = await Store.ReadUserInteractionsAsync("u1", 10);
+
+        window.Select(r => r.ItemId).Should().Equal("b", "a");
+        u1.Select(r => (r.ItemId, r.Action)).Should().Equal(("b", InteractionAction.Purchase), ("a", InteractionAction.View));
+        (await Store.CountAsync()).Should().Be(new EventStoreCounts(0, 3, 2));
+    }
+
+    [Fact]
+    public async Task ConcurrentAppendsAreAllStoredAndSurviveAReopen()
+    {
+        var writes = Enumerable.Range(0, 200).Select(i =>
+            Store.AppendInteractionsAsync([new InteractionRecord($"u{i % 7}", $"item-{i}", InteractionAction.View, T0 + i)]));
+        await Task.WhenAll(writes);
+
+        await ReopenAsync();
+
+        (await Store.CountAsync()).Interactions.Should().Be(200);
+        var all = new List<InteractionRecord>();
+        await foreach (var r in Store.ReadInteractionsAsync(0, long.MaxValue)) all.Add(r);
+        all.Select(r => r.ItemId).Should().OnlyHaveUniqueItems().And.HaveCount(200);
+    }
+
+    [Fact]
+    public async Task HostileTextIsStoredVerbatimNotExecuted()
+    {
+        const string hostile = "x'); DROP TABLE items; --";
+        await Store.UpsertItemsAsync([new ItemRecord("i1", ItemKind.Post, hostile, [hostile])]);
+
+        (await Store.ReadItemsAsync()).Single().Category.Should().Be(hostile);
+    }
+
+    [Fact]
+    public async Task UserSegmentsAreUpsertedAndEmptyOnesAreNotListed()
+    {
+        await Store.UpsertUserSegmentAsync("u1", "powerlifting");
+        await Store.UpsertUserSegmentAsync("u2", null);
+        await Store.UpsertUserSegmentAsync("u3", "");
+        await Store.UpsertUserSegmentAsync("u1", "running");
+
+        (await Store.ReadUserSegmentsAsync()).Should().BeEquivalentTo(new Dictionary<string, string> { ["u1"] = "running" });
+    }
+}
+
+public sealed class SqliteEventStoreTests : EventStoreTests<SqliteBackend>;
+
+public sealed class PostgreSqlEventStoreTests : EventStoreTests<PostgreSqlBackend>;
