@@ -68,6 +68,9 @@ public sealed class DeviceSimulator(string deviceId, string userId, DeviceKind k
     /// <summary>Earliest <see cref="TimeProvider.GetTimestamp"/> of the next reconnect attempt.</summary>
     internal long NextConnectAttempt;
 
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> of the last positive PUBACK of a readings message (0 = none yet).</summary>
+    internal long LastAcked;
+
     /// <summary>
     /// A QoS 1 message published but not acknowledged when the connection broke: sent again, with the same
     /// readings and seq numbers, before anything new once the device is connected again (to any broker).

@@ -287,6 +287,7 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time, Notifica
                 return;
             }
 
+            if (result.IsSuccess) Volatile.Write(ref d.LastAcked, acked);
             if (!m.Measured) return;
             if (result.IsSuccess) stats.OnAcked(m.Readings, Micros(started, acked), Micros(Math.Min(m.IntendedTimestamp, started), acked), acked);
             else stats.OnRefused(string.IsNullOrEmpty(result.ReasonString) ? result.ReasonCode.ToString() : result.ReasonString);

@@ -1,0 +1,60 @@
+using Osr.Orleans.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Osr.Orleans.IntegrationTests.ClusterFaults;
+
+/// <summary>
+/// <c>kill -9</c> of one of three silo processes under 2,000 readings/s with decisions on (docs/operations.md, "Devices
+/// and silo failure"): every acknowledged feedback event is in the store, no notification reaches a device twice, no
+/// user gets more than <c>cap.day</c> pushes, and every device is back and applying readings on a survivor within 15 s.
+/// </summary>
+public sealed class SiloKillTests(ITestOutputHelper output)
+{
+    private const double Rate = 2_000;
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task KillingOneOfThreeSilosUnderLoadLosesNothingAcknowledgedAndRecoversWithin15Seconds()
+    {
+        var postgres = await PostgresServer.Shared;
+        await using var cluster = await FaultCluster.StartAsync(postgres, silos: 3, users: 120, prefix: "kill9");
+        cluster.StartLoad(Rate);
+
+        // Warm: every device applied readings and the first pushes were answered.
+        var warm = cluster.Time.GetTimestamp();
+        await cluster.WaitUntilEveryDeviceAppliesAsync(warm, "every device applies readings before the failure", TimeSpan.FromSeconds(30));
+        await Poll.UntilAsync(() => cluster.Responder.Acknowledged.Count > 0, "feedback flows before the failure", TimeSpan.FromSeconds(30));
+
+        var victim = cluster.Silos[1];
+        var killedAt = cluster.Time.GetTimestamp();
+        await victim.KillAsync();
+
+        var recovered = await cluster.WaitUntilEveryDeviceAppliesAsync(killedAt,
+            "every device has a reading acknowledged after the kill", TimeSpan.FromSeconds(60));
+        cluster.Devices.Where(d => d.IsConnected).Should().OnlyContain(d => d.Broker != 1, "no device is on the dead silo's broker");
+
+        // Load goes on after recovery, then stops and drains.
+        var after = cluster.Time.GetTimestamp();
+        await cluster.WaitUntilEveryDeviceAppliesAsync(after, "every device keeps applying readings on a survivor", TimeSpan.FromSeconds(20));
+        await cluster.StopLoadAsync();
+
+        var stats = cluster.Stats;
+        output.WriteLine($"recovery {recovered.TotalSeconds:0.00} s; readings acked {stats.ReadingsAcked}, reconnects {stats.Reconnects}, " +
+            $"failovers {stats.Failovers}, resent {stats.Resent}, interruptions {string.Join(",", stats.Interruptions)}, " +
+            $"feedback acked {cluster.Responder.Acknowledged.Count}, notifications {cluster.Listener.Received}, " +
+            $"sent decisions {await cluster.SentDecisionsAsync()}, most pushes/day {(await cluster.MostPushesInADayAsync()).Pushes}");
+        recovered.Should().BeLessThanOrEqualTo(Recovery, $"time to recovery was {recovered.TotalSeconds:0.0} s\n{cluster.Logs}");
+        cluster.Stats.ReadingsUnackedAtStop.Should().Be(0, "every reading not acknowledged was sent again and acknowledged");
+        cluster.Stats.Failovers.Should().BeGreaterThan(0);
+
+        var stored = await cluster.StoredFeedbackAsync();
+        var acknowledged = cluster.Responder.Acknowledged.Select(e => (e.NotificationId, e.Action)).ToHashSet();
+        acknowledged.Should().NotBeEmpty();
+        acknowledged.Except(stored).Should().BeEmpty("every acknowledged feedback event is in the store");
+
+        cluster.Listener.Duplicates.Should().Be(0, "no notification id reached a device twice");
+        (await cluster.SentDecisionsAsync()).Should().BeGreaterThan(0);
+        var (user, most) = await cluster.MostPushesInADayAsync();
+        most.Should().BeLessThanOrEqualTo(FaultCluster.CapDay, $"user {user} must not get more than cap.day pushes");
+    }
+}
