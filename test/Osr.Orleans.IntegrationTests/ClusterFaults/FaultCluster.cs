@@ -189,6 +189,27 @@ internal sealed class FaultCluster : IAsyncDisposable
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>
+    /// After <see cref="StopLoadAsync"/>: nothing the devices were acknowledged is missing, no notification reached a device
+    /// twice, nobody got more than <see cref="CapDay"/> pushes in a day; returns a one-line summary of the run.
+    /// </summary>
+    public async Task<string> AssertNothingLostAsync()
+    {
+        Stats.ReadingsUnackedAtStop.Should().Be(0, $"every reading not acknowledged was sent again and acknowledged\n{Logs}");
+        var stored = await StoredFeedbackAsync();
+        var acknowledged = Responder.Acknowledged.Select(e => (e.NotificationId, e.Action)).ToHashSet();
+        acknowledged.Should().NotBeEmpty("the simulated users answered notifications");
+        acknowledged.Except(stored).Should().BeEmpty("every acknowledged feedback event is in the store");
+        Listener.Duplicates.Should().Be(0, "no notification id reached a device twice");
+        var sent = await SentDecisionsAsync();
+        sent.Should().BeGreaterThan(0);
+        var (user, most) = await MostPushesInADayAsync();
+        most.Should().BeLessThanOrEqualTo(CapDay, $"user {user} must not get more than cap.day pushes");
+        return $"readings acked {Stats.ReadingsAcked}, reconnects {Stats.Reconnects}, failovers {Stats.Failovers}, resent {Stats.Resent}, " +
+            $"interruptions {string.Join(",", Stats.Interruptions)}, feedback acked {acknowledged.Count}, notifications {Listener.Received}, " +
+            $"sent decisions {sent}, most pushes/day {most}";
+    }
+
     /// <summary>What the silos' logs say, for failure messages.</summary>
     public string Logs => string.Join("\n", Silos.Select(s => $"==== {s.Name}\n{Tail(s.Output, 4000)}"));
 
