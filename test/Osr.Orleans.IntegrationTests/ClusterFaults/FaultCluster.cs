@@ -149,12 +149,24 @@ internal sealed class FaultCluster : IAsyncDisposable
         await Task.WhenAll(_tasks);
     }
 
-    /// <summary>Polls until every device has had a readings message acknowledged after <paramref name="since"/>; returns how long that took.</summary>
+    /// <summary>
+    /// Polls until every device has had a readings message acknowledged after <paramref name="since"/>; returns the time from
+    /// <paramref name="since"/> to the latest of those first acknowledgements (each read within one poll interval of when
+    /// it happened), i.e. until the last device was back.
+    /// </summary>
     public async Task<TimeSpan> WaitUntilEveryDeviceAppliesAsync(long since, string because, TimeSpan timeout)
     {
-        await Poll.UntilAsync(() => Devices.All(d => Volatile.Read(ref d.LastAcked) > since),
-            $"{because} ({Devices.Count(d => Volatile.Read(ref d.LastAcked) <= since)} of {Devices.Count} devices not yet)", timeout);
-        return Time.GetElapsedTime(since, Devices.Max(d => Volatile.Read(ref d.LastAcked)));
+        var firstAck = new Dictionary<DeviceSimulator, long>();
+        await Poll.UntilAsync(() =>
+        {
+            foreach (var d in Devices)
+            {
+                var acked = Volatile.Read(ref d.LastAcked);
+                if (acked > since) firstAck.TryAdd(d, acked);
+            }
+            return firstAck.Count == Devices.Count;
+        }, $"{because} ({Devices.Count - firstAck.Count} of {Devices.Count} devices not yet)", timeout);
+        return Time.GetElapsedTime(since, firstAck.Values.Max());
     }
 
     /// <summary>Feedback stored: (notification id, action name).</summary>
