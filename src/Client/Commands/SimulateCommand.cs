@@ -35,16 +35,11 @@ public static class SimulateCommand
         {
             if (r.GetValueOrDefault<string?>() is { Length: > MaxPrefixLength }) r.AddError($"--prefix must be at most {MaxPrefixLength} characters");
         });
-        var mqtt = new Option<EndpointParser.HostPort?>("--mqtt")
+        var mqtt = new Option<EndpointParser.HostPort[]>("--mqtt")
         {
-            Description = "MQTT broker (default 127.0.0.1 and Osr:Mqtt:Port, else 1883)",
-            HelpName = "HOST:PORT",
-            CustomParser = r =>
-            {
-                if (EndpointParser.TryParse(r.Tokens.Count > 0 ? r.Tokens[0].Value : null, out var endpoint, out var error)) return endpoint;
-                r.AddError($"--mqtt: {error}");
-                return null;
-            },
+            Description = "MQTT broker(s), comma-separated: devices are spread over them and move to another when theirs fails (default 127.0.0.1 and Osr:Mqtt:Port, else 1883)",
+            HelpName = "HOST:PORT[,HOST:PORT…]",
+            CustomParser = r => ParseBrokers(r),
         };
         var localAddresses = new Option<IPAddress[]>("--local-addresses")
         {
@@ -164,7 +159,7 @@ public static class SimulateCommand
                 Watch = ctx.Get(watch),
                 Seed = ctx.Get(seed),
                 Prefix = ctx.Get(prefix) ?? "sim",
-                Mqtt = ctx.Get(mqtt) ?? DefaultBroker(ctx.Services),
+                Brokers = ctx.Get(mqtt) is { Length: > 0 } brokers ? brokers : [DefaultBroker(ctx.Services)],
                 LocalAddresses = ctx.Get(localAddresses) ?? [],
                 ConnectConcurrency = ctx.Get(concurrency),
                 Json = ctx.Json,
@@ -186,6 +181,37 @@ public static class SimulateCommand
             return SimulationRunner.RunAsync(ctx, options);
         });
         return command;
+    }
+
+    /// <summary>
+    /// <c>--mqtt</c>: one or more <c>HOST:PORT</c>, comma-separated (the option may also be repeated); each at most once,
+    /// at most <see cref="SimulationOptions.MaxBrokers"/>.
+    /// </summary>
+    private static EndpointParser.HostPort[] ParseBrokers(ArgumentResult r)
+    {
+        var result = new List<EndpointParser.HostPort>();
+        foreach (var token in r.Tokens)
+        {
+            foreach (var part in token.Value.Split(',', StringSplitOptions.TrimEntries))
+            {
+                if (!EndpointParser.TryParse(part, out var endpoint, out var error))
+                {
+                    r.AddError($"--mqtt: {error}");
+                    return [];
+                }
+
+                if (result.Contains(endpoint))
+                {
+                    r.AddError($"--mqtt: {endpoint} is listed twice");
+                    return [];
+                }
+
+                result.Add(endpoint);
+            }
+        }
+
+        if (result.Count > SimulationOptions.MaxBrokers) r.AddError($"--mqtt: at most {SimulationOptions.MaxBrokers} brokers");
+        return [.. result];
     }
 
     private static EndpointParser.HostPort DefaultBroker(CliServices services)

@@ -168,7 +168,12 @@ public sealed record SimulationJson(
     double DurationSeconds,
     double TargetRate,
     double AchievedRate,
-    LatencyJson LatencyMs);
+    LatencyJson LatencyMs,
+    long Failovers,
+    Dictionary<string, long> Interruptions,
+    long Resent,
+    long ReadingsResent,
+    long ReadingsUnackedAtStop);
 
 /// <summary>
 /// <c>model train --json</c>: the job as last seen. <c>state</c> is running, succeeded or failed; <c>metrics</c>

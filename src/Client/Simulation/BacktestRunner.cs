@@ -50,7 +50,7 @@ public static class BacktestRunner
 
         var plan = SimulationPlan.Create(options);
         var devices = plan.Devices;
-        var broker = await EndpointParser.ResolveAsync(options.Mqtt, ct).ConfigureAwait(false);
+        var brokers = await options.ResolveBrokersAsync(ct).ConfigureAwait(false);
 
         await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
         await log.WriteLineAsync($"provisioning {plan.Users.Count} users and {devices.Count} devices…").ConfigureAwait(false);
@@ -63,14 +63,14 @@ public static class BacktestRunner
         var stats = new SimulationStats();
         var listener = new NotificationListener(plan.Users, time);
         var fleet = new MqttFleet(stats, time, listener);
-        fleet.Prepare(devices, broker, options.LocalAddresses);
-        await log.WriteLineAsync($"connecting {devices.Count} devices to {options.Mqtt} ({options.ConnectConcurrency} at a time)…").ConfigureAwait(false);
+        fleet.Prepare(devices, brokers, options.LocalAddresses);
+        await log.WriteLineAsync($"connecting {devices.Count} devices to {options.BrokerList} ({options.ConnectConcurrency} at a time)…").ConfigureAwait(false);
         var connected = await fleet.ConnectAllAsync(devices, options.ConnectConcurrency, n => log.WriteLine($"  {n}/{devices.Count} attempted"), ct).ConfigureAwait(false);
         if (connected == 0)
         {
             await fleet.DisconnectAllAsync(devices, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             var reasons = string.Join(", ", stats.ConnectFailures.Select(kv => $"{kv.Key} ×{kv.Value}"));
-            throw new CliFailureException($"cannot reach the MQTT broker at {options.Mqtt}: no device could connect ({reasons}); is the silo running?");
+            throw new CliFailureException($"cannot reach the MQTT broker(s) at {options.BrokerList}: no device could connect ({reasons}); is the silo running?");
         }
 
         if (connected < devices.Count)

@@ -56,6 +56,27 @@ public sealed class DeviceSimulator(string deviceId, string userId, DeviceKind k
     /// <summary>Timestamp (<see cref="TimeProvider.GetTimestamp"/> units) of the first slot not yet published.</summary>
     internal long NextSlot;
 
+    /// <summary>Position of the device in the run's device list (spreads sockets and failovers).</summary>
+    internal int Index;
+
+    /// <summary>Index of the broker (in the fleet's list) this device connects to now; it moves on when a connect fails.</summary>
+    internal int Broker;
+
+    /// <summary>Connect attempts that failed since the device was last connected (drives the back-off).</summary>
+    internal int ConnectFailures;
+
+    /// <summary>Earliest <see cref="TimeProvider.GetTimestamp"/> of the next reconnect attempt.</summary>
+    internal long NextConnectAttempt;
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> of the last positive PUBACK of a readings message (0 = none yet).</summary>
+    internal long LastAcked;
+
+    /// <summary>
+    /// A QoS 1 message published but not acknowledged when the connection broke: sent again, with the same
+    /// readings and seq numbers, before anything new once the device is connected again (to any broker).
+    /// </summary>
+    internal UnackedMessage? Unacked;
+
     public bool IsConnected => Volatile.Read(ref _connected) == 1;
 
     public void MarkConnected(bool connected) => Volatile.Write(ref _connected, connected ? 1 : 0);
@@ -115,3 +136,11 @@ public sealed class DeviceSimulator(string deviceId, string userId, DeviceKind k
         return true;
     }
 }
+
+/// <summary>
+/// A readings message whose PUBACK never came (the connection broke): its rented buffer, how many readings it
+/// carries, the tick it was due at and whether it counts in the measured window. The silo applies each
+/// <c>seq</c> once, so sending it again is safe whether or not the first copy was applied. Not sent again before
+/// <see cref="NotBefore"/> (<see cref="TimeProvider.GetTimestamp"/> units).
+/// </summary>
+internal sealed record UnackedMessage(byte[] Buffer, int Length, int Readings, long IntendedTimestamp, bool Measured, long NotBefore);

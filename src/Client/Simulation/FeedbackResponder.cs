@@ -7,9 +7,16 @@ namespace Osr.Orleans.Client.Simulation;
 /// <see cref="FeedbackModel"/>: in the backtest at once with event-time timestamps (<see cref="AnswerAsync"/>), in a
 /// wall-clock run each event when its delay has passed (<see cref="RunAsync"/>). A message refused for the per-device
 /// quota is sent again after a back-off (<see cref="QuotaBackoff"/>).
+/// <para>A device that lost its connection, or a silo that answered "internal error; retry", gets the same event again
+/// once the device is back (on any silo) after a back-off, for up to <see cref="QuotaBackoff.MaxWait"/>: feedback is
+/// stored once per (notification, action), so a second copy of an event that was stored is harmless.</para>
+/// <para>With <paramref name="recordAcknowledged"/>, every acknowledged event is kept (<see cref="Acknowledged"/>): the
+/// fault tests compare them with what the store holds.</para>
 /// </summary>
-public sealed class FeedbackResponder(MqttFleet fleet, World world, ulong seed, TimeProvider time, IReadOnlyDictionary<string, DeviceSimulator> devices)
+public sealed class FeedbackResponder(MqttFleet fleet, World world, ulong seed, TimeProvider time, IReadOnlyDictionary<string, DeviceSimulator> devices,
+    bool recordAcknowledged = false)
 {
+    private readonly ConcurrentQueue<FeedbackEvent> _acknowledged = new();
     private static readonly TimeSpan WallTick = TimeSpan.FromMilliseconds(100);
     private readonly ConcurrentDictionary<string, long> _sent = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _failures = new(StringComparer.Ordinal);
@@ -28,6 +35,9 @@ public sealed class FeedbackResponder(MqttFleet fleet, World world, ulong seed, 
 
     /// <summary>Feedback events acknowledged, by action.</summary>
     public IReadOnlyDictionary<string, long> Sent => _sent;
+
+    /// <summary>Every acknowledged event, when the responder was created to record them (else empty).</summary>
+    public IReadOnlyCollection<FeedbackEvent> Acknowledged => _acknowledged;
 
     /// <summary>Feedback events refused or failed, by reason.</summary>
     public IReadOnlyDictionary<string, long> Failures => _failures;
@@ -49,6 +59,7 @@ public sealed class FeedbackResponder(MqttFleet fleet, World world, ulong seed, 
     public async Task RunAsync(NotificationListener listener, CancellationToken ct)
     {
         var pending = new List<(long Due, string DeviceId, FeedbackEvent Event)>();
+        var sending = new List<Task>();
         while (true)
         {
             while (listener.TryDequeue(out var n))
@@ -63,11 +74,13 @@ public sealed class FeedbackResponder(MqttFleet fleet, World world, ulong seed, 
             var due = pending.Where(p => p.Due <= now).ToList();
             if (due.Count > 0)
             {
+                // Not awaited here: a device that is reconnecting holds up only its own events, not the loop.
                 pending.RemoveAll(p => p.Due <= now);
-                await Task.WhenAll(due.GroupBy(p => p.Event.NotificationId).Select(async g =>
+                sending.RemoveAll(t => t.IsCompleted);
+                sending.AddRange(due.GroupBy(p => p.Event.NotificationId).Select(async g =>
                 {
                     foreach (var p in g.OrderBy(p => p.Event.Ts)) await SendAsync(p.DeviceId, p.Event, CancellationToken.None).ConfigureAwait(false);
-                })).ConfigureAwait(false);
+                }));
             }
 
             if (ct.IsCancellationRequested) break;
@@ -82,6 +95,7 @@ public sealed class FeedbackResponder(MqttFleet fleet, World world, ulong seed, 
         }
 
         Interlocked.Add(ref _dropped, pending.Count);
+        await Task.WhenAll(sending).ConfigureAwait(false);
     }
 
     private async Task SendAsync(string deviceId, FeedbackEvent e, CancellationToken ct)
@@ -94,6 +108,7 @@ public sealed class FeedbackResponder(MqttFleet fleet, World world, ulong seed, 
 
         var payload = e.ToJson();
         var backoff = new QuotaBackoff(time);
+        var reconnect = new QuotaBackoff(time);
         while (true)
         {
             var (outcome, reason) = await fleet.PublishEventAsync(device, payload, ct).ConfigureAwait(false);
@@ -101,9 +116,12 @@ public sealed class FeedbackResponder(MqttFleet fleet, World world, ulong seed, 
             {
                 case PublishOutcome.Acked:
                     Count(_sent, e.Action);
+                    if (recordAcknowledged) _acknowledged.Enqueue(e);
                     return;
                 case PublishOutcome.QuotaExceeded when await backoff.WaitAsync(ct).ConfigureAwait(false):
                     Interlocked.Increment(ref _quotaWaits);
+                    continue;
+                case PublishOutcome.Failed or PublishOutcome.Disconnected when await reconnect.WaitAsync(ct).ConfigureAwait(false):
                     continue;
                 default:
                     Count(_failures, reason ?? outcome.ToString());
@@ -116,8 +134,9 @@ public sealed class FeedbackResponder(MqttFleet fleet, World world, ulong seed, 
 }
 
 /// <summary>
-/// Waits before re-sending a message the silo refused for the per-device quota (<c>Osr:Ingest:MaxReadingsPerSecond</c>):
-/// 50 ms, doubling to at most 1 s, giving up after <see cref="MaxWait"/> in all.
+/// Waits before re-sending a message the silo refused for the per-device quota (<c>Osr:Ingest:MaxReadingsPerSecond</c>)
+/// or that could not be sent (the device is reconnecting): 50 ms, doubling to at most 1 s, giving up after
+/// <see cref="MaxWait"/> in all.
 /// </summary>
 public sealed class QuotaBackoff(TimeProvider time)
 {

@@ -10,40 +10,80 @@ namespace Osr.Orleans.Client.Simulation;
 /// <summary>
 /// The MQTT side of the simulator: one MQTT 5 client per device (username = device id, password = its
 /// secret, client id = device id, clean session), connected in parallel under a concurrency limit,
-/// subscribed to the device's own <c>errors</c> topic, reconnected when dropped, and publishing QoS 1
-/// messages whose PUBACK latency is recorded. Sockets are spread round-robin over the configured local
-/// (source) addresses, because one source address allows only ~28 k connections to one server port.
-/// With a <see cref="NotificationListener"/>, every watch also subscribes (QoS 1) to its user's
-/// <c>notifications</c> topic and hands what arrives to the listener.
+/// subscribed to the device's own <c>errors</c> topic, and publishing QoS 1 messages whose PUBACK latency
+/// is recorded. Devices are spread round-robin over the configured brokers (one per silo) and their sockets
+/// over the configured local (source) addresses, because one source address allows only ~28 k connections
+/// to one server port. With a <see cref="NotificationListener"/>, every watch also subscribes (QoS 1) to its
+/// user's <c>notifications</c> topic and hands what arrives to the listener.
+/// <para>What a device does when its silo goes away (docs/operations.md, "Devices and silo failure"): it
+/// reconnects with jittered exponential back-off (<see cref="ReconnectBackoff"/>), moving to another broker of
+/// the list after each failed attempt; a connect refused for its credentials is final, any other failure
+/// (refused socket, timeout, "server unavailable") is retried. A readings message whose PUBACK did not come
+/// (the connection broke, or the silo answered "unspecified error") is kept and sent again, with the same
+/// seq numbers, before anything new once the device is connected again; the silo applies each seq once.
+/// Readings that fall due while the device is offline are kept (at most
+/// <see cref="SimulationOptions.MaxReadingsPerMessage"/>) and sent after it reconnects.</para>
 /// </summary>
 public sealed class MqttFleet(SimulationStats stats, TimeProvider time, NotificationListener? notifications = null)
 {
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan ReconnectTick = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Pause before a message that got "unspecified error" is sent again on a connection that stayed open.</summary>
+    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(200);
+
     private readonly MqttClientFactory _factory = new();
+    private IReadOnlyList<IPEndPoint> _brokers = [];
+    private IReadOnlyList<IPAddress> _localAddresses = [];
     private int _inFlight;
+    private int _unacked;
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>Builds each device's client options (no sockets opened yet).</summary>
-    public void Prepare(IReadOnlyList<DeviceSimulator> devices, IPEndPoint broker, IReadOnlyList<IPAddress> localAddresses)
+    /// <summary>Messages waiting to be sent again (their device offline, or pausing before the retry).</summary>
+    public int Unacked => Volatile.Read(ref _unacked);
+
+    /// <summary>The brokers devices are spread over, in the order given.</summary>
+    public IReadOnlyList<IPEndPoint> Brokers => _brokers;
+
+    /// <summary>Builds each device's client options for one broker (no sockets opened yet).</summary>
+    public void Prepare(IReadOnlyList<DeviceSimulator> devices, IPEndPoint broker, IReadOnlyList<IPAddress> localAddresses) =>
+        Prepare(devices, [broker], localAddresses);
+
+    /// <summary>
+    /// Assigns device <c>i</c> to broker <c>i mod brokers</c> and builds its client options (no sockets opened yet).
+    /// </summary>
+    public void Prepare(IReadOnlyList<DeviceSimulator> devices, IReadOnlyList<IPEndPoint> brokers, IReadOnlyList<IPAddress> localAddresses)
     {
+        ArgumentNullException.ThrowIfNull(devices);
+        ArgumentNullException.ThrowIfNull(brokers);
+        if (brokers.Count == 0) throw new ArgumentException("at least one broker is needed", nameof(brokers));
+        _brokers = [.. brokers];
+        _localAddresses = [.. localAddresses];
         for (var i = 0; i < devices.Count; i++)
         {
             var d = devices[i];
-            var options = _factory.CreateClientOptionsBuilder()
-                .WithEndPoint(broker)
-                .WithClientId(d.DeviceId)
-                .WithCredentials(d.DeviceId, d.Secret)
-                .WithCleanSession(true)
-                .WithProtocolVersion(MqttProtocolVersion.V500)
-                .WithKeepAlivePeriod(TimeSpan.FromSeconds(60))
-                .WithTimeout(ClientTimeout)
-                .Build();
-            options.WriterBufferSize = 1024;
-            if (localAddresses.Count > 0 && options.ChannelOptions is MqttClientTcpOptions tcp)
-                tcp.LocalEndpoint = new IPEndPoint(localAddresses[i % localAddresses.Count], 0);
-            d.Options = options;
+            d.Index = i;
+            d.Broker = i % _brokers.Count;
+            d.Options = BuildOptions(d);
         }
+    }
+
+    private MqttClientOptions BuildOptions(DeviceSimulator d)
+    {
+        var options = _factory.CreateClientOptionsBuilder()
+            .WithEndPoint(_brokers[d.Broker])
+            .WithClientId(d.DeviceId)
+            .WithCredentials(d.DeviceId, d.Secret)
+            .WithCleanSession(true)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(60))
+            .WithTimeout(ClientTimeout)
+            .Build();
+        options.WriterBufferSize = 1024;
+        if (_localAddresses.Count > 0 && options.ChannelOptions is MqttClientTcpOptions tcp)
+            tcp.LocalEndpoint = new IPEndPoint(_localAddresses[d.Index % _localAddresses.Count], 0);
+        return options;
     }
 
     /// <summary>Connects every device, at most <paramref name="concurrency"/> at a time; returns how many connected.</summary>
@@ -60,19 +100,26 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time, Notifica
         return connected;
     }
 
-    /// <summary>Every few seconds, reconnects devices that lost their connection (not those refused at CONNECT).</summary>
+    /// <summary>
+    /// Reconnects devices that lost their connection or could not connect (not those refused for their credentials),
+    /// each when its back-off has passed, at most <paramref name="concurrency"/> at a time.
+    /// </summary>
     public async Task ReconnectLoopAsync(IReadOnlyList<DeviceSimulator> devices, int concurrency, CancellationToken ct)
     {
         try
         {
             while (!ct.IsCancellationRequested)
             {
-                await Task.Delay(TimeSpan.FromSeconds(2), time, ct).ConfigureAwait(false);
-                var dropped = devices.Where(d => d.Client is not null && !d.IsConnected && !d.Refused).ToList();
-                if (dropped.Count == 0) continue;
-                await Parallel.ForEachAsync(dropped, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (d, token) =>
+                await Task.Delay(ReconnectTick, time, ct).ConfigureAwait(false);
+                var now = time.GetTimestamp();
+                var due = devices.Where(d => d.Client is not null && !d.IsConnected && !d.Refused && d.NextConnectAttempt <= now).ToList();
+                if (due.Count == 0) continue;
+                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (d, token) =>
                 {
-                    if (await ConnectAsync(d, token).ConfigureAwait(false)) stats.OnReconnected();
+                    var home = d.Index % _brokers.Count;
+                    if (!await ConnectAsync(d, token).ConfigureAwait(false)) return;
+                    stats.OnReconnected();
+                    if (d.Broker != home) stats.OnFailover();
                 }).ConfigureAwait(false);
             }
         }
@@ -105,8 +152,7 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time, Notifica
             var result = await client.ConnectAsync(d.Options!, ct).ConfigureAwait(false);
             if (result.ResultCode != MqttClientConnectResultCode.Success)
             {
-                d.Refused = true;
-                stats.OnConnectFailed(result.ResultCode.ToString());
+                ConnectFailed(d, result.ResultCode, result.ResultCode.ToString());
                 return false;
             }
 
@@ -121,6 +167,7 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time, Notifica
                     if ((int)item.ResultCode > 2) stats.OnConnectFailed($"subscribe notifications topic: {item.ResultCode}");
             }
 
+            d.ConnectFailures = 0;
             d.MarkConnected(true);
             return true;
         }
@@ -128,16 +175,57 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time, Notifica
         {
             throw;
         }
-        catch (MqttConnectingFailedException ex)
-        {
-            d.Refused = true;
-            stats.OnConnectFailed(ex.Message);
-            return false;
-        }
         catch (Exception ex)
         {
-            stats.OnConnectFailed(Describe(ex));
+            ConnectFailed(d, null, Describe(ex));
+            if (client.IsConnected) await TryDisconnectAsync(client).ConfigureAwait(false);   // connected but a subscription failed
             return false;
+        }
+    }
+
+    /// <summary>
+    /// A failed connect: final when the broker refused the device's identity (<see cref="IsFinal"/>); otherwise the next
+    /// attempt goes to another broker of the list after the back-off.
+    /// </summary>
+    private void ConnectFailed(DeviceSimulator d, MqttClientConnectResultCode? code, string reason)
+    {
+        stats.OnConnectFailed(reason);
+        if (code is { } c && IsFinal(c))
+        {
+            d.Refused = true;
+            return;
+        }
+
+        d.ConnectFailures++;
+        var next = ReconnectBackoff.NextBroker(d.Broker, _brokers.Count, d.ConnectFailures, d.Index / _brokers.Count);
+        if (next != d.Broker)
+        {
+            d.Broker = next;
+            d.Options = BuildOptions(d);
+        }
+
+        var delay = ReconnectBackoff.Delay(d.ConnectFailures, Random.Shared.NextDouble());
+        d.NextConnectAttempt = time.GetTimestamp() + (long)(delay.TotalSeconds * time.TimestampFrequency);
+    }
+
+    /// <summary>CONNECT refusals that name the device's identity or protocol, not the server's state: retrying cannot help.</summary>
+    internal static bool IsFinal(MqttClientConnectResultCode code) => code is
+        MqttClientConnectResultCode.BadUserNameOrPassword or
+        MqttClientConnectResultCode.NotAuthorized or
+        MqttClientConnectResultCode.ClientIdentifierNotValid or
+        MqttClientConnectResultCode.Banned or
+        MqttClientConnectResultCode.BadAuthenticationMethod or
+        MqttClientConnectResultCode.UnsupportedProtocolVersion;
+
+    private static async Task TryDisconnectAsync(IMqttClient client)
+    {
+        try
+        {
+            await client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Already gone.
         }
     }
 
@@ -159,37 +247,78 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time, Notifica
         Interlocked.Increment(ref _inFlight);
         var measured = stats.Measures(intendedTimestamp);
         if (measured) stats.OnPublished(readings);
-        _ = PublishAsync(d, buffer, length, readings, intendedTimestamp, measured);
+        _ = PublishAsync(d, new UnackedMessage(buffer, length, readings, intendedTimestamp, measured, 0));
     }
 
-    private async Task PublishAsync(DeviceSimulator d, byte[] buffer, int length, int readings, long intended, bool measured)
+    /// <summary>
+    /// Sends again the device's message that was not acknowledged (<see cref="DeviceSimulator.Unacked"/>). The caller
+    /// holds the device's publish slot (<see cref="DeviceSimulator.TryBeginPublish"/>, taken before reading
+    /// <c>Unacked</c>) and saw the message's pause (<see cref="UnackedMessage.NotBefore"/>) over.
+    /// </summary>
+    public void Resend(DeviceSimulator d)
     {
+        var message = d.Unacked ?? throw new InvalidOperationException($"device {d.DeviceId} has no unacknowledged message");
+        d.Unacked = null;
+        Interlocked.Decrement(ref _unacked);
+        Interlocked.Increment(ref _inFlight);
+        stats.OnResent(message.Readings);
+        _ = PublishAsync(d, message);
+    }
+
+    private async Task PublishAsync(DeviceSimulator d, UnackedMessage m)
+    {
+        var keep = false;
         try
         {
             var message = new MqttApplicationMessage
             {
                 Topic = d.ReadingsTopic,
-                Payload = new ReadOnlySequence<byte>(buffer, 0, length),
+                Payload = new ReadOnlySequence<byte>(m.Buffer, 0, m.Length),
                 QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
             };
             var started = time.GetTimestamp();
             var result = await d.Client!.PublishAsync(message, CancellationToken.None).ConfigureAwait(false);
             var acked = time.GetTimestamp();
-            if (!measured) return;
-            if (result.IsSuccess) stats.OnAcked(readings, Micros(started, acked), Micros(Math.Min(intended, started), acked), acked);
+            if (result.ReasonCode == MqttClientPublishReasonCode.UnspecifiedError)
+            {
+                // "internal error; retry": the silo could not apply it (e.g. the user's grain was on a silo that just died).
+                keep = true;
+                Keep(d, m with { NotBefore = acked + (long)(RetryPause.TotalSeconds * time.TimestampFrequency) });
+                return;
+            }
+
+            if (result.IsSuccess) Volatile.Write(ref d.LastAcked, acked);
+            if (!m.Measured) return;
+            if (result.IsSuccess) stats.OnAcked(m.Readings, Micros(started, acked), Micros(Math.Min(m.IntendedTimestamp, started), acked), acked);
             else stats.OnRefused(string.IsNullOrEmpty(result.ReasonString) ? result.ReasonCode.ToString() : result.ReasonString);
         }
         catch (Exception ex)
         {
-            if (measured) stats.OnFailed(Describe(ex));
-            if (d.Client is { IsConnected: false }) d.MarkConnected(false);
+            if (d.Client is { } client)
+            {
+                // No PUBACK: the connection broke or timed out. Keep the message for the next connection (to any broker).
+                stats.OnInterrupted(Describe(ex));
+                if (client.IsConnected && ex.GetBaseException() is MQTTnet.Exceptions.MqttCommunicationTimedOutException) await TryDisconnectAsync(client).ConfigureAwait(false);
+                if (!client.IsConnected) d.MarkConnected(false);
+                keep = true;
+                Keep(d, m with { NotBefore = 0 });
+                return;
+            }
+
+            if (m.Measured) stats.OnFailed(Describe(ex));
         }
         finally
         {
-            PooledReadingSerializer.Return(buffer);
+            if (!keep) PooledReadingSerializer.Return(m.Buffer);
             d.EndPublish();
             Interlocked.Decrement(ref _inFlight);
         }
+    }
+
+    private void Keep(DeviceSimulator d, UnackedMessage m)
+    {
+        d.Unacked = m;
+        Interlocked.Increment(ref _unacked);
     }
 
     /// <summary>
@@ -255,6 +384,7 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time, Notifica
             var result = await client.PublishAsync(message, ct).ConfigureAwait(false);
             if (result.IsSuccess) return (PublishOutcome.Acked, null);
             var reason = string.IsNullOrEmpty(result.ReasonString) ? result.ReasonCode.ToString() : result.ReasonString;
+            if (result.ReasonCode == MqttClientPublishReasonCode.UnspecifiedError) return (PublishOutcome.Failed, reason);   // "internal error; retry"
             return (result.ReasonCode == MqttClientPublishReasonCode.QuotaExceeded ? PublishOutcome.QuotaExceeded : PublishOutcome.Refused, reason);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -270,12 +400,35 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time, Notifica
 
     private long Micros(long from, long to) => time.GetElapsedTime(from, to).Ticks / TimeSpan.TicksPerMicrosecond;
 
-    /// <summary>Waits until every publish got its PUBACK (or failed), at most <paramref name="timeout"/>.</summary>
-    public async Task DrainAsync(TimeSpan timeout)
+    /// <summary>
+    /// Waits until every publish got its PUBACK (or failed) and every unacknowledged message was sent again and
+    /// acknowledged, at most <paramref name="timeout"/>: resends go on (<paramref name="devices"/> whose connection is
+    /// up); what is still unacknowledged then is counted as <see cref="SimulationStats.UnackedAtStop"/>.
+    /// </summary>
+    public async Task DrainAsync(IReadOnlyList<DeviceSimulator> devices, TimeSpan timeout)
     {
-        var deadline = time.GetTimestamp();
-        while (InFlight > 0 && time.GetElapsedTime(deadline) < timeout)
+        var started = time.GetTimestamp();
+        while ((InFlight > 0 || Unacked > 0) && time.GetElapsedTime(started) < timeout)
+        {
+            var now = time.GetTimestamp();
+            foreach (var d in devices)
+            {
+                if (d.Unacked is null || !d.IsConnected || !d.TryBeginPublish()) continue;
+                if (d.Unacked is { } m && m.NotBefore <= now) Resend(d);
+                else d.EndPublish();
+            }
+
             await Task.Delay(TimeSpan.FromMilliseconds(20), time).ConfigureAwait(false);
+        }
+
+        foreach (var d in devices)
+        {
+            if (d.Unacked is not { } m) continue;
+            d.Unacked = null;
+            Interlocked.Decrement(ref _unacked);
+            stats.OnUnackedAtStop(m.Readings);
+            PooledReadingSerializer.Return(m.Buffer);
+        }
     }
 
     /// <summary>Disconnects every client cleanly, in parallel, bounded by <paramref name="timeout"/>.</summary>

@@ -134,7 +134,7 @@ public sealed class NotificationListener
     }
 }
 
-/// <summary>One feedback event (docs/contract.md "Events"): <c>{"type":"feedback","notificationId":"…","action":"…","ts":"…"}</c>.</summary>
+/// <summary>One feedback event (docs/contract.md "Events"): <c>{"type":"feedback","notificationId":"…","action":"…","ts":"…","eventId":"…"}</c>.</summary>
 public readonly record struct FeedbackEvent(string NotificationId, string Action, DateTimeOffset Ts)
 {
     public const string Delivered = "delivered";
@@ -142,7 +142,13 @@ public readonly record struct FeedbackEvent(string NotificationId, string Action
     public const string Converted = "converted";
     public const string Dismissed = "dismissed";
 
-    /// <summary>The event's JSON (ts with milliseconds and Z).</summary>
+    /// <summary>
+    /// The optional <c>eventId</c> (docs/contract.md, "External broker"): <c>{notificationId}:{action}</c>, stable across
+    /// re-sends, or null when that would exceed 64 characters.
+    /// </summary>
+    public string? EventId => NotificationId.Length + 1 + Action.Length <= 64 ? $"{NotificationId}:{Action}" : null;
+
+    /// <summary>The event's JSON (ts with milliseconds and Z, and <see cref="EventId"/>).</summary>
     public byte[] ToJson()
     {
         var buffer = new ArrayBufferWriter<byte>(160);
@@ -153,6 +159,7 @@ public readonly record struct FeedbackEvent(string NotificationId, string Action
             writer.WriteString("notificationId"u8, NotificationId);
             writer.WriteString("action"u8, Action);
             writer.WriteString("ts"u8, Ts.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+            if (EventId is { } id) writer.WriteString("eventId"u8, id);
             writer.WriteEndObject();
         }
 

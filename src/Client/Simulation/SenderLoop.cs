@@ -8,7 +8,9 @@ namespace Osr.Orleans.Client.Simulation;
 /// drifts), and publishes each device whose next <c>batch</c> slots are due, stamping every reading with
 /// its slot's wall-clock time. A device still waiting for its previous PUBACK is skipped for this tick and
 /// its readings go into the next message (at most <see cref="SimulationOptions.MaxReadingsPerMessage"/>; older
-/// ones are dropped and counted). One loop serves thousands of devices: no timer or delay per device.
+/// ones are dropped and counted). A device that is offline keeps its due readings the same way and sends them once
+/// reconnected; a message that was not acknowledged (<see cref="DeviceSimulator.Unacked"/>) is sent again before
+/// anything new. One loop serves thousands of devices: no timer or delay per device.
 /// </summary>
 public sealed class SenderLoop(
     IReadOnlyList<DeviceSimulator> devices,
@@ -59,19 +61,47 @@ public sealed class SenderLoop(
         var lead = flush ? 0 : (batch - 1) * slotInterval;
         foreach (var d in devices)
         {
-            if (d.NextSlot + lead > now) continue;
             if (!d.IsConnected)
             {
-                var missed = (now - d.NextSlot) / slotInterval + 1;
-                d.NextSlot += missed * slotInterval;
-                d.Seq += missed;
-                if (stats.Measures(now)) stats.OnDropped(missed);
+                // Offline: the device keeps what falls due (its buffer holds one message's worth) and sends it on reconnect.
+                if (d.NextSlot <= now) DropBeyondBuffer(d, now, flush ? 0 : _scratch.Length);
                 continue;
             }
 
-            if (!d.TryBeginPublish()) continue;
-            PublishDue(d, now, serializer, flush);
+            if (d.Unacked is not null || d.NextSlot + lead <= now)
+            {
+                if (!d.TryBeginPublish()) continue;
+                if (d.Unacked is { } unacked)
+                {
+                    // What was not acknowledged goes first, with its own seq numbers; new readings wait behind it.
+                    if (unacked.NotBefore <= now) fleet.Resend(d);
+                    else d.EndPublish();
+                    continue;
+                }
+
+                if (d.NextSlot + lead > now)
+                {
+                    d.EndPublish();
+                    continue;
+                }
+
+                PublishDue(d, now, serializer, flush);
+            }
         }
+    }
+
+    /// <summary>
+    /// Drops (and counts) the oldest due slots of an offline device beyond <paramref name="keep"/> (what one message can
+    /// carry; none when stopping).
+    /// </summary>
+    private void DropBeyondBuffer(DeviceSimulator d, long now, int keep)
+    {
+        var due = (now - d.NextSlot) / slotInterval + 1;
+        if (due <= keep) return;
+        var skip = due - keep;
+        d.NextSlot += skip * slotInterval;
+        d.Seq += skip;
+        if (stats.Measures(now)) stats.OnDropped(skip);
     }
 
     private void PublishDue(DeviceSimulator d, long now, PooledReadingSerializer serializer, bool flush)

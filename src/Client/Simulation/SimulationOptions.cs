@@ -32,7 +32,22 @@ public sealed record SimulationOptions
 
     public string Prefix { get; init; } = "sim";
 
-    public EndpointParser.HostPort Mqtt { get; init; } = new("127.0.0.1", 1883);
+    /// <summary><c>--mqtt</c>: the brokers (one per silo) the devices are spread over; a device whose broker fails moves to another.</summary>
+    public IReadOnlyList<EndpointParser.HostPort> Brokers { get; init; } = [new("127.0.0.1", 1883)];
+
+    /// <summary>Most brokers one <c>--mqtt</c> list names.</summary>
+    public const int MaxBrokers = 64;
+
+    /// <summary>The broker list as given, for messages.</summary>
+    public string BrokerList => string.Join(",", Brokers);
+
+    /// <summary>Resolves every broker's host once (not per connection).</summary>
+    public async Task<IReadOnlyList<IPEndPoint>> ResolveBrokersAsync(CancellationToken ct)
+    {
+        var result = new IPEndPoint[Brokers.Count];
+        for (var i = 0; i < result.Length; i++) result[i] = await EndpointParser.ResolveAsync(Brokers[i], ct).ConfigureAwait(false);
+        return result;
+    }
 
     /// <summary>Source addresses for the device sockets (round-robin); empty = let the OS choose.</summary>
     public IReadOnlyList<IPAddress> LocalAddresses { get; init; } = [];

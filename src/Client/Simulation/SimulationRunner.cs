@@ -24,7 +24,7 @@ public static class SimulationRunner
 
         var plan = SimulationPlan.Create(options);
         var devices = plan.Devices;
-        var broker = await EndpointParser.ResolveAsync(options.Mqtt, ct).ConfigureAwait(false);
+        var brokers = await options.ResolveBrokersAsync(ct).ConfigureAwait(false);
 
         await using var cluster = options.Provision ? await ctx.ConnectAsync().ConfigureAwait(false) : null;
         if (cluster is not null)
@@ -47,15 +47,15 @@ public static class SimulationRunner
         // Every watch of a provisioned run listens to its user's notifications (a bare broker has none to send).
         var listener = cluster is not null ? new NotificationListener(plan.Users, time) : null;
         var fleet = new MqttFleet(stats, time, listener);
-        fleet.Prepare(devices, broker, options.LocalAddresses);
-        await log.WriteLineAsync($"connecting {devices.Count} devices to {options.Mqtt} ({options.ConnectConcurrency} at a time)…").ConfigureAwait(false);
+        fleet.Prepare(devices, brokers, options.LocalAddresses);
+        await log.WriteLineAsync($"connecting {devices.Count} devices to {options.BrokerList} ({options.ConnectConcurrency} at a time)…").ConfigureAwait(false);
         var connected = await fleet.ConnectAllAsync(devices, options.ConnectConcurrency,
             n => log.WriteLine($"  {n}/{devices.Count} attempted"), ct).ConfigureAwait(false);
         if (connected == 0)
         {
             await fleet.DisconnectAllAsync(devices, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             var reasons = string.Join(", ", stats.ConnectFailures.Select(kv => $"{kv.Key} ×{kv.Value}"));
-            throw new CliFailureException($"cannot reach the MQTT broker at {options.Mqtt}: no device could connect ({reasons}); is the silo running?");
+            throw new CliFailureException($"cannot reach the MQTT broker(s) at {options.BrokerList}: no device could connect ({reasons}); is the silo running?");
         }
 
         if (connected < devices.Count)
@@ -103,7 +103,10 @@ public static class SimulationRunner
             tasks.Add(Task.Run(() => loop.RunAsync(run.Token), CancellationToken.None));
         }
 
-        tasks.Add(fleet.ReconnectLoopAsync(devices, options.ConnectConcurrency, run.Token));
+        // Reconnects go on while the last messages drain, so a device whose silo died just before the end still gets its
+        // unacknowledged messages through another one.
+        using var reconnecting = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var reconnect = fleet.ReconnectLoopAsync(devices, options.ConnectConcurrency, reconnecting.Token);
         FeedbackResponder? responder = null;
         if (listener is not null && options.Feedback)
         {
@@ -117,7 +120,8 @@ public static class SimulationRunner
 
         if (options.Watch && cluster is not null)
         {
-            var view = new WatchView(cluster.Grains, plan.Users, stats, time, start, listener);
+            var watches = devices.Where(d => d.Kind == DeviceKind.Watch).ToDictionary(d => d.UserId, StringComparer.Ordinal);
+            var view = new WatchView(cluster.Grains, plan.Users, stats, time, start, listener, fleet, watches);
             tasks.Add(view.RunAsync(options.Json ? ctx.Services.ErrorConsole : ctx.Services.Console, run.Token));
         }
         else
@@ -134,8 +138,10 @@ public static class SimulationRunner
             elapsed = time.GetElapsedTime(Math.Min(measureFrom, until), until);
         }
 
-        await log.WriteLineAsync($"stopping: waiting for {fleet.InFlight} outstanding acknowledgements…").ConfigureAwait(false);
-        await fleet.DrainAsync(DrainTimeout).ConfigureAwait(false);
+        await log.WriteLineAsync($"stopping: waiting for {fleet.InFlight + fleet.Unacked} outstanding acknowledgements…").ConfigureAwait(false);
+        await fleet.DrainAsync(devices, DrainTimeout).ConfigureAwait(false);
+        await reconnecting.CancelAsync().ConfigureAwait(false);
+        await reconnect.ConfigureAwait(false);
         await Task.Delay(TimeSpan.FromMilliseconds(500), time, CancellationToken.None).ConfigureAwait(false);   // late errors-topic messages
 
         await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -237,7 +243,10 @@ public static class SimulationRunner
         table.AddRow("readings published / acked / dropped", $"{N(s.ReadingsPublished)} / {N(s.ReadingsAcked)} / {N(s.ReadingsDropped)}");
         table.AddRow("errors-topic messages", N(s.ErrorsReceived));
         foreach (var (reason, n) in s.ErrorsByReason) table.AddRow(Markup.Escape($"  {reason}"), N(n));
-        table.AddRow("reconnects", N(s.Reconnects));
+        table.AddRow("reconnects / to another broker", $"{N(s.Reconnects)} / {N(s.Failovers)}");
+        foreach (var (reason, n) in s.Interruptions) table.AddRow(Markup.Escape($"no PUBACK, sent again: {reason}"), N(n));
+        if (s.Resent > 0 || s.ReadingsUnackedAtStop > 0)
+            table.AddRow("messages sent again / readings unacknowledged at stop", $"{N(s.Resent)} / {N(s.ReadingsUnackedAtStop)}");
         table.AddRow("rate target / achieved", string.Create(CultureInfo.InvariantCulture, $"{s.TargetRate:N1} / {s.AchievedRate:N1} readings/s"));
         table.AddRow("latency p50 / p99 / p99.9 / max", $"{Ms(s.LatencyMs.P50)} / {Ms(s.LatencyMs.P99)} / {Ms(s.LatencyMs.P999)} / {Ms(s.LatencyMs.Max)}");
         if (notifications is not null) AddNotificationRows(table, notifications);

@@ -18,6 +18,10 @@ public sealed class SimulationStats
     private long _readingsDropped;
     private long _errorsReceived;
     private long _reconnects;
+    private long _failovers;
+    private long _resent;
+    private long _readingsResent;
+    private long _readingsUnackedAtStop;
     private long _readingsAckedInWindow;
     private long _measureFrom = long.MinValue;
     private long _measureUntil = long.MaxValue;
@@ -35,6 +39,9 @@ public sealed class SimulationStats
     public ConcurrentDictionary<string, long> ConnectFailures { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, long> PublishFailures { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Publishes that got no PUBACK because the connection broke or timed out (the message is sent again), by cause.</summary>
+    public ConcurrentDictionary<string, long> Interruptions { get; } = new(StringComparer.Ordinal);
+
     public long Published => Volatile.Read(ref _published);
     public long Acked => Volatile.Read(ref _acked);
     public long Refused => Volatile.Read(ref _refused);
@@ -44,6 +51,17 @@ public sealed class SimulationStats
     public long ReadingsDropped => Volatile.Read(ref _readingsDropped);
     public long ErrorsReceived => Volatile.Read(ref _errorsReceived);
     public long Reconnects => Volatile.Read(ref _reconnects);
+
+    /// <summary>Reconnects that landed on another broker than the device's first one.</summary>
+    public long Failovers => Volatile.Read(ref _failovers);
+
+    /// <summary>Messages sent again because their first copy was not acknowledged.</summary>
+    public long Resent => Volatile.Read(ref _resent);
+
+    public long ReadingsResent => Volatile.Read(ref _readingsResent);
+
+    /// <summary>Readings of messages still not acknowledged when the run ended (their devices could not reconnect in time).</summary>
+    public long ReadingsUnackedAtStop => Volatile.Read(ref _readingsUnackedAtStop);
 
     /// <summary>
     /// Restricts the summary to messages whose intended send time is at or after <paramref name="timestamp"/>
@@ -94,6 +112,19 @@ public sealed class SimulationStats
     public void OnDropped(long readings) => Interlocked.Add(ref _readingsDropped, readings);
 
     public void OnReconnected() => Interlocked.Increment(ref _reconnects);
+
+    public void OnFailover() => Interlocked.Increment(ref _failovers);
+
+    /// <summary>A publish that got no PUBACK (broken connection, timeout); the message is kept and sent again.</summary>
+    public void OnInterrupted(string reason) => Increment(Interruptions, reason);
+
+    public void OnResent(int readings)
+    {
+        Interlocked.Increment(ref _resent);
+        Interlocked.Add(ref _readingsResent, readings);
+    }
+
+    public void OnUnackedAtStop(int readings) => Interlocked.Add(ref _readingsUnackedAtStop, readings);
 
     public void OnConnectFailed(string reason) => Increment(ConnectFailures, reason);
 
@@ -156,7 +187,12 @@ public sealed class SimulationStats
             Math.Round(seconds, 3),
             Math.Round(targetRate, 3),
             seconds > 0 ? Math.Round(Volatile.Read(ref _readingsAckedInWindow) / seconds, 3) : 0,
-            latency);
+            latency,
+            Failovers,
+            Sorted(Interruptions),
+            Resent,
+            ReadingsResent,
+            ReadingsUnackedAtStop);
     }
 
     private static Dictionary<string, long> Sorted(ConcurrentDictionary<string, long> counts) =>

@@ -9,10 +9,12 @@ namespace Osr.Orleans.Client.Simulation;
 /// <summary>
 /// <c>--watch</c>: a live table refreshed every second with, per user (at most <see cref="MaxUsers"/>), the
 /// simulated truth (phase) next to what the cluster made of it (label, filtered HR ± σ, speed, cadence,
-/// time since the label last changed), read with <see cref="IUserStateGrain.GetSnapshotAsync"/>.
+/// time since the label last changed), read with <see cref="IUserStateGrain.GetSnapshotAsync"/>. With several brokers
+/// (<paramref name="fleet"/> and the users' <paramref name="watches"/>), a column shows the broker each watch is connected
+/// to now (— while it reconnects), so a silo failure and the move of its devices show live.
 /// </summary>
 public sealed class WatchView(IGrainFactory grains, IReadOnlyList<SimUser> users, SimulationStats stats, TimeProvider time, long startTimestamp,
-    NotificationListener? notifications = null)
+    NotificationListener? notifications = null, MqttFleet? fleet = null, IReadOnlyDictionary<string, DeviceSimulator>? watches = null)
 {
     public const int MaxUsers = 20;
 
@@ -56,6 +58,8 @@ public sealed class WatchView(IGrainFactory grains, IReadOnlyList<SimUser> users
         var table = new Table()
             .AddColumns(new TableColumn("user").NoWrap(), new TableColumn("simulated").NoWrap(), new TableColumn("label").NoWrap())
             .AddColumns("since", "hr ± σ", "speed", "cadence", "readings");
+        var showBroker = fleet is { Brokers.Count: > 1 } && watches is not null;
+        if (showBroker) table.AddColumn(new TableColumn("broker").NoWrap());
         if (notifications is not null) table.AddColumn(new TableColumn("last push").NoWrap());
         for (var i = 0; i < shown.Length; i++)
         {
@@ -72,16 +76,30 @@ public sealed class WatchView(IGrainFactory grains, IReadOnlyList<SimUser> users
                 s is null ? "—" : DisplayFormat.Num(s.Estimate.Cadence.Value, "0"),
                 s?.ReadingsApplied.ToString(CultureInfo.InvariantCulture) ?? "—",
             };
+            if (showBroker) cells.Add(Broker(watches!.GetValueOrDefault(shown[i].UserId)));
             if (notifications is not null) cells.Add(LastPush(notifications.Latest(shown[i].UserId)));
             table.AddRow([.. cells]);
         }
 
         var elapsed = time.GetElapsedTime(startTimestamp).TotalSeconds;
         var h = stats.LatencyMicros;
+        var reconnects = stats.Reconnects == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"reconnects {stats.Reconnects:N0} (to another broker {stats.Failovers:N0})  sent again {stats.Resent:N0}  ");
         table.Caption(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"{elapsed:0}s  published {stats.Published:N0}  acked {stats.Acked:N0}  refused {stats.Refused:N0}  errors {stats.ErrorsReceived:N0}  " +
+            $"{reconnects}" +
             $"{(elapsed > 0 ? stats.ReadingsAcked / elapsed : 0):N0} readings/s  p50 {h.ValueAtPercentile(50) / 1000.0:0.0} ms  p99 {h.ValueAtPercentile(99) / 1000.0:0.0} ms{(notifications is null ? "" : "  notifications " + notifications.Received.ToString("N0", CultureInfo.InvariantCulture))}")));
         return table;
+    }
+
+    /// <summary>The broker cell: the port of the watch's broker while it is connected (the host too when the brokers differ in host), else —.</summary>
+    private string Broker(DeviceSimulator? watch)
+    {
+        if (watch is null || !watch.IsConnected) return "[yellow]—[/]";
+        var brokers = fleet!.Brokers;
+        var endpoint = brokers[watch.Broker];
+        var sameHost = brokers.All(b => b.Address.Equals(brokers[0].Address));
+        return Markup.Escape(sameHost ? ":" + endpoint.Port.ToString(CultureInfo.InvariantCulture) : endpoint.ToString());
     }
 
     /// <summary>The last-push cell: <c>→ drinks-03 (0.91)</c> (item and OSR score), or — before the first one.</summary>

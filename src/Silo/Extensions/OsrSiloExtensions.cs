@@ -75,6 +75,9 @@ public static class OsrSiloExtensions
             silo.AddOsrGrainStorage(storage, grains);
         });
         builder.Services.AddOsrGrainServices(configuration);
+        // Failure detection (probe timeout, missed probes, votes): Orleans' own ClusterMembershipOptions, overridable as
+        // Orleans:Membership:* (the fault tests shorten them; docs/operations.md).
+        builder.Services.AddOptions<global::Orleans.Configuration.ClusterMembershipOptions>().Bind(configuration.GetSection("Orleans:Membership"));
         builder.Services.AddOptions<Grains.Options.DecisionOptions>()
             .Configure<IOptions<ClockOptions>>((d, clock) => d.ClockMode = clock.Value.Mode);
         if (storage.Mode == StorageMode.Memory)

@@ -63,7 +63,7 @@ public class SenderLoopTests
     }
 
     [Fact]
-    public void DisconnectedDevicesSkipTheirSlotsButKeepSeqIncreasing()
+    public void AnOfflineDeviceKeepsItsDueReadingsAndSendsThemInOneMessageWhenBack()
     {
         var time = new FakeTimeProvider(Start);
         var stats = new SimulationStats();
@@ -77,8 +77,54 @@ public class SenderLoopTests
         time.Advance(TimeSpan.FromSeconds(10.5));
         loop.RunOnce(time.GetTimestamp(), serializer);
 
-        device.Seq.Should().Be(11);
+        device.Seq.Should().Be(0, "nothing is numbered while the device is offline");
+        stats.Published.Should().Be(0);
+        stats.ReadingsDropped.Should().Be(0);
+
+        device.MarkConnected(true);
+        loop.RunOnce(time.GetTimestamp(), serializer);
+
+        device.Seq.Should().Be(11, "the slots 0 … 10 s were due");
+        stats.Published.Should().Be(1, "what fell due offline goes in one message");
+        stats.ReadingsPublished.Should().BeInRange(9, 11, "all 11 but the simulated ~1 % dropouts");
+    }
+
+    [Fact]
+    public void AnOfflineDeviceKeepsAtMostOneMessageOfReadingsAndDropsTheOldest()
+    {
+        var time = new FakeTimeProvider(Start);
+        var stats = new SimulationStats();
+        var plan = SimulationPlan.Create(new SimulationOptions { Users = 1, Seed = 3 });
+        var device = plan.Devices[0];
+        var start = time.GetTimestamp();
+        device.NextSlot = start;
+        var loop = new SenderLoop([device], new MqttFleet(stats, time), stats, time, start, Start, time.TimestampFrequency, 1);
+        using var serializer = new PooledReadingSerializer();
+
+        time.Advance(TimeSpan.FromSeconds(400.5));
+        loop.RunOnce(time.GetTimestamp(), serializer);
+
+        stats.ReadingsDropped.Should().Be(401 - SimulationOptions.MaxReadingsPerMessage);
+        device.Seq.Should().Be(401 - SimulationOptions.MaxReadingsPerMessage, "dropped readings still use up their seq numbers");
+    }
+
+    [Fact]
+    public void WhenStoppingAnOfflineDeviceCountsWhatItCouldNotSendAsDropped()
+    {
+        var time = new FakeTimeProvider(Start);
+        var stats = new SimulationStats();
+        var plan = SimulationPlan.Create(new SimulationOptions { Users = 1, Seed = 3 });
+        var device = plan.Devices[0];
+        var start = time.GetTimestamp();
+        device.NextSlot = start;
+        var loop = new SenderLoop([device], new MqttFleet(stats, time), stats, time, start, Start, time.TimestampFrequency, 1);
+        using var serializer = new PooledReadingSerializer();
+
+        time.Advance(TimeSpan.FromSeconds(10.5));
+        loop.RunOnce(time.GetTimestamp(), serializer, flush: true);
+
         stats.ReadingsDropped.Should().Be(11);
+        device.Seq.Should().Be(11);
         stats.Published.Should().Be(0);
     }
 }
