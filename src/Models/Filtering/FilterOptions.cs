@@ -172,12 +172,13 @@ public sealed class ChannelOptions
 
 /// <summary>
 /// Settings of the measurement-noise adaptation (equations in <see cref="NoiseAdaptation"/>).
-/// Defaults: β = 0.05 (memory ≈ 20 readings: at 1 Hz the noise estimate settles within a
-/// minute, while one reading moves it by 5 %); R̂ within [r₀/100, 4·r₀] (σ between a tenth and
-/// twice the device profile's: a chest strap read at whole bpm is still ≈ 0.3 bpm, and a sensor
-/// twice as noisy as its kind's profile is already broken); β_α = 0.05 and α ∈ [0.01, 4]: smoothed
-/// exports and steady motion may need q two orders of magnitude smaller than the configured one
-/// before the innovations fit, intervals and sprints up to 4× larger.
+/// Defaults, chosen by replaying the recorded tracks in docs/features.md ("Calibration"):
+/// β = 0.05 (memory ≈ 20 readings: at 1 Hz the noise estimate settles within a minute, while one
+/// reading moves it by 5 %); R̂ within [r₀/16, 4·r₀] (σ between a quarter and twice the device
+/// profile's: lower floors made the gate so tight that heart-rate ramps of sample-and-hold
+/// recordings were gated); β_α = 0.05 and α ∈ [1, 16]: q is only raised (after gated readings,
+/// and while R̂ sits at its ceiling), never lowered below the configured value — lowering it fit
+/// the innovations of smoothed exports better but made heart rate lag (measured).
 /// </summary>
 public sealed class AdaptationOptions
 {
@@ -185,7 +186,7 @@ public sealed class AdaptationOptions
     public double Weight { get; init; } = 0.05;
 
     /// <summary>f_min ∈ (0, 1]: floor of R̂ as a fraction of the device prior σ².</summary>
-    public double MinFactor { get; init; } = 0.01;
+    public double MinFactor { get; init; } = 0.0625;
 
     /// <summary>f_max ≥ 1: ceiling of R̂ as a multiple of the device prior σ².</summary>
     public double MaxFactor { get; init; } = 4.0;
@@ -194,10 +195,10 @@ public sealed class AdaptationOptions
     public double ProcessWeight { get; init; } = 0.05;
 
     /// <summary>α_min ∈ (0, 1].</summary>
-    public double MinProcessScale { get; init; } = 0.01;
+    public double MinProcessScale { get; init; } = 1.0;
 
     /// <summary>α_max ≥ 1.</summary>
-    public double MaxProcessScale { get; init; } = 4.0;
+    public double MaxProcessScale { get; init; } = 16.0;
 }
 
 /// <summary>The five <see cref="ChannelModel"/>s compiled from one <see cref="FilterOptions"/>.</summary>

@@ -162,6 +162,7 @@ public struct LevelTrendFilter
         {
             _outliers++;
             _processScale = adaptation.AfterOutlier(_processScale);
+            _p00 += adaptation.OutlierBurst(y * y, model.NisGate);
             if (++_consecutiveOutliers >= model.MaxConsecutiveOutliers)
             {
                 Initialise(model, _lastTicks, z, noise); // _lastTicks = max(tₖ, tₖ₋₁)

@@ -85,6 +85,13 @@ public sealed class NoiseAdaptation
     /// <summary>α after a gated reading: min(α_max, 2·max(α, 1)); unchanged when adaptation is off.</summary>
     public double AfterOutlier(double alpha) => IsEnabled ? Math.Min(MaxProcessScale, 2.0 * Math.Max(alpha, 1.0)) : alpha;
 
+    /// <summary>Level-variance burst after a gated reading with squared innovation νᵀν:
+    /// p₀₀ += νᵀν/(3γ), so the same innovation repeated passes the gate by the third repeat
+    /// (a real step or ramp is followed), while a glitch of one to three readings stays gated;
+    /// 0 when adaptation is off.</summary>
+    public double OutlierBurst(double innovationSquared, double gate) =>
+        IsEnabled && double.IsFinite(gate) ? innovationSquared / (3.0 * gate) : 0.0;
+
     private static void Check(bool ok, string name, double value, string message)
     {
         if (!ok || double.IsNaN(value))

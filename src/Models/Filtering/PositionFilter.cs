@@ -20,7 +20,7 @@ namespace Osr.Orleans.Models.Filtering;
 /// (re-)initialisation. Reported position std is the 2-D RMS radius √(Pₓₓ + P_yy) = √(2p₀₀)
 /// metres. Timing rules (first fix, dt ≤ 0, max gap, stale, outlier runs) are those of
 /// <see cref="LevelTrendFilter"/>, and so is the adaptive state (two device-kind slots, α).
-/// Mutable struct: call it on its field. Size: 168 bytes.</para>
+/// Mutable struct: call it on its field. Size: 160 bytes.</para>
 /// </summary>
 public struct PositionFilter
 {
@@ -138,6 +138,7 @@ public struct PositionFilter
         {
             _outliers++;
             _processScale = adaptation.AfterOutlier(_processScale);
+            _p00 += adaptation.OutlierBurst(squared, model.NisGate);
             if (++_consecutiveOutliers >= model.MaxConsecutiveOutliers)
             {
                 Initialise(model, _lastTicks, latDeg, lonDeg, noise); // _lastTicks = max(tₖ, tₖ₋₁)

@@ -16,8 +16,8 @@ namespace Osr.Orleans.Models.Filtering;
 /// a device's <see cref="SensorNoise"/> is the prior of its kind's slot;
 /// <see cref="MeasurementStd"/> reads the current value. Speed and cadence have a stop regime
 /// (<see cref="ChannelModel"/>). <see cref="Uncertainty"/> reports how sure each channel is.</para>
-/// <para>Not thread-safe (one grain activation owns it). Memory: 704 bytes per bank = 16
-/// object header + 8 models reference + 4 × 128 (<see cref="LevelTrendFilter"/>) + 168
+/// <para>Not thread-safe (one grain activation owns it). Memory: 696 bytes per bank = 16
+/// object header + 8 models reference + 4 × 128 (<see cref="LevelTrendFilter"/>) + 160
 /// (<see cref="PositionFilter"/>), measured with GC.GetAllocatedBytesForCurrentThread in
 /// UserFilterBankTests.BankIsAFewHundredBytesAndApplyAndEstimateDoNotAllocate; the compiled
 /// <see cref="ChannelModel"/>s are shared by all banks built from one <see cref="FilterOptions"/>.</para>
