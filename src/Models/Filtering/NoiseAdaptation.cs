@@ -86,11 +86,13 @@ public sealed class NoiseAdaptation
     public double AfterOutlier(double alpha) => IsEnabled ? Math.Min(MaxProcessScale, 2.0 * Math.Max(alpha, 1.0)) : alpha;
 
     /// <summary>Level-variance burst after a gated reading with squared innovation νᵀν:
-    /// p₀₀ += νᵀν/(3γ), so the same innovation repeated passes the gate by the third repeat
-    /// (a real step or ramp is followed), while a glitch of one to three readings stays gated;
+    /// p₀₀ += νᵀν/(2γ): after k gated readings S &gt; k·νᵀν/(2γ), so the same innovation passes
+    /// the gate by its third reading at the latest (a real step or ramp is followed, instead of
+    /// waiting for the outlier run to re-initialise the channel), while a glitch of one or two
+    /// readings stays gated;
     /// 0 when adaptation is off.</summary>
     public double OutlierBurst(double innovationSquared, double gate) =>
-        IsEnabled && double.IsFinite(gate) ? innovationSquared / (3.0 * gate) : 0.0;
+        IsEnabled && double.IsFinite(gate) ? innovationSquared / (2.0 * gate) : 0.0;
 
     private static void Check(bool ok, string name, double value, string message)
     {

@@ -62,7 +62,7 @@ internal static class FilterTestKit
 /// <para>With the model's adaptation on, it applies the <see cref="NoiseAdaptation"/> equations
 /// in matrix form on the reference's own quantities (one device kind, prior r): R = R̂I,
 /// Q = α·Q(dt), p⁻ = tr(HP⁻Hᵀ)/m = tr(S − R)/m, νᵀν/m from the MathNet innovation, and on a
-/// gated reading P[i,i] += νᵀν/(3γ) for each position axis i.</para>
+/// gated reading P[i,i] += νᵀν/(2γ) for each position axis i.</para>
 /// </summary>
 internal sealed class ReferenceCwna(ChannelModel model, int axes)
 {
