@@ -12,7 +12,9 @@ namespace Osr.Orleans.Benchmarks;
 /// (it builds F and Q for the reading's dt, as irregular sampling requires), plus a full
 /// <see cref="UserFilterBank.Apply"/> of a reading with every sensor and an
 /// <see cref="UserFilterBank.Estimate"/>. Inputs are pre-generated noisy values (seeded),
-/// cycled; time advances by 1 s per operation, so no gap or reset happens.
+/// cycled; time advances by 1 s per operation, so no gap or reset happens. The hot-path
+/// filters run with the default options (adaptive measurement noise) and, for comparison, with
+/// adaptation off ("fixed R", the model before adaptation existed).
 /// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
@@ -32,8 +34,12 @@ public class KalmanBenchmarks
 
     private ChannelModel _hrModel = null!;
     private ChannelModel _positionModel = null!;
+    private ChannelModel _hrModelFixed = null!;
+    private ChannelModel _positionModelFixed = null!;
     private LevelTrendFilter _levelTrend;
     private PositionFilter _position;
+    private LevelTrendFilter _levelTrendFixed;
+    private PositionFilter _positionFixed;
     private UserFilterBank _bank = null!;
     private KalmanFilter _reference2 = null!;
     private KalmanFilter _reference4 = null!;
@@ -63,8 +69,15 @@ public class KalmanBenchmarks
         _levelTrend = default;
         _position = default;
         _bank = new UserFilterBank(options);
+        var fixedOptions = new FilterOptions { Adaptation = new AdaptationOptions { Weight = 0 } };
+        _hrModelFixed = fixedOptions.Models.Hr;
+        _positionModelFixed = fixedOptions.Models.Position;
+        _levelTrendFixed = default;
+        _positionFixed = default;
         _levelTrend.Update(_hrModel, _ticks, _hr[0], HrVariance);
         _position.Update(_positionModel, _ticks, _lat[0], _lon[0], PositionVariance);
+        _levelTrendFixed.Update(_hrModelFixed, _ticks, _hr[0], HrVariance);
+        _positionFixed.Update(_positionModelFixed, _ticks, _lat[0], _lon[0], PositionVariance);
         _bank.Apply(_readings[0] with { TimestampUtcTicks = _ticks }, _noise);
         _reference2 = new KalmanFilter(Vector<double>.Build.DenseOfArray([_hr[0], 0]),
             Matrix<double>.Build.DenseOfDiagonalArray([HrVariance, _hrModel.InitialRateVariance]));
@@ -90,6 +103,14 @@ public class KalmanBenchmarks
         return _levelTrend.Update(_hrModel, _ticks, _hr[i], HrVariance);
     }
 
+    [Benchmark(Description = "LevelTrendFilter.Update (fixed R)")]
+    [BenchmarkCategory("2-state level+trend")]
+    public FilterOutcome LevelTrendUpdateFixed()
+    {
+        var i = Next();
+        return _levelTrendFixed.Update(_hrModelFixed, _ticks, _hr[i], HrVariance);
+    }
+
     [Benchmark(Baseline = true, Description = "KalmanFilter 2-state (MathNet reference)")]
     [BenchmarkCategory("2-state level+trend")]
     public KalmanUpdate? ReferenceLevelTrendUpdate()
@@ -106,6 +127,14 @@ public class KalmanBenchmarks
     {
         var i = Next();
         return _position.Update(_positionModel, _ticks, _lat[i], _lon[i], PositionVariance);
+    }
+
+    [Benchmark(Description = "PositionFilter.Update (fixed R)")]
+    [BenchmarkCategory("4-state position")]
+    public FilterOutcome PositionUpdateFixed()
+    {
+        var i = Next();
+        return _positionFixed.Update(_positionModelFixed, _ticks, _lat[i], _lon[i], PositionVariance);
     }
 
     [Benchmark(Baseline = true, Description = "KalmanFilter 4-state (MathNet reference)")]
@@ -129,4 +158,8 @@ public class KalmanBenchmarks
     [Benchmark(Description = "UserFilterBank.Estimate (+1 s)")]
     [BenchmarkCategory("bank")]
     public StateEstimate BankEstimate() => _bank.Estimate(_bank.LastUpdateUtcTicks + TimeSpan.TicksPerSecond);
+
+    [Benchmark(Description = "UserFilterBank.Uncertainty (+1 s)")]
+    [BenchmarkCategory("bank")]
+    public StateUncertainty BankUncertainty() => _bank.Uncertainty(_bank.LastUpdateUtcTicks + TimeSpan.TicksPerSecond);
 }

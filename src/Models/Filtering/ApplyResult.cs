@@ -50,11 +50,16 @@ public readonly record struct ApplyResult(
 /// </summary>
 /// <param name="Updates">Measurements applied by an update (initialisations excluded).</param>
 /// <param name="Outliers">Measurements rejected by the gate.</param>
-/// <param name="MeanNis">Mean NIS over <paramref name="Updates"/>; ≈ m (1 scalar, 2 position)
+/// <param name="MeanNis">Mean NIS over <paramref name="Updates"/> (except those standing still in
+/// a stop regime); ≈ m (1 scalar, 2 position)
 /// when the noise settings fit the data, ≫ m when R or q is too small, ≪ m when too large;
 /// NaN before the first update.</param>
 /// <param name="LastUpdateUtcTicks">Time of the channel's latest measurement; 0 when never observed.</param>
-public readonly record struct ChannelStatistics(int Updates, int Outliers, double MeanNis, long LastUpdateUtcTicks)
+/// <param name="Stops">Stops and restarts taken as regime changes (speed, cadence), not outliers.</param>
+/// <param name="ProcessScale">α, the adapted scale of the channel's process noise (1 = as configured).</param>
+/// <param name="LastAcceptedUtcTicks">Time of the channel's latest applied measurement; 0 when never observed.</param>
+public readonly record struct ChannelStatistics(int Updates, int Outliers, double MeanNis, long LastUpdateUtcTicks,
+    int Stops = 0, double ProcessScale = 1.0, long LastAcceptedUtcTicks = 0)
 {
     /// <summary>Outliers / (updates + outliers), 0 when nothing was measured.</summary>
     public double OutlierShare => Updates + Outliers == 0 ? 0.0 : (double)Outliers / (Updates + Outliers);

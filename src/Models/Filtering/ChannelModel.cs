@@ -12,6 +12,14 @@ namespace Osr.Orleans.Models.Filtering;
 /// (c = 1 disables gating: γ = +∞). γ is computed here once, never per reading.</para>
 /// <para>Initial covariance on (re-)initialisation: P₀ = diag(R, σᵣ₀²) per axis, i.e. the
 /// level is as uncertain as the measurement that set it, the rate is 0 ± σᵣ₀.</para>
+/// <para>Measurement-noise adaptation: <see cref="Adaptation"/> (equations in
+/// <see cref="NoiseAdaptation"/>; <see cref="NoiseAdaptation.Off"/> keeps R = σ² of the device).</para>
+/// <para>Stop regime (speed, cadence): with a stop threshold θ ≥ 0, a reading z ≤ θ while the
+/// predicted level ℓ⁻ &gt; θ (a stop, coasting) or z &gt; θ while ℓ⁻ ≤ θ (moving again) that
+/// fails the gate is a regime change, not an outlier: the channel re-initialises on it
+/// (x̂ = [z, 0], P = diag(R, σᵣ₀²)). Readings z ≤ θ while ℓ⁻ ≤ θ (standing still) are applied but
+/// neither adapt R nor enter the NIS statistics: a stopped crank reads exactly 0, which says
+/// nothing about the sensor's noise while moving. θ = NaN: no stop regime.</para>
 /// </summary>
 public sealed class ChannelModel
 {
@@ -24,6 +32,8 @@ public sealed class ChannelModel
     /// <param name="maxConsecutiveOutliers">After this many gated measurements in a row the channel re-initialises on the last one, ≥ 1.</param>
     /// <param name="min">Lower clamp of the reported level.</param>
     /// <param name="max">Upper clamp of the reported level.</param>
+    /// <param name="adaptation">Measurement-noise adaptation; null = <see cref="NoiseAdaptation.Off"/>.</param>
+    /// <param name="stopThreshold">θ ≥ 0 of the stop regime, or NaN for none (scalar channels only).</param>
     public ChannelModel(
         double processNoise,
         double initialRateStd,
@@ -33,7 +43,9 @@ public sealed class ChannelModel
         TimeSpan maxReorder,
         int maxConsecutiveOutliers,
         double min = double.NegativeInfinity,
-        double max = double.PositiveInfinity)
+        double max = double.PositiveInfinity,
+        NoiseAdaptation? adaptation = null,
+        double stopThreshold = double.NaN)
     {
         if (!(processNoise >= 0) || double.IsInfinity(processNoise))
         {
@@ -59,7 +71,15 @@ public sealed class ChannelModel
             throw new ArgumentOutOfRangeException(nameof(min), min, "min must be ≤ max.");
         }
 
+        if (!double.IsNaN(stopThreshold) && !(stopThreshold >= 0 && stopThreshold < double.PositiveInfinity && measurementDimension == 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(stopThreshold), stopThreshold, "θ must be NaN or finite and ≥ 0, on a scalar channel.");
+        }
+
         ProcessNoise = processNoise;
+        Adaptation = adaptation ?? NoiseAdaptation.Off;
+        StopThreshold = stopThreshold;
+        HasStops = !double.IsNaN(stopThreshold);
         InitialRateVariance = initialRateStd * initialRateStd;
         MeasurementDimension = measurementDimension;
         GateConfidence = gateConfidence;
@@ -91,6 +111,15 @@ public sealed class ChannelModel
     public long MaxReorderTicks { get; }
 
     public int MaxConsecutiveOutliers { get; }
+
+    /// <summary>Measurement-noise adaptation (<see cref="NoiseAdaptation.Off"/> when fixed).</summary>
+    public NoiseAdaptation Adaptation { get; }
+
+    /// <summary>θ of the stop regime, NaN when the channel has none.</summary>
+    public double StopThreshold { get; }
+
+    /// <summary>True when the channel has a stop regime (θ not NaN).</summary>
+    public bool HasStops { get; }
 
     /// <summary>Lower clamp of the reported level.</summary>
     public double Min { get; }

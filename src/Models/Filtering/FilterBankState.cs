@@ -5,7 +5,11 @@ namespace Osr.Orleans.Models.Filtering;
 /// <see cref="UserFilterBank.Restore"/>), plain arrays only. Channel order is
 /// <see cref="FilterChannel"/>: Hr, Speed, Cadence, Acc, Position. Restoring yields
 /// bit-identical estimates. Arrays compare by reference (record equality does not look
-/// inside them). Serialized size ≈ 0.5 KB.
+/// inside them). Serialized size ≈ 0.9 KB.
+/// <para><see cref="Adaptive"/> and <see cref="Extra"/> were added after version 1 shipped
+/// (new ids at the end, same version): a checkpoint without them restores with every device's
+/// prior noise (R̂ = σ²), α = 1, every update counted in the NIS and the last update as the
+/// last accepted one.</para>
 /// </summary>
 [GenerateSerializer, Alias("osr.filter-bank-state")]
 public sealed record class FilterBankState
@@ -28,6 +32,12 @@ public sealed record class FilterBankState
     /// <summary>All channels.</summary>
     public const int ChannelCount = 5;
 
+    /// <summary>Values per channel in <see cref="Adaptive"/>: [r₀, R̂, r₀', R̂', α].</summary>
+    public const int AdaptiveStride = 5;
+
+    /// <summary>Values per channel in <see cref="Extra"/>: [NIS count, regime changes, last accepted UTC ticks].</summary>
+    public const int ExtraStride = 3;
+
     [Id(0)] public int Version { get; init; } = CurrentVersion;
 
     /// <summary>4 × [ℓ, ṙ, p₀₀, p₀₁, p₁₁] for Hr (bpm, bpm/s), Speed (m/s, m/s²), Cadence (spm, spm/s), Acc (m/s², m/s³).</summary>
@@ -44,4 +54,11 @@ public sealed record class FilterBankState
 
     /// <summary>Per channel: [active 0/1, updates, outliers, consecutive outliers].</summary>
     [Id(5)] public long[] Counters { get; init; } = [];
+
+    /// <summary>Per channel: [r₀, R̂, r₀', R̂', α], the two device-kind noise slots (prior variance
+    /// and adapted variance, 0 when unused) and the process-noise scale; empty in older checkpoints.</summary>
+    [Id(6)] public double[] Adaptive { get; init; } = [];
+
+    /// <summary>Per channel: [NIS count, regime changes (stops), last accepted UTC ticks]; empty in older checkpoints.</summary>
+    [Id(7)] public long[] Extra { get; init; } = [];
 }

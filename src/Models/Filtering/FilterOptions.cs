@@ -23,6 +23,13 @@ namespace Osr.Orleans.Models.Filtering;
 /// <item><see cref="MaxReorder"/> 5 s: a measurement at most this much older than its
 /// channel's latest one updates without predicting; older ones are dropped as stale (sort a
 /// batch by time before applying it).</item>
+/// <item><see cref="Adaptation"/>: measurement noise adapted per device kind and channel by
+/// bounded covariance matching, with a bounded process-noise scale (equations and defaults in
+/// <see cref="AdaptationOptions"/> and <see cref="NoiseAdaptation"/>).</item>
+/// <item>Stop regime (<see cref="ChannelOptions.StopThreshold"/>): speed 0.3 m/s (GNSS speed of a
+/// standing receiver jitters by a few tenths), cadence 2 spm (a stopped crank or foot reads 0);
+/// a stop or restart the gate would reject re-initialises the channel instead
+/// (<see cref="ChannelModel"/>).</item>
 /// </list>
 /// Options are read once, when the first bank is built from them (they are compiled into
 /// shared <see cref="ChannelModel"/>s); do not change them afterwards.
@@ -38,9 +45,9 @@ public sealed class FilterOptions
 
     public ChannelOptions Hr { get; init; } = new() { ProcessNoise = 0.02, InitialRateStd = 1.0 };
 
-    public ChannelOptions Speed { get; init; } = new() { ProcessNoise = 0.1, InitialRateStd = 0.5 };
+    public ChannelOptions Speed { get; init; } = new() { ProcessNoise = 0.1, InitialRateStd = 0.5, StopThreshold = 0.3 };
 
-    public ChannelOptions Cadence { get; init; } = new() { ProcessNoise = 2.0, InitialRateStd = 5.0 };
+    public ChannelOptions Cadence { get; init; } = new() { ProcessNoise = 2.0, InitialRateStd = 5.0, StopThreshold = 2.0 };
 
     public ChannelOptions Acc { get; init; } = new() { ProcessNoise = 0.5, InitialRateStd = 1.0 };
 
@@ -58,6 +65,9 @@ public sealed class FilterOptions
 
     /// <summary>≥ 0: how late a measurement may be relative to its channel's latest one.</summary>
     public TimeSpan MaxReorder { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Measurement-noise adaptation (<see cref="AdaptationOptions.Weight"/> 0 turns it off).</summary>
+    public AdaptationOptions Adaptation { get; init; } = new();
 
     /// <summary>The problems with these options; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
@@ -88,6 +98,25 @@ public sealed class FilterOptions
             errors.Add($"{nameof(MaxReorder)} must be ≥ 0, was {MaxReorder}.");
         }
 
+        if (Adaptation is null)
+        {
+            errors.Add($"{nameof(Adaptation)} is required.");
+        }
+        else
+        {
+            Range(Adaptation.Weight, 0, 1, false, "Weight");
+            Range(Adaptation.MinFactor, 0, 1, true, "MinFactor");
+            Range(Adaptation.MaxFactor, 1, double.MaxValue, false, "MaxFactor");
+            Range(Adaptation.ProcessWeight, 0, 1, false, "ProcessWeight");
+            Range(Adaptation.MinProcessScale, 0, 1, true, "MinProcessScale");
+            Range(Adaptation.MaxProcessScale, 1, double.MaxValue, false, "MaxProcessScale");
+        }
+
+        if (Position is not null && !double.IsNaN(Position.StopThreshold))
+        {
+            errors.Add($"{nameof(Position)}:{nameof(ChannelOptions.StopThreshold)} must be NaN (position has no stop regime).");
+        }
+
         return errors;
 
         void Check(ChannelOptions? channel, string name)
@@ -107,6 +136,19 @@ public sealed class FilterOptions
             {
                 errors.Add($"{name}:{nameof(ChannelOptions.InitialRateStd)} must be finite and > 0, was {channel.InitialRateStd}.");
             }
+
+            if (!double.IsNaN(channel.StopThreshold) && !(channel.StopThreshold >= 0 && double.IsFinite(channel.StopThreshold)))
+            {
+                errors.Add($"{name}:{nameof(ChannelOptions.StopThreshold)} must be NaN or finite and ≥ 0, was {channel.StopThreshold}.");
+            }
+        }
+
+        void Range(double value, double min, double max, bool exclusiveMin, string name)
+        {
+            if (!(exclusiveMin ? value > min : value >= min) || !(value <= max))
+            {
+                errors.Add($"{nameof(Adaptation)}:{name} must be in {(exclusiveMin ? "(" : "[")}{min}, {max}], was {value}.");
+            }
         }
     }
 
@@ -122,6 +164,41 @@ public sealed class ChannelOptions
 
     /// <summary>σᵣ₀ &gt; 0, std of the rate when a channel (re-)initialises, level/s.</summary>
     public double InitialRateStd { get; init; }
+
+    /// <summary>θ ≥ 0 of the stop regime in level units (readings ≤ θ are "stopped"), or NaN for
+    /// none (<see cref="ChannelModel"/>).</summary>
+    public double StopThreshold { get; init; } = double.NaN;
+}
+
+/// <summary>
+/// Settings of the measurement-noise adaptation (equations in <see cref="NoiseAdaptation"/>).
+/// Defaults, chosen by replaying the recorded tracks in docs/features.md ("Calibration"):
+/// β = 0.05 (memory ≈ 20 readings: at 1 Hz the noise estimate settles within a minute, while one
+/// reading moves it by 5 %); R̂ within [r₀/16, 4·r₀] (σ between a quarter and twice the device
+/// profile's: lower floors made the gate so tight that heart-rate ramps of sample-and-hold
+/// recordings were gated); β_α = 0.05 and α ∈ [1, 16]: q is only raised (after gated readings,
+/// and while R̂ sits at its ceiling), never lowered below the configured value — lowering it fit
+/// the innovations of smoothed exports better but made heart rate lag (measured).
+/// </summary>
+public sealed class AdaptationOptions
+{
+    /// <summary>β ∈ [0, 1]; 0 disables adaptation (R = σ² of the device profile, q as configured).</summary>
+    public double Weight { get; init; } = 0.05;
+
+    /// <summary>f_min ∈ (0, 1]: floor of R̂ as a fraction of the device prior σ².</summary>
+    public double MinFactor { get; init; } = 0.0625;
+
+    /// <summary>f_max ≥ 1: ceiling of R̂ as a multiple of the device prior σ².</summary>
+    public double MaxFactor { get; init; } = 4.0;
+
+    /// <summary>β_α ∈ [0, 1]: step of the process-noise scale.</summary>
+    public double ProcessWeight { get; init; } = 0.05;
+
+    /// <summary>α_min ∈ (0, 1].</summary>
+    public double MinProcessScale { get; init; } = 1.0;
+
+    /// <summary>α_max ≥ 1.</summary>
+    public double MaxProcessScale { get; init; } = 16.0;
 }
 
 /// <summary>The five <see cref="ChannelModel"/>s compiled from one <see cref="FilterOptions"/>.</summary>
@@ -136,16 +213,19 @@ internal sealed class ChannelModels
         }
 
         Options = options;
+        var a = options.Adaptation;
+        var adaptation = new NoiseAdaptation(a.Weight, a.MinFactor, a.MaxFactor, a.ProcessWeight, a.MinProcessScale, a.MaxProcessScale);
         Hr = Scalar(options.Hr, UserFilterBank.MinHr, UserFilterBank.MaxHr);
         Speed = Scalar(options.Speed, 0.0, UserFilterBank.MaxSpeed);
         Cadence = Scalar(options.Cadence, 0.0, UserFilterBank.MaxCadence);
         Acc = Scalar(options.Acc, 0.0, UserFilterBank.MaxAcc);
         Position = new ChannelModel(options.Position.ProcessNoise, options.Position.InitialRateStd, 2,
-            options.GateConfidence, options.MaxGap, options.MaxReorder, options.MaxConsecutiveOutliers);
+            options.GateConfidence, options.MaxGap, options.MaxReorder, options.MaxConsecutiveOutliers,
+            adaptation: adaptation);
 
         ChannelModel Scalar(ChannelOptions channel, double min, double max) => new(
             channel.ProcessNoise, channel.InitialRateStd, 1, options.GateConfidence, options.MaxGap,
-            options.MaxReorder, options.MaxConsecutiveOutliers, min, max);
+            options.MaxReorder, options.MaxConsecutiveOutliers, min, max, adaptation, channel.StopThreshold);
     }
 
     public FilterOptions Options { get; }

@@ -17,4 +17,9 @@ public enum FilterOutcome : byte
 
     /// <summary>Older than the channel's last update by more than the max reorder: dropped.</summary>
     Stale,
+
+    /// <summary>A stop (a reading at or below the channel's stop threshold while moving) or a
+    /// restart after one, that the gate would have rejected: the channel re-initialised on it
+    /// (see <see cref="ChannelModel"/>, stop regime). Not an outlier.</summary>
+    RegimeChange,
 }

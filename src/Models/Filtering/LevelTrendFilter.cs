@@ -9,16 +9,22 @@ namespace Osr.Orleans.Models.Filtering;
 /// x̂ₖ⁻ = F x̂ₖ₋₁, Pₖ⁻ = F P Fᵀ + Q, F = [[1, dt], [0, 1]], Q = q·[[dt³/3, dt²/2], [dt²/2, dt]].
 /// Q is the exact discretisation of the continuous model, so one predict over dt₁ + dt₂ equals
 /// two over dt₁ then dt₂ (a missing measurement is simply no call).</para>
-/// <para>Update with a scalar zₖ, H = [1, 0], R = r = σ² of the reporting device:
+/// <para>Update with a scalar zₖ, H = [1, 0], R = R̂ of the reporting device kind (adapted from
+/// its prior r = σ² by bounded covariance matching, <see cref="NoiseAdaptation"/>; R = r when
+/// adaptation is off), process noise q·α:
 /// y = zₖ − ℓ⁻, S = p₀₀⁻ + r, K = [p₀₀⁻, p₀₁⁻]/S, x̂ₖ = x̂ₖ⁻ + K y,
 /// P = (I − KH)P⁻(I − KH)ᵀ + K r Kᵀ (Joseph form), NIS = y²/S.</para>
 /// <para>Rules (thresholds in <see cref="ChannelModel"/>): the first measurement initialises
 /// x̂ = [z, 0], P = diag(r, σᵣ₀²); dt ≤ 0 (same time or at most max-reorder late) updates
 /// without predicting; an older measurement is dropped (<see cref="FilterOutcome.Stale"/>);
 /// dt &gt; max gap re-initialises; NIS &gt; γ is an outlier (predict only, counted), and the
-/// N-th outlier in a row re-initialises on that measurement so a real step change is followed.</para>
+/// N-th outlier in a row re-initialises on that measurement so a real step change is followed.
+/// On a channel with a stop regime (speed, cadence) a stop or restart re-initialises instead of
+/// being gated (<see cref="FilterOutcome.RegimeChange"/>, rules in <see cref="ChannelModel"/>).</para>
+/// <para>Adaptive state: R̂ for up to two device kinds (keyed by their prior r; a third kind
+/// takes over the second slot, starting again from its prior) and α for the channel.</para>
 /// <para>A mutable struct held in a field of its owner (<see cref="UserFilterBank"/>): call
-/// its methods on the field, never on a copy. Size: 72 bytes.</para>
+/// its methods on the field, never on a copy. Size: 128 bytes.</para>
 /// </summary>
 public struct LevelTrendFilter
 {
@@ -33,6 +39,14 @@ public struct LevelTrendFilter
     private int _outliers;
     private int _consecutiveOutliers;
     private bool _active;
+    private double _slotPrior0;
+    private double _slotNoise0;
+    private double _slotPrior1;
+    private double _slotNoise1;
+    private double _processScale;
+    private long _lastAcceptedTicks;
+    private int _nisCount;
+    private int _regimeChanges;
 
     /// <summary>True once a measurement initialised the channel.</summary>
     public readonly bool IsActive => _active;
@@ -64,11 +78,29 @@ public struct LevelTrendFilter
     /// <summary>Outliers since the last applied measurement.</summary>
     public readonly int ConsecutiveOutliers => _consecutiveOutliers;
 
-    /// <summary>Mean NIS over the applied updates (≈ 1 for a consistent scalar channel), NaN before the first.</summary>
-    public readonly double MeanNis => _updates == 0 ? double.NaN : _nisSum / _updates;
+    /// <summary>Mean NIS over the applied updates outside the stop regime (≈ 1 for a consistent
+    /// scalar channel), NaN before the first.</summary>
+    public readonly double MeanNis => _nisCount == 0 ? double.NaN : _nisSum / _nisCount;
 
-    /// <summary>Σ NIS over the applied updates.</summary>
+    /// <summary>Σ NIS over the applied updates outside the stop regime.</summary>
     public readonly double NisSum => _nisSum;
+
+    /// <summary>Applied updates that entered <see cref="NisSum"/> (all but those standing still in the stop regime).</summary>
+    public readonly int NisCount => _nisCount;
+
+    /// <summary>Stops and restarts that re-initialised the channel (<see cref="FilterOutcome.RegimeChange"/>).</summary>
+    public readonly int RegimeChanges => _regimeChanges;
+
+    /// <summary>α, the adapted scale of the process noise q (1 when adaptation is off or before the first measurement).</summary>
+    public readonly double ProcessScale => _processScale == 0 ? 1.0 : _processScale;
+
+    /// <summary>Time (UTC ticks) of the latest measurement that was applied (updated, initialised or a regime change); 0 before the first.</summary>
+    public readonly long LastAcceptedUtcTicks => _lastAcceptedTicks;
+
+    /// <summary>R̂ currently used for a device kind with prior variance <paramref name="prior"/>:
+    /// its adapted value, or <paramref name="prior"/> when no slot holds it or adaptation is off.</summary>
+    public readonly double MeasurementVariance(double prior) =>
+        _slotPrior0 == prior && prior > 0 ? _slotNoise0 : _slotPrior1 == prior && prior > 0 ? _slotNoise1 : prior;
 
     /// <summary>
     /// Applies measurement <paramref name="z"/> taken at <paramref name="atUtcTicks"/> with
@@ -77,16 +109,19 @@ public struct LevelTrendFilter
     /// </summary>
     public FilterOutcome Update(ChannelModel model, long atUtcTicks, double z, double r)
     {
+        var adaptation = model.Adaptation;
+        var slot = adaptation.IsEnabled ? Slot(r) : -1;
+        var noise = slot < 0 ? r : slot == 0 ? _slotNoise0 : _slotNoise1;
         if (!_active)
         {
-            Initialise(model, atUtcTicks, z, r);
+            Initialise(model, atUtcTicks, z, noise);
             return FilterOutcome.Initialised;
         }
 
         var dTicks = atUtcTicks - _lastTicks;
         if (dTicks > model.MaxGapTicks)
         {
-            Initialise(model, atUtcTicks, z, r);
+            Initialise(model, atUtcTicks, z, noise);
             return FilterOutcome.Initialised;
         }
 
@@ -99,33 +134,71 @@ public struct LevelTrendFilter
         {
             var dt = Cwna.Seconds(dTicks);
             _level += dt * _rate;
-            Cwna.PredictCovariance(ref _p00, ref _p01, ref _p11, dt, model.ProcessNoise);
+            Cwna.PredictCovariance(ref _p00, ref _p01, ref _p11, dt, model.ProcessNoise * _processScale);
             _lastTicks = atUtcTicks;
         }
 
         var y = z - _level;
-        var s = _p00 + r;
+        var predicted = _p00;
+        var s = predicted + noise;
         var nis = y * y / s;
+        var still = false;
+        if (model.HasStops)
+        {
+            var stoppedReading = z <= model.StopThreshold;
+            if (stoppedReading == _level <= model.StopThreshold)
+            {
+                still = stoppedReading;
+            }
+            else if (!(nis <= model.NisGate))
+            {
+                Initialise(model, _lastTicks, z, noise);
+                _regimeChanges++;
+                return FilterOutcome.RegimeChange;
+            }
+        }
+
         if (!(nis <= model.NisGate))
         {
             _outliers++;
+            _processScale = adaptation.AfterOutlier(_processScale);
+            _p00 += adaptation.OutlierBurst(y * y, model.NisGate);
             if (++_consecutiveOutliers >= model.MaxConsecutiveOutliers)
             {
-                Initialise(model, _lastTicks, z, r); // _lastTicks = max(tₖ, tₖ₋₁)
+                Initialise(model, _lastTicks, z, noise); // _lastTicks = max(tₖ, tₖ₋₁)
                 return FilterOutcome.OutlierReset;
             }
 
             return FilterOutcome.Outlier;
         }
 
-        var k0 = _p00 / s;
+        var k0 = predicted / s;
         var k1 = _p01 / s;
         _level += k0 * y;
         _rate += k1 * y;
-        Cwna.JosephUpdate(ref _p00, ref _p01, ref _p11, k0, k1, r);
-        _nisSum += nis;
+        Cwna.JosephUpdate(ref _p00, ref _p01, ref _p11, k0, k1, noise);
+        if (!still)
+        {
+            _nisSum += nis;
+            _nisCount++;
+            if (slot >= 0)
+            {
+                var next = adaptation.NextNoise(noise, y * y, predicted, r);
+                _processScale = adaptation.NextProcessScale(_processScale, nis, next, r);
+                if (slot == 0)
+                {
+                    _slotNoise0 = next;
+                }
+                else
+                {
+                    _slotNoise1 = next;
+                }
+            }
+        }
+
         _updates++;
         _consecutiveOutliers = 0;
+        _lastAcceptedTicks = _lastTicks;
         return FilterOutcome.Updated;
     }
 
@@ -150,7 +223,7 @@ public struct LevelTrendFilter
         {
             var dt = Cwna.Seconds(dTicks);
             level += dt * _rate;
-            Cwna.PredictCovariance(ref p00, ref p01, ref p11, dt, model.ProcessNoise);
+            Cwna.PredictCovariance(ref p00, ref p01, ref p11, dt, model.ProcessNoise * _processScale);
         }
 
         rate = _rate;
@@ -166,13 +239,51 @@ public struct LevelTrendFilter
         _p01 = 0.0;
         _p11 = model.InitialRateVariance;
         _lastTicks = atUtcTicks;
+        _lastAcceptedTicks = atUtcTicks;
         _consecutiveOutliers = 0;
         _active = true;
+        if (_processScale == 0)
+        {
+            _processScale = 1.0;
+        }
     }
 
-    /// <summary>Writes [ℓ, ṙ, p₀₀, p₀₁, p₁₁] and [active, updates, outliers, consecutive outliers].</summary>
-    internal readonly void Export(Span<double> values, Span<long> counters, out long lastTicks, out double nisSum)
+    /// <summary>The adaptive slot of the device kind with prior <paramref name="prior"/> (taken, with R̂ = prior, if new).</summary>
+    private int Slot(double prior)
     {
+        if (_slotPrior0 == prior)
+        {
+            return 0;
+        }
+
+        if (_slotPrior1 == prior)
+        {
+            return 1;
+        }
+
+        if (_slotPrior0 == 0)
+        {
+            _slotPrior0 = _slotNoise0 = prior;
+            return 0;
+        }
+
+        _slotPrior1 = _slotNoise1 = prior;
+        return 1;
+    }
+
+    /// <summary>Writes [ℓ, ṙ, p₀₀, p₀₁, p₁₁], [active, updates, outliers, consecutive outliers],
+    /// [r₀, R̂, r₀', R̂', α] and [NIS count, regime changes, last accepted ticks].</summary>
+    internal readonly void Export(Span<double> values, Span<long> counters, out long lastTicks, out double nisSum,
+        Span<double> adaptive, Span<long> extra)
+    {
+        adaptive[0] = _slotPrior0;
+        adaptive[1] = _slotNoise0;
+        adaptive[2] = _slotPrior1;
+        adaptive[3] = _slotNoise1;
+        adaptive[4] = _processScale;
+        extra[0] = _nisCount;
+        extra[1] = _regimeChanges;
+        extra[2] = _lastAcceptedTicks;
         values[0] = _level;
         values[1] = _rate;
         values[2] = _p00;
@@ -186,9 +297,21 @@ public struct LevelTrendFilter
         nisSum = _nisSum;
     }
 
-    /// <summary>Inverse of <see cref="Export"/>.</summary>
-    internal static LevelTrendFilter Import(ReadOnlySpan<double> values, ReadOnlySpan<long> counters, long lastTicks, double nisSum) => new()
+    /// <summary>Inverse of <see cref="Export"/>. Empty <paramref name="adaptive"/> and
+    /// <paramref name="extra"/> (a checkpoint written before adaptation existed) restore the
+    /// device priors (R̂ = r₀), α = 1, every update counted in the NIS and the last update as
+    /// the last accepted one.</summary>
+    internal static LevelTrendFilter Import(ReadOnlySpan<double> values, ReadOnlySpan<long> counters, long lastTicks, double nisSum,
+        ReadOnlySpan<double> adaptive, ReadOnlySpan<long> extra) => new()
     {
+        _slotPrior0 = adaptive.IsEmpty ? 0 : adaptive[0],
+        _slotNoise0 = adaptive.IsEmpty ? 0 : adaptive[1],
+        _slotPrior1 = adaptive.IsEmpty ? 0 : adaptive[2],
+        _slotNoise1 = adaptive.IsEmpty ? 0 : adaptive[3],
+        _processScale = adaptive.IsEmpty ? (counters[0] != 0 ? 1.0 : 0.0) : adaptive[4],
+        _nisCount = extra.IsEmpty ? checked((int)counters[1]) : checked((int)extra[0]),
+        _regimeChanges = extra.IsEmpty ? 0 : checked((int)extra[1]),
+        _lastAcceptedTicks = extra.IsEmpty ? lastTicks : extra[2],
         _level = values[0],
         _rate = values[1],
         _p00 = values[2],

@@ -6,7 +6,9 @@ namespace Osr.Orleans.Models.Filtering;
 /// density q (m²/s³) per axis. Hand-unrolled, allocation-free; agrees with the 4-state
 /// <see cref="KalmanFilter"/> to 1e-9.
 /// <para>Predict: F = [[I, dt·I], [0, I]], Q = q·[[dt³/3·I, dt²/2·I], [dt²/2·I, dt·I]].
-/// Update with z = (x, y) of a fix projected onto the plane, H = [I, 0], R = σ²I:
+/// Update with z = (x, y) of a fix projected onto the plane, H = [I, 0], R = R̂I (R̂ adapted per
+/// device kind from its prior σ² by bounded covariance matching with m = 2, process noise q·α,
+/// <see cref="NoiseAdaptation"/>; R̂ = σ² when adaptation is off):
 /// y = z − Hx̂⁻, S = H P⁻ Hᵀ + R, K = P⁻HᵀS⁻¹, x̂ = x̂⁻ + Ky, P = (I − KH)P⁻(I − KH)ᵀ + KRKᵀ,
 /// NIS = yᵀS⁻¹y, gated against χ²(2).</para>
 /// <para>Structure used: F, Q, H and R = σ²I act identically and independently on both axes
@@ -17,7 +19,8 @@ namespace Osr.Orleans.Models.Filtering;
 /// <para>Origin: the first fix of a track segment, i.e. chosen again at every
 /// (re-)initialisation. Reported position std is the 2-D RMS radius √(Pₓₓ + P_yy) = √(2p₀₀)
 /// metres. Timing rules (first fix, dt ≤ 0, max gap, stale, outlier runs) are those of
-/// <see cref="LevelTrendFilter"/>. Mutable struct: call it on its field. Size: 112 bytes.</para>
+/// <see cref="LevelTrendFilter"/>, and so is the adaptive state (two device-kind slots, α).
+/// Mutable struct: call it on its field. Size: 160 bytes.</para>
 /// </summary>
 public struct PositionFilter
 {
@@ -35,6 +38,12 @@ public struct PositionFilter
     private int _outliers;
     private int _consecutiveOutliers;
     private bool _active;
+    private double _slotPrior0;
+    private double _slotNoise0;
+    private double _slotPrior1;
+    private double _slotNoise1;
+    private double _processScale;
+    private long _lastAcceptedTicks;
 
     public readonly bool IsActive => _active;
 
@@ -75,19 +84,32 @@ public struct PositionFilter
 
     public readonly double NisSum => _nisSum;
 
+    /// <summary>α, the adapted scale of the process noise q (1 when adaptation is off).</summary>
+    public readonly double ProcessScale => _processScale == 0 ? 1.0 : _processScale;
+
+    /// <summary>Time (UTC ticks) of the latest fix that was applied; 0 before the first.</summary>
+    public readonly long LastAcceptedUtcTicks => _lastAcceptedTicks;
+
+    /// <summary>R̂ (per axis, m²) currently used for a device kind with prior <paramref name="prior"/> = σ².</summary>
+    public readonly double MeasurementVariance(double prior) =>
+        _slotPrior0 == prior && prior > 0 ? _slotNoise0 : _slotPrior1 == prior && prior > 0 ? _slotNoise1 : prior;
+
     /// <summary>Applies the fix (<paramref name="latDeg"/>, <paramref name="lonDeg"/>) with per-axis variance <paramref name="r"/> = σ² m².</summary>
     public FilterOutcome Update(ChannelModel model, long atUtcTicks, double latDeg, double lonDeg, double r)
     {
+        var adaptation = model.Adaptation;
+        var slot = adaptation.IsEnabled ? Slot(r) : -1;
+        var noise = slot < 0 ? r : slot == 0 ? _slotNoise0 : _slotNoise1;
         if (!_active)
         {
-            Initialise(model, atUtcTicks, latDeg, lonDeg, r);
+            Initialise(model, atUtcTicks, latDeg, lonDeg, noise);
             return FilterOutcome.Initialised;
         }
 
         var dTicks = atUtcTicks - _lastTicks;
         if (dTicks > model.MaxGapTicks)
         {
-            Initialise(model, atUtcTicks, latDeg, lonDeg, r);
+            Initialise(model, atUtcTicks, latDeg, lonDeg, noise);
             return FilterOutcome.Initialised;
         }
 
@@ -101,21 +123,25 @@ public struct PositionFilter
             var dt = Cwna.Seconds(dTicks);
             _x += dt * _vx;
             _y += dt * _vy;
-            Cwna.PredictCovariance(ref _p00, ref _p01, ref _p11, dt, model.ProcessNoise);
+            Cwna.PredictCovariance(ref _p00, ref _p01, ref _p11, dt, model.ProcessNoise * _processScale);
             _lastTicks = atUtcTicks;
         }
 
         _plane.ToLocal(latDeg, lonDeg, out var zx, out var zy);
         var yx = zx - _x;
         var yy = zy - _y;
-        var s = _p00 + r;
-        var nis = (yx * yx + yy * yy) / s;
+        var predicted = _p00;
+        var s = predicted + noise;
+        var squared = yx * yx + yy * yy;
+        var nis = squared / s;
         if (!(nis <= model.NisGate))
         {
             _outliers++;
+            _processScale = adaptation.AfterOutlier(_processScale);
+            _p00 += adaptation.OutlierBurst(squared, model.NisGate);
             if (++_consecutiveOutliers >= model.MaxConsecutiveOutliers)
             {
-                Initialise(model, _lastTicks, latDeg, lonDeg, r); // _lastTicks = max(tₖ, tₖ₋₁)
+                Initialise(model, _lastTicks, latDeg, lonDeg, noise); // _lastTicks = max(tₖ, tₖ₋₁)
                 return FilterOutcome.OutlierReset;
             }
 
@@ -128,10 +154,25 @@ public struct PositionFilter
         _y += k0 * yy;
         _vx += k1 * yx;
         _vy += k1 * yy;
-        Cwna.JosephUpdate(ref _p00, ref _p01, ref _p11, k0, k1, r);
+        Cwna.JosephUpdate(ref _p00, ref _p01, ref _p11, k0, k1, noise);
         _nisSum += nis;
         _updates++;
         _consecutiveOutliers = 0;
+        _lastAcceptedTicks = _lastTicks;
+        if (slot >= 0)
+        {
+            var next = adaptation.NextNoise(noise, 0.5 * squared, predicted, r);
+            _processScale = adaptation.NextProcessScale(_processScale, 0.5 * nis, next, r);
+            if (slot == 0)
+            {
+                _slotNoise0 = next;
+            }
+            else
+            {
+                _slotNoise1 = next;
+            }
+        }
+
         return FilterOutcome.Updated;
     }
 
@@ -155,7 +196,7 @@ public struct PositionFilter
             var dt = Cwna.Seconds(dTicks);
             x += dt * _vx;
             y += dt * _vy;
-            Cwna.PredictCovariance(ref p00, ref p01, ref p11, dt, model.ProcessNoise);
+            Cwna.PredictCovariance(ref p00, ref p01, ref p11, dt, model.ProcessNoise * _processScale);
         }
 
         _plane.ToGeodetic(x, y, out latDeg, out lonDeg);
@@ -171,13 +212,50 @@ public struct PositionFilter
         _p01 = 0.0;
         _p11 = model.InitialRateVariance;
         _lastTicks = atUtcTicks;
+        _lastAcceptedTicks = atUtcTicks;
         _consecutiveOutliers = 0;
         _active = true;
+        if (_processScale == 0)
+        {
+            _processScale = 1.0;
+        }
+    }
+
+    /// <summary>The adaptive slot of the device kind with prior <paramref name="prior"/> (taken, with R̂ = prior, if new).</summary>
+    private int Slot(double prior)
+    {
+        if (_slotPrior0 == prior)
+        {
+            return 0;
+        }
+
+        if (_slotPrior1 == prior)
+        {
+            return 1;
+        }
+
+        if (_slotPrior0 == 0)
+        {
+            _slotPrior0 = _slotNoise0 = prior;
+            return 0;
+        }
+
+        _slotPrior1 = _slotNoise1 = prior;
+        return 1;
     }
 
     /// <summary>Writes [x, y, vₓ, v_y, p₀₀, p₀₁, p₁₁, φ₀, λ₀, cos φ₀] and [active, updates, outliers, consecutive outliers].</summary>
-    internal readonly void Export(Span<double> values, Span<long> counters, out long lastTicks, out double nisSum)
+    internal readonly void Export(Span<double> values, Span<long> counters, out long lastTicks, out double nisSum,
+        Span<double> adaptive, Span<long> extra)
     {
+        adaptive[0] = _slotPrior0;
+        adaptive[1] = _slotNoise0;
+        adaptive[2] = _slotPrior1;
+        adaptive[3] = _slotNoise1;
+        adaptive[4] = _processScale;
+        extra[0] = _updates;
+        extra[1] = 0;
+        extra[2] = _lastAcceptedTicks;
         values[0] = _x;
         values[1] = _y;
         values[2] = _vx;
@@ -196,9 +274,17 @@ public struct PositionFilter
         nisSum = _nisSum;
     }
 
-    /// <summary>Inverse of <see cref="Export"/>.</summary>
-    internal static PositionFilter Import(ReadOnlySpan<double> values, ReadOnlySpan<long> counters, long lastTicks, double nisSum) => new()
+    /// <summary>Inverse of <see cref="Export"/>; empty adaptive/extra spans (an older checkpoint)
+    /// restore the device priors, α = 1 and the last update as the last accepted fix.</summary>
+    internal static PositionFilter Import(ReadOnlySpan<double> values, ReadOnlySpan<long> counters, long lastTicks, double nisSum,
+        ReadOnlySpan<double> adaptive, ReadOnlySpan<long> extra) => new()
     {
+        _slotPrior0 = adaptive.IsEmpty ? 0 : adaptive[0],
+        _slotNoise0 = adaptive.IsEmpty ? 0 : adaptive[1],
+        _slotPrior1 = adaptive.IsEmpty ? 0 : adaptive[2],
+        _slotNoise1 = adaptive.IsEmpty ? 0 : adaptive[3],
+        _processScale = adaptive.IsEmpty ? (counters[0] != 0 ? 1.0 : 0.0) : adaptive[4],
+        _lastAcceptedTicks = extra.IsEmpty ? lastTicks : extra[2],
         _x = values[0],
         _y = values[1],
         _vx = values[2],

@@ -12,8 +12,12 @@ namespace Osr.Orleans.Models.Filtering;
 /// <para>Reported values are clamped to physical ranges — HR [20, 250] bpm, HR trend
 /// [−180, 180] bpm/min, speed [0, 100] m/s, cadence [0, 300] spm, acc [0, 200] m/s² — while the
 /// internal state is never clamped (that would break the filter's statistics).</para>
-/// <para>Not thread-safe (one grain activation owns it). Memory: 424 bytes per bank = 16
-/// object header + 8 models reference + 4 × 72 (<see cref="LevelTrendFilter"/>) + 112
+/// <para>Measurement noise adapts per device kind and channel (<see cref="NoiseAdaptation"/>):
+/// a device's <see cref="SensorNoise"/> is the prior of its kind's slot;
+/// <see cref="MeasurementStd"/> reads the current value. Speed and cadence have a stop regime
+/// (<see cref="ChannelModel"/>). <see cref="Uncertainty"/> reports how sure each channel is.</para>
+/// <para>Not thread-safe (one grain activation owns it). Memory: 696 bytes per bank = 16
+/// object header + 8 models reference + 4 × 128 (<see cref="LevelTrendFilter"/>) + 160
 /// (<see cref="PositionFilter"/>), measured with GC.GetAllocatedBytesForCurrentThread in
 /// UserFilterBankTests.BankIsAFewHundredBytesAndApplyAndEstimateDoNotAllocate; the compiled
 /// <see cref="ChannelModel"/>s are shared by all banks built from one <see cref="FilterOptions"/>.</para>
@@ -138,7 +142,51 @@ public sealed class UserFilterBank
         FilterChannel.Cadence => Stats(in _cadence),
         FilterChannel.Acc => Stats(in _acc),
         FilterChannel.Position => new ChannelStatistics(_position.Updates, _position.Outliers, _position.MeanNis,
-            _position.IsActive ? _position.LastUpdateUtcTicks : 0),
+            _position.IsActive ? _position.LastUpdateUtcTicks : 0, 0, _position.ProcessScale,
+            _position.IsActive ? _position.LastAcceptedUtcTicks : 0),
+        _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, null),
+    };
+
+    /// <summary>
+    /// The filter's certainty of every channel at <paramref name="atUtcTicks"/>: σ predicted
+    /// to that time (as in <see cref="Estimate"/>), σ relative to the channel's scale, seconds
+    /// since the latest applied measurement and the current run of gated ones. Judge it with
+    /// <see cref="UncertaintyGate.IsUncertain(in StateUncertainty)"/>. Allocation-free.
+    /// </summary>
+    public StateUncertainty Uncertainty(long atUtcTicks)
+    {
+        ChannelCertainty position;
+        if (!_position.IsActive)
+        {
+            position = ChannelCertainty.Unobserved;
+        }
+        else
+        {
+            _position.TryPredict(_models.Position, atUtcTicks, out _, out _, out var std);
+            position = new ChannelCertainty(true, std, std / StateUncertainty.PositionScaleMetres,
+                Age(atUtcTicks, _position.LastAcceptedUtcTicks), _position.ConsecutiveOutliers);
+        }
+
+        return new StateUncertainty(atUtcTicks,
+            Certainty(in _hr, _models.Hr, atUtcTicks, StateUncertainty.HrScale),
+            Certainty(in _speed, _models.Speed, atUtcTicks, StateUncertainty.SpeedScale),
+            Certainty(in _cadence, _models.Cadence, atUtcTicks, StateUncertainty.CadenceScale),
+            Certainty(in _acc, _models.Acc, atUtcTicks, StateUncertainty.AccScale),
+            position);
+    }
+
+    /// <summary>
+    /// The measurement σ currently used for a device with <paramref name="noise"/> on
+    /// <paramref name="channel"/>: √R̂ of its device-kind slot, the profile's σ when adaptation
+    /// is off or the kind has not reported on that channel (position: per axis, metres).
+    /// </summary>
+    public double MeasurementStd(FilterChannel channel, in SensorNoise noise) => channel switch
+    {
+        FilterChannel.Hr => Math.Sqrt(_hr.MeasurementVariance(noise.HrStd * noise.HrStd)),
+        FilterChannel.Speed => Math.Sqrt(_speed.MeasurementVariance(noise.SpeedStd * noise.SpeedStd)),
+        FilterChannel.Cadence => Math.Sqrt(_cadence.MeasurementVariance(noise.CadenceStd * noise.CadenceStd)),
+        FilterChannel.Acc => Math.Sqrt(_acc.MeasurementVariance(noise.AccStd * noise.AccStd)),
+        FilterChannel.Position => Math.Sqrt(_position.MeasurementVariance(noise.PositionStdMetres * noise.PositionStdMetres)),
         _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, null),
     };
 
@@ -150,13 +198,16 @@ public sealed class UserFilterBank
         var lastTicks = new long[FilterBankState.ChannelCount];
         var nisSum = new double[FilterBankState.ChannelCount];
         var counters = new long[FilterBankState.ChannelCount * FilterBankState.CounterStride];
+        var adaptive = new double[FilterBankState.ChannelCount * FilterBankState.AdaptiveStride];
+        var extra = new long[FilterBankState.ChannelCount * FilterBankState.ExtraStride];
         Export(in _hr, FilterChannel.Hr);
         Export(in _speed, FilterChannel.Speed);
         Export(in _cadence, FilterChannel.Cadence);
         Export(in _acc, FilterChannel.Acc);
         const int p = (int)FilterChannel.Position;
         _position.Export(position, counters.AsSpan(p * FilterBankState.CounterStride, FilterBankState.CounterStride),
-            out lastTicks[p], out nisSum[p]);
+            out lastTicks[p], out nisSum[p], adaptive.AsSpan(p * FilterBankState.AdaptiveStride, FilterBankState.AdaptiveStride),
+            extra.AsSpan(p * FilterBankState.ExtraStride, FilterBankState.ExtraStride));
         return new FilterBankState
         {
             LevelTrend = levelTrend,
@@ -164,6 +215,8 @@ public sealed class UserFilterBank
             LastUpdateTicks = lastTicks,
             NisSum = nisSum,
             Counters = counters,
+            Adaptive = adaptive,
+            Extra = extra,
         };
 
         void Export(in LevelTrendFilter filter, FilterChannel channel)
@@ -171,7 +224,9 @@ public sealed class UserFilterBank
             var c = (int)channel;
             filter.Export(levelTrend.AsSpan(c * FilterBankState.LevelTrendStride, FilterBankState.LevelTrendStride),
                 counters.AsSpan(c * FilterBankState.CounterStride, FilterBankState.CounterStride),
-                out lastTicks[c], out nisSum[c]);
+                out lastTicks[c], out nisSum[c],
+                adaptive.AsSpan(c * FilterBankState.AdaptiveStride, FilterBankState.AdaptiveStride),
+                extra.AsSpan(c * FilterBankState.ExtraStride, FilterBankState.ExtraStride));
         }
     }
 
@@ -186,12 +241,16 @@ public sealed class UserFilterBank
             || state.Position?.Length != FilterBankState.PositionLength
             || state.LastUpdateTicks?.Length != FilterBankState.ChannelCount
             || state.NisSum?.Length != FilterBankState.ChannelCount
-            || state.Counters?.Length != FilterBankState.ChannelCount * FilterBankState.CounterStride)
+            || state.Counters?.Length != FilterBankState.ChannelCount * FilterBankState.CounterStride
+            || (state.Adaptive is { Length: > 0 } && state.Adaptive.Length != FilterBankState.ChannelCount * FilterBankState.AdaptiveStride)
+            || (state.Extra is { Length: > 0 } && state.Extra.Length != FilterBankState.ChannelCount * FilterBankState.ExtraStride))
         {
             throw new ArgumentException($"Not a version-{FilterBankState.CurrentVersion} filter bank state.", nameof(state));
         }
 
         const int p = (int)FilterChannel.Position;
+        var adaptive = state.Adaptive ?? [];
+        var extra = state.Extra ?? [];
         return new UserFilterBank(options)
         {
             _hr = Import(FilterChannel.Hr),
@@ -200,8 +259,16 @@ public sealed class UserFilterBank
             _acc = Import(FilterChannel.Acc),
             _position = PositionFilter.Import(state.Position,
                 state.Counters.AsSpan(p * FilterBankState.CounterStride, FilterBankState.CounterStride),
-                state.LastUpdateTicks[p], state.NisSum[p]),
+                state.LastUpdateTicks[p], state.NisSum[p], Adaptive(p), Extra(p)),
         };
+
+        ReadOnlySpan<double> Adaptive(int c) => adaptive.Length == 0
+            ? default
+            : adaptive.AsSpan(c * FilterBankState.AdaptiveStride, FilterBankState.AdaptiveStride);
+
+        ReadOnlySpan<long> Extra(int c) => extra.Length == 0
+            ? default
+            : extra.AsSpan(c * FilterBankState.ExtraStride, FilterBankState.ExtraStride);
 
         LevelTrendFilter Import(FilterChannel channel)
         {
@@ -209,7 +276,7 @@ public sealed class UserFilterBank
             return LevelTrendFilter.Import(
                 state.LevelTrend.AsSpan(c * FilterBankState.LevelTrendStride, FilterBankState.LevelTrendStride),
                 state.Counters.AsSpan(c * FilterBankState.CounterStride, FilterBankState.CounterStride),
-                state.LastUpdateTicks[c], state.NisSum[c]);
+                state.LastUpdateTicks[c], state.NisSum[c], Adaptive(c), Extra(c));
         }
     }
 
@@ -220,6 +287,7 @@ public sealed class UserFilterBank
             FilterOutcome.Updated => result with { Applied = result.Applied | channel },
             FilterOutcome.Initialised => result with { Applied = result.Applied | channel, Reset = result.Reset | channel },
             FilterOutcome.Outlier => result with { Outliers = result.Outliers | channel },
+            FilterOutcome.RegimeChange => result with { Applied = result.Applied | channel, Reset = result.Reset | channel },
             FilterOutcome.OutlierReset => result with
             {
                 Applied = result.Applied | channel,
@@ -246,5 +314,21 @@ public sealed class UserFilterBank
     private static long Last(in LevelTrendFilter filter) => filter.IsActive ? filter.LastUpdateUtcTicks : 0;
 
     private static ChannelStatistics Stats(in LevelTrendFilter filter) =>
-        new(filter.Updates, filter.Outliers, filter.MeanNis, Last(in filter));
+        new(filter.Updates, filter.Outliers, filter.MeanNis, Last(in filter), filter.RegimeChanges, filter.ProcessScale,
+            filter.IsActive ? filter.LastAcceptedUtcTicks : 0);
+
+    private static ChannelCertainty Certainty(in LevelTrendFilter filter, ChannelModel model, long atUtcTicks, double scale)
+    {
+        if (!filter.IsActive)
+        {
+            return ChannelCertainty.Unobserved;
+        }
+
+        filter.TryPredict(model, atUtcTicks, out _, out _, out var variance);
+        var std = Math.Sqrt(variance);
+        return new ChannelCertainty(true, std, std / scale, Age(atUtcTicks, filter.LastAcceptedUtcTicks), filter.ConsecutiveOutliers);
+    }
+
+    private static double Age(long atUtcTicks, long acceptedUtcTicks) =>
+        Math.Max(0.0, Cwna.Seconds(atUtcTicks - acceptedUtcTicks));
 }

@@ -11,6 +11,9 @@ internal static class FilterTestKit
     /// <summary>2026-01-01T00:00Z, the start of every synthetic sequence.</summary>
     public static readonly long T0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
 
+    /// <summary>The default options with adaptation off: R = σ² of the device, q as configured (the fixed model).</summary>
+    public static readonly FilterOptions Fixed = new() { Adaptation = new AdaptationOptions { Weight = 0 } };
+
     public static long At(double seconds) => T0 + (long)Math.Round(seconds * TimeSpan.TicksPerSecond);
 
     /// <summary>Standard normal samples from a seeded <see cref="Random"/> (reproducible).</summary>
@@ -55,11 +58,17 @@ internal static class FilterTestKit
 /// only when dt &gt; 0; NIS gate from the same <see cref="ChannelModel"/>). A missing
 /// measurement is "predict only" here, while the hot path is simply not called: the two
 /// agree because Q is the exact discretisation (F(a+b) = F(b)F(a), Q(a+b) = F(b)Q(a)F(b)ᵀ + Q(b)).
-/// Gap re-initialisation and outlier-run resets are not modelled: test inputs avoid them.
+/// Gap re-initialisation, outlier-run resets and stops are not modelled: test inputs avoid them.
+/// <para>With the model's adaptation on, it applies the <see cref="NoiseAdaptation"/> equations
+/// in matrix form on the reference's own quantities (one device kind, prior r): R = R̂I,
+/// Q = α·Q(dt), p⁻ = tr(HP⁻Hᵀ)/m = tr(S − R)/m, νᵀν/m from the MathNet innovation, and on a
+/// gated reading P[i,i] += νᵀν/(2γ) for each position axis i.</para>
 /// </summary>
 internal sealed class ReferenceCwna(ChannelModel model, int axes)
 {
     private long _last;
+    private double _noise = double.NaN;
+    private double _alpha = 1.0;
 
     public KalmanFilter? Filter { get; private set; }
 
@@ -69,8 +78,21 @@ internal sealed class ReferenceCwna(ChannelModel model, int axes)
 
     public double NisSum { get; private set; }
 
-    public void Step(long ticks, double[]? z, double r)
+    /// <summary>R̂ in use (the prior until the first adapted update).</summary>
+    public double Noise => _noise;
+
+    /// <summary>α in use.</summary>
+    public double ProcessScale => _alpha;
+
+    public void Step(long ticks, double[]? z, double prior)
     {
+        var adaptation = model.Adaptation;
+        if (double.IsNaN(_noise))
+        {
+            _noise = prior;
+        }
+
+        var r = adaptation.IsEnabled ? _noise : prior;
         if (Filter is null)
         {
             if (z is not null)
@@ -96,7 +118,7 @@ internal sealed class ReferenceCwna(ChannelModel model, int axes)
         {
             var dt = (ticks - _last) / (double)TimeSpan.TicksPerSecond;
             Filter.Predict(KalmanFilter.ConstantVelocityTransition(axes, dt),
-                KalmanFilter.ConstantVelocityProcessNoise(axes, dt, model.ProcessNoise));
+                KalmanFilter.ConstantVelocityProcessNoise(axes, dt, model.ProcessNoise * _alpha));
             _last = ticks;
         }
 
@@ -105,17 +127,37 @@ internal sealed class ReferenceCwna(ChannelModel model, int axes)
             return;
         }
 
+        var rMatrix = Matrix<double>.Build.DenseIdentity(axes) * r;
         var update = Filter.Update(Vector<double>.Build.DenseOfArray(z), KalmanFilter.PositionObservation(axes),
-            Matrix<double>.Build.DenseIdentity(axes) * r, model.NisGate);
+            rMatrix, model.NisGate);
         update.Should().NotBeNull();
-        if (update!.Value.Applied)
+        var innovation = update!.Value.Innovation;
+        var squared = innovation.DotProduct(innovation);
+        if (update.Value.Applied)
         {
             Updates++;
             NisSum += update.Value.Nis;
+            if (adaptation.IsEnabled)
+            {
+                var predicted = (update.Value.InnovationCovariance - rMatrix).Trace() / axes;
+                _noise = adaptation.NextNoise(_noise, squared / axes, predicted, prior);
+                _alpha = adaptation.NextProcessScale(_alpha, update.Value.Nis / axes, _noise, prior);
+            }
         }
         else
         {
             Outliers++;
+            if (adaptation.IsEnabled)
+            {
+                _alpha = adaptation.AfterOutlier(_alpha);
+                var burst = Matrix<double>.Build.Dense(2 * axes, 2 * axes);
+                for (var i = 0; i < axes; i++)
+                {
+                    burst[i, i] = adaptation.OutlierBurst(squared, model.NisGate);
+                }
+
+                Filter = new KalmanFilter(Filter.State, Filter.Covariance + burst);
+            }
         }
     }
 }

@@ -24,7 +24,7 @@ public sealed class LevelTrendFilterTests(ITestOutputHelper output)
     public void FilteredHrRmseIsAtMostHalfTheRawRmseOnSyntheticWorkout()
     {
         // Oracle: the known ground truth. Watch noise σ = 4 bpm, dt ~ U(0.5, 1.5) s, 10% missing.
-        var bank = new UserFilterBank();
+        var bank = new UserFilterBank(Fixed);
         var rng = new Random(3);
         var noise = StandardNormal(4);
         double rawSq = 0, filteredSq = 0;
@@ -58,7 +58,7 @@ public sealed class LevelTrendFilterTests(ITestOutputHelper output)
     {
         // Oracle: for a consistent filter Σ NIS over N scalar updates ~ χ²(N); 95% band via MathNet ChiSquared.
         // Truth simulated from the filter's own CWNA model (default HR q, σᵣ₀) with watch noise.
-        var model = FilterOptions.Default.Models.Hr;
+        var model = Fixed.Models.Hr;
         var r = Watch.HrStd * Watch.HrStd;
         var normal = StandardNormal(21);
         var rng = new Random(22);
@@ -93,7 +93,7 @@ public sealed class LevelTrendFilterTests(ITestOutputHelper output)
     [Fact]
     public void OutlierBurstIsGatedCountedAndLeavesRestingEstimateSane()
     {
-        var bank = new UserFilterBank();
+        var bank = new UserFilterBank(Fixed);
         var noise = StandardNormal(5);
         var t = 0;
         for (; t < 120; t++)
@@ -124,7 +124,7 @@ public sealed class LevelTrendFilterTests(ITestOutputHelper output)
     [Fact]
     public void SustainedStepChangeIsFollowedAfterTheOutlierRunResetsTheChannel()
     {
-        var bank = new UserFilterBank();
+        var bank = new UserFilterBank(Fixed);
         var noise = StandardNormal(6);
         var t = 0;
         for (; t < 120; t++)
@@ -151,7 +151,7 @@ public sealed class LevelTrendFilterTests(ITestOutputHelper output)
     [Fact]
     public void LongGapMakesTheChannelStaleAndTheNextReadingReinitialisesIt()
     {
-        var bank = new UserFilterBank();
+        var bank = new UserFilterBank(Fixed);
         for (var t = 0; t < 60; t++)
         {
             bank.Apply(HrReading(At(t), 70 + t * 0.5), Watch);
@@ -175,7 +175,7 @@ public sealed class LevelTrendFilterTests(ITestOutputHelper output)
     [Fact]
     public void EstimateStdGrowsWithTheHorizonAndEstimateDoesNotChangeTheBank()
     {
-        var bank = new UserFilterBank();
+        var bank = new UserFilterBank(Fixed);
         var noise = StandardNormal(8);
         for (var t = 0; t < 100; t++)
         {
@@ -192,7 +192,7 @@ public sealed class LevelTrendFilterTests(ITestOutputHelper output)
     [Fact]
     public void SameTimestampUpdatesWithoutPredictLateReadingsWithinReorderAreAppliedOlderOnesAreStale()
     {
-        var model = FilterOptions.Default.Models.Hr;
+        var model = Fixed.Models.Hr;
         var filter = default(LevelTrendFilter);
         filter.Update(model, At(0), 60, 16).Should().Be(FilterOutcome.Initialised);
         filter.Update(model, At(1), 61, 16).Should().Be(FilterOutcome.Updated);
@@ -212,7 +212,7 @@ public sealed class LevelTrendFilterTests(ITestOutputHelper output)
         filter.Update(model, At(-5), 61, 16).Should().Be(FilterOutcome.Stale);
         filter.Updates.Should().Be(updates);
 
-        var bank = new UserFilterBank();
+        var bank = new UserFilterBank(Fixed);
         bank.Apply(HrReading(At(10), 60), Watch);
         bank.Apply(HrReading(At(0), 60), Watch).Stale.Should().Be(FilterChannels.Hr);
     }
@@ -220,7 +220,7 @@ public sealed class LevelTrendFilterTests(ITestOutputHelper output)
     [Fact]
     public void ReportedValuesStayInsidePhysicalRanges()
     {
-        var bank = new UserFilterBank();
+        var bank = new UserFilterBank(Fixed);
         for (var t = 0; t <= 20; t++)
         {
             // HR racing up to the top of the range while speed falls to a stop.
@@ -231,7 +231,7 @@ public sealed class LevelTrendFilterTests(ITestOutputHelper output)
         ahead.Hr.Should().Be(UserFilterBank.MaxHr, "the extrapolated trend would pass 250 bpm");
         ahead.HrTrendPerMin.Should().BeInRange(-UserFilterBank.MaxHrTrendPerMin, UserFilterBank.MaxHrTrendPerMin);
         ahead.Speed.Should().Be(0, "the extrapolated deceleration would go below 0");
-        bank.Speed.TryPredict(FilterOptions.Default.Models.Speed, At(80), out var rawSpeed, out _, out _).Should().BeTrue();
+        bank.Speed.TryPredict(Fixed.Models.Speed, At(80), out var rawSpeed, out _, out _).Should().BeTrue();
         rawSpeed.Should().BeNegative("only the report is clamped, not the filter state");
     }
 }

@@ -13,7 +13,7 @@ public sealed class PositionFilterTests(ITestOutputHelper output)
     {
         // Oracle: Σ NIS over N two-dimensional updates ~ χ²(2N); 95% band via MathNet ChiSquared.
         // Truth simulated from the filter's own model: CWNA per axis (default q), σ = 5 m fixes.
-        var model = FilterOptions.Default.Models.Position;
+        var model = Fixed.Models.Position;
         const double sigma = 5.0;
         var normal = StandardNormal(51);
         var rng = new Random(52);
@@ -56,7 +56,7 @@ public sealed class PositionFilterTests(ITestOutputHelper output)
     {
         // Oracle: known ground truth, a runner at 3 m/s on a gentle curve, σ = 5 m fixes at 1 Hz,
         // plus a 200 m multipath jump every 50 s.
-        var bank = new UserFilterBank();
+        var bank = new UserFilterBank(Fixed);
         var noise = SensorNoiseProfiles.Watch;
         var n = StandardNormal(61);
         var plane = new LocalTangentPlane(51.9, 4.07);

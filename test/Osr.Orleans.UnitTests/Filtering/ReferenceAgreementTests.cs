@@ -49,10 +49,14 @@ public sealed class ReferenceAgreementTests
         return steps;
     }
 
-    [Fact]
-    public void LevelTrendFilterAgreesWithMathNetReferenceOnIrregularInputWithGapsAndOutliers()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LevelTrendFilterAgreesWithMathNetReferenceOnIrregularInputWithGapsAndOutliers(bool adaptive)
     {
-        var model = FilterOptions.Default.Models.Hr;
+        // adaptive: R̂ and α by the NoiseAdaptation equations, computed in the reference from
+        // MathNet's own innovation and S (ReferenceCwna); fixed: R = σ², q as configured.
+        var model = (adaptive ? FilterOptions.Default : Fixed).Models.Hr;
         var r = 4.0 * 4.0;
         var hot = default(LevelTrendFilter);
         var reference = new ReferenceCwna(model, axes: 1);
@@ -85,16 +89,25 @@ public sealed class ReferenceAgreementTests
             }
         }
 
+        hot.MeasurementVariance(r).ShouldAgree(reference.Noise, Tol, "R̂");
+        hot.ProcessScale.ShouldAgree(reference.ProcessScale, Tol, "α");
+        if (adaptive)
+        {
+            reference.Noise.Should().NotBe(r, "the adaptation moved R̂");
+        }
+
         reference.Outliers.Should().BeGreaterThan(0, "the input holds outliers for the gate");
         hot.Outliers.Should().Be(reference.Outliers);
         hot.Updates.Should().Be(reference.Updates);
         hot.NisSum.ShouldAgree(reference.NisSum, Tol, "Σ NIS");
     }
 
-    [Fact]
-    public void PositionFilterAgreesWithFourStateMathNetReferenceOnIrregularInputWithGapsAndOutliers()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void PositionFilterAgreesWithFourStateMathNetReferenceOnIrregularInputWithGapsAndOutliers(bool adaptive)
     {
-        var model = FilterOptions.Default.Models.Position;
+        var model = (adaptive ? FilterOptions.Default : Fixed).Models.Position;
         var r = 5.0 * 5.0;
         var hot = default(PositionFilter);
         var reference = new ReferenceCwna(model, axes: 2);
@@ -146,6 +159,13 @@ public sealed class ReferenceAgreementTests
                     Math.Abs(p[row, col]).Should().BeLessThanOrEqualTo(Tol * scale, "P[{0},{1}] at step {2}", row, col, i);
                 }
             }
+        }
+
+        hot.MeasurementVariance(r).ShouldAgree(reference.Noise, Tol, "R̂");
+        hot.ProcessScale.ShouldAgree(reference.ProcessScale, Tol, "α");
+        if (adaptive)
+        {
+            reference.Noise.Should().NotBe(r, "the adaptation moved R̂");
         }
 
         reference.Outliers.Should().BeGreaterThan(0, "the input holds GNSS jumps for the gate");

@@ -75,7 +75,7 @@ public sealed class SteadyStateGainTests
     [Fact]
     public void PositionGainConvergesToFourStateRiccatiFixedPoint()
     {
-        var model = FilterOptions.Default.Models.Position;
+        var model = Fixed.Models.Position;
         const double T = 1.0, r = 25.0; // 1 Hz, σ = 5 m
         var filter = default(PositionFilter);
         for (var k = 0; k < 5000; k++)

@@ -108,8 +108,9 @@ public sealed class TrackReplayTests(ITestOutputHelper output)
         // 10 bpm (three skipped readings span up to 30 s of this sparse "smart recording", run
         // on prediction alone; an applied 240 would move HR by ≈ 25 bpm each) and 10 m.
         var points = TrackReader.Read(Path.Combine(TrackDirectory, "georust-gpx__garmin-activity.gpx"));
-        var clean = new UserFilterBank();
-        var glitched = new UserFilterBank();
+        // The fixed model (R = σ² of the watch): the adaptive one's gating is pinned in CalibrationTests.
+        var clean = new UserFilterBank(FilterTestKit.Fixed);
+        var glitched = new UserFilterBank(FilterTestKit.Fixed);
         var noise = SensorNoiseProfiles.Watch;
         int hrGlitches = 0, jumps = 0;
         for (var i = 0; i < points.Count; i++)
