@@ -25,9 +25,13 @@ public delegate int Recommender(int user, ReadOnlySpan<int> exclude, Span<Scored
 public static class AlsEvaluation
 {
     /// <summary>
-    /// Per user, sorts their interactions by (timestamp, item) and moves the last
+    /// Per user, sorts their interactions by (timestamp, h(user, item)) and moves the last
     /// max(1, ⌊f·n_u⌋) to the test part (f = <paramref name="testFraction"/>); users with fewer
     /// than <paramref name="minInteractions"/> interactions stay in the training part only.
+    /// h = <see cref="TieKey"/> is a fixed hash: interactions at the same instant (the lines of
+    /// one basket) are cut in a pseudo-random order that is unrelated to when an item first
+    /// appeared (item indices are first-seen order, and ordering ties by index held out exactly
+    /// the newest, least popular items).
     /// Deterministic: the result does not depend on the input order beyond exact duplicates.
     /// Both parts keep the users' interactions in time order.
     /// </summary>
@@ -75,6 +79,15 @@ public static class AlsEvaluation
                 return c;
             }
 
+            // Lines with the same timestamp (one basket) are not ordered by item index: indices
+            // follow first appearance, so the newest (least popular) products would always land
+            // in the test part and every popularity-like baseline would be understated.
+            c = TieKey(a.User, a.Item).CompareTo(TieKey(b.User, b.Item));
+            if (c != 0)
+            {
+                return c;
+            }
+
             c = a.Item.CompareTo(b.Item);
             return c != 0 ? c : a.Weight.CompareTo(b.Weight);
         };
@@ -94,6 +107,19 @@ public static class AlsEvaluation
         }
 
         return new TrainTestSplit([.. train], [.. test]);
+    }
+
+    /// <summary>
+    /// Tie order of two interactions of <paramref name="user"/> at the same instant: the
+    /// SplitMix64 finaliser of (user · 2³² + item), a bijection of the pair, so equal keys mean
+    /// the same (user, item).
+    /// </summary>
+    public static ulong TieKey(int user, int item)
+    {
+        var z = ((ulong)(uint)user << 32) | (uint)item;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
     }
 
     /// <summary>R_u for every user of <paramref name="train"/>: distinct test items not in the user's training row, ascending.</summary>
