@@ -95,6 +95,7 @@ public sealed class SqliteEventStore : IEventStore, IDecisionLog, IRuleStore, IH
                     arm                TEXT NOT NULL,
                     segment            TEXT NULL) WITHOUT ROWID;
                 CREATE INDEX IF NOT EXISTS ix_decisions_outcome_decided ON decisions (outcome, decided_at, decision_id);
+                CREATE INDEX IF NOT EXISTS ix_decisions_decided ON decisions (decided_at, decision_id);
                 CREATE TABLE IF NOT EXISTS feedback (
                     decision_id TEXT NOT NULL,
                     user_id     TEXT NOT NULL,
@@ -168,14 +169,20 @@ public sealed class SqliteEventStore : IEventStore, IDecisionLog, IRuleStore, IH
             return reader.Read() ? ReadDecision(reader) : null;
         }, cancellationToken);
 
-    public async IAsyncEnumerable<DecisionWithFeedback> ReadSentDecisionsAsync(long fromUtcTicks, long toUtcTicks,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<DecisionWithFeedback> ReadSentDecisionsAsync(long fromUtcTicks, long toUtcTicks, CancellationToken cancellationToken = default) =>
+        ReadDecisionPagesAsync(fromUtcTicks, toUtcTicks, sentOnly: true, cancellationToken);
+
+    public IAsyncEnumerable<DecisionWithFeedback> ReadDecisionsAsync(long fromUtcTicks, long toUtcTicks, CancellationToken cancellationToken = default) =>
+        ReadDecisionPagesAsync(fromUtcTicks, toUtcTicks, sentOnly: false, cancellationToken);
+
+    private async IAsyncEnumerable<DecisionWithFeedback> ReadDecisionPagesAsync(long fromUtcTicks, long toUtcTicks, bool sentOnly,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         const int page = 10_000;
         var after = (Ticks: long.MinValue, Id: "");
         while (true)
         {
-            var batch = await Task.Run(() => ReadSentPage(fromUtcTicks, toUtcTicks, after, page), cancellationToken);
+            var batch = await Task.Run(() => ReadSentPage(fromUtcTicks, toUtcTicks, after, page, sentOnly), cancellationToken);
             foreach (var item in batch)
             {
                 after = (item.Decision.DecidedUtcTicks, item.Decision.DecisionId);
@@ -287,7 +294,7 @@ public sealed class SqliteEventStore : IEventStore, IDecisionLog, IRuleStore, IH
         "decision_id, user_id, item_id, category, label, features, decided_at, state_at, outcome, reason, affinity, propensity, " +
         "raw, osr, threshold, send_probability, propensity_version, als_version, arm, segment";
 
-    private List<DecisionWithFeedback> ReadSentPage(long from, long to, (long Ticks, string Id) after, int page)
+    private List<DecisionWithFeedback> ReadSentPage(long from, long to, (long Ticks, string Id) after, int page, bool sentOnly = true)
     {
         // Keyset pagination in time order: (decided_at, decision_id) strictly after the last row seen.
         using var connection = Open();
@@ -296,11 +303,12 @@ public sealed class SqliteEventStore : IEventStore, IDecisionLog, IRuleStore, IH
             SELECT {DecisionColumns},
                    (SELECT group_concat(f.action) FROM feedback f WHERE f.decision_id = decisions.decision_id)
             FROM decisions
-            WHERE outcome = $sent AND decided_at >= $from AND decided_at < $to
+            WHERE ($all = 1 OR outcome = $sent) AND decided_at >= $from AND decided_at < $to
               AND (decided_at > $afterTicks OR (decided_at = $afterTicks AND decision_id > $afterId))
             ORDER BY decided_at, decision_id LIMIT $n
             """;
         command.Parameters.AddWithValue("$sent", DecisionOutcomes.Sent);
+        command.Parameters.AddWithValue("$all", sentOnly ? 0 : 1);
         command.Parameters.AddWithValue("$from", from);
         command.Parameters.AddWithValue("$to", to);
         command.Parameters.AddWithValue("$afterTicks", after.Ticks);

@@ -91,6 +91,25 @@ public sealed class DecisionLogStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AllDecisionsIncludingSuppressedOnesAreReadInTimeOrderWithinTheWindow()
+    {
+        await _store.AppendDecisionAsync(Decision("d-3h", T0 + 3 * Hour) with { Outcome = DecisionOutcomes.Suppressed, Reason = "threshold", SendProbability = 0 });
+        await _store.AppendDecisionAsync(Decision("d-0h", T0));
+        await _store.AppendDecisionAsync(Decision("d-2h", T0 + 2 * Hour) with { Outcome = DecisionOutcomes.Suppressed, Reason = "quiet" });
+        await _store.AppendDecisionAsync(Decision("d-4h", T0 + 4 * Hour));
+        await _store.AppendDecisionAsync(Decision("d-before", T0 - 1));
+        await _store.AppendFeedbackAsync(new FeedbackRecord("d-0h", "u-7", FeedbackAction.Converted, T0 + 20));
+
+        var all = new List<DecisionWithFeedback>();
+        await foreach (var d in ((IDecisionLog)_store).ReadDecisionsAsync(T0, T0 + 4 * Hour)) all.Add(d);
+
+        all.Select(s => s.Decision.DecisionId).Should().Equal("d-0h", "d-2h", "d-3h");
+        all[0].Feedback.Should().Equal(FeedbackAction.Converted);
+        all[2].Decision.Reason.Should().Be("threshold");
+        (await ReadSentAsync(T0, T0 + 4 * Hour)).Select(s => s.Decision.DecisionId).Should().Equal("d-0h");
+    }
+
+    [Fact]
     public async Task FeedbackIsStoredOncePerDecisionAndAction()
     {
         await _store.AppendDecisionAsync(Decision("d-fb", T0));
