@@ -25,15 +25,15 @@ public delegate int Recommender(int user, ReadOnlySpan<int> exclude, Span<Scored
 public static class AlsEvaluation
 {
     /// <summary>
-    /// Per user, sorts their interactions by (timestamp, h(user, item)) and moves the last
-    /// max(1, ⌊f·n_u⌋) to the test part (f = <paramref name="testFraction"/>); users with fewer
-    /// than <paramref name="minInteractions"/> interactions stay in the training part only.
-    /// h = <see cref="TieKey"/> is a fixed hash: interactions at the same instant (the lines of
-    /// one basket) are cut in a pseudo-random order that is unrelated to when an item first
-    /// appeared (item indices are first-seen order, and ordering ties by index held out exactly
-    /// the newest, least popular items).
+    /// Per user, sorts their interactions by time and moves the last max(1, ⌊f·n_u⌋) to the test
+    /// part (f = <paramref name="testFraction"/>), extended back to the start of the basket the cut
+    /// falls in: interactions at the same instant (the lines of one basket) are never split, so
+    /// neither part holds half of a basket (ordering a basket by item index held out exactly its
+    /// newest, least popular products; a pseudo-random order let the training half of a basket
+    /// predict its test half). Users with fewer than <paramref name="minInteractions"/>
+    /// interactions, or whose interactions all share one instant, stay in the training part only.
     /// Deterministic: the result does not depend on the input order beyond exact duplicates.
-    /// Both parts keep the users' interactions in time order.
+    /// Both parts keep the users' interactions in time order (ties by <see cref="TieKey"/>).
     /// </summary>
     public static TrainTestSplit SplitByTime(ReadOnlySpan<Interaction> interactions, double testFraction = 0.2, int minInteractions = 5)
     {
@@ -79,9 +79,8 @@ public static class AlsEvaluation
                 return c;
             }
 
-            // Lines with the same timestamp (one basket) are not ordered by item index: indices
-            // follow first appearance, so the newest (least popular) products would always land
-            // in the test part and every popularity-like baseline would be understated.
+            // Within an instant the order only fixes the output order (baskets are never cut); not by
+            // item index, which follows first appearance.
             c = TieKey(a.User, a.Item).CompareTo(TieKey(b.User, b.Item));
             if (c != 0)
             {
@@ -101,9 +100,23 @@ public static class AlsEvaluation
                 continue;
             }
 
-            var testCount = Math.Max(1, (int)Math.Floor(testFraction * span.Length));
-            train.AddRange(span[..^testCount]);
-            test.AddRange(span[^testCount..]);
+            // The cut never splits a basket (lines at the same instant): the basket at the cut goes
+            // to the test part whole, and a user whose history is one instant stays in training.
+            var cut = span.Length - Math.Max(1, (int)Math.Floor(testFraction * span.Length));
+            var instant = span[cut].Timestamp;
+            while (cut > 0 && span[cut - 1].Timestamp == instant)
+            {
+                cut--;
+            }
+
+            if (cut == 0)
+            {
+                train.AddRange(span);
+                continue;
+            }
+
+            train.AddRange(span[..cut]);
+            test.AddRange(span[cut..]);
         }
 
         return new TrainTestSplit([.. train], [.. test]);
