@@ -29,6 +29,15 @@ public interface IModelRegistryGrain : IGrainWithStringKey
     [Alias("GetActive")]
     ValueTask<string?> GetActiveAsync(string kind);
 
+    /// <summary>
+    /// Off-policy estimates (IPS, SNIPS, DR) of conversion per push for propensity
+    /// <paramref name="version"/> and for the active version, from the decision log; with
+    /// <paramref name="promoteIfBetter"/>, activates <paramref name="version"/> when its DR lower
+    /// bound exceeds the active version's DR estimate.
+    /// </summary>
+    [Alias("EvaluatePropensity")]
+    ValueTask<PropensityEvaluation> EvaluatePropensityAsync(string version, bool promoteIfBetter);
+
     /// <summary>Progress and outcome of a training job (called by the training service).</summary>
     [Alias("ReportTraining")]
     ValueTask ReportTrainingAsync(TrainingJob job);

@@ -47,6 +47,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ScoreWindow>());
         services.TryAddSingleton<INotificationSink, NullNotificationSink>();
         services.TryAddSingleton<PropensityTrainingService>();
+        services.TryAddSingleton<PropensityEvaluationService>();
         return services;
     }
 }

@@ -30,6 +30,7 @@ public static class ModelCommands
         model.Add(CreateList(services, global));
         model.Add(CreatePromote(services, global));
         model.Add(CreateRollback(services, global));
+        model.Add(ModelEvaluateCommand.Create(services, global));
         return model;
     }
 

@@ -18,6 +18,12 @@ public interface IDecisionLog
 
     /// <summary>Sent decisions with DecidedUtcTicks in [from, to), in time order, with the feedback actions received for each.</summary>
     IAsyncEnumerable<DecisionWithFeedback> ReadSentDecisionsAsync(long fromUtcTicks, long toUtcTicks, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every decision (sent or suppressed) with DecidedUtcTicks in [from, to), in time order, with
+    /// the feedback actions received for each — what off-policy evaluation reads.
+    /// </summary>
+    IAsyncEnumerable<DecisionWithFeedback> ReadDecisionsAsync(long fromUtcTicks, long toUtcTicks, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One decision as logged. <see cref="Features"/> has <c>FeatureVector.Count</c> values, NaN = unknown.</summary>

@@ -25,11 +25,15 @@ public delegate int Recommender(int user, ReadOnlySpan<int> exclude, Span<Scored
 public static class AlsEvaluation
 {
     /// <summary>
-    /// Per user, sorts their interactions by (timestamp, item) and moves the last
-    /// max(1, ⌊f·n_u⌋) to the test part (f = <paramref name="testFraction"/>); users with fewer
-    /// than <paramref name="minInteractions"/> interactions stay in the training part only.
+    /// Per user, sorts their interactions by time and moves the last max(1, ⌊f·n_u⌋) to the test
+    /// part (f = <paramref name="testFraction"/>), extended back to the start of the basket the cut
+    /// falls in: interactions at the same instant (the lines of one basket) are never split, so
+    /// neither part holds half of a basket (ordering a basket by item index held out exactly its
+    /// newest, least popular products; a pseudo-random order let the training half of a basket
+    /// predict its test half). Users with fewer than <paramref name="minInteractions"/>
+    /// interactions, or whose interactions all share one instant, stay in the training part only.
     /// Deterministic: the result does not depend on the input order beyond exact duplicates.
-    /// Both parts keep the users' interactions in time order.
+    /// Both parts keep the users' interactions in time order (ties by <see cref="TieKey"/>).
     /// </summary>
     public static TrainTestSplit SplitByTime(ReadOnlySpan<Interaction> interactions, double testFraction = 0.2, int minInteractions = 5)
     {
@@ -75,6 +79,14 @@ public static class AlsEvaluation
                 return c;
             }
 
+            // Within an instant the order only fixes the output order (baskets are never cut); not by
+            // item index, which follows first appearance.
+            c = TieKey(a.User, a.Item).CompareTo(TieKey(b.User, b.Item));
+            if (c != 0)
+            {
+                return c;
+            }
+
             c = a.Item.CompareTo(b.Item);
             return c != 0 ? c : a.Weight.CompareTo(b.Weight);
         };
@@ -88,12 +100,39 @@ public static class AlsEvaluation
                 continue;
             }
 
-            var testCount = Math.Max(1, (int)Math.Floor(testFraction * span.Length));
-            train.AddRange(span[..^testCount]);
-            test.AddRange(span[^testCount..]);
+            // The cut never splits a basket (lines at the same instant): the basket at the cut goes
+            // to the test part whole, and a user whose history is one instant stays in training.
+            var cut = span.Length - Math.Max(1, (int)Math.Floor(testFraction * span.Length));
+            var instant = span[cut].Timestamp;
+            while (cut > 0 && span[cut - 1].Timestamp == instant)
+            {
+                cut--;
+            }
+
+            if (cut == 0)
+            {
+                train.AddRange(span);
+                continue;
+            }
+
+            train.AddRange(span[..cut]);
+            test.AddRange(span[cut..]);
         }
 
         return new TrainTestSplit([.. train], [.. test]);
+    }
+
+    /// <summary>
+    /// Tie order of two interactions of <paramref name="user"/> at the same instant: the
+    /// SplitMix64 finaliser of (user · 2³² + item), a bijection of the pair, so equal keys mean
+    /// the same (user, item).
+    /// </summary>
+    public static ulong TieKey(int user, int item)
+    {
+        var z = ((ulong)(uint)user << 32) | (uint)item;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
     }
 
     /// <summary>R_u for every user of <paramref name="train"/>: distinct test items not in the user's training row, ascending.</summary>

@@ -80,8 +80,14 @@ public sealed class PostgreSqlDecisionLog(PostgreSqlDatabase database) : IDecisi
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadDecision(reader) : null;
     }
 
-    public async IAsyncEnumerable<DecisionWithFeedback> ReadSentDecisionsAsync(long fromUtcTicks, long toUtcTicks,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<DecisionWithFeedback> ReadSentDecisionsAsync(long fromUtcTicks, long toUtcTicks, CancellationToken cancellationToken = default) =>
+        ReadPagesAsync(fromUtcTicks, toUtcTicks, sentOnly: true, cancellationToken);
+
+    public IAsyncEnumerable<DecisionWithFeedback> ReadDecisionsAsync(long fromUtcTicks, long toUtcTicks, CancellationToken cancellationToken = default) =>
+        ReadPagesAsync(fromUtcTicks, toUtcTicks, sentOnly: false, cancellationToken);
+
+    private async IAsyncEnumerable<DecisionWithFeedback> ReadPagesAsync(long fromUtcTicks, long toUtcTicks, bool sentOnly,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Keyset pagination in time order: (decided_at, decision_id) strictly after the last row seen.
         const int page = 10_000;
@@ -94,10 +100,10 @@ public sealed class PostgreSqlDecisionLog(PostgreSqlDatabase database) : IDecisi
                 SELECT {StoredFormats.DecisionColumns},
                        (SELECT array_agg(f.action ORDER BY f.action) FROM osr_feedback f WHERE f.decision_id = d.decision_id)
                 FROM osr_decisions d
-                WHERE outcome = $1 AND decided_at >= $2 AND decided_at < $3
+                WHERE ($7 OR outcome = $1) AND decided_at >= $2 AND decided_at < $3
                   AND (decided_at, decision_id COLLATE "C") > ($4, $5 COLLATE "C")
                 ORDER BY decided_at, decision_id COLLATE "C" LIMIT $6
-                """, P(DecisionOutcomes.Sent), P(fromUtcTicks), P(toUtcTicks), P(after.Ticks), P(after.Id), P(page)))
+                """, P(DecisionOutcomes.Sent), P(fromUtcTicks), P(toUtcTicks), P(after.Ticks), P(after.Id), P(page), P(!sentOnly)))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -82,15 +82,21 @@ public sealed class SqliteDecisionLog(SqliteDatabase database) : IDecisionLog
             return reader.Read() ? ReadDecision(reader) : null;
         }, cancellationToken);
 
-    public async IAsyncEnumerable<DecisionWithFeedback> ReadSentDecisionsAsync(long fromUtcTicks, long toUtcTicks,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<DecisionWithFeedback> ReadSentDecisionsAsync(long fromUtcTicks, long toUtcTicks, CancellationToken cancellationToken = default) =>
+        ReadPagesAsync(fromUtcTicks, toUtcTicks, sentOnly: true, cancellationToken);
+
+    public IAsyncEnumerable<DecisionWithFeedback> ReadDecisionsAsync(long fromUtcTicks, long toUtcTicks, CancellationToken cancellationToken = default) =>
+        ReadPagesAsync(fromUtcTicks, toUtcTicks, sentOnly: false, cancellationToken);
+
+    private async IAsyncEnumerable<DecisionWithFeedback> ReadPagesAsync(long fromUtcTicks, long toUtcTicks, bool sentOnly,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         const int page = 10_000;
         var after = (Ticks: long.MinValue, Id: "");
         while (true)
         {
             var cursor = after;
-            var batch = await Database.ReadAsync(c => ReadSentPage(c, fromUtcTicks, toUtcTicks, cursor, page), cancellationToken).ConfigureAwait(false);
+            var batch = await Database.ReadAsync(c => ReadPage(c, fromUtcTicks, toUtcTicks, cursor, page, sentOnly), cancellationToken).ConfigureAwait(false);
             foreach (var item in batch)
             {
                 after = (item.Decision.DecidedUtcTicks, item.Decision.DecisionId);
@@ -100,7 +106,7 @@ public sealed class SqliteDecisionLog(SqliteDatabase database) : IDecisionLog
         }
     }
 
-    private static List<DecisionWithFeedback> ReadSentPage(SqliteConnection connection, long from, long to, (long Ticks, string Id) after, int page)
+    private static List<DecisionWithFeedback> ReadPage(SqliteConnection connection, long from, long to, (long Ticks, string Id) after, int page, bool sentOnly)
     {
         // Keyset pagination in time order: (decided_at, decision_id) strictly after the last row seen.
         using var command = connection.CreateCommand();
@@ -108,11 +114,12 @@ public sealed class SqliteDecisionLog(SqliteDatabase database) : IDecisionLog
             SELECT {StoredFormats.DecisionColumns},
                    (SELECT group_concat(f.action) FROM feedback f WHERE f.decision_id = decisions.decision_id)
             FROM decisions
-            WHERE outcome = $sent AND decided_at >= $from AND decided_at < $to
+            WHERE ($all = 1 OR outcome = $sent) AND decided_at >= $from AND decided_at < $to
               AND (decided_at > $afterTicks OR (decided_at = $afterTicks AND decision_id > $afterId))
             ORDER BY decided_at, decision_id LIMIT $n
             """;
         command.Parameters.AddWithValue("$sent", DecisionOutcomes.Sent);
+        command.Parameters.AddWithValue("$all", sentOnly ? 0 : 1);
         command.Parameters.AddWithValue("$from", from);
         command.Parameters.AddWithValue("$to", to);
         command.Parameters.AddWithValue("$afterTicks", after.Ticks);

@@ -126,6 +126,9 @@ internal sealed class FakeModelRegistryGrain : IModelRegistryGrain
     public ValueTask<string?> GetActiveAsync(string kind) => ValueTask.FromResult(Versions.FirstOrDefault(v => v.Kind == kind && v.Active)?.Version);
 
     public ValueTask ReportTrainingAsync(TrainingJob job) => throw new NotSupportedException("the console never reports training");
+
+    public ValueTask<PropensityEvaluation> EvaluatePropensityAsync(string version, bool promoteIfBetter) =>
+        throw new NotSupportedException("model evaluate is tested against the real registry (PropensityEvaluationTests)");
 }
 
 /// <summary>An <see cref="IUserStateGrain"/> that only answers <see cref="GetSnapshotAsync"/>.</summary>

@@ -54,6 +54,25 @@ public abstract class DecisionLogTests<TBackend> : StoreSuite<TBackend> where TB
     }
 
     [Fact]
+    public async Task AllDecisionsIncludingSuppressedOnesAreReadInTimeOrderWithinTheWindow()
+    {
+        await Log.AppendDecisionAsync(Decision("d-3h", T0 + 3 * Hour) with { Outcome = DecisionOutcomes.Suppressed, Reason = "threshold", SendProbability = 0 });
+        await Log.AppendDecisionAsync(Decision("d-0h", T0));
+        await Log.AppendDecisionAsync(Decision("d-2h", T0 + 2 * Hour) with { Outcome = DecisionOutcomes.Suppressed, Reason = "quiet" });
+        await Log.AppendDecisionAsync(Decision("d-4h", T0 + 4 * Hour));
+        await Log.AppendDecisionAsync(Decision("d-before", T0 - 1));
+        await Log.AppendFeedbackAsync(new FeedbackRecord("d-0h", "u-7", FeedbackAction.Converted, T0 + 20));
+
+        var all = new List<DecisionWithFeedback>();
+        await foreach (var d in Log.ReadDecisionsAsync(T0, T0 + 4 * Hour)) all.Add(d);
+
+        all.Select(s => s.Decision.DecisionId).Should().Equal("d-0h", "d-2h", "d-3h");
+        all[0].Feedback.Should().Equal(FeedbackAction.Converted);
+        all[2].Decision.Reason.Should().Be("threshold");
+        (await ReadSentAsync(T0, T0 + 4 * Hour)).Select(s => s.Decision.DecisionId).Should().Equal("d-0h");
+    }
+
+    [Fact]
     public async Task SentDecisionsAreReadInTimeOrderWithinTheWindowWithTheirFeedback()
     {
         // Appended out of order; one suppressed; one on each window bound.
