@@ -47,6 +47,10 @@ public static class GrainsServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ScoreWindow>());
         services.TryAddSingleton<INotificationSink, NullNotificationSink>();
         services.TryAddSingleton<PropensityTrainingService>();
+        services.AddOptions<LearningOptions>().Bind(configuration.GetSection(LearningOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LearningOptions>, LearningOptionsValidator>();
+        services.TryAddSingleton<OnlinePosterior>();
+        services.AddHostedService(sp => sp.GetRequiredService<OnlinePosterior>());
         return services;
     }
 }

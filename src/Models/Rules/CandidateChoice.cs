@@ -26,15 +26,16 @@ public static class CandidateChoice
 {
     /// <summary>
     /// The choice for one set of OSR scores: best OSR with <c>hardAllowed[i] ∧ osr[i] ≥ threshold[i]</c>;
-    /// else, when <paramref name="exploreDraw"/> &lt; <paramref name="exploreRate"/>, best OSR with
+    /// else, when <paramref name="exploreDraw"/> &lt; that candidate's explore.rate, best OSR with
     /// <c>hardAllowed[i] ∧ osr[i] &lt; threshold[i]</c> (finite); else none.
     /// </summary>
     public static Choice Choose(ReadOnlySpan<double> osr, ReadOnlySpan<bool> hardAllowed, ReadOnlySpan<double> thresholds,
-        double exploreRate, double exploreDraw)
+        ReadOnlySpan<double> exploreRates, double exploreDraw)
     {
+        if (exploreRates.Length != hardAllowed.Length) throw new ArgumentException("one explore rate per candidate.", nameof(exploreRates));
         var (pass, explore) = Best(osr, hardAllowed, thresholds);
         if (pass >= 0) return new Choice(pass, false);
-        if (explore >= 0 && exploreDraw < exploreRate) return new Choice(explore, true);
+        if (explore >= 0 && exploreDraw < exploreRates[explore]) return new Choice(explore, true);
         return Choice.None;
     }
 
@@ -46,8 +47,9 @@ public static class CandidateChoice
     /// Range: [0, 1].
     /// </summary>
     public static double Probability(int action, ReadOnlySpan<double> drawOsr, ReadOnlySpan<bool> hardAllowed,
-        ReadOnlySpan<double> thresholds, double exploreRate)
+        ReadOnlySpan<double> thresholds, ReadOnlySpan<double> exploreRates)
     {
+        if (exploreRates.Length != hardAllowed.Length) throw new ArgumentException("one explore rate per candidate.", nameof(exploreRates));
         var n = hardAllowed.Length;
         if (n == 0 || drawOsr.Length == 0 || drawOsr.Length % n != 0)
             throw new ArgumentException("drawOsr must hold whole rows of one score per candidate.", nameof(drawOsr));
@@ -63,8 +65,8 @@ public static class CandidateChoice
             }
             else if (explore >= 0)
             {
-                if (explore == action) mass += exploreRate;
-                else if (action < 0) mass += 1 - exploreRate;
+                if (explore == action) mass += exploreRates[explore];
+                else if (action < 0) mass += 1 - exploreRates[explore];
             }
             else if (action < 0)
             {

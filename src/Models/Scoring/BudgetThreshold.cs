@@ -74,4 +74,23 @@ public static class BudgetThreshold
         var rank = Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1);
         return new LearnedThreshold(Math.Clamp(sorted[rank], 0, 1), q, pushesLeft, passes, samples.Count);
     }
+
+    /// <summary>Pushes in <paramref name="history"/> sent on the local day <paramref name="today"/> in <paramref name="zone"/>.</summary>
+    public static int SentOn(IReadOnlyList<Rules.PushRecord> history, DateOnly today, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(zone);
+        var count = 0;
+        foreach (var push in history)
+        {
+            if (push is null || push.SentUtcTicks < 0 || push.SentUtcTicks > DateTime.MaxValue.Ticks) continue;
+            var local = TimeZoneInfo.ConvertTime(new DateTime(push.SentUtcTicks, DateTimeKind.Utc), zone);
+            if (DateOnly.FromDateTime(local) == today) count++;
+        }
+        return count;
+    }
+
+    /// <summary>How a learned threshold is shown in the threshold rule's detail.</summary>
+    public static string Describe(in LearnedThreshold t) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"learned: {t.PushesLeft} left today over ~{t.PassesLeft:0.#} chances, top {(1 - t.Quantile) * 100:0}% of {t.Samples} recent scores");
 }
