@@ -136,7 +136,11 @@ public sealed partial class NotificationThrottleGrain(
             osr[i] = c.Osr;
             hardAllowed[i] = CandidateChoice.HardAllowed(verdict);
             thresholds[i] = effective.Threshold;
-            rates[i] = effective.ExploreRate;
+            // Under Thompson sampling the draws explore; explore.rate stays a floor that spends about its
+            // share of the day's budget (scaled by pushes left / passes left) instead of taking all of it.
+            rates[i] = request.DrawOsr is not null && learned is { PassesLeft: > 0 } budgetLeft
+                ? effective.ExploreRate * Math.Min(1, budgetLeft.PushesLeft / budgetLeft.PassesLeft)
+                : effective.ExploreRate;
             if (verdict.Checks[(int)RuleName.OptOut].Passed && verdict.Checks[(int)RuleName.QuietHours].Passed
                 && verdict.Checks[(int)RuleName.Staleness].Passed && !(c.Osr <= best))
                 best = c.Osr;

@@ -14,9 +14,11 @@ public readonly record struct UncertaintyBounds(double MaxHrStd, double MaxSpeed
 /// <summary>
 /// The uncertainty gate (docs/notifications.md "Uncertain states"): a state is too uncertain to
 /// act on when no channel that says what the person is doing is known (heart rate, speed,
-/// acceleration), or when a known heart rate's σ &gt; MaxHrStd or a known speed's σ &gt; MaxSpeedStd —
-/// the filter's own variance, which grows across a gap in the readings and stays large while few
-/// readings arrived. Pure; the reason is null when the state is certain enough.
+/// acceleration), or when the heart rate's σ &gt; MaxHrStd — or, without a heart rate, the speed's
+/// σ &gt; MaxSpeedStd. σ is the filter's own, which grows across a gap in the readings and stays
+/// large while few readings arrived. Speed is secondary where a heart rate is known: a phone
+/// indoors loses its GPS fix for long stretches while the watch still says what the person does.
+/// Pure; the reason is null when the state is certain enough.
 /// </summary>
 public static class UncertaintyGate
 {
@@ -27,7 +29,7 @@ public static class UncertaintyGate
         if (!hr && !speed && !double.IsFinite(estimate.Acc)) return "no heart rate, speed or movement known";
         if (hr && !(estimate.HrStd <= bounds.MaxHrStd))
             return string.Create(CultureInfo.InvariantCulture, $"heart rate σ {estimate.HrStd:0.0} bpm > {bounds.MaxHrStd:0.0}");
-        if (speed && !(estimate.SpeedStd <= bounds.MaxSpeedStd))
+        if (!hr && speed && !(estimate.SpeedStd <= bounds.MaxSpeedStd))
             return string.Create(CultureInfo.InvariantCulture, $"speed σ {estimate.SpeedStd:0.00} m/s > {bounds.MaxSpeedStd:0.00}");
         return null;
     }
