@@ -125,7 +125,7 @@ public sealed partial class NotificationThrottleGrain(
                 if (i == 0 || learned is null && learnedText is null)
                 {
                     var left = effective.CapDay - BudgetThreshold.SentOn(sent, DateOnly.FromDateTime(localNow), zone);
-                    learned = BudgetThreshold.Compute(budget, localNow, left, _learning.BudgetMinSamples);
+                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, _learning.BudgetMinSamples);
                     learnedText = learned is { } l ? BudgetThreshold.Describe(in l) : "";
                 }
                 if (learned is { } t) effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };

@@ -5,7 +5,8 @@
 //   pass (the score the pass could have sent) and how many passes they have per local hour: with
 //   k' pushes left today and R expected passes left today, send only when the score is in the top
 //   k'/R of the user's distribution — threshold = the (1 − k'/R) quantile of the recent scores
-//   (a secretary-style quantile stopping rule; 0 when R ≤ k': fewer chances left than budget).
+//   (a secretary-style quantile stopping rule), never below the day's own quantile 1 − k/D (D passes
+//   a day): the cap bounds pushes, it is not a quota to spend on whatever comes last.
 // * It applies only where no administrator set a threshold at any scope (the most specific admin
 //   threshold keeps precedence and pins it), and only after MinSamples passes were seen.
 // * Plain arrays, a ring of recent scores: persisted with the decision history; O(capacity) per
@@ -48,25 +49,30 @@ public sealed record class BudgetSamples
 public readonly record struct LearnedThreshold(double Threshold, double Quantile, int PushesLeft, double PassesLeft, int Samples);
 
 /// <summary>
-/// θ = Q_q(scores) with q = 1 − k'/R: k' pushes left today, R = Σ_{h ≥ now} passes(h)/days the
-/// passes expected in the rest of the local day (the current hour counted for its remaining
-/// fraction), Q the empirical quantile (nearest rank) of the recent scores. Range: θ ∈ [0, 1].
+/// θ = Q_q(scores) with q = max(1 − k'/R, 1 − k/D): k' pushes left today of the cap k, R = Σ_{h ≥ now} passes(h)/days
+/// the passes expected in the rest of the local day (the current hour counted for its remaining
+/// fraction), D the passes per day, Q the empirical quantile (nearest rank) of the recent scores
+/// (q ≤ 0: θ = 0). Range: θ ∈ [0, 1].
 /// </summary>
 public static class BudgetThreshold
 {
     /// <summary>The learned threshold, or null when there are fewer than <paramref name="minSamples"/> scores or no push is left.</summary>
-    public static LearnedThreshold? Compute(BudgetSamples samples, DateTime localNow, int pushesLeft, int minSamples)
+    public static LearnedThreshold? Compute(BudgetSamples samples, DateTime localNow, int pushesLeft, int capDay, int minSamples)
     {
         ArgumentNullException.ThrowIfNull(samples);
         if (samples.Count < Math.Max(1, minSamples) || pushesLeft <= 0 || samples.FirstDay == 0) return null;
         var days = Math.Max(1, samples.LastDay - samples.FirstDay + 1);
         var hour = localNow.Hour;
         var rest = 1 - (localNow.Minute * 60 + localNow.Second) / 3600.0;
-        double passes = samples.PassesByHour[hour] * rest;
+        double passes = samples.PassesByHour[hour] * rest, perDay = 0;
         for (var h = hour + 1; h < 24; h++) passes += samples.PassesByHour[h];
+        for (var h = 0; h < 24; h++) perDay += samples.PassesByHour[h];
         passes /= days;
-        if (passes <= pushesLeft) return new LearnedThreshold(0, 0, pushesLeft, passes, samples.Count);
-        var q = 1 - pushesLeft / passes;
+        perDay /= days;
+        // The cap is a bound, not a quota: late in the day the threshold never drops below the
+        // day's own quantile 1 − cap/passes-per-day, so an unspent budget is not dumped on whatever comes last.
+        var q = Math.Max(passes > pushesLeft ? 1 - pushesLeft / passes : 0, perDay > capDay ? 1 - capDay / perDay : 0);
+        if (q <= 0) return new LearnedThreshold(0, 0, pushesLeft, passes, samples.Count);
         Span<float> sorted = stackalloc float[BudgetSamples.Capacity];
         sorted = sorted[..samples.Count];
         samples.Scores.AsSpan(0, samples.Count).CopyTo(sorted);

@@ -29,19 +29,23 @@ public sealed class ScoringPassTests
         var day = new DateTime(2026, 11, 2, 0, 0, 0);
         for (var i = 0; i < 100; i++) samples.Record(i / 100.0, day.AddHours(8 + i / 10).AddMinutes(i % 10));
 
-        // At 13:00 with 2 pushes left: 50 passes expected in 13–17 → send in the top 2/50 → q = 0.96 → the 96th score, 0.95.
-        var t = BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(13), 2, 30)!.Value;
+        // At 13:00 with 2 of 3 pushes left: 50 passes expected in 13–17 → 1 − 2/50 = 0.96, but the day's own
+        // quantile 1 − 3/100 = 0.97 is higher → q = 0.97 → the 97th score, 0.96.
+        var t = BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(13), 2, 3, 30)!.Value;
         t.PassesLeft.Should().BeApproximately(50, 1e-9);
-        t.Quantile.Should().BeApproximately(0.96, 1e-12);
-        t.Threshold.Should().BeApproximately(0.95, 1e-6);
+        t.Quantile.Should().BeApproximately(0.97, 1e-12);
+        t.Threshold.Should().BeApproximately(0.96, 1e-6);
 
-        // At 17:30 with 3 left: 5 passes expected → still more than 3 → q = 0.4 → the 40th score.
-        BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(17.5), 3, 30)!.Value.Threshold.Should().BeApproximately(0.39, 1e-6);
-        // At 19:00: no passes expected → anything the rules allow.
-        BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(19), 1, 30)!.Value.Threshold.Should().Be(0);
+        // At 09:00 with 3 of 3 left: 90 passes expected → q = 1 − 3/90 = 0.9667 → the 97th score, 0.96; with a cap of 10
+        // and 10 left: 1 − 10/90 = 0.889 vs the day's 0.9 → q = 0.9 → the 90th score, 0.89.
+        BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(9), 10, 10, 30)!.Value.Threshold.Should().BeApproximately(0.89, 1e-6);
+        // At 19:00: no passes expected, yet the threshold stays at the day's quantile (the budget is not dumped).
+        BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(19), 1, 3, 30)!.Value.Threshold.Should().BeApproximately(0.96, 1e-6);
+        // A day with fewer passes than the cap: anything the rules allow.
+        BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(19), 1, 200, 30)!.Value.Threshold.Should().Be(0);
         // Too few samples or no budget: no learned threshold.
-        BudgetThreshold.Compute(samples, day.AddHours(13), 2, 101).Should().BeNull();
-        BudgetThreshold.Compute(samples, day.AddHours(13), 0, 30).Should().BeNull();
+        BudgetThreshold.Compute(samples, day.AddHours(13), 2, 3, 101).Should().BeNull();
+        BudgetThreshold.Compute(samples, day.AddHours(13), 0, 3, 30).Should().BeNull();
     }
 
     [Fact]
