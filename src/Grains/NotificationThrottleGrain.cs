@@ -137,9 +137,9 @@ public sealed partial class NotificationThrottleGrain(
             hardAllowed[i] = CandidateChoice.HardAllowed(verdict);
             thresholds[i] = effective.Threshold;
             // Under Thompson sampling the draws explore; explore.rate stays a floor that spends about its
-            // share of the day's budget (scaled by pushes left / passes left) instead of taking all of it.
-            rates[i] = request.DrawOsr is not null && learned is { PassesLeft: > 0 } budgetLeft
-                ? effective.ExploreRate * Math.Min(1, budgetLeft.PushesLeft / budgetLeft.PassesLeft)
+            // share of the day's budget (scaled by cap.day / passes a day) instead of taking all of it.
+            rates[i] = request.DrawOsr is not null && learned is { PassesPerDay: > 0 } budgetLeft
+                ? effective.ExploreRate * Math.Min(1, effective.CapDay / budgetLeft.PassesPerDay)
                 : effective.ExploreRate;
             if (verdict.Checks[(int)RuleName.OptOut].Passed && verdict.Checks[(int)RuleName.QuietHours].Passed
                 && verdict.Checks[(int)RuleName.Staleness].Passed && !(c.Osr <= best))

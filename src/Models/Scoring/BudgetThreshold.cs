@@ -46,7 +46,7 @@ public sealed record class BudgetSamples
 }
 
 /// <summary>The learned threshold and why (for the rule check's detail and <c>user show</c>).</summary>
-public readonly record struct LearnedThreshold(double Threshold, double Quantile, int PushesLeft, double PassesLeft, int Samples);
+public readonly record struct LearnedThreshold(double Threshold, double Quantile, int PushesLeft, double PassesLeft, int Samples, double PassesPerDay = double.NaN);
 
 /// <summary>
 /// θ = Q_q(scores) with q = max(1 − k'/R, 1 − k/D): k' pushes left today of the cap k, R = Σ_{h ≥ now} passes(h)/days
@@ -72,13 +72,13 @@ public static class BudgetThreshold
         // The cap is a bound, not a quota: late in the day the threshold never drops below the
         // day's own quantile 1 − cap/passes-per-day, so an unspent budget is not dumped on whatever comes last.
         var q = Math.Max(passes > pushesLeft ? 1 - pushesLeft / passes : 0, perDay > capDay ? 1 - capDay / perDay : 0);
-        if (q <= 0) return new LearnedThreshold(0, 0, pushesLeft, passes, samples.Count);
+        if (q <= 0) return new LearnedThreshold(0, 0, pushesLeft, passes, samples.Count, perDay);
         Span<float> sorted = stackalloc float[BudgetSamples.Capacity];
         sorted = sorted[..samples.Count];
         samples.Scores.AsSpan(0, samples.Count).CopyTo(sorted);
         sorted.Sort();
         var rank = Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1);
-        return new LearnedThreshold(Math.Clamp(sorted[rank], 0, 1), q, pushesLeft, passes, samples.Count);
+        return new LearnedThreshold(Math.Clamp(sorted[rank], 0, 1), q, pushesLeft, passes, samples.Count, perDay);
     }
 
     /// <summary>Pushes in <paramref name="history"/> sent on the local day <paramref name="today"/> in <paramref name="zone"/>.</summary>
