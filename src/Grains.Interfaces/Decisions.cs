@@ -16,14 +16,18 @@ public sealed record ScoredCandidate(
     [property: Id(4)] double Propensity,
     [property: Id(5)] double Raw,
     [property: Id(6)] double Osr,
-    [property: Id(7)] float[]? Factor);
+    [property: Id(7)] float[]? Factor,
+    [property: Id(8)] double PropensityMean = double.NaN);
 
 /// <summary>
 /// What the user grain hands the throttle after a meaningful state change. <see cref="NowUtcTicks"/>
 /// is the rules' clock: the wall clock, or the user's latest event time under
 /// <c>Osr:Clock=Event</c>. <see cref="StateUtcTicks"/> is the event time of the scored state.
 /// <see cref="Features"/> are the state features at decision time (NaN = unknown), logged for
-/// propensity training.
+/// propensity training. <see cref="DrawOsr"/> holds the OSR of every candidate under each posterior
+/// draw of the pass (row 0 the acting draw, then the estimation draws; row-major, one column per
+/// candidate), null without a posterior. <see cref="Uncertain"/> says why the state is too uncertain
+/// to decide on (the decision is deferred), null when it is not.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("osr.decision-request")]
 public sealed record DecisionRequest(
@@ -37,7 +41,9 @@ public sealed record DecisionRequest(
     [property: Id(7)] string PropensityVersion,
     [property: Id(8)] string? AlsVersion,
     [property: Id(9)] string Arm,
-    [property: Id(10)] ScoredCandidate[] Candidates);
+    [property: Id(10)] ScoredCandidate[] Candidates,
+    [property: Id(11)] double[]? DrawOsr = null,
+    [property: Id(12)] string? Uncertain = null);
 
 /// <summary>Outcomes of a decision (wire names in <see cref="DecisionOutcomes"/>).</summary>
 public static class DecisionOutcomes
@@ -47,6 +53,9 @@ public static class DecisionOutcomes
 
     /// <summary>The reason of a send chosen by exploration below the threshold.</summary>
     public const string Explore = "explore";
+
+    /// <summary>The reason of a decision deferred because the filter is unsure of the state.</summary>
+    public const string Uncertain = "uncertain";
 }
 
 /// <summary>
@@ -79,7 +88,8 @@ public sealed record DecisionView(
     [property: Id(19)] double SendProbability,
     [property: Id(20)] DateTimeOffset? ExpiresAt,
     [property: Id(21)] string? Feedback,
-    [property: Id(22)] string? Segment);
+    [property: Id(22)] string? Segment,
+    [property: Id(23)] double[]? Features = null);
 
 /// <summary>The push (docs/contract.md "Notification"), published on MQTT and POSTed to webhooks with the same body.</summary>
 [GenerateSerializer, Immutable, Alias("osr.notification")]

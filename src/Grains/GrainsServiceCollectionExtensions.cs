@@ -48,6 +48,10 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<INotificationSink, NullNotificationSink>();
         services.TryAddSingleton<PropensityTrainingService>();
         services.TryAddSingleton<PropensityEvaluationService>();
+        services.AddOptions<LearningOptions>().Bind(configuration.GetSection(LearningOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LearningOptions>, LearningOptionsValidator>();
+        services.TryAddSingleton<OnlinePosterior>();
+        services.AddHostedService(sp => sp.GetRequiredService<OnlinePosterior>());
         return services;
     }
 }

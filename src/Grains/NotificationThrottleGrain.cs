@@ -9,7 +9,9 @@ using Osr.Orleans.Grains.Push;
 using Osr.Orleans.Grains.Storage;
 using Osr.Orleans.Models.Events;
 using Osr.Orleans.Models.Readings;
+using Osr.Orleans.Models.Features;
 using Osr.Orleans.Models.Rules;
+using Osr.Orleans.Models.Scoring;
 
 namespace Osr.Orleans.Grains;
 
@@ -41,6 +43,9 @@ public sealed record class DecisionHistory
 {
     /// <summary>Newest last, at most <see cref="DecisionOptions.History"/>.</summary>
     [Id(0)] public List<DecisionView> Decisions { get; set; } = [];
+
+    /// <summary>The user's best score per scoring pass and passes per local hour: what the learned threshold is computed from.</summary>
+    [Id(1)] public BudgetSamples Budget { get; set; } = new();
 }
 
 /// <inheritdoc cref="INotificationThrottleGrain"/>
@@ -64,11 +69,16 @@ public sealed partial class NotificationThrottleGrain(
     INotificationSink sink,
     DecisionCounters counters,
     IOptions<DecisionOptions> options,
+    IOptions<LearningOptions> learningOptions,
     OsrClock clock,
     ILogger<NotificationThrottleGrain> logger) : Grain, INotificationThrottleGrain
 {
     private readonly DecisionOptions _options = options.Value;
     private readonly StateOptions _checkpoints = stateOptions.Value;
+    private readonly LearningOptions _learning = learningOptions.Value;
+
+    /// <summary><see cref="ThrottleState.FeedbackSeen"/> bits (above the <see cref="FeedbackAction"/> bits): the outcome was handed to the learner.</summary>
+    private const byte ConversionLearned = 1 << 6, OpenLearned = 1 << 7;
     private DeferredCheckpoint? _historyCheckpoint;
 
     private string UserId => this.GetPrimaryKeyString();
@@ -88,53 +98,82 @@ public sealed partial class NotificationThrottleGrain(
         if (known is not null) return known;
 
         var ruleSet = rules.Current;
-        var ordered = request.Candidates.OrderByDescending(c => c.Osr).ToArray();
+        var candidates = request.Candidates;
+        var n = candidates.Length;
         var sent = state.State.Sent;
-        CandidateVerdict? chosen = null;
-        ScoredCandidate? chosenCandidate = null;
-        CandidateVerdict? explore = null;
-        ScoredCandidate? exploreCandidate = null;
-        CandidateVerdict? top = null;
-        // One draw per decision, not per candidate: a pass explores with probability explore.rate
-        // (of the first candidate that only the threshold holds back), however many candidates it has.
+        var budget = history.State.Budget;
+        var zone = UserTimeZones.Resolve(request.TimeZoneId);
+        var localNow = TimeZoneInfo.ConvertTime(new DateTime(request.NowUtcTicks, DateTimeKind.Utc), zone);
+        var learnThreshold = _learning.Budget && !ruleSet.HasGlobalThreshold;
+        LearnedThreshold? learned = null;
+        string? learnedText = null;
+        var verdicts = new CandidateVerdict[n];
+        var osr = new double[n];
+        var hardAllowed = new bool[n];
+        var thresholds = new double[n];
+        var rates = new double[n];
+        // One exploration draw per decision, not per candidate: a pass explores with probability
+        // explore.rate (of the best candidate that only the threshold holds back), however many it has.
         var draw = DecisionIds.Draw(id, "explore");
-        foreach (var c in ordered)
+        var best = double.NaN;
+        for (var i = 0; i < n; i++)
         {
+            var c = candidates[i];
             var effective = ruleSet.Resolve(UserId, request.Segment, c.ItemId, c.Category);
+            if (learnThreshold && effective.ThresholdFrom == RuleScopeKind.Global)
+            {
+                if (i == 0 || learned is null && learnedText is null)
+                {
+                    var left = effective.CapDay - BudgetThreshold.SentOn(sent, DateOnly.FromDateTime(localNow), zone);
+                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, _learning.BudgetMinSamples);
+                    learnedText = learned is { } l ? BudgetThreshold.Describe(in l) : "";
+                }
+                if (learned is { } t) effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };
+            }
             var verdict = NotificationRules.Evaluate(new RuleCandidate(c.ItemId, c.Category, c.Osr, c.Factor), effective,
                 request.TimeZoneId, sent, request.NowUtcTicks, request.StateUtcTicks, draw);
-            top ??= verdict;
-            if (verdict.FailedRule is null)
-            {
-                chosen = verdict;
-                chosenCandidate = c;
-                break;
-            }
-            if (verdict.Explored && explore is null)
-            {
-                explore = verdict;
-                exploreCandidate = c;
-            }
-        }
-        if (chosen is null && explore is not null)
-        {
-            chosen = explore;
-            chosenCandidate = exploreCandidate;
+            verdicts[i] = verdict;
+            osr[i] = c.Osr;
+            hardAllowed[i] = CandidateChoice.HardAllowed(verdict);
+            thresholds[i] = effective.Threshold;
+            // Under Thompson sampling the draws explore; explore.rate stays a floor that spends about its
+            // share of the day's budget (scaled by cap.day / passes a day) instead of taking all of it.
+            rates[i] = request.DrawOsr is not null && learned is { PassesPerDay: > 0 } budgetLeft
+                ? effective.ExploreRate * Math.Min(1, effective.CapDay / budgetLeft.PassesPerDay)
+                : effective.ExploreRate;
+            if (verdict.Checks[(int)RuleName.OptOut].Passed && verdict.Checks[(int)RuleName.QuietHours].Passed
+                && verdict.Checks[(int)RuleName.Staleness].Passed && !(c.Osr <= best))
+                best = c.Osr;
         }
 
+        var uncertain = request.Uncertain is not null;
+        var choice = uncertain ? Choice.None : CandidateChoice.Choose(osr, hardAllowed, thresholds, rates, draw);
+        if (!uncertain && double.IsFinite(best)) budget.Record(best, localNow);
+        var top = 0;
+        for (var i = 1; i < n; i++)
+            if (osr[i] > osr[top]) top = i;
+        CandidateVerdict? chosen = choice.Send ? verdicts[choice.Index] : null;
+        var chosenIndex = choice.Send ? choice.Index : top;
+        var probability = !choice.Send ? 0
+            : request.DrawOsr is { } drawOsr && drawOsr.Length % n == 0 && drawOsr.Length > 0
+                ? CandidateChoice.Probability(choice.Index, drawOsr, hardAllowed, thresholds, rates)
+                : choice.Explored ? rates[choice.Index] : 1;
+        CandidateVerdict? topVerdict = verdicts[top];
         var send = chosen is not null;
-        var verdictUsed = chosen ?? top!;
-        var candidate = chosenCandidate ?? ordered[0];
+        var verdictUsed = chosen ?? topVerdict;
+        var candidate = candidates[chosenIndex];
         var stateTime = new DateTimeOffset(request.StateUtcTicks, TimeSpan.Zero);
         var expiresAt = stateTime + _options.PushTtl;
-        var reason = send ? (verdictUsed.Explored ? DecisionOutcomes.Explore : "") : verdictUsed.FailedRule!.Value.Code();
-        var detail = Explain(verdictUsed, send);
+        var explored = send && choice.Explored;
+        var reason = uncertain ? DecisionOutcomes.Uncertain
+            : send ? (explored ? DecisionOutcomes.Explore : "") : verdictUsed.FailedRule!.Value.Code();
+        var detail = uncertain ? $"suppressed: uncertain — {request.Uncertain}" : Explain(verdictUsed, send, explored, probability);
         var view = new DecisionView(id, UserId, candidate.ItemId, candidate.Category, stateTime,
             new DateTimeOffset(request.NowUtcTicks, TimeSpan.Zero),
             send ? DecisionOutcomes.Sent : DecisionOutcomes.Suppressed, reason, detail,
             candidate.Affinity, candidate.Propensity, candidate.Raw, candidate.Osr, verdictUsed.Rules.Threshold, verdictUsed.Checks,
             request.Label, request.PropensityVersion, request.AlsVersion, request.Arm,
-            send ? verdictUsed.SendProbability : 0, send ? expiresAt : null, null, request.Segment);
+            probability, send ? expiresAt : null, null, request.Segment, request.Features);
 
         await decisionLog.AppendDecisionAsync(new DecisionRecord(id, UserId, candidate.ItemId, candidate.Category, request.Label,
             request.Features, request.NowUtcTicks, request.StateUtcTicks, view.Outcome, reason, candidate.Affinity, candidate.Propensity,
@@ -151,6 +190,7 @@ public sealed partial class NotificationThrottleGrain(
             decisions.RemoveRange(0, drop);
         }
         HistoryCheckpoint.MarkDirty();
+        LearnUnconverted(request.NowUtcTicks);
         if (send)
         {
             // Known already only when a crash lost the history entry after this push was stored.
@@ -207,6 +247,7 @@ public sealed partial class NotificationThrottleGrain(
             HistoryCheckpoint.MarkDirty();
             await state.WriteStateAsync();
         }
+        if (view is not null) LearnFeedback(view, action);
         var name = CounterNames.NotificationsPrefix + action.Name();
         counters.Add(name);
         counters.Add(name + CounterNames.ByModel + model);
@@ -222,6 +263,62 @@ public sealed partial class NotificationThrottleGrain(
         var result = new DecisionView[n];
         for (var i = 0; i < n; i++) result[i] = decisions[decisions.Count - 1 - i];
         return ValueTask.FromResult(result);
+    }
+
+    /// <summary>
+    /// Hands the learner what a feedback action says: converted → converted and opened; opened → opened;
+    /// dismissed → neither. Each head learns each push once (bits in <see cref="ThrottleState.FeedbackSeen"/>).
+    /// </summary>
+    private void LearnFeedback(DecisionView view, FeedbackAction action)
+    {
+        var (conversion, open) = action switch
+        {
+            FeedbackAction.Converted => ((bool?)true, (bool?)true),
+            FeedbackAction.Opened => (null, true),
+            FeedbackAction.Dismissed => (false, false),
+            _ => ((bool?)null, (bool?)null),
+        };
+        Learn([view], conversion, open);
+    }
+
+    /// <summary>Pushes sent at least <see cref="LearningOptions.OutcomeWindow"/> before now and not converted count as not converted (and not opened unless they were).</summary>
+    private void LearnUnconverted(long nowUtcTicks)
+    {
+        List<DecisionView>? due = null;
+        var seen = state.State.FeedbackSeen;
+        foreach (var d in history.State.Decisions)
+        {
+            if (d.Outcome != DecisionOutcomes.Sent || d.DecidedAt.UtcTicks + _learning.OutcomeWindow.Ticks > nowUtcTicks) continue;
+            if ((seen.GetValueOrDefault(d.NotificationId) & ConversionLearned) != 0) continue;
+            (due ??= []).Add(d);
+        }
+        if (due is not null) Learn(due, false, false);
+    }
+
+    private void Learn(List<DecisionView> views, bool? conversion, bool? open)
+    {
+        var seen = state.State.FeedbackSeen;
+        List<PropensityOutcome>? outcomes = null;
+        foreach (var view in views)
+        {
+            if (view.Features is not { } features) continue;
+            var bits = seen.GetValueOrDefault(view.NotificationId);
+            var before = bits;
+            if (conversion is { } c && (bits & ConversionLearned) == 0)
+            {
+                (outcomes ??= []).Add(new PropensityOutcome(view.Label, features, view.Segment, view.Category, PropensityHead.Conversion, c));
+                bits |= ConversionLearned;
+            }
+            if (open is { } o && (bits & OpenLearned) == 0)
+            {
+                (outcomes ??= []).Add(new PropensityOutcome(view.Label, features, view.Segment, view.Category, PropensityHead.Open, o));
+                bits |= OpenLearned;
+            }
+            if (bits != before) seen[view.NotificationId] = bits;
+        }
+        if (outcomes is null) return;
+        HistoryCheckpoint.MarkDirty();
+        GrainFactory.GetGrain<IPropensityLearnerGrain>(GrainKeys.Global).LearnAsync([.. outcomes]).Ignore();
     }
 
     private void Count(DecisionView view, bool send)
@@ -248,11 +345,12 @@ public sealed partial class NotificationThrottleGrain(
     }
 
     /// <summary>The one-line explanation: the failing rule's detail, or why it was sent.</summary>
-    private static string Explain(CandidateVerdict verdict, bool send)
+    private static string Explain(CandidateVerdict verdict, bool send, bool explored, double probability)
     {
-        if (send && verdict.Explored)
-            return string.Create(CultureInfo.InvariantCulture, $"sent by exploration (p = {verdict.SendProbability:0.###}): osr {verdict.Candidate.Osr:0.00} < threshold {verdict.Rules.Threshold:0.00}");
-        if (send) return string.Create(CultureInfo.InvariantCulture, $"sent: osr {verdict.Candidate.Osr:0.00} ≥ threshold {verdict.Rules.Threshold:0.00}");
+        var from = verdict.Rules.ThresholdLearned is { } learned ? $" ({learned})" : "";
+        if (send && explored)
+            return string.Create(CultureInfo.InvariantCulture, $"sent by exploration (p = {probability:0.###}): osr {verdict.Candidate.Osr:0.00} < threshold {verdict.Rules.Threshold:0.00}{from}");
+        if (send) return string.Create(CultureInfo.InvariantCulture, $"sent (p = {probability:0.###}): osr {verdict.Candidate.Osr:0.00} ≥ threshold {verdict.Rules.Threshold:0.00}{from}");
         foreach (var check in verdict.Checks)
             if (!check.Passed) return $"suppressed: {check.Rule.Code()} — {check.Detail}";
         return "suppressed";

@@ -8,26 +8,62 @@ namespace Osr.Orleans.Grains;
 
 /// <inheritdoc cref="IPropensityScorerGrain"/>
 /// <remarks>
-/// Serves the linear model extracted from the ML.NET training (weights, bias, Platt
-/// calibration) with a stack-allocated feature vector per pair: no ML.NET prediction engine,
-/// no allocation per pair. Key <see cref="PropensityModel.PriorVersion"/> serves the neutral prior.
+/// A batch version serves the linear model extracted from the ML.NET training (weights, bias,
+/// Platt calibration) with a stack-allocated feature vector per pair. Key
+/// <see cref="PropensityModel.PriorVersion"/> serves the neutral prior; key
+/// <see cref="OnlinePropensity.Version"/> this silo's copy of the online posterior
+/// (<see cref="OnlinePosterior"/>), read, never learned, here.
 /// </remarks>
 [StatelessWorker]
-public sealed class PropensityScorerGrain(ModelRepository repository) : Grain, IPropensityScorerGrain
+public sealed class PropensityScorerGrain(ModelRepository repository, OnlinePosterior online) : Grain, IPropensityScorerGrain
 {
     private PropensityModel? _model;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
-        _model = await repository.LoadPropensityAsync(this.GetPrimaryKeyString());
+    private bool IsOnline => this.GetPrimaryKeyString() == OnlinePropensity.Version;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!IsOnline) _model = await repository.LoadPropensityAsync(this.GetPrimaryKeyString());
+    }
 
     public ValueTask<double[]> ScoreAsync(PropensityRequest request)
     {
-        var model = _model!;
+        var result = new double[request.Categories.Length];
+        if (IsOnline)
+        {
+            var model = online.Current;
+            var context = Context(request);
+            for (var i = 0; i < result.Length; i++) result[i] = model.Mean(in context, request.Categories[i]);
+            return ValueTask.FromResult(result);
+        }
         var label = DecisionFeatures.ParseLabel(request.Label);
         var features = DecisionFeatures.ToVector(request.Features);
-        var result = new double[request.Categories.Length];
         for (var i = 0; i < result.Length; i++)
-            result[i] = model.Score(new PropensityInput(label, features, request.Categories[i]));
+            result[i] = _model!.Score(new PropensityInput(label, features, request.Categories[i]));
         return ValueTask.FromResult(result);
     }
+
+    public async ValueTask<PropensitySample> SampleAsync(PropensityRequest request)
+    {
+        var n = request.Categories.Length;
+        var rows = Math.Max(0, request.Draws) + 1;
+        var mean = await ScoreAsync(request);
+        var draws = new double[rows * n];
+        if (!IsOnline)
+        {
+            for (var r = 0; r < rows; r++) mean.CopyTo(draws, r * n);
+            return new PropensitySample(mean, draws);
+        }
+        var model = online.Current;
+        var context = Context(request);
+        for (var r = 0; r < rows; r++)
+        {
+            var seed = request.Seed + (ulong)r * 0x9E3779B97F4A7C15UL;
+            for (var i = 0; i < n; i++) draws[r * n + i] = model.Draw(in context, request.Categories[i], seed);
+        }
+        return new PropensitySample(mean, draws);
+    }
+
+    private static PropensityContext Context(PropensityRequest request) =>
+        new(DecisionFeatures.ParseLabel(request.Label), DecisionFeatures.ToVector(request.Features), request.Segment);
 }

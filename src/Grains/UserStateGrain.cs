@@ -11,6 +11,7 @@ using Osr.Orleans.Models.Catalog;
 using Osr.Orleans.Models.Features;
 using Osr.Orleans.Models.Filtering;
 using Osr.Orleans.Models.Readings;
+using Osr.Orleans.Models.Scoring;
 using Osr.Orleans.Models.Users;
 
 namespace Osr.Orleans.Grains;
@@ -54,10 +55,12 @@ public sealed class UserStateGrain(
     IOptions<DecisionOptions> decisionOptions,
     RulesCache rules,
     ScoreWindow scoreWindow,
+    IOptions<LearningOptions> learningOptions,
     ILogger<UserStateGrain> logger) : Grain, IUserStateGrain
 {
     private readonly StateOptions _options = stateOptions.Value;
     private readonly DecisionOptions _decisions = decisionOptions.Value;
+    private readonly LearningOptions _learning = learningOptions.Value;
     private Dictionary<string, float>? _consumed;
     private bool _changePending;
     private bool _scoreQueued;
@@ -245,10 +248,18 @@ public sealed class UserStateGrain(
         _lastScoredTicks = RulesNow;
         var candidates = await CandidatesAsync(_decisions.Candidates);
         if (candidates.Length == 0) return null;
-        var (scored, features, propensityVersion, arm) = await ScoreCandidatesAsync(candidates, record: true);
+        var pass = await ScoreCandidatesAsync(candidates, record: true);
+        var features = pass.Features;
         _lastScoredPoint = DecisionFeatures.ChangePoint(in features);
+        string? uncertain = null;
+        if (_learning.Uncertainty)
+        {
+            var estimate = _bank.Estimate(s.LastReadingUtcTicks);
+            uncertain = Osr.Orleans.Models.Scoring.UncertaintyGate.Check(in estimate, _learning.Bounds);
+        }
         var request = new DecisionRequest(UserId, s.Profile.Segment, s.Profile.TimeZoneId, _tracker.Label.Name(), s.LastReadingUtcTicks,
-            RulesNow, DecisionFeatures.ToArray(in features), propensityVersion, candidates[0].ModelVersion, arm, scored);
+            RulesNow, DecisionFeatures.ToArray(in features), pass.PropensityVersion, candidates[0].ModelVersion, pass.Arm, pass.Scored,
+            pass.DrawOsr, uncertain);
         try
         {
             return await GrainFactory.GetGrain<INotificationThrottleGrain>(UserId).DecideAsync(request);
@@ -260,13 +271,18 @@ public sealed class UserStateGrain(
         }
     }
 
+    /// <summary>What one scoring pass produced (<see cref="ScoreCandidatesAsync"/>).</summary>
+    private readonly record struct ScoredPass(ScoredCandidate[] Scored, FeatureVector Features, string PropensityVersion, string Arm, double[]? DrawOsr);
+
     /// <summary>
-    /// The OSR score of each candidate (docs/architecture.md): affinity standardised over the user's
-    /// candidates, times the propensity for the current state and the item's category, min–max
-    /// normalised over the recent window of raw scores (this silo's copy of the cluster's window).
+    /// The OSR score of each candidate (docs/architecture.md; <see cref="ScoringPass"/>): affinity
+    /// standardised over the user's candidates, times the propensity for the current state and the
+    /// item's category — with the online model a posterior draw (Thompson sampling) seeded by the
+    /// decision id — min–max normalised over the recent window of raw scores (this silo's copy of the
+    /// cluster's window). When recording, the OSR under <see cref="LearningOptions.Draws"/> further
+    /// draws is returned too, for the throttle's estimate of its choice's probability.
     /// </summary>
-    private async Task<(ScoredCandidate[] Scored, FeatureVector Features, string PropensityVersion, string Arm)> ScoreCandidatesAsync(
-        CandidateView[] candidates, bool record)
+    private async Task<ScoredPass> ScoreCandidatesAsync(CandidateView[] candidates, bool record)
     {
         var s = state.State;
         var asOf = s.LastReadingUtcTicks;
@@ -275,47 +291,56 @@ public sealed class UserStateGrain(
         var ruleSet = rules.Current;
         var arm = ruleSet.ArmOf(UserId);
         var version = arm == "b" && ruleSet.ArmBModel is { } b ? b : activeModels.Propensity;
-        var categories = new string[candidates.Length];
-        var affinities = new double[candidates.Length];
-        for (var i = 0; i < candidates.Length; i++)
+        if (version == PropensityModel.PriorVersion && _learning.Online) version = OnlinePropensity.Version;
+        var n = candidates.Length;
+        var categories = new string[n];
+        var affinities = new double[n];
+        for (var i = 0; i < n; i++)
         {
             categories[i] = candidates[i].Category;
             affinities[i] = candidates[i].Affinity;
         }
-        double[] propensities;
+        var seed = (ulong)(DecisionIds.Draw(DecisionIds.For(UserId, asOf), "thompson") * (1UL << 53));
+        var request = new PropensityRequest(_tracker.Label.Name(), DecisionFeatures.ToArray(in features), categories, s.Profile.Segment,
+            seed, record ? _learning.Draws : 0);
+        PropensitySample sample;
         try
         {
-            propensities = await GrainFactory.GetGrain<IPropensityScorerGrain>(version)
-                .ScoreAsync(new PropensityRequest(_tracker.Label.Name(), DecisionFeatures.ToArray(in features), categories));
+            sample = await GrainFactory.GetGrain<IPropensityScorerGrain>(version).SampleAsync(request);
         }
-        catch (Exception ex) when (version != Models.Scoring.PropensityModel.PriorVersion)
+        catch (Exception ex) when (version != PropensityModel.PriorVersion)
         {
             UserLog.PropensityFailed(logger, ex, UserId, version);
-            version = Models.Scoring.PropensityModel.PriorVersion;
-            propensities = await GrainFactory.GetGrain<IPropensityScorerGrain>(version)
-                .ScoreAsync(new PropensityRequest(_tracker.Label.Name(), DecisionFeatures.ToArray(in features), categories));
+            version = PropensityModel.PriorVersion;
+            sample = await GrainFactory.GetGrain<IPropensityScorerGrain>(version).SampleAsync(request);
         }
 
-        var z = new double[candidates.Length];
-        Models.Scoring.OsrScore.Standardize(affinities, z);
+        var z = new double[n];
+        var raw = new double[n];
+        var acting = sample.Draws.AsSpan(0, n);
+        ScoringPass.Raw(affinities, acting, z, raw);
         var now = RulesNow;
-        var raws = new double[candidates.Length];
-        for (var i = 0; i < raws.Length; i++)
+        if (record)
+            foreach (var r in raw) scoreWindow.Add(r, now);
+        if (!scoreWindow.TryGetRange(now, out var min, out var max)) (min, max) = ScoringPass.Range(raw);
+        var osr = new double[n];
+        ScoringPass.Osr(raw, min, max, osr);
+        double[]? drawOsr = null;
+        if (record && sample.Draws.Length > n)
         {
-            raws[i] = z[i] * propensities[i];
-            if (record) scoreWindow.Add(raws[i], now);
+            drawOsr = new double[sample.Draws.Length];
+            Span<double> rowRaw = stackalloc double[n];
+            for (var r = 0; r < sample.Draws.Length / n; r++)
+            {
+                ScoringPass.Raw(z, sample.Draws.AsSpan(r * n, n), rowRaw);
+                ScoringPass.Osr(rowRaw, min, max, drawOsr.AsSpan(r * n, n));
+            }
         }
-        double min, max;
-        if (!scoreWindow.TryGetRange(now, out min, out max))
-        {
-            min = raws.Min();
-            max = raws.Max();
-        }
-        var scored = new ScoredCandidate[candidates.Length];
-        for (var i = 0; i < scored.Length; i++)
-            scored[i] = new ScoredCandidate(candidates[i].ItemId, candidates[i].Category, affinities[i], z[i], propensities[i], raws[i],
-                Models.Scoring.OsrScore.Normalize(raws[i], min, max), candidates[i].Factor);
-        return (scored, features, version, arm);
+        var scored = new ScoredCandidate[n];
+        for (var i = 0; i < n; i++)
+            scored[i] = new ScoredCandidate(candidates[i].ItemId, candidates[i].Category, affinities[i], z[i], acting[i], raw[i], osr[i],
+                candidates[i].Factor, sample.Mean[i]);
+        return new ScoredPass(scored, features, version, arm, drawOsr);
     }
 
     /// <summary>

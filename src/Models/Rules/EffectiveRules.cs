@@ -33,4 +33,7 @@ public readonly record struct EffectiveRules(
         ExploreRate: 0.05,
         OptOut: default,
         ThresholdFrom: RuleScopeKind.Global);
+
+    /// <summary>Set when the threshold was learned (budget-aware sending) rather than set by an administrator: how it was learned.</summary>
+    public string? ThresholdLearned { get; init; }
 }

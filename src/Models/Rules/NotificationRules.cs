@@ -155,7 +155,7 @@ public static class NotificationRules
 
     private static RuleCheck Threshold(in RuleCandidate candidate, in EffectiveRules rules)
     {
-        var from = rules.ThresholdFrom switch
+        var from = rules.ThresholdLearned is { } learned ? learned : rules.ThresholdFrom switch
         {
             RuleScopeKind.Category => $"category {candidate.Category}",
             RuleScopeKind.Item => $"item {candidate.ItemId}",

@@ -30,6 +30,9 @@ public sealed record RuleSet(
     /// <summary>The propensity model version of A/B arm "b" (<see cref="RuleKeys.AbModel"/>), null when none.</summary>
     public string? ArmBModel => Index.Get(RuleScope.Global)?.AbModel;
 
+    /// <summary>True when an administrator set <c>osr.threshold</c> globally (then no learned threshold applies).</summary>
+    public bool HasGlobalThreshold => Index.Get(RuleScope.Global)?.Threshold is not null;
+
     /// <summary>The share of users in arm "b" (<see cref="RuleKeys.AbShare"/>), 0 by default.</summary>
     public double ArmBShare => Index.Get(RuleScope.Global)?.AbShare ?? 0;
 

@@ -121,7 +121,12 @@ public sealed class NotificationThrottleGrainTests(ClusterFixture fixture)
     public async Task ExplorationIsOneDrawPerDecisionNotPerCandidate()
     {
         // 200 decisions, each with ten candidates that only the threshold holds back, eight days apart
-        // (no cap, gap or re-eligibility in the way): at explore.rate 0.05 about ten are explored.
+        // (no cap, gap or re-eligibility in the way): at explore.rate 0.05 about ten are explored. The
+        // threshold is pinned by an admin rule: otherwise, after 30 passes, the learned threshold would
+        // apply (one chance every eight days is fewer than the budget, so it would let everything through).
+        var pin = await fixture.Grains.GetGrain<IRulesGrain>(GrainKeys.Global).SetAsync(RuleKeys.Threshold, RuleScope.ForUser("th-rate"), "0.75");
+        pin.Ok.Should().BeTrue(pin.Message);
+        await WaitForRulesAsync(pin.Version);
         var explored = 0;
         for (var i = 0; i < 200; i++)
         {

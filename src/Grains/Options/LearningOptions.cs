@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Options;
+using Osr.Orleans.Models.Scoring;
+
+namespace Osr.Orleans.Grains.Options;
+
+/// <summary>
+/// The online propensity model, Thompson sampling, the budget-aware threshold and the uncertainty
+/// gate (section <c>Osr:Learning</c>, docs/notifications.md).
+/// </summary>
+public sealed class LearningOptions
+{
+    public const string Section = "Osr:Learning";
+
+    /// <summary>Serve the online model while no batch model is promoted. Default true (false: the neutral prior).</summary>
+    public bool Online { get; set; } = true;
+
+    /// <summary>Posterior draws per decision that estimate the probability of the action taken (logged for OPE). Range 1–256. Default 32.</summary>
+    public int Draws { get; set; } = 32;
+
+    /// <summary>Prior variance of each head's bias (log-odds²). Range (0, 100]. Default 1.</summary>
+    public double BiasVariance { get; set; } = OnlinePropensityOptions.Default.BiasVariance;
+
+    /// <summary>Prior variance of the other cells (log-odds²). Range (0, 100]. Default 0.3.</summary>
+    public double CellVariance { get; set; } = OnlinePropensityOptions.Default.CellVariance;
+
+    /// <summary>Weight of the open outcome (the weak signal) in the shared cells, [0, 1]. Default 0.5.</summary>
+    public double OpenWeight { get; set; } = OnlinePropensityOptions.Default.OpenWeight;
+
+    /// <summary>A push not converted (nor dismissed) this long after it was sent counts as not converted. Range 1 min – 7 d. Default 1 h.</summary>
+    public TimeSpan OutcomeWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often each silo refreshes its copy of the posterior (wall clock). Range 100 ms – 10 min. Default 5 s.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Learn each user's threshold from their own scores where no admin threshold is set. Default true.</summary>
+    public bool Budget { get; set; } = true;
+
+    /// <summary>Scoring passes a user needs before the learned threshold applies. Range 1–256. Default 30.</summary>
+    public int BudgetMinSamples { get; set; } = 30;
+
+    /// <summary>Defer decisions on uncertain states (<c>suppressed: uncertain</c>). Default true.</summary>
+    public bool Uncertainty { get; set; } = true;
+
+    /// <summary>Largest heart-rate σ (bpm) a decision is made on. Range (0, 100]. Default 6.</summary>
+    public double UncertainMaxHrStd { get; set; } = UncertaintyBounds.Default.MaxHrStd;
+
+    /// <summary>Largest speed σ (m/s) a decision is made on. Range (0, 50]. Default 1.5.</summary>
+    public double UncertainMaxSpeedStd { get; set; } = UncertaintyBounds.Default.MaxSpeedStd;
+
+    public OnlinePropensityOptions Model => new(BiasVariance, CellVariance, OpenWeight);
+
+    public UncertaintyBounds Bounds => new(UncertainMaxHrStd, UncertainMaxSpeedStd);
+}
+
+public sealed class LearningOptionsValidator : IValidateOptions<LearningOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LearningOptions o)
+    {
+        var errors = new List<string>();
+        var s = LearningOptions.Section;
+        if (o.Draws is < 1 or > 256) errors.Add($"{s}:Draws must be between 1 and 256, got {o.Draws}");
+        if (!(o.BiasVariance > 0 && o.BiasVariance <= 100)) errors.Add($"{s}:BiasVariance must be in (0, 100], got {o.BiasVariance}");
+        if (!(o.CellVariance > 0 && o.CellVariance <= 100)) errors.Add($"{s}:CellVariance must be in (0, 100], got {o.CellVariance}");
+        if (!(o.OpenWeight >= 0 && o.OpenWeight <= 1)) errors.Add($"{s}:OpenWeight must be in [0, 1], got {o.OpenWeight}");
+        if (o.OutcomeWindow < TimeSpan.FromMinutes(1) || o.OutcomeWindow > TimeSpan.FromDays(7))
+            errors.Add($"{s}:OutcomeWindow must be between 1m and 7d, got {o.OutcomeWindow}");
+        if (o.RefreshInterval < TimeSpan.FromMilliseconds(100) || o.RefreshInterval > TimeSpan.FromMinutes(10))
+            errors.Add($"{s}:RefreshInterval must be between 100ms and 10m, got {o.RefreshInterval}");
+        if (o.BudgetMinSamples is < 1 or > BudgetSamples.Capacity)
+            errors.Add($"{s}:BudgetMinSamples must be between 1 and {BudgetSamples.Capacity}, got {o.BudgetMinSamples}");
+        if (!(o.UncertainMaxHrStd > 0 && o.UncertainMaxHrStd <= 100)) errors.Add($"{s}:UncertainMaxHrStd must be in (0, 100], got {o.UncertainMaxHrStd}");
+        if (!(o.UncertainMaxSpeedStd > 0 && o.UncertainMaxSpeedStd <= 50)) errors.Add($"{s}:UncertainMaxSpeedStd must be in (0, 50], got {o.UncertainMaxSpeedStd}");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

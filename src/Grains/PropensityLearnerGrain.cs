@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Osr.Orleans.Grains.Decisions;
+using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Grains.Options;
+using Osr.Orleans.Models.Features;
+using Osr.Orleans.Models.Scoring;
+
+namespace Osr.Orleans.Grains;
+
+/// <inheritdoc cref="IPropensityLearnerGrain"/>
+/// <remarks>
+/// The posterior is learned in memory (<see cref="OnlinePropensity.Learn"/>, one ADF update per
+/// outcome) and checkpointed to grain storage at most every <see cref="StateOptions.CheckpointInterval"/>
+/// and on deactivation, so a restart keeps what was learned (outcomes since the last checkpoint of a
+/// crashed silo are lost, never double-counted).
+/// </remarks>
+public sealed partial class PropensityLearnerGrain(
+    [PersistentState("propensity", StorageNames.Default)] IPersistentState<OnlinePropensityState> state,
+    IOptions<LearningOptions> options,
+    IOptions<StateOptions> stateOptions,
+    ILogger<PropensityLearnerGrain> logger) : Grain, IPropensityLearnerGrain
+{
+    private OnlinePropensity? _model;
+    private DeferredCheckpoint? _checkpoint;
+
+    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, stateOptions.Value, WriteAsync);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _model = OnlinePropensity.Restore(state.State, options.Value.Model);
+        }
+        catch (ArgumentException ex)
+        {
+            Log.Unreadable(logger, ex);
+            _model = new OnlinePropensity(options.Value.Model);
+        }
+        state.State = new OnlinePropensityState(); // the live model is the truth; no second copy in memory
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        Checkpoint.OnDeactivateAsync(reason);
+
+    public Task LearnAsync(PropensityOutcome[] outcomes)
+    {
+        var model = _model!;
+        foreach (var o in outcomes)
+        {
+            var context = new PropensityContext(DecisionFeatures.ParseLabel(o.Label), DecisionFeatures.ToVector(o.Features), o.Segment);
+            model.Learn(in context, o.Category, o.Head, o.Happened);
+        }
+        if (outcomes.Length > 0) Checkpoint.MarkDirty();
+        return Task.CompletedTask;
+    }
+
+    public ValueTask<OnlinePropensityState?> GetPosteriorAsync(long knownVersion) =>
+        ValueTask.FromResult(_model!.StateVersion == knownVersion ? null : _model.Snapshot());
+
+    private Task WriteAsync()
+    {
+        state.State = _model!.Snapshot();
+        return state.WriteStateAsync();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1901, Level = LogLevel.Error, Message = "The stored propensity posterior is unreadable; learning starts again from the prior")]
+        public static partial void Unreadable(ILogger logger, Exception ex);
+    }
+}

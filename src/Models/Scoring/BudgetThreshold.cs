@@ -1,0 +1,102 @@
+// Design: budget-aware sending (docs/notifications.md "Budget-aware threshold").
+//
+// * With cap.day = k pushes a day and a fixed threshold, the first eligible moments of a day take
+//   the whole budget. Instead each user's threshold is learned from their own best OSR per scoring
+//   pass (the score the pass could have sent) and how many passes they have per local hour: with
+//   k' pushes left today and R expected passes left today, send only when the score is in the top
+//   k'/R of the user's distribution — threshold = the (1 − k'/R) quantile of the recent scores
+//   (a secretary-style quantile stopping rule), never below the day's own quantile 1 − k/D (D passes
+//   a day): the cap bounds pushes, it is not a quota to spend on whatever comes last.
+// * It applies only where no administrator set a threshold at any scope (the most specific admin
+//   threshold keeps precedence and pins it), and only after MinSamples passes were seen.
+// * Plain arrays, a ring of recent scores: persisted with the decision history; O(capacity) per
+//   decision, once per debounced pass, never per reading.
+namespace Osr.Orleans.Models.Scoring;
+
+/// <summary>A user's recent best OSR per pass and their passes per local hour (the data of <see cref="BudgetThreshold"/>).</summary>
+[GenerateSerializer, Alias("osr.budget-samples")]
+public sealed record class BudgetSamples
+{
+    /// <summary>Scores kept (a ring).</summary>
+    public const int Capacity = 256;
+
+    [Id(0)] public float[] Scores { get; set; } = new float[Capacity];
+    [Id(1)] public int Next { get; set; }
+    [Id(2)] public int Count { get; set; }
+    /// <summary>Passes seen per local hour 0–23 since <see cref="FirstDay"/>.</summary>
+    [Id(3)] public int[] PassesByHour { get; set; } = new int[24];
+    /// <summary>Local day numbers (DateOnly.DayNumber) of the first and the latest pass; 0 = none.</summary>
+    [Id(4)] public int FirstDay { get; set; }
+    [Id(5)] public int LastDay { get; set; }
+
+    /// <summary>Records one pass at local time <paramref name="local"/> whose best score was <paramref name="score"/>.</summary>
+    public void Record(double score, DateTime local)
+    {
+        if (!double.IsFinite(score)) return;
+        if (Scores.Length != Capacity) Scores = new float[Capacity];
+        if (PassesByHour.Length != 24) PassesByHour = new int[24];
+        Scores[Next] = (float)score;
+        Next = (Next + 1) % Capacity;
+        Count = Math.Min(Count + 1, Capacity);
+        PassesByHour[local.Hour]++;
+        var day = DateOnly.FromDateTime(local).DayNumber;
+        if (FirstDay == 0 || day < FirstDay) FirstDay = day;
+        if (day > LastDay) LastDay = day;
+    }
+}
+
+/// <summary>The learned threshold and why (for the rule check's detail and <c>user show</c>).</summary>
+public readonly record struct LearnedThreshold(double Threshold, double Quantile, int PushesLeft, double PassesLeft, int Samples, double PassesPerDay = double.NaN);
+
+/// <summary>
+/// θ = Q_q(scores) with q = max(1 − k'/R, 1 − k/D): k' pushes left today of the cap k, R = Σ_{h ≥ now} passes(h)/days
+/// the passes expected in the rest of the local day (the current hour counted for its remaining
+/// fraction), D the passes per day, Q the empirical quantile (nearest rank) of the recent scores
+/// (q ≤ 0: θ = 0). Range: θ ∈ [0, 1].
+/// </summary>
+public static class BudgetThreshold
+{
+    /// <summary>The learned threshold, or null when there are fewer than <paramref name="minSamples"/> scores or no push is left.</summary>
+    public static LearnedThreshold? Compute(BudgetSamples samples, DateTime localNow, int pushesLeft, int capDay, int minSamples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        if (samples.Count < Math.Max(1, minSamples) || pushesLeft <= 0 || samples.FirstDay == 0) return null;
+        var days = Math.Max(1, samples.LastDay - samples.FirstDay + 1);
+        var hour = localNow.Hour;
+        var rest = 1 - (localNow.Minute * 60 + localNow.Second) / 3600.0;
+        double passes = samples.PassesByHour[hour] * rest, perDay = 0;
+        for (var h = hour + 1; h < 24; h++) passes += samples.PassesByHour[h];
+        for (var h = 0; h < 24; h++) perDay += samples.PassesByHour[h];
+        passes /= days;
+        perDay /= days;
+        // The cap is a bound, not a quota: late in the day the threshold never drops below the
+        // day's own quantile 1 − cap/passes-per-day, so an unspent budget is not dumped on whatever comes last.
+        var q = Math.Max(passes > pushesLeft ? 1 - pushesLeft / passes : 0, perDay > capDay ? 1 - capDay / perDay : 0);
+        if (q <= 0) return new LearnedThreshold(0, 0, pushesLeft, passes, samples.Count, perDay);
+        Span<float> sorted = stackalloc float[BudgetSamples.Capacity];
+        sorted = sorted[..samples.Count];
+        samples.Scores.AsSpan(0, samples.Count).CopyTo(sorted);
+        sorted.Sort();
+        var rank = Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1);
+        return new LearnedThreshold(Math.Clamp(sorted[rank], 0, 1), q, pushesLeft, passes, samples.Count, perDay);
+    }
+
+    /// <summary>Pushes in <paramref name="history"/> sent on the local day <paramref name="today"/> in <paramref name="zone"/>.</summary>
+    public static int SentOn(IReadOnlyList<Rules.PushRecord> history, DateOnly today, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(zone);
+        var count = 0;
+        foreach (var push in history)
+        {
+            if (push is null || push.SentUtcTicks < 0 || push.SentUtcTicks > DateTime.MaxValue.Ticks) continue;
+            var local = TimeZoneInfo.ConvertTime(new DateTime(push.SentUtcTicks, DateTimeKind.Utc), zone);
+            if (DateOnly.FromDateTime(local) == today) count++;
+        }
+        return count;
+    }
+
+    /// <summary>How a learned threshold is shown in the threshold rule's detail.</summary>
+    public static string Describe(in LearnedThreshold t) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"learned: {t.PushesLeft} left today over ~{t.PassesLeft:0.#} chances, top {(1 - t.Quantile) * 100:0}% of {t.Samples} recent scores");
+}

@@ -1,0 +1,71 @@
+using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.IntegrationTests.Infrastructure;
+using Osr.Orleans.Models.Events;
+
+namespace Osr.Orleans.IntegrationTests.Cluster;
+
+/// <summary>The throttle and the online learner on the test cluster: deferral of uncertain states, the logged Thompson probability, feedback reaching the learner.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class OnlineLearningTests(ClusterFixture fixture)
+{
+    private static readonly DateTimeOffset Noon = new(2026, 11, 25, 11, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task AnUncertainStateIsDeferredNotGuessed()
+    {
+        var decision = await DecideAsync("ol-uncertain", Noon, uncertain: "heart rate σ 9.0 bpm > 6.0");
+
+        decision.Outcome.Should().Be("suppressed");
+        decision.Reason.Should().Be("uncertain");
+        decision.Detail.Should().Be("suppressed: uncertain — heart rate σ 9.0 bpm > 6.0");
+        decision.SendProbability.Should().Be(0);
+        RecordingSink.Instance.For("ol-uncertain").Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task TheProbabilityOfTheChosenItemIsEstimatedOverTheDraws()
+    {
+        // Four draws of two candidates (threshold 0.75, explore.rate 0.05): drinks wins rows 0, 1 and 3,
+        // gear row 2 → P(drinks) = 3/4.
+        double[] draws = [0.9, 0.8, 0.95, 0.7, 0.6, 0.85, 0.8, 0.2];
+        var decision = await DecideAsync("ol-draws", Noon, draws: draws);
+
+        decision.Outcome.Should().Be("sent");
+        decision.ItemId.Should().Be("drinks-1");
+        decision.SendProbability.Should().BeApproximately(0.75, 1e-12);
+        decision.Detail.Should().StartWith("sent (p = 0.75)");
+    }
+
+    [Fact]
+    public async Task FeedbackOnAPushReachesTheLearner()
+    {
+        var learner = fixture.Grains.GetGrain<IPropensityLearnerGrain>(GrainKeys.Global);
+        var before = await learner.GetPosteriorAsync(-1);
+        var sent = await DecideAsync("ol-feedback", Noon);
+        sent.Outcome.Should().Be("sent");
+
+        var throttle = fixture.Grains.GetGrain<INotificationThrottleGrain>("ol-feedback");
+        (await throttle.RecordFeedbackAsync(sent.NotificationId, FeedbackAction.Converted, Noon.AddSeconds(30).UtcTicks))
+            .Should().Be(Models.Readings.RejectReason.None);
+        (await throttle.RecordFeedbackAsync(sent.NotificationId, FeedbackAction.Converted, Noon.AddSeconds(31).UtcTicks))
+            .Should().Be(Models.Readings.RejectReason.None); // a redelivery is not learned twice
+
+        var after = await Poll.ForAsync(() => learner.GetPosteriorAsync(-1).AsTask(),
+            s => s!.Positives[0] >= before!.Positives[0] + 1 && s.Positives[1] >= before.Positives[1] + 1, "the conversion reaches the learner");
+        after!.Keys.Should().NotBeEmpty();
+    }
+
+    private async Task<DecisionView> DecideAsync(string userId, DateTimeOffset at, string? uncertain = null, double[]? draws = null)
+    {
+        ScoredCandidate[] scored =
+        [
+            new("drinks-1", "drinks", 1.0, 1.0, 0.5, 0.5, draws?[0] ?? 0.9, null),
+            new("gear-1", "gear", 0.5, -1.0, 0.5, -0.5, draws?[1] ?? 0.8, null),
+        ];
+        var features = Enumerable.Repeat(double.NaN, 13).ToArray();
+        features[9] = 12; // local hour
+        var request = new DecisionRequest(userId, "runners", "Europe/Amsterdam", "post-workout", at.UtcTicks, at.UtcTicks, features, "online",
+            "als-v1", "a", scored, draws, uncertain);
+        return await fixture.Grains.GetGrain<INotificationThrottleGrain>(userId).DecideAsync(request);
+    }
+}

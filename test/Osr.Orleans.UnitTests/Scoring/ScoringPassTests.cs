@@ -1,0 +1,63 @@
+using Osr.Orleans.Models.Filtering;
+using Osr.Orleans.Models.Scoring;
+using UncertaintyGate = Osr.Orleans.Models.Scoring.UncertaintyGate;
+
+namespace Osr.Orleans.UnitTests.Scoring;
+
+public sealed class ScoringPassTests
+{
+    [Fact]
+    public void RawAndOsrMatchAHandComputedPass()
+    {
+        // By hand: affinities 1, 2, 3 → mean 2, population sd √(2/3) → z = −1.224745, 0, 1.224745;
+        // p = 0.5, 0.5, 1 → raw = −0.612372, 0, 1.224745; window range [−1, 1.5] → osr = (raw + 1)/2.5.
+        var z = new double[3];
+        var raw = new double[3];
+        ScoringPass.Raw([1, 2, 3], [0.5, 0.5, 1], z, raw);
+        z.Should().Equal([-1.224744871391589, 0, 1.224744871391589], (a, b) => Math.Abs(a - b) < 1e-12);
+        raw.Should().Equal([-0.6123724356957945, 0, 1.224744871391589], (a, b) => Math.Abs(a - b) < 1e-12);
+        var osr = new double[3];
+        ScoringPass.Osr(raw, -1, 1.5, osr);
+        osr.Should().Equal([0.15505102572168222, 0.4, 0.8898979485566356], (a, b) => Math.Abs(a - b) < 1e-12);
+        ScoringPass.Range(raw).Should().Be((-0.6123724356957945, 1.224744871391589));
+    }
+
+    [Fact]
+    public void LearnedThresholdSpendsTheBudgetOnTheTopOfTheRestOfTheDay()
+    {
+        // 100 passes seen on one day, 10 in each hour 08–17; scores 0.00, 0.01, …, 0.99.
+        var samples = new BudgetSamples();
+        var day = new DateTime(2026, 11, 2, 0, 0, 0);
+        for (var i = 0; i < 100; i++) samples.Record(i / 100.0, day.AddHours(8 + i / 10).AddMinutes(i % 10));
+
+        // At 13:00 with 2 of 3 pushes left: 50 passes expected in 13–17 → 1 − 2/50 = 0.96, but the day's own
+        // quantile 1 − 3/100 = 0.97 is higher → q = 0.97 → the 97th score, 0.96.
+        var t = BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(13), 2, 3, 30)!.Value;
+        t.PassesLeft.Should().BeApproximately(50, 1e-9);
+        t.Quantile.Should().BeApproximately(0.97, 1e-12);
+        t.Threshold.Should().BeApproximately(0.96, 1e-6);
+
+        // At 09:00 with 3 of 3 left: 90 passes expected → q = 1 − 3/90 = 0.9667 → the 97th score, 0.96; with a cap of 10
+        // and 10 left: 1 − 10/90 = 0.889 vs the day's 0.9 → q = 0.9 → the 90th score, 0.89.
+        BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(9), 10, 10, 30)!.Value.Threshold.Should().BeApproximately(0.89, 1e-6);
+        // At 19:00: no passes expected, yet the threshold stays at the day's quantile (the budget is not dumped).
+        BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(19), 1, 3, 30)!.Value.Threshold.Should().BeApproximately(0.96, 1e-6);
+        // A day with fewer passes than the cap: anything the rules allow.
+        BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(19), 1, 200, 30)!.Value.Threshold.Should().Be(0);
+        // Too few samples or no budget: no learned threshold.
+        BudgetThreshold.Compute(samples, day.AddHours(13), 2, 3, 101).Should().BeNull();
+        BudgetThreshold.Compute(samples, day.AddHours(13), 0, 3, 30).Should().BeNull();
+    }
+
+    [Fact]
+    public void AnUncertainStateIsDeferred()
+    {
+        var sure = new StateEstimate(0, 72, 1.5, 0, 1.2, 0.2, 100, 3, 0.5, 0.1, double.NaN, double.NaN, double.NaN);
+        UncertaintyGate.Check(in sure, UncertaintyBounds.Default).Should().BeNull();
+        UncertaintyGate.Check(sure with { HrStd = 9 }, UncertaintyBounds.Default).Should().Be("heart rate σ 9.0 bpm > 6.0");
+        UncertaintyGate.Check(sure with { SpeedStd = 2 }, UncertaintyBounds.Default).Should().BeNull("a sure heart rate says what the person does");
+        UncertaintyGate.Check(sure with { Hr = double.NaN, SpeedStd = 2 }, UncertaintyBounds.Default).Should().Be("speed σ 2.00 m/s > 1.50");
+        UncertaintyGate.Check(StateEstimate.Unknown(0), UncertaintyBounds.Default).Should().Be("no heart rate, speed or movement known");
+        UncertaintyGate.Check(sure with { HrStd = 9 }, new UncertaintyBounds(10, 1.5)).Should().BeNull("the bound is an option");
+    }
+}
