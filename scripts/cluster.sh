@@ -74,8 +74,10 @@ scripts/postgres.sh install
 scripts/postgres.sh start "$DIR/pg" "$PG_PORT" >"$DIR/pg.pid"
 pg_started=1
 psql_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)/psql
-"$psql_bin" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qtA -c "CREATE DATABASE osr" >/dev/null
-cs="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=osr"
+if [ "$("$psql_bin" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qtA -c "SELECT 1 FROM pg_database WHERE datname = 'osr'")" != "1" ]; then
+  "$psql_bin" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qtA -c "CREATE DATABASE osr" >/dev/null
+fi
+cs="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=osr;Maximum Pool Size=40"
 
 echo "migrating the schema…"
 dotnet "$admin" db migrate --connection "$cs"
