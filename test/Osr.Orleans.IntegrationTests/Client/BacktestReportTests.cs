@@ -288,7 +288,7 @@ public class BacktestReportTests
     {
         var e = new FeedbackEvent("n-42", "opened", new DateTimeOffset(2026, 11, 3, 18, 0, 5, 250, TimeSpan.Zero));
 
-        Encoding.UTF8.GetString(e.ToJson()).Should().Be("""{"type":"feedback","notificationId":"n-42","action":"opened","ts":"2026-11-03T18:00:05.250Z"}""");
+        Encoding.UTF8.GetString(e.ToJson()).Should().Be("""{"type":"feedback","notificationId":"n-42","action":"opened","ts":"2026-11-03T18:00:05.250Z","eventId":"n-42:opened"}""");
     }
 
     // ---- receiving ----
