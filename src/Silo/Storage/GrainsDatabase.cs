@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Osr.Orleans.Silo.Options;
+using Osr.Orleans.Storage.Migrations;
 
 namespace Osr.Orleans.Silo.Storage;
 
@@ -16,10 +17,14 @@ internal static class AdoNetInvariants
 /// <summary>
 /// The embedded grains database <c>{Osr:Data:Path}/grains.db</c> (Osr:Storage:Mode = Sqlite):
 /// grain state and reminders through Orleans' ADO.NET providers. Started before the silo, it
-/// creates or upgrades the schema (<see cref="GrainsSchema"/>).
+/// creates or upgrades the schema (the migration set <c>Sqlite/grains</c>, applied by
+/// <see cref="SchemaMigrator"/> like every other set) and puts the file in WAL mode.
 /// </summary>
 internal sealed class GrainsDatabase(DataOptions data) : IHostedService
 {
+    /// <summary>The migration set of the grains database (<c>Migrations/Sqlite/grains</c>).</summary>
+    public const string GrainsSet = "grains";
+
     public string DatabasePath { get; } = Path.Combine(Path.GetFullPath(data.Path), OsrStorageOptions.GrainsFileName);
 
     public string ConnectionString => new SqliteConnectionStringBuilder
@@ -33,8 +38,12 @@ internal sealed class GrainsDatabase(DataOptions data) : IHostedService
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
-        GrainsSchema.ApplySqlite(ConnectionString, GrainsSchema.SqliteGrains);
+        SchemaMigrator.MigrateSqlite(DatabasePath, GrainsSet);
+        using var connection = new SqliteConnection(ConnectionString);
+        connection.Open();
+        using var wal = connection.CreateCommand();
+        wal.CommandText = "PRAGMA journal_mode = WAL;"; // persistent: stays with the file
+        wal.ExecuteNonQuery();
         return Task.CompletedTask;
     }
 
