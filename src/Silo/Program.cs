@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Osr.Orleans.Silo.Extensions;
+using Osr.Orleans.Silo.Storage;
 using Osr.Orleans.Storage.Migrations;
 
 // Embedded defaults: one silo, localhost clustering, grain state in SQLite, the MQTT broker on
@@ -17,10 +18,15 @@ catch (OptionsValidationException ex)
     Console.Error.WriteLine($"osr silo: invalid configuration: {string.Join("; ", ex.Failures)}");
     return 2;
 }
-catch (Exception ex) when (SchemaRefusal(ex) is { } refusal)
+catch (Exception ex) when (Find<SchemaVersionException>(ex) is { } refusal)
 {
     Console.Error.WriteLine($"osr silo: {refusal.Message}");
     return 2;
+}
+catch (Exception ex) when (Find<StorageUnavailableException>(ex) is { } unavailable)
+{
+    Console.Error.WriteLine($"osr silo: {unavailable.Message}");
+    return 1;
 }
 catch (InvalidOperationException ex) when (ex.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
 {
@@ -28,10 +34,11 @@ catch (InvalidOperationException ex) when (ex.Message.Contains("configuration", 
     return 2;
 }
 
-// A database schema this build cannot use (newer than it knows, or older with Osr:Storage:AutoMigrate=false).
-static SchemaVersionException? SchemaRefusal(Exception ex) => ex switch
+// The first T in an exception's chain (hosted services' failures arrive wrapped): a database schema this build cannot
+// use (newer than it knows, or older with Osr:Storage:AutoMigrate=false), or a database it cannot reach.
+static T? Find<T>(Exception ex) where T : Exception => ex switch
 {
-    SchemaVersionException s => s,
-    AggregateException a => a.InnerExceptions.Select(SchemaRefusal).FirstOrDefault(s => s is not null),
-    _ => ex.InnerException is { } inner ? SchemaRefusal(inner) : null,
+    T t => t,
+    AggregateException a => a.InnerExceptions.Select(Find<T>).FirstOrDefault(s => s is not null),
+    _ => ex.InnerException is { } inner ? Find<T>(inner) : null,
 };

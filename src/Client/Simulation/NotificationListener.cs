@@ -60,6 +60,9 @@ public sealed class NotificationListener
     /// <summary>Payloads that were not a notification of a simulated user.</summary>
     public long Malformed => Volatile.Read(ref _malformed);
 
+    /// <summary>Whether the notification <paramref name="notificationId"/> has been received.</summary>
+    public bool HasReceived(string notificationId) => _seen.ContainsKey(notificationId);
+
     /// <summary>The latest notification of <paramref name="userId"/>, if any.</summary>
     public ReceivedNotification? Latest(string userId) => _latest.TryGetValue(userId, out var n) ? n : null;
 

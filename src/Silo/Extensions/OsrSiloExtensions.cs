@@ -73,7 +73,10 @@ public static class OsrSiloExtensions
         {
             silo.UseOsrClustering(cluster, storage);
             silo.AddOsrGrainStorage(storage, grains);
+            // Notifications reach devices connected to any silo's embedded broker.
+            silo.AddGrainService<Push.NotificationRelayService>();
         });
+        builder.Services.AddSingleton<Push.NotificationRelay>();
         builder.Services.AddOsrGrainServices(configuration);
         // Failure detection (probe timeout, missed probes, votes): Orleans' own ClusterMembershipOptions, overridable as
         // Orleans:Membership:* (the fault tests shorten them; docs/operations.md).

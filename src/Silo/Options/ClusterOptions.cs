@@ -70,6 +70,12 @@ public sealed class OsrStorageOptions
 
     /// <summary>Npgsql connection string (AdoNet).</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// How long a starting silo keeps trying to reach PostgreSQL (AdoNet) before it gives up with exit code 1:
+    /// in a deployment the database may come up after the silos.
+    /// </summary>
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>
@@ -116,6 +122,8 @@ public sealed class OsrStorageOptionsValidator : IValidateOptions<OsrStorageOpti
     public ValidateOptionsResult Validate(string? name, OsrStorageOptions o)
     {
         const string S = OsrStorageOptions.Section;
+        if (o.StartupTimeout < TimeSpan.Zero)
+            return ValidateOptionsResult.Fail($"{S}:StartupTimeout must not be negative, got {o.StartupTimeout}");
         switch (o.Mode)
         {
             case StorageMode.Sqlite or StorageMode.Memory:

@@ -62,7 +62,7 @@ internal sealed class FaultCluster : IAsyncDisposable
             ["Osr:Ops:Port"] = "0",
             ["Osr:State:CheckpointInterval"] = "00:00:01",
             ["Osr:Decisions:MinInterval"] = "00:00:02",
-            ["Orleans:Membership:ProbeTimeout"] = "00:00:01",
+            ["Orleans:Membership:ProbeTimeout"] = "00:00:02",
             ["Orleans:Membership:NumMissedProbesLimit"] = "2",
             ["Orleans:Membership:TableRefreshTimeout"] = "00:00:02",
             ["Orleans:Membership:IAmAliveTablePublishTimeout"] = "00:00:05",
@@ -191,6 +191,18 @@ internal sealed class FaultCluster : IAsyncDisposable
             "GROUP BY user_id, decided_at / 864000000000 ORDER BY n DESC LIMIT 1", connection);
         await using var reader = await command.ExecuteReaderAsync();
         return await reader.ReadAsync() ? (reader.GetString(0), reader.GetInt64(1)) : ("", 0);
+    }
+
+    /// <summary>The notification ids of every decision logged as sent.</summary>
+    public async Task<List<string>> SentNotificationIdsAsync()
+    {
+        var result = new List<string>();
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT decision_id FROM osr_decisions WHERE outcome = 'sent'", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) result.Add(reader.GetString(0));
+        return result;
     }
 
     public async Task<long> SentDecisionsAsync()
