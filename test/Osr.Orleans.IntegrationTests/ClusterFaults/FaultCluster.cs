@@ -59,7 +59,6 @@ internal sealed class FaultCluster : IAsyncDisposable
             ["Osr:Storage:ConnectionString"] = connectionString,
             ["Osr:Cluster:Mode"] = "AdoNet",
             ["Osr:Cluster:ConnectionString"] = connectionString,
-            ["Osr:Ops:Port"] = "0",
             ["Osr:State:CheckpointInterval"] = "00:00:01",
             ["Osr:Decisions:MinInterval"] = "00:00:02",
             ["Orleans:Membership:ProbeTimeout"] = "00:00:02",

@@ -28,7 +28,6 @@ public sealed class EmbeddedRestartTests : IAsyncLifetime
 {
     private const string User = "rs-u1", Device = "rs-w1";
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
-    private static readonly DateTimeOffset History = new(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly SiloProcess _silo = new("embedded", new Dictionary<string, string?>
     {
         ["Osr:Storage:Mode"] = "Sqlite",
@@ -65,7 +64,7 @@ public sealed class EmbeddedRestartTests : IAsyncLifetime
             await using (var watch = await DeviceClient.ConnectAsync(_silo.MqttPort, Device, secret))
             {
                 await watch.SubscribeAsync($"osr/v1/users/{User}/notifications");
-                await PublishWorkoutAsync(watch, Local(2026, 11, 18, 17, 0), firstSeq: 0);
+                await DecisionScenario.PublishWorkoutAsync(watch, DecisionScenario.Local(2026, 11, 18, 17, 0), firstSeq: 0);
                 var (topic, _) = await watch.NextAsync(TimeSpan.FromSeconds(30));
                 topic.Should().Be($"osr/v1/users/{User}/notifications");
             }
@@ -122,7 +121,7 @@ public sealed class EmbeddedRestartTests : IAsyncLifetime
 
             // The day's cap still counts the push sent before the crash: a second workout that day sends nothing.
             await SeedScoreWindowAsync(grains);
-            await PublishWorkoutAsync(watch, Local(2026, 11, 18, 20, 0), firstSeq: 10_000);
+            await DecisionScenario.PublishWorkoutAsync(watch, DecisionScenario.Local(2026, 11, 18, 20, 0), firstSeq: 10_000);
             var later = await grains.GetGrain<IUserStateGrain>(User).GetSnapshotAsync();
             var newDecisions = later.Decisions.Where(d => before.Decisions.All(b => b.NotificationId != d.NotificationId)).ToArray();
             newDecisions.Should().NotBeEmpty().And.OnlyContain(d => d.Outcome == "suppressed");
@@ -140,34 +139,10 @@ public sealed class EmbeddedRestartTests : IAsyncLifetime
     private static async Task<long?> Accepted(IStatsGrain stats) =>
         (await stats.GetAsync()).Totals.Counters.TryGetValue(CounterNames.ReadingsAccepted, out var n) ? n : null;
 
-    /// <summary>A catalogue the user likes (drinks), ALS trained on it, the planted propensity model promoted, exploration off.</summary>
+    /// <summary>The shared decision scenario for <see cref="User"/>, and a busy cluster's recent scores.</summary>
     private async Task SeedAsync(IGrainFactory grains)
     {
-        var items = Enumerable.Range(0, 60).Select(i => new ItemRecord(i < 30 ? $"drinks-{i:00}" : $"gear-{i:00}", ItemKind.Product, i < 30 ? "drinks" : "gear", [])).ToArray();
-        var random = new Random(11);
-        var interactions = new List<InteractionRecord>();
-        string[] users = [.. Enumerable.Range(0, 80).Select(u => $"pop-{u}"), User];
-        for (var u = 0; u < users.Length; u++)
-        {
-            var offset = u % 2 == 0 || users[u] == User ? 0 : 30;
-            foreach (var i in Enumerable.Range(0, 30).OrderBy(_ => random.Next()).Take(8))
-                interactions.Add(new InteractionRecord(users[u], items[offset + i].ItemId, InteractionAction.Purchase, History.AddMinutes(interactions.Count).UtcTicks));
-        }
-        var catalog = grains.GetGrain<ICatalogGrain>(GrainKeys.Global);
-        await catalog.ImportItemsAsync(items);
-        await catalog.ImportInteractionsAsync([.. interactions]);
-        var als = await Jobs.TrainAsync(grains, "als");
-        als.Promoted.Should().BeTrue(als.Message);
-
-        var model = PropensityTrainer.Train(PlantedReceptivity.Generate(20_000, 5, History.UtcTicks), PlantedReceptivity.Categories,
-            "p-planted", DateTimeOffset.UtcNow);
-        PropensityStore.Save(Path.Combine(_silo.ModelsPath, "propensity", model.Version), model);
-        var promoted = await grains.GetGrain<IModelRegistryGrain>(GrainKeys.Global).PromoteAsync("propensity", model.Version);
-        promoted.Ok.Should().BeTrue(promoted.Message);
-
-        var rules = grains.GetGrain<IRulesGrain>(GrainKeys.Global);
-        (await rules.SetAsync(RuleKeys.ExploreRate, RuleScope.Global, "0")).Ok.Should().BeTrue();
-        (await rules.SetAsync(RuleKeys.Threshold, RuleScope.Global, "0.7")).Ok.Should().BeTrue();
+        await DecisionScenario.SeedAsync(grains, _silo.ModelsPath, User);
         await SeedScoreWindowAsync(grains);
     }
 
@@ -175,40 +150,11 @@ public sealed class EmbeddedRestartTests : IAsyncLifetime
     private static async Task SeedScoreWindowAsync(IGrainFactory grains)
     {
         var window = new RawScoreWindow(ScoreWindow.Window, ScoreWindow.Buckets);
-        var at = Local(2026, 11, 18, 12, 0).UtcTicks;
+        var at = DecisionScenario.Local(2026, 11, 18, 12, 0).UtcTicks;
         for (var i = 0; i <= 20; i++) window.Add(-1 + i * 0.1, at);
         var merged = await grains.GetGrain<IScoreWindowGrain>(GrainKeys.Global).ExchangeAsync(window.Snapshot());
         merged.Should().NotBeNull();
     }
-
-    /// <summary>20 min at rest, a 30 min run, 40 min of recovery: one reading every 5 s, 5 min per message, each acknowledged.</summary>
-    private static async Task PublishWorkoutAsync(DeviceClient device, DateTimeOffset start, int firstSeq)
-    {
-        var seq = firstSeq;
-        for (var minute = 0; minute < 90; minute += 5)
-        {
-            var json = new StringBuilder("[");
-            for (var s = 0; s < 300; s += 5)
-            {
-                var t = start.AddMinutes(minute).AddSeconds(s);
-                var m = minute + s / 60.0;
-                var (hr, speed, cadence, acc) = m switch
-                {
-                    < 20 => (64.0, 0.0, 0.0, 0.05),
-                    < 50 => (165.0, 3.2, 170.0, 3.0),
-                    _ => (Math.Max(72, 135 - (m - 50) * 4), 0.0, 0.0, 0.08),
-                };
-                if (json.Length > 1) json.Append(',');
-                json.Append(CultureInfo.InvariantCulture,
-                    $$"""{"seq":{{seq++}},"ts":"{{t.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}","hr":{{hr:0.#}},"speed":{{speed:0.#}},"cadence":{{cadence:0}},"acc":{{acc:0.##}}}""");
-            }
-            json.Append(']');
-            var ack = await device.PublishAsync($"osr/v1/devices/{device.DeviceId}/readings", json.ToString());
-            ack.ReasonCode.Should().Be(MqttClientPublishReasonCode.Success);
-        }
-    }
-
-    private static DateTimeOffset Local(int y, int mo, int d, int h, int mi) => new(y, mo, d, h, mi, 0, TimeSpan.FromHours(1));
 
     private string GrainsDb => new SqliteConnectionStringBuilder
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Osr.Orleans.IntegrationTests.Infrastructure;
 
@@ -23,6 +24,23 @@ internal static class Poll
         {
             if (watch.Elapsed > limit) throw new TimeoutException($"not reached within {limit.TotalSeconds:0.#} s: {because}");
             await Task.Delay(Interval).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The same wait, woken early by <paramref name="signal"/> (a request reached a receiver, …) and, when
+    /// <paramref name="time"/> and <paramref name="step"/> are given, moving the fake clock by one step each round.
+    /// </summary>
+    public static async Task UntilAsync(Func<bool> condition, string because, SemaphoreSlim signal,
+        FakeTimeProvider? time = null, TimeSpan? step = null, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? TimeSpan.FromSeconds(20);
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (watch.Elapsed > limit) throw new TimeoutException($"not reached within {limit.TotalSeconds:0.#} s: {because}");
+            if (time is not null && step is { } s) time.Advance(s);
+            await signal.WaitAsync(Interval).ConfigureAwait(false);
         }
     }
 

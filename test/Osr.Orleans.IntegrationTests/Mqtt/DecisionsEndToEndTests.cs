@@ -26,7 +26,6 @@ namespace Osr.Orleans.IntegrationTests.Mqtt;
 /// </summary>
 public sealed class DecisionsEndToEndTests : IAsyncLifetime
 {
-    private static readonly DateTimeOffset History = new(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly string _data = TempDirectory.Create("osr-dec-data");
     private readonly string _models = TempDirectory.Create("osr-dec-models");
     private readonly int _mqttPort = FreePort.Next();
@@ -70,9 +69,9 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
     public async Task AWorkoutAndItsRecoveryBringExactlyOneNotificationOnMqttAndTheWebhook()
     {
         await using var watch = await ConnectUserAsync("dec-u1", "dec-w1");
-        var start = Local(2026, 11, 18, 17, 0);
+        var start = DecisionScenario.Local(2026, 11, 18, 17, 0);
 
-        await PublishDayAsync(watch, start);
+        await DecisionScenario.PublishWorkoutAsync(watch, start);
 
         var (topic, payload) = await watch.NextAsync(TimeSpan.FromSeconds(10));
         topic.Should().Be("osr/v1/users/dec-u1/notifications");
@@ -97,7 +96,7 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
         watch.ReceivedCount.Should().Be(0, "exactly one notification for one workout");
 
         // The webhook failed the first attempt and got the same body once after the retry.
-        await Eventually(() => _webhook.Successful.Count == 1);
+        await Poll.UntilAsync(() => _webhook.Successful.Count == 1, "the webhook received the notification");
         _webhook.Receipts.Should().HaveCount(2);
         var delivered = _webhook.Successful[0];
         delivered.IdempotencyKey.Should().Be(id);
@@ -105,10 +104,10 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
 
         // Feedback over MQTT is joined to the decision; an unknown id is refused with a reason.
         var ack = await watch.PublishAsync("osr/v1/devices/dec-w1/events",
-            $$"""{"type":"feedback","notificationId":"{{id}}","action":"opened","ts":"{{Iso(ts.AddMinutes(3))}}"}""");
+            $$"""{"type":"feedback","notificationId":"{{id}}","action":"opened","ts":"{{DecisionScenario.Iso(ts.AddMinutes(3))}}"}""");
         ack.ReasonCode.Should().Be(MqttClientPublishReasonCode.Success);
         var bad = await watch.PublishAsync("osr/v1/devices/dec-w1/events",
-            $$"""{"type":"feedback","notificationId":"n-unknown","action":"opened","ts":"{{Iso(ts.AddMinutes(3))}}"}""");
+            $$"""{"type":"feedback","notificationId":"n-unknown","action":"opened","ts":"{{DecisionScenario.Iso(ts.AddMinutes(3))}}"}""");
         bad.ReasonCode.Should().NotBe(MqttClientPublishReasonCode.Success);
         (await Grains.GetGrain<IUserStateGrain>("dec-u1").GetSnapshotAsync()).Decisions
             .Single(d => d.NotificationId == id).Feedback.Should().Be("opened");
@@ -119,7 +118,7 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
     {
         await using var watch = await ConnectUserAsync("dec-u2", "dec-w2");
 
-        await PublishDayAsync(watch, Local(2026, 11, 18, 22, 0));
+        await DecisionScenario.PublishWorkoutAsync(watch, DecisionScenario.Local(2026, 11, 18, 22, 0));
 
         var decisions = (await Grains.GetGrain<IUserStateGrain>("dec-u2").GetSnapshotAsync()).Decisions;
         decisions.Should().NotBeEmpty().And.OnlyContain(d => d.Outcome == "suppressed");
@@ -134,7 +133,7 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
         var result = await Grains.GetGrain<IRulesGrain>(GrainKeys.Global).SetAsync(RuleKeys.Threshold, RuleScope.ForUser("dec-u3"), "0.999");
         result.Ok.Should().BeTrue(result.Message);
 
-        await PublishDayAsync(watch, Local(2026, 11, 18, 17, 0));
+        await DecisionScenario.PublishWorkoutAsync(watch, DecisionScenario.Local(2026, 11, 18, 17, 0));
 
         var decisions = (await Grains.GetGrain<IUserStateGrain>("dec-u3").GetSnapshotAsync()).Decisions;
         decisions.Should().NotBeEmpty().And.OnlyContain(d => d.Outcome == "suppressed");
@@ -145,21 +144,19 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task UsersInArmBAreScoredWithTheChallengerModelAndCountedPerArm()
     {
-        var challenger = PropensityTrainer.Train(PlantedReceptivity.Generate(20_000, 9, History.UtcTicks), PlantedReceptivity.Categories,
-            "p-challenger", DateTimeOffset.UtcNow);
-        PropensityStore.Save(Path.Combine(_models, "propensity", challenger.Version), challenger);
+        var challenger = DecisionScenario.SavePlantedPropensity(_models, "p-challenger", seed: 9);
         var rules = Grains.GetGrain<IRulesGrain>(GrainKeys.Global);
         (await rules.SetAsync(RuleKeys.AbModel, RuleScope.Global, challenger.Version)).Ok.Should().BeTrue();
         (await rules.SetAsync(RuleKeys.AbShare, RuleScope.Global, "1")).Ok.Should().BeTrue();
         await using var watch = await ConnectUserAsync("dec-u4", "dec-w4");
 
-        await PublishDayAsync(watch, Local(2026, 11, 18, 17, 0));
+        await DecisionScenario.PublishWorkoutAsync(watch, DecisionScenario.Local(2026, 11, 18, 17, 0));
 
         var decisions = (await Grains.GetGrain<IUserStateGrain>("dec-u4").GetSnapshotAsync()).Decisions;
         decisions.Should().NotBeEmpty().And.OnlyContain(d => d.Arm == "b" && d.PropensityVersion == challenger.Version);
         decisions.Should().Contain(d => d.Outcome == "sent");
         var stats = Grains.GetGrain<IStatsGrain>(GrainKeys.Global);
-        await Eventually(async () => (await stats.GetAsync()).Totals["notifications.sent.arm.b"] >= 1);
+        await Poll.UntilAsync(async () => (await stats.GetAsync()).Totals["notifications.sent.arm.b"] >= 1, "a push is counted for arm b");
         (await stats.GetAsync()).Totals["notifications.sent.model." + challenger.Version].Should().BeGreaterThanOrEqualTo(1);
     }
 
@@ -170,34 +167,9 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
     /// </summary>
     private async Task SeedAsync()
     {
-        var items = Enumerable.Range(0, 60).Select(i => new ItemRecord(i < 30 ? $"drinks-{i:00}" : $"gear-{i:00}", ItemKind.Product, i < 30 ? "drinks" : "gear", [])).ToArray();
-        var random = new Random(11);
-        var interactions = new List<InteractionRecord>();
-        string[] users = [.. Enumerable.Range(0, 80).Select(u => $"pop-{u}"), "dec-u1", "dec-u2", "dec-u3", "dec-u4"];
-        for (var u = 0; u < users.Length; u++)
-        {
-            var offset = u % 2 == 0 || users[u].StartsWith("dec-", StringComparison.Ordinal) ? 0 : 30;
-            foreach (var i in Enumerable.Range(0, 30).OrderBy(_ => random.Next()).Take(8))
-                interactions.Add(new InteractionRecord(users[u], items[offset + i].ItemId, InteractionAction.Purchase, History.AddMinutes(interactions.Count).UtcTicks));
-        }
-        var catalog = Grains.GetGrain<ICatalogGrain>(GrainKeys.Global);
-        await catalog.ImportItemsAsync(items);
-        await catalog.ImportInteractionsAsync([.. interactions]);
-        var als = await Jobs.TrainAsync(Grains, "als");
-        als.Promoted.Should().BeTrue(als.Message);
-
-        var model = PropensityTrainer.Train(PlantedReceptivity.Generate(20_000, 5, History.UtcTicks), PlantedReceptivity.Categories,
-            "p-planted", DateTimeOffset.UtcNow);
-        PropensityStore.Save(Path.Combine(_models, "propensity", model.Version), model);
-        var promoted = await Grains.GetGrain<IModelRegistryGrain>(GrainKeys.Global).PromoteAsync("propensity", model.Version);
-        promoted.Ok.Should().BeTrue(promoted.Message);
-
-        var rules = Grains.GetGrain<IRulesGrain>(GrainKeys.Global);
-        (await rules.SetAsync(RuleKeys.ExploreRate, RuleScope.Global, "0")).Ok.Should().BeTrue();
-        (await rules.SetAsync(RuleKeys.Threshold, RuleScope.Global, "0.7")).Ok.Should().BeTrue();
-
+        await DecisionScenario.SeedAsync(Grains, _models, "dec-u1", "dec-u2", "dec-u3", "dec-u4");
         var window = _host.Services.GetRequiredService<ScoreWindow>();
-        var seedAt = Local(2026, 11, 18, 12, 0).UtcTicks;
+        var seedAt = DecisionScenario.Local(2026, 11, 18, 12, 0).UtcTicks;
         for (var i = 0; i <= 20; i++) window.Add(-1 + i * 0.1, seedAt);
 
         // The active versions reach the user grains through this silo's model cache.
@@ -211,52 +183,5 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
         var client = await DeviceClient.ConnectAsync(_mqttPort, deviceId, secret);
         await client.SubscribeAsync($"osr/v1/users/{userId}/notifications");
         return client;
-    }
-
-    /// <summary>
-    /// 20 min at rest, a 30 min run, 40 min of recovery: one reading every 5 s, 5 min per message. A
-    /// scoring pass queued by the last batch runs before any later call on the user's grain (non-reentrant),
-    /// so a snapshot taken afterwards sees its decision.
-    /// </summary>
-    private static async Task PublishDayAsync(DeviceClient device, DateTimeOffset start)
-    {
-        var seq = 0;
-        for (var minute = 0; minute < 90; minute += 5)
-        {
-            var json = new StringBuilder("[");
-            for (var s = 0; s < 300; s += 5)
-            {
-                var t = start.AddMinutes(minute).AddSeconds(s);
-                var m = minute + s / 60.0;
-                var (hr, speed, cadence, acc) = m switch
-                {
-                    < 20 => (64.0, 0.0, 0.0, 0.05),
-                    < 50 => (165.0, 3.2, 170.0, 3.0),
-                    _ => (Math.Max(72, 135 - (m - 50) * 4), 0.0, 0.0, 0.08),
-                };
-                if (json.Length > 1) json.Append(',');
-                json.Append(CultureInfo.InvariantCulture,
-                    $$"""{"seq":{{seq++}},"ts":"{{Iso(t)}}","hr":{{hr:0.#}},"speed":{{speed:0.#}},"cadence":{{cadence:0}},"acc":{{acc:0.##}}}""");
-            }
-            json.Append(']');
-            var ack = await device.PublishAsync($"osr/v1/devices/{device.DeviceId}/readings", json.ToString());
-            ack.ReasonCode.Should().Be(MqttClientPublishReasonCode.Success);
-        }
-    }
-
-    private static DateTimeOffset Local(int y, int mo, int d, int h, int mi) => new(y, mo, d, h, mi, 0, TimeSpan.FromHours(1));
-
-    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-
-    private static Task Eventually(Func<bool> condition) => Eventually(() => Task.FromResult(condition()));
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in 15 s");
-            await Task.Delay(50);
-        }
     }
 }

@@ -79,26 +79,3 @@ internal sealed class PushHost : IAsyncDisposable
         else _host.Dispose();
     }
 }
-
-/// <summary>
-/// Bounded waiting for a condition. Each round checks the condition, then moves the fake clock
-/// by <c>step</c> (when given) and waits for the next signal (a request reached a receiver, …)
-/// for at most a short poll interval; after <c>timeout</c> of real time it fails.
-/// </summary>
-internal static class Eventually
-{
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
-
-    public static async Task UntilAsync(Func<bool> condition, string because, SemaphoreSlim signal,
-        FakeTimeProvider? time = null, TimeSpan? step = null, TimeSpan? timeout = null)
-    {
-        var limit = timeout ?? TimeSpan.FromSeconds(20);
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (watch.Elapsed > limit) throw new TimeoutException($"not reached within {limit}: {because}");
-            if (time is not null && step is { } s) time.Advance(s);
-            await signal.WaitAsync(Poll);
-        }
-    }
-}

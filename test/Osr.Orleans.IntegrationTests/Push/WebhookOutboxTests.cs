@@ -47,7 +47,7 @@ public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBacke
         var notification = Note("n-500");
 
         await push.Sink.DeliverAsync(notification, PushChannels.Webhook, Later);
-        await Eventually.UntilAsync(() => Delivered(push) == 1, "delivered", _signal, _time, Step);
+        await Poll.UntilAsync(() => Delivered(push) == 1, "delivered", _signal, _time, Step);
 
         receiver.Successful.Should().ContainSingle();
         var expected = NotificationJson.Serialize(notification);
@@ -70,7 +70,7 @@ public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBacke
         var push = await HostAsync([receiver.Url]);
 
         await push.Sink.DeliverAsync(Note("n-503"), PushChannels.Webhook, Later);
-        await Eventually.UntilAsync(() => Retried(push) == 1, "first attempt rescheduled", _signal);
+        await Poll.UntilAsync(() => Retried(push) == 1, "first attempt rescheduled", _signal);
         receiver.Count.Should().Be(3);
         var pending = (await push.Outbox.ReadEntriesAsync("n-503")).Single();
         pending.State.Should().Be(OutboxState.Pending);
@@ -78,7 +78,7 @@ public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBacke
         pending.LastStatus.Should().Be(503);
         (pending.NextAttempt - T0).Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(500)).And.BeLessThanOrEqualTo(TimeSpan.FromSeconds(1));
 
-        await Eventually.UntilAsync(() => Delivered(push) == 1, "delivered", _signal, _time, Step);
+        await Poll.UntilAsync(() => Delivered(push) == 1, "delivered", _signal, _time, Step);
 
         receiver.Successful.Should().ContainSingle();
         receiver.Count.Should().Be(4);
@@ -99,7 +99,7 @@ public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBacke
         await Task.WhenAll(
             push.Sink.DeliverAsync(notification, PushChannels.All, T0.AddMinutes(15)).AsTask(),
             push.Sink.DeliverAsync(notification, PushChannels.Webhook, Later.AddMinutes(5)).AsTask());
-        await Eventually.UntilAsync(() => Delivered(push) == 1, "delivered", _signal);
+        await Poll.UntilAsync(() => Delivered(push) == 1, "delivered", _signal);
 
         // One entry, delivered, nothing left pending: there is nothing that could be POSTed again.
         var entries = await push.Outbox.ReadEntriesAsync();
@@ -115,7 +115,7 @@ public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBacke
         var push = await HostAsync([receiver.Url]);
 
         await push.Sink.DeliverAsync(Note("n-late"), PushChannels.Webhook, T0.AddSeconds(-1));
-        await Eventually.UntilAsync(() => push.Counters.Total(PushCounterNames.WebhookExpired) == 1, "expired", _signal);
+        await Poll.UntilAsync(() => push.Counters.Total(PushCounterNames.WebhookExpired) == 1, "expired", _signal);
 
         receiver.Count.Should().Be(0);
         (await push.Outbox.ReadEntriesAsync("n-late")).Single().State.Should().Be(OutboxState.Expired);
@@ -131,8 +131,8 @@ public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBacke
         await push.Sink.DeliverAsync(Note("n-ttl"), PushChannels.Webhook, T0.AddSeconds(5));
         // The clock moves only once the first attempt is under way: on a busy machine the loop's
         // first pass may otherwise start after deliver-by (then the entry expires unattempted).
-        await Eventually.UntilAsync(() => receiver.Count >= 1, "first attempt made", _signal);
-        await Eventually.UntilAsync(() => push.Counters.Total(PushCounterNames.WebhookExpired) == 1, "expired", _signal, _time, Step);
+        await Poll.UntilAsync(() => receiver.Count >= 1, "first attempt made", _signal);
+        await Poll.UntilAsync(() => push.Counters.Total(PushCounterNames.WebhookExpired) == 1, "expired", _signal, _time, Step);
 
         // Expired, not pending: the loop never POSTs it again.
         var entry = (await push.Outbox.ReadEntriesAsync("n-ttl")).Single();
@@ -150,7 +150,7 @@ public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBacke
         var push = await HostAsync([receiver.Url]);
 
         await push.Sink.DeliverAsync(Note("n-400"), PushChannels.Webhook, Later);
-        await Eventually.UntilAsync(() => push.Counters.Total(PushCounterNames.WebhookFailed) == 1, "failed", _signal);
+        await Poll.UntilAsync(() => push.Counters.Total(PushCounterNames.WebhookFailed) == 1, "failed", _signal);
 
         receiver.Count.Should().Be(1);
         Retried(push).Should().Be(0);
@@ -167,7 +167,7 @@ public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBacke
         var push = await HostAsync([receiver.Url], new Dictionary<string, string?> { ["Osr:Push:MaxAttempts"] = "3" });
 
         await push.Sink.DeliverAsync(Note("n-max"), PushChannels.Webhook, Later);
-        await Eventually.UntilAsync(() => push.Counters.Total(PushCounterNames.WebhookFailed) == 1, "failed", _signal, _time, Step);
+        await Poll.UntilAsync(() => push.Counters.Total(PushCounterNames.WebhookFailed) == 1, "failed", _signal, _time, Step);
 
         Retried(push).Should().Be(2);
         receiver.Count.Should().Be(9, "3 outbox attempts of 1 + 2 quick requests each");
@@ -184,9 +184,9 @@ public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBacke
         var push = await HostAsync([$"http://127.0.0.1:{port}/hook"]);
 
         await push.Sink.DeliverAsync(Note("n-down"), PushChannels.Webhook, Later);
-        await Eventually.UntilAsync(() => Retried(push) >= 1, "connection refused, rescheduled", _signal);
+        await Poll.UntilAsync(() => Retried(push) >= 1, "connection refused, rescheduled", _signal);
         var receiver = Receiver(port: port);
-        await Eventually.UntilAsync(() => Delivered(push) == 1, "delivered", _signal, _time, Step);
+        await Poll.UntilAsync(() => Delivered(push) == 1, "delivered", _signal, _time, Step);
 
         receiver.Successful.Should().ContainSingle().Which.IdempotencyKey.Should().Be("n-down");
     }
@@ -199,7 +199,7 @@ public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBacke
         var push = await HostAsync([receiver.Url], new Dictionary<string, string?> { ["Osr:Push:AttemptTimeout"] = "00:00:00.300" });
 
         await push.Sink.DeliverAsync(Note("n-slow"), PushChannels.Webhook, Later);
-        await Eventually.UntilAsync(() => Delivered(push) == 1, "delivered", _signal, _time, Step);
+        await Poll.UntilAsync(() => Delivered(push) == 1, "delivered", _signal, _time, Step);
 
         Retried(push).Should().Be(1);
         (await push.Outbox.ReadEntriesAsync("n-slow")).Single().Attempts.Should().Be(2);
@@ -213,12 +213,12 @@ public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBacke
         var notification = Note("n-restart");
         var first = await PushHost.StartAsync(_directory, _time, [receiver.Url], postgres: _backend.ConnectionString);
         await first.Sink.DeliverAsync(notification, PushChannels.Webhook, Later);
-        await Eventually.UntilAsync(() => Retried(first) == 1, "first attempt rescheduled", _signal);
+        await Poll.UntilAsync(() => Retried(first) == 1, "first attempt rescheduled", _signal);
         await first.DisposeAsync();
 
         receiver.Respond = _ => 200;
         var second = await HostAsync([receiver.Url]);
-        await Eventually.UntilAsync(() => Delivered(second) == 1, "delivered after the restart", _signal, _time, Step);
+        await Poll.UntilAsync(() => Delivered(second) == 1, "delivered after the restart", _signal, _time, Step);
 
         // Queued once whatever happens: the same id again is not a new entry.
         await second.Sink.DeliverAsync(notification, PushChannels.Webhook, Later);
@@ -238,7 +238,7 @@ public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBacke
         var notification = Note("n-two");
 
         await push.Sink.DeliverAsync(notification, PushChannels.Webhook, Later);
-        await Eventually.UntilAsync(() => Delivered(push) == 2, "delivered to both", _signal, _time, Step);
+        await Poll.UntilAsync(() => Delivered(push) == 2, "delivered to both", _signal, _time, Step);
 
         a.Successful.Should().ContainSingle();
         b.Successful.Should().ContainSingle();
@@ -263,7 +263,7 @@ public abstract class WebhookOutboxTests<TBackend> : IAsyncLifetime where TBacke
 
     private protected WebhookReceiver StartReceiver(Func<int, int?>? respond = null) => Receiver(respond);
 
-    private protected Task WaitAsync(Func<bool> condition, string because) => Eventually.UntilAsync(condition, because, _signal, _time, Step);
+    private protected Task WaitAsync(Func<bool> condition, string because) => Poll.UntilAsync(condition, because, _signal, _time, Step);
 
     private protected async Task<PushHost> HostAsync(string[] webhooks, IReadOnlyDictionary<string, string?>? overrides = null)
     {
