@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 using Osr.Orleans.Client.Cli;
@@ -135,14 +137,62 @@ internal sealed class FaultCluster : IAsyncDisposable
         _loops = [.. Enumerable.Range(0, loops).Select(l => new SenderLoop([.. Devices.Where((_, i) => i % loops == l)], Fleet, Stats, Time, start, wall, slot, 1))];
         foreach (var loop in _loops) _tasks.Add(Task.Run(() => loop.RunAsync(_run.Token)));
         _tasks.Add(Responder.RunAsync(Listener, _run.Token));
+        _tasks.Add(SendInteractionsAsync(_run.Token));
         _tasks.Add(Fleet.ReconnectLoopAsync(Devices, 64, _reconnecting.Token));
+    }
+
+    /// <summary>Interaction events acknowledged to the devices: (user, item id), each item id used once.</summary>
+    public ConcurrentQueue<(string User, string ItemId)> InteractionsAcknowledged { get; } = new();
+
+    /// <summary>
+    /// Every 20 ms a device sends a <c>view</c> of an item id used once (so the store can be checked per event), sending it
+    /// again, unchanged, until it is acknowledged or refused, like a device following docs/operations.md.
+    /// </summary>
+    private async Task SendInteractionsAsync(CancellationToken ct)
+    {
+        var random = new Random(7);
+        for (var n = 0; !ct.IsCancellationRequested; n++)
+        {
+            var device = Devices[random.Next(Devices.Count)];
+            var itemId = $"ix-{n:000000}";
+            var payload = Encoding.UTF8.GetBytes(
+                $$"""{"type":"interaction","itemId":"{{itemId}}","action":"view","ts":"{{DecisionScenario.Iso(Time.GetUtcNow())}}"}""");
+            var deadline = Time.GetTimestamp() + 60 * Time.TimestampFrequency;
+            while (Time.GetTimestamp() < deadline)
+            {
+                var (outcome, _) = await Fleet.PublishEventAsync(device, payload, CancellationToken.None);
+                if (outcome == PublishOutcome.Acked) InteractionsAcknowledged.Enqueue((device.UserId, itemId));
+                if (outcome is not (PublishOutcome.Failed or PublishOutcome.Disconnected or PublishOutcome.QuotaExceeded)) break;
+                await Task.Delay(TimeSpan.FromMilliseconds(200), Time, CancellationToken.None);
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), Time, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Interactions stored: (user, item id).</summary>
+    public async Task<HashSet<(string, string)>> StoredInteractionsAsync()
+    {
+        var result = new HashSet<(string, string)>();
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT user_id, item_id FROM osr_interactions WHERE item_id LIKE 'ix-%'", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) result.Add((reader.GetString(0), reader.GetString(1)));
+        return result;
     }
 
     /// <summary>Stops publishing, lets unacknowledged messages drain (reconnects go on), then stops reconnecting.</summary>
     public async Task StopLoadAsync()
     {
         await _run.CancelAsync();
-        await Task.WhenAll(_tasks.Take(_loops.Length + 1));
+        await Task.WhenAll(_tasks.Take(_loops.Length + 2));
         await Fleet.DrainAsync(Devices, TimeSpan.FromSeconds(30));
         await _reconnecting.CancelAsync();
         await Task.WhenAll(_tasks);
@@ -223,13 +273,16 @@ internal sealed class FaultCluster : IAsyncDisposable
         var acknowledged = Responder.Acknowledged.Select(e => (e.NotificationId, e.Action)).ToHashSet();
         acknowledged.Should().NotBeEmpty("the simulated users answered notifications");
         acknowledged.Except(stored).Should().BeEmpty("every acknowledged feedback event is in the store");
+        var interactions = InteractionsAcknowledged.ToHashSet();
+        interactions.Should().NotBeEmpty("the devices sent interaction events");
+        interactions.Except(await StoredInteractionsAsync()).Should().BeEmpty("every acknowledged interaction event is in the store");
         Listener.Duplicates.Should().Be(0, "no notification id reached a device twice");
         var sent = await SentDecisionsAsync();
         sent.Should().BeGreaterThan(0);
         var (user, most) = await MostPushesInADayAsync();
         most.Should().BeLessThanOrEqualTo(CapDay, $"user {user} must not get more than cap.day pushes");
         return $"readings acked {Stats.ReadingsAcked}, reconnects {Stats.Reconnects}, failovers {Stats.Failovers}, resent {Stats.Resent}, " +
-            $"interruptions {string.Join(",", Stats.Interruptions)}, feedback acked {acknowledged.Count}, notifications {Listener.Received}, " +
+            $"interruptions {string.Join(",", Stats.Interruptions)}, feedback acked {acknowledged.Count}, interactions acked {interactions.Count}, notifications {Listener.Received}, " +
             $"sent decisions {sent}, most pushes/day {most}";
     }
 
