@@ -7,7 +7,7 @@
 #     instance under .osr/cluster/pg on 127.0.0.1:PG_PORT, database "osr", migrated with
 #     `osr-admin db migrate --connection …`.
 #  2. SILOS silo processes (default 3): silo i listens on MQTT 1883+i, gateway 30000+i, silo port
-#     11111+i; logs and PIDs under .osr/cluster (silo-i.log, silo-i.pid).
+#     11111+i, ops HTTP 8080+i (health, metrics); logs and PIDs under .osr/cluster (silo-i.log, silo-i.pid).
 #  3. the simulator: USERS simulated people, their devices spread over the silos' brokers; a device
 #     whose silo dies reconnects to another one (docs/operations.md, "Devices and silo failure").
 #     Try it: `kill -9 $(cat .osr/cluster/silo-1.pid)` in another terminal and watch the broker column.
@@ -15,7 +15,7 @@
 # Ctrl+C (or DURATION, e.g. DURATION=2m) ends the simulator; then the cluster's stats are shown and
 # everything this script started is stopped by PID (silos, then PostgreSQL).
 #
-#   SILOS=3 USERS=60 DURATION= PG_PORT=55432 MQTT_PORT=1883 GATEWAY_PORT=30000 SILO_PORT=11111 scripts/cluster.sh
+#   SILOS=3 USERS=60 DURATION= PG_PORT=55432 MQTT_PORT=1883 GATEWAY_PORT=30000 SILO_PORT=11111 OPS_PORT=8080 scripts/cluster.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -29,6 +29,7 @@ PG_PORT="${PG_PORT:-55432}"
 MQTT_PORT="${MQTT_PORT:-1883}"
 GATEWAY_PORT="${GATEWAY_PORT:-30000}"
 SILO_PORT="${SILO_PORT:-11111}"
+OPS_PORT="${OPS_PORT:-8080}"
 DIR=.osr/cluster
 out=src/Silo/bin/Release/net10.0
 admin=src/Client/bin/Release/net10.0/osr-admin.dll
@@ -92,6 +93,7 @@ for i in $(seq 0 $((SILOS - 1))); do
     --Osr:Storage:Mode=AdoNet --Osr:Storage:ConnectionString="$cs" \
     --Osr:Cluster:SiloPort=$((SILO_PORT + i)) --Osr:Cluster:GatewayPort=$((GATEWAY_PORT + i)) \
     --Osr:Mqtt:Port=$((MQTT_PORT + i)) --Osr:Mqtt:BindAddress=127.0.0.1 \
+    --Osr:Ops:Port=$((OPS_PORT + i)) --Osr:Ops:BindAddress=127.0.0.1 \
     --Osr:Data:Path="$DIR/silo-$i/data" --Osr:Models:Path="$DIR/silo-$i/models" \
     >"$log" 2>&1 &
   silos+=($!)
@@ -110,7 +112,7 @@ for i in $(seq 0 $((SILOS - 1))); do
     sleep 0.5
   done
   if [ -z "$started" ]; then echo "silo $i did not start in 120 s (log: $log)" >&2; exit 1; fi
-  echo "  silo $i: PID $pid, MQTT 127.0.0.1:$((MQTT_PORT + i)), gateway 127.0.0.1:$((GATEWAY_PORT + i))"
+  echo "  silo $i: PID $pid, MQTT 127.0.0.1:$((MQTT_PORT + i)), gateway 127.0.0.1:$((GATEWAY_PORT + i)), http://127.0.0.1:$((OPS_PORT + i))/health/ready"
 done
 
 echo

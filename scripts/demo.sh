@@ -28,6 +28,7 @@ LEARN_USERS="${LEARN_USERS:-60}"
 MQTT_PORT="${MQTT_PORT:-1883}"
 GATEWAY_PORT="${GATEWAY_PORT:-30000}"
 SILO_PORT="${SILO_PORT:-11111}"
+OPS_PORT="${OPS_PORT:-8080}"
 DIR=.osr/demo
 out=src/Silo/bin/Release/net10.0
 admin=src/Client/bin/Release/net10.0/osr-admin.dll
@@ -54,6 +55,7 @@ start_silo() {
   dotnet "$out/Osr.Orleans.Silo.dll" \
     --Osr:Mqtt:Port="$MQTT_PORT" --Osr:Mqtt:BindAddress=127.0.0.1 \
     --Osr:Cluster:GatewayPort="$GATEWAY_PORT" --Osr:Cluster:SiloPort="$SILO_PORT" \
+    --Osr:Ops:Port="$OPS_PORT" --Osr:Ops:BindAddress=127.0.0.1 \
     --Osr:Data:Path="$DIR/data" --Osr:Models:Path="$DIR/models" "$@" \
     >"$log" 2>&1 &
   silo=$!

@@ -108,6 +108,7 @@ public sealed class DeviceGrain(
         var applied = await _owner.ApplyAsync(DeviceId, fresh);
         _lastSeq = fresh[^1].Seq;
         counters.Accepted(fresh.Length - applied.OutOfOrder);
+        counters.Lag(time.UtcTicks - fresh[^1].TimestampUtcTicks);
         if (applied.OutOfOrder > 0) counters.Rejected(RejectReason.OutOfOrder, applied.OutOfOrder);
         return new(fresh.Length - applied.OutOfOrder, duplicates, applied.OutOfOrder, RejectReason.None);
     }

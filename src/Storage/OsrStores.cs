@@ -81,6 +81,22 @@ public sealed class OsrStores : IAsyncDisposable
         return results;
     }
 
+    /// <summary>
+    /// Whether the stores answer now (a readiness probe): PostgreSQL runs <c>SELECT 1</c>; the embedded files are
+    /// open once their schema is ready. Throws what the database threw.
+    /// </summary>
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        if (_postgres is not null)
+        {
+            await using var command = _postgres.DataSource.CreateCommand("SELECT 1");
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        await _events!.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _outbox!.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_events is not null) await _events.DisposeAsync().ConfigureAwait(false);

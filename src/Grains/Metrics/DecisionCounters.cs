@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Osr.Orleans.Grains.Interfaces;
 
 namespace Osr.Orleans.Grains.Metrics;
@@ -13,6 +14,54 @@ public sealed class DecisionCounters
     private readonly ConcurrentDictionary<string, StrongBox> _totals = new(StringComparer.Ordinal);
     private readonly Lock _reportLock = new();
     private readonly Dictionary<string, long> _reported = new(StringComparer.Ordinal);
+    private readonly Histogram<double> _pushLatency;
+
+    /// <summary>
+    /// Also published on the <c>Osr.Orleans</c> meter (docs/contract.md "Operations"): <c>osr.decisions</c> by outcome and
+    /// reason, <c>osr.notifications</c> by event and <c>osr.push.latency</c> by channel.
+    /// </summary>
+    public DecisionCounters(IMeterFactory? meterFactory = null)
+    {
+        var meter = meterFactory?.Create(IngestCounters.MeterName) ?? new Meter(IngestCounters.MeterName);
+        meter.CreateObservableCounter("osr.decisions", ObserveDecisions, description: "scoring decisions by outcome and reason");
+        meter.CreateObservableCounter("osr.notifications", ObserveNotifications, description: "notifications sent and their feedback, by event");
+        _pushLatency = meter.CreateHistogram<double>("osr.push.latency", "s",
+            "time from a push decision to the notification handed to the broker (mqtt) or accepted by the webhook (webhook)");
+    }
+
+    /// <summary>One push handed over on <paramref name="channel"/> (<c>mqtt</c>, <c>webhook</c>) <paramref name="seconds"/> after its decision.</summary>
+    public void PushLatency(string channel, double seconds) =>
+        _pushLatency.Record(Math.Max(0, seconds), new KeyValuePair<string, object?>("channel", channel));
+
+    /// <summary><c>decisions.sent</c> (less the explored ones: reason <c>score</c>), <c>decisions.explored</c>, <c>decisions.suppressed.{reason}</c>.</summary>
+    private IEnumerable<Measurement<long>> ObserveDecisions()
+    {
+        var explored = Total(CounterNames.DecisionsExplored);
+        var sent = Total(CounterNames.DecisionsSent);
+        if (sent > 0)
+        {
+            yield return Decision(sent - explored, "sent", "score");
+            if (explored > 0) yield return Decision(explored, "sent", "explore");
+        }
+        foreach (var (name, box) in _totals)
+            if (name.StartsWith(CounterNames.DecisionsSuppressedPrefix, StringComparison.Ordinal))
+                yield return Decision(Volatile.Read(ref box.Value), "suppressed", name[CounterNames.DecisionsSuppressedPrefix.Length..]);
+    }
+
+    private static Measurement<long> Decision(long value, string outcome, string reason) =>
+        new(value, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary><c>notifications.{event}</c> without a model, segment or arm breakdown.</summary>
+    private IEnumerable<Measurement<long>> ObserveNotifications()
+    {
+        foreach (var (name, box) in _totals)
+        {
+            if (!name.StartsWith(CounterNames.NotificationsPrefix, StringComparison.Ordinal)) continue;
+            var e = name[CounterNames.NotificationsPrefix.Length..];
+            if (e.Contains('.', StringComparison.Ordinal)) continue;
+            yield return new Measurement<long>(Volatile.Read(ref box.Value), new KeyValuePair<string, object?>("event", e));
+        }
+    }
 
     public void Add(string name, long n = 1) => Interlocked.Add(ref _totals.GetOrAdd(name, static _ => new StrongBox()).Value, n);
 

@@ -35,7 +35,13 @@ public sealed class IngestCounters : IDisposable
         _meter.CreateObservableCounter("osr.readings.duplicate", () => Volatile.Read(ref _totals[(int)Slot.Duplicate]));
         _meter.CreateObservableCounter("osr.readings.rejected", ObserveRejected);
         _meter.CreateObservableCounter("osr.messages.received", () => Volatile.Read(ref _totals[(int)Slot.MessagesReceived]));
+        _lag = _meter.CreateHistogram<double>("osr.ingest.lag", "s", "time from a message's newest reading ts to its grain having applied it");
     }
+
+    private readonly Histogram<double> _lag;
+
+    /// <summary>One applied message: <paramref name="lagTicks"/> from its newest reading's <c>ts</c> to now (never below 0).</summary>
+    public void Lag(long lagTicks) => _lag.Record(Math.Max(0, lagTicks) / (double)TimeSpan.TicksPerSecond);
 
     public void Accepted(int n) => Add(Slot.Accepted, n);
     public void Duplicate(int n) => Add(Slot.Duplicate, n);

@@ -115,6 +115,12 @@ public sealed class MqttIngress(
         }
     }
 
+    /// <summary>Whether a listener is configured at all (a plain or a TLS port).</summary>
+    public bool IsConfigured => _options.Port > 0 || !string.IsNullOrEmpty(_options.CertificatePath);
+
+    /// <summary>Whether the broker accepts connections (it was started and not stopped).</summary>
+    public bool IsListening => _server is { IsStarted: true };
+
     /// <summary>Publishes a system message (errors, notifications) to subscribers of <paramref name="topic"/>.</summary>
     public async Task PublishAsync(string topic, byte[] payload, MqttQualityOfServiceLevel qos, CancellationToken cancellationToken = default)
     {

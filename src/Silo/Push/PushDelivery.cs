@@ -56,6 +56,7 @@ public sealed class PushDelivery : INotificationSink
         var webhooks = channels.HasFlag(PushChannels.Webhook);
         if (!mqtt && !webhooks) return;
 
+        var started = _clock.Provider.GetTimestamp();
         var body = NotificationJson.Serialize(notification);
         if (mqtt && _clock.UtcNow >= deliverByUtc)
         {
@@ -76,6 +77,7 @@ public sealed class PushDelivery : INotificationSink
         var topic = Topics.Notifications(notification.UserId);
         await _publish!(topic, body, cancellationToken);
         _counters.Add(PushCounterNames.MqttPublished);
+        _counters.PushLatency("mqtt", _clock.Provider.GetElapsedTime(started).TotalSeconds);
         PushLog.MqttPublished(_logger, notification.NotificationId, topic);
     }
 }

@@ -240,9 +240,14 @@ public sealed class WebhookOutbox : BackgroundService, IAsyncDisposable
         request.Headers.TryAddWithoutValidation("Idempotency-Key", entry.NotificationId);
         try
         {
+            var started = _clock.Provider.GetTimestamp();
             using var response = await client.SendAsync(request, linked.Token);
             var status = (int)response.StatusCode;
-            if (status is >= 200 and <= 299) return new Outcome(entry, OutcomeKind.Delivered, attempt, status, null, null);
+            if (status is >= 200 and <= 299)
+            {
+                _counters.PushLatency("webhook", _clock.Provider.GetElapsedTime(started).TotalSeconds);
+                return new Outcome(entry, OutcomeKind.Delivered, attempt, status, null, null);
+            }
             var error = $"HTTP {status}";
             return IsTransient(status)
                 ? Transient(entry, attempt, status, error, RetryAfter(response))

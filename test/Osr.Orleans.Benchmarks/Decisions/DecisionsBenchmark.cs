@@ -86,6 +86,7 @@ public static class DecisionsBenchmark
             string[] siloArgs =
             [
                 "--Osr:Decisions:MinInterval=00:00:01",
+                "--Osr:Ops:Port=0",
                 $"--Osr:Data:Path={Path.Combine(directory, "data")}",
                 $"--Osr:Models:Path={Path.Combine(directory, "models")}",
                 .. (a.Get("--silo-args") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),

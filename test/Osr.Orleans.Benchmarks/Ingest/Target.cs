@@ -63,7 +63,7 @@ internal sealed class Target : IAsyncDisposable
             process = ChildProcess.StartDotnet("silo", paths.SiloDll,
             [
                 $"--Osr:Mqtt:Port={mqtt}", "--Osr:Mqtt:BindAddress=127.0.0.1",
-                $"--Osr:Cluster:GatewayPort={gateway}", $"--Osr:Cluster:SiloPort={silo}", .. run.SiloArgs,
+                $"--Osr:Cluster:GatewayPort={gateway}", $"--Osr:Cluster:SiloPort={silo}", "--Osr:Ops:Port=0", .. run.SiloArgs,
             ], environment: environment);
         }
         else

@@ -27,6 +27,7 @@ public static class CheckpointBenchmark
         var mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "sqlite";
         var settings = new Dictionary<string, string?>
         {
+            ["Osr:Ops:Port"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Osr:Cluster:SiloPort"] = "21511",
             ["Osr:Cluster:GatewayPort"] = "21512",

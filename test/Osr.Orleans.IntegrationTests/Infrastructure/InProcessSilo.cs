@@ -30,6 +30,7 @@ internal sealed class InProcessSilo : IAsyncDisposable
         var dataPath = settings.TryGetValue("Osr:Data:Path", out var given) && given is not null ? given : TempDirectory.Create("osr-data");
         var overrides = new Dictionary<string, string?>
         {
+            ["Osr:Ops:Port"] = "0",
             ["Osr:Mqtt:Port"] = FreePort.Next().ToString(),
             ["Osr:Mqtt:BindAddress"] = "127.0.0.1",
             ["Osr:Data:Path"] = dataPath,

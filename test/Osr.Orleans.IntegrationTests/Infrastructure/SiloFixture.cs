@@ -24,6 +24,7 @@ public sealed class SiloFixture : IAsyncLifetime
     {
         var builder = OsrSiloHost.CreateBuilder([], new Dictionary<string, string?>
         {
+            ["Osr:Ops:Port"] = "0",
             ["Osr:Mqtt:Port"] = MqttPort.ToString(),
             ["Osr:Mqtt:BindAddress"] = "127.0.0.1",
             ["Osr:Data:Path"] = TempDirectory.Create("osr-data"),

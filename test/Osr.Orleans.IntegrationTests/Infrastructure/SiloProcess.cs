@@ -43,6 +43,9 @@ internal sealed class SiloProcess : IAsyncDisposable
     public int GatewayPort { get; private set; }
     public int SiloPort { get; private set; }
 
+    /// <summary>The ops HTTP port (health, metrics).</summary>
+    public int OpsPort { get; private set; }
+
     public bool IsRunning => _process is { HasExited: false };
 
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
@@ -53,7 +56,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    /// <summary>Starts the process and waits (default 60 s) until both its gateway and MQTT ports accept connections.</summary>
+    /// <summary>Starts the process and waits (default 60 s) until its gateway, MQTT and ops ports (unless off) accept connections.</summary>
     public async Task StartAsync(TimeSpan? timeout = null)
     {
         Start();
@@ -63,8 +66,8 @@ internal sealed class SiloProcess : IAsyncDisposable
             {
                 if (_process!.HasExited)
                     throw new InvalidOperationException($"silo {Name} exited with {_process.ExitCode} while starting:\n{Output}");
-                return await AcceptsAsync(GatewayPort) && await AcceptsAsync(MqttPort);
-            }, $"silo {Name} accepts connections on gateway {GatewayPort} and MQTT {MqttPort}", timeout ?? TimeSpan.FromSeconds(60));
+                return await AcceptsAsync(GatewayPort) && await AcceptsAsync(MqttPort) && (OpsPort == 0 || await AcceptsAsync(OpsPort));
+            }, $"silo {Name} accepts connections on gateway {GatewayPort}, MQTT {MqttPort} and ops {OpsPort}", timeout ?? TimeSpan.FromSeconds(60));
         }
         catch (TimeoutException e)
         {
@@ -79,12 +82,15 @@ internal sealed class SiloProcess : IAsyncDisposable
         MqttPort = Fixed("Osr:Mqtt:Port") ?? FreePort.Next();
         GatewayPort = Fixed("Osr:Cluster:GatewayPort") ?? FreePort.Next();
         SiloPort = Fixed("Osr:Cluster:SiloPort") ?? FreePort.Next();
+        OpsPort = Fixed("Osr:Ops:Port") ?? FreePort.Next();
         var arguments = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Osr:Mqtt:Port"] = Text(MqttPort),
             ["Osr:Mqtt:BindAddress"] = "127.0.0.1",
             ["Osr:Cluster:SiloPort"] = Text(SiloPort),
             ["Osr:Cluster:GatewayPort"] = Text(GatewayPort),
+            ["Osr:Ops:Port"] = Text(OpsPort),
+            ["Osr:Ops:BindAddress"] = "127.0.0.1",
             ["Osr:Data:Path"] = DataPath,
             ["Osr:Models:Path"] = ModelsPath,
         };
@@ -100,7 +106,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         foreach (var (key, value) in arguments)
             if (value is not null) info.ArgumentList.Add($"--{key}={value}");
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        Append($"--- start {Name}: gateway {GatewayPort}, MQTT {MqttPort}, silo {SiloPort}, data {DataPath}");
+        Append($"--- start {Name}: gateway {GatewayPort}, MQTT {MqttPort}, silo {SiloPort}, ops {OpsPort}, data {DataPath}");
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Append(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Append(e.Data); };

@@ -114,6 +114,7 @@ public sealed class CandidatesEndToEndTests : IAsyncLifetime
     {
         var host = OsrSiloHost.CreateBuilder([], new Dictionary<string, string?>
         {
+            ["Osr:Ops:Port"] = "0",
             ["Osr:Mqtt:Port"] = _mqttPort.ToString(),
             ["Osr:Mqtt:BindAddress"] = "127.0.0.1",
             ["Osr:Data:Path"] = _data,

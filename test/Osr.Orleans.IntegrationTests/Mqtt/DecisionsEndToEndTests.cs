@@ -38,6 +38,7 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
     {
         _host = OsrSiloHost.CreateBuilder([], new Dictionary<string, string?>
         {
+            ["Osr:Ops:Port"] = "0",
             ["Osr:Clock"] = "Event",
             // A replay publishes a day in a second: lift the per-device rate limit as a backtest would.
             ["Osr:Ingest:MaxReadingsPerSecond"] = "100000",

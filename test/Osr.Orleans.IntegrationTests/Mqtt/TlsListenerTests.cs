@@ -32,6 +32,7 @@ public sealed class TlsListenerTests : IAsyncLifetime
 
         _host = OsrSiloHost.CreateBuilder([], new Dictionary<string, string?>
         {
+            ["Osr:Ops:Port"] = "0",
             ["Osr:Mqtt:Port"] = "0",
             ["Osr:Mqtt:TlsPort"] = _tlsPort.ToString(),
             ["Osr:Mqtt:CertificatePath"] = _pfx,

@@ -44,6 +44,7 @@ public sealed class SiloConfigurationTests
     {
         var overrides = new Dictionary<string, string?>
         {
+            ["Osr:Ops:Port"] = "0",
             ["Osr:Mqtt:Port"] = FreePort.Next().ToString(),
             ["Osr:Mqtt:BindAddress"] = "127.0.0.1",
             ["Osr:Data:Path"] = TempDirectory.Create("osr-data"),

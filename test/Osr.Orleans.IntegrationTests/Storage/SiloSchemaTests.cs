@@ -66,6 +66,7 @@ public sealed class SiloSchemaTests : IDisposable
         info.ArgumentList.Add("--Osr:Mqtt:BindAddress=127.0.0.1");
         info.ArgumentList.Add($"--Osr:Cluster:SiloPort={FreePort.Next()}");
         info.ArgumentList.Add($"--Osr:Cluster:GatewayPort={FreePort.Next()}");
+        info.ArgumentList.Add("--Osr:Ops:Port=0");
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

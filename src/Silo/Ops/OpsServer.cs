@@ -1,0 +1,58 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using Osr.Orleans.Grains.Metrics;
+
+namespace Osr.Orleans.Silo.Ops;
+
+/// <summary>
+/// The ops HTTP port (<c>Osr:Ops:Port</c>, default 8080; 0 = off): <c>/health/live</c> (the process answers),
+/// <c>/health/ready</c> (<see cref="ReadinessCheck"/>) and <c>/metrics</c> (Prometheus text format: the project's
+/// <c>Osr.Orleans</c> meter, Orleans' own meters and the .NET runtime's). A small web host of its own, started after
+/// the silo joined and stopped before it leaves, so that the silo's hosting stays as it is and the port can be off.
+/// </summary>
+public sealed partial class OpsServer(IServiceProvider silo, IOptions<OpsOptions> options, ILogger<OpsServer> logger) : IHostedService, IAsyncDisposable
+{
+    /// <summary>The meters <c>/metrics</c> exports besides the runtime's.</summary>
+    public static readonly string[] Meters = [IngestCounters.MeterName, "Microsoft.Orleans"];
+
+    private WebApplication? _app;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (o.Port == 0) return;
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(o.BindAddress), o.Port));
+        builder.Services.AddHealthChecks().AddCheck("silo", new ReadinessCheck(silo, o.ReadinessTimeout), tags: ["ready"]);
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(Meters).AddRuntimeInstrumentation().AddPrometheusExporter());
+        var app = builder.Build();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        await app.StartAsync(cancellationToken);
+        _app = app;
+        Listening(logger, o.BindAddress, o.Port);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is { } app) await app.StopAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is { } app) await app.DisposeAsync();
+        _app = null;
+    }
+
+    [LoggerMessage(EventId = 8001, Level = LogLevel.Information, Message = "Ops HTTP on {Address}:{Port}: /health/live, /health/ready, /metrics")]
+    private static partial void Listening(ILogger logger, string address, int port);
+}

@@ -1,0 +1,120 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Osr.Orleans.Client.Cli;
+using Osr.Orleans.Client.Cluster;
+using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.IntegrationTests.Infrastructure;
+using Osr.Orleans.Models.Users;
+
+namespace Osr.Orleans.IntegrationTests.Silo;
+
+/// <summary>
+/// The ops HTTP port of a real silo process (docs/contract.md "Operations"): the health probes answer as the silo's
+/// state says, and a Prometheus text-format parse of <c>/metrics</c> finds the contract's metric names after a device
+/// streamed, a push was decided and sent, and its user answered it.
+/// </summary>
+public sealed partial class OpsEndpointTests
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    [Fact]
+    public async Task MetricsCarryTheContractNamesAfterReadingsADecisionAPushAndFeedback()
+    {
+        await using var silo = new SiloProcess("ops", new Dictionary<string, string?>
+        {
+            ["Osr:Clock"] = "Event",
+            ["Osr:Ingest:MaxReadingsPerSecond"] = "100000",
+            ["Osr:Ingest:Burst"] = "100000",
+            ["Osr:Als:Rank"] = "8",
+            ["Osr:Als:Iterations"] = "8",
+        });
+        await silo.StartAsync();
+        (await GetAsync(silo, "/health/live")).Status.Should().Be(HttpStatusCode.OK);
+        await Poll.UntilAsync(async () => (await GetAsync(silo, "/health/ready")).Status == HttpStatusCode.OK, "the silo reports ready");
+
+        await using (var cluster = await new OrleansClusterConnectionFactory().ConnectAsync(
+            ClusterTarget.Resolve(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), $"127.0.0.1:{silo.GatewayPort}"),
+            verbose: false, CancellationToken.None))
+        {
+            var grains = cluster.Grains;
+            await DecisionScenario.SeedAsync(grains, silo.ModelsPath, "ops-u1");
+            await grains.GetGrain<IUserStateGrain>("ops-u1").SetProfileAsync(new UserProfile(30, "Europe/Amsterdam", "runners"));
+            var secret = (await grains.GetGrain<IDeviceGrain>("ops-w1").RegisterAsync("ops-u1", "watch")).Secret!;
+            await using var watch = await DeviceClient.ConnectAsync(silo.MqttPort, "ops-w1", secret);
+            await watch.SubscribeAsync("osr/v1/users/ops-u1/notifications");
+            await DecisionScenario.PublishWorkoutAsync(watch, DecisionScenario.Local(2026, 11, 18, 17, 0));
+            var (_, payload) = await watch.NextAsync(TimeSpan.FromSeconds(30));
+            var id = System.Text.Json.JsonDocument.Parse(payload).RootElement.GetProperty("notificationId").GetString();
+            await watch.PublishAsync("osr/v1/devices/ops-w1/events",
+                $$"""{"type":"feedback","notificationId":"{{id}}","action":"opened","ts":"{{DecisionScenario.Iso(DecisionScenario.Local(2026, 11, 18, 18, 40))}}"}""");
+            await watch.PublishAsync("osr/v1/devices/ops-w1/readings", """[{"seq":100000,"ts":"2026-11-18T17:40:00Z","hr":900}]""");
+        }
+
+        // Observable counters are read at each scrape; the histograms hold what was recorded.
+        var families = await Poll.ForAsync(async () => Families((await GetAsync(silo, "/metrics")).Body),
+            f => f.ContainsKey("osr_notifications_total") && f.ContainsKey("osr_readings_rejected_total"),
+            "the feedback and the rejected reading are counted");
+        families.Keys.Should().Contain(["osr_readings_accepted_total", "osr_readings_rejected_total", "osr_ingest_lag_seconds",
+            "osr_decisions_total", "osr_notifications_total", "osr_push_latency_seconds"]);
+        families["osr_readings_rejected_total"].Should().Contain(l => l.Contains("reason=", StringComparison.Ordinal));
+        families["osr_decisions_total"].Should().Contain(l => l.Contains("outcome=\"sent\"", StringComparison.Ordinal) && l.Contains("reason=", StringComparison.Ordinal));
+        families["osr_notifications_total"].Should().Contain(l => l.Contains("event=\"opened\"", StringComparison.Ordinal));
+        families["osr_push_latency_seconds"].Should().Contain(l => l.Contains("channel=\"mqtt\"", StringComparison.Ordinal));
+        families.Keys.Should().Contain(k => k.StartsWith("orleans_", StringComparison.Ordinal), "Orleans' own meters are exported");
+        families.Keys.Should().Contain(k => k.StartsWith("dotnet_", StringComparison.Ordinal), "the runtime's meters are exported");
+    }
+
+    [Fact]
+    public async Task ReadyFollowsTheDatabaseWhileLiveStaysUp()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        var connectionString = await postgres.CreateDatabaseAsync("ops");
+        await using var silo = new SiloProcess("ops-pg", new Dictionary<string, string?>
+        {
+            ["Osr:Storage:Mode"] = "AdoNet",
+            ["Osr:Storage:ConnectionString"] = connectionString,
+            ["Osr:Cluster:Mode"] = "AdoNet",
+        });
+        await silo.StartAsync(TimeSpan.FromSeconds(90));
+        await Poll.UntilAsync(async () => (await GetAsync(silo, "/health/ready")).Status == HttpStatusCode.OK, "the silo reports ready");
+
+        await postgres.StopAsync();
+        var down = await Poll.ForAsync(() => GetAsync(silo, "/health/ready"), r => r.Status == HttpStatusCode.ServiceUnavailable,
+            "ready turns to 503 while PostgreSQL is down");
+        down.Body.Should().Contain("Unhealthy");
+        (await GetAsync(silo, "/health/live")).Status.Should().Be(HttpStatusCode.OK, "the process itself is fine");
+
+        await postgres.RestartAsync();
+        await Poll.UntilAsync(async () => (await GetAsync(silo, "/health/ready")).Status == HttpStatusCode.OK, "ready again once PostgreSQL is back",
+            TimeSpan.FromSeconds(60));
+        silo.IsRunning.Should().BeTrue();
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> GetAsync(SiloProcess silo, string path)
+    {
+        using var response = await Http.GetAsync(new Uri($"http://127.0.0.1:{silo.OpsPort}{path}"));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Prometheus text format: metric family (histograms without their _bucket/_sum/_count suffix) → its sample lines.</summary>
+    private static Dictionary<string, List<string>> Families(string text)
+    {
+        var families = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.Length == 0 || line[0] == '#') continue;
+            var match = SampleLine().Match(line);
+            match.Success.Should().BeTrue($"'{line}' is a Prometheus sample line");
+            var name = HistogramSuffix().Replace(match.Groups["name"].Value, "");
+            if (!families.TryGetValue(name, out var lines)) families[name] = lines = [];
+            lines.Add(line);
+        }
+        return families;
+    }
+
+    [GeneratedRegex("""^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? ([-+0-9.eE]+|NaN|[+-]Inf)( -?[0-9]+)?$""")]
+    private static partial Regex SampleLine();
+
+    [GeneratedRegex("_(bucket|sum|count)$")]
+    private static partial Regex HistogramSuffix();
+}
