@@ -29,7 +29,7 @@ public interface IUserStateGrain : IGrainWithStringKey
 
     /// <summary>Stores an interaction of this user in the interaction log (durable when this completes).</summary>
     [Alias("RecordInteraction")]
-    ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks);
+    ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks, string? eventId = null);
 
     [Alias("SetProfile")]
     ValueTask SetProfileAsync(UserProfile profile);

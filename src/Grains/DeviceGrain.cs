@@ -120,7 +120,7 @@ public sealed class DeviceGrain(
         switch (deviceEvent.Type)
         {
             case DeviceEventType.Interaction when deviceEvent.ItemId is { } itemId:
-                await _owner.RecordInteractionAsync(itemId, deviceEvent.Action, deviceEvent.TimestampUtcTicks);
+                await _owner.RecordInteractionAsync(itemId, deviceEvent.Action, deviceEvent.TimestampUtcTicks, deviceEvent.EventId);
                 return RejectReason.None;
             case DeviceEventType.Feedback when deviceEvent.NotificationId is { } notificationId && state.State.UserId is { } userId:
                 return await GrainFactory.GetGrain<INotificationThrottleGrain>(userId)

@@ -154,9 +154,9 @@ public sealed class UserStateGrain(
         await CheckpointAsync();
     }
 
-    public async ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks)
+    public async ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks, string? eventId = null)
     {
-        await events.AppendInteractionsAsync([new InteractionRecord(UserId, itemId, action, timestampUtcTicks)]);
+        await events.AppendInteractionsAsync([new InteractionRecord(UserId, itemId, action, timestampUtcTicks, eventId)]);
         state.State.InteractionsRecorded++;
         if (_consumed is not null) _consumed[itemId] = _consumed.GetValueOrDefault(itemId) + alsOptions.Value.WeightOf(action);
         UserLog.InteractionRecorded(logger, UserId, itemId, action.Name());

@@ -28,13 +28,17 @@ public static class InteractionActions
     }
 }
 
-/// <summary>One interaction: <c>userId,itemId,action,ts</c>.</summary>
+/// <summary>
+/// One interaction: <c>userId,itemId,action,ts</c>; <see cref="EventId"/> is the device's own id of the event (its
+/// <c>eventId</c>), under which a user's interaction is stored once however often it is sent.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("osr.interaction")]
 public readonly record struct InteractionRecord(
     [property: Id(0)] string UserId,
     [property: Id(1)] string ItemId,
     [property: Id(2)] InteractionAction Action,
-    [property: Id(3)] long TimestampUtcTicks)
+    [property: Id(3)] long TimestampUtcTicks,
+    [property: Id(4)] string? EventId = null)
 {
     public DateTimeOffset Timestamp => new(TimestampUtcTicks, TimeSpan.Zero);
 }

@@ -18,4 +18,5 @@ public sealed record DeviceEvent(
     [property: Id(2)] InteractionAction Action,
     [property: Id(3)] string? NotificationId,
     [property: Id(4)] FeedbackAction Feedback,
-    [property: Id(5)] long TimestampUtcTicks);
+    [property: Id(5)] long TimestampUtcTicks,
+    [property: Id(6)] string? EventId = null);

@@ -10,6 +10,7 @@ namespace Osr.Orleans.Models.Events;
 /// Parses and validates one <c>events</c> payload: a single JSON object
 /// <c>{"type":"interaction","itemId":"…","action":"view|like|follow|purchase|train","ts":"…"}</c>
 /// or <c>{"type":"feedback","notificationId":"…","action":"delivered|opened|converted|dismissed","ts":"…"}</c>.
+/// Both may carry an optional <c>"eventId"</c> (an id): an interaction is stored once per user and event id.
 /// Unknown fields are ignored. Events are rare (not the per-reading hot path), so a small
 /// <see cref="JsonDocument"/> is used for clarity.
 /// </summary>
@@ -43,6 +44,7 @@ public static class EventParser
             if (!TryString(root, "type", out var type, out reason, out detail)) return null;
             if (!TryTimestamp(root, nowUtcTicks, options, out var ts, out reason, out detail)) return null;
             if (!TryString(root, "action", out var action, out reason, out detail)) return null;
+            if (!TryEventId(root, out var eventId, out reason, out detail)) return null;
 
             switch (type)
             {
@@ -51,14 +53,14 @@ public static class EventParser
                     if (!TryId(root, "itemId", out var itemId, out reason, out detail)) return null;
                     if (!InteractionActions.TryParse(action, out var interaction))
                         return Fail(RejectReason.UnknownAction, $"interaction action '{Clip(action)}' is not one of view, like, follow, purchase, train", out reason, out detail);
-                    return new DeviceEvent(DeviceEventType.Interaction, itemId, interaction, null, default, ts);
+                    return new DeviceEvent(DeviceEventType.Interaction, itemId, interaction, null, default, ts, eventId);
                 }
                 case "feedback":
                 {
                     if (!TryId(root, "notificationId", out var notificationId, out reason, out detail)) return null;
                     if (!TryFeedback(action, out var feedback))
                         return Fail(RejectReason.UnknownAction, $"feedback action '{Clip(action)}' is not one of delivered, opened, converted, dismissed", out reason, out detail);
-                    return new DeviceEvent(DeviceEventType.Feedback, null, default, notificationId, feedback, ts);
+                    return new DeviceEvent(DeviceEventType.Feedback, null, default, notificationId, feedback, ts, eventId);
                 }
                 default:
                     return Fail(RejectReason.UnknownEventType, $"type '{Clip(type)}' is not interaction or feedback", out reason, out detail);
@@ -104,6 +106,18 @@ public static class EventParser
         if (!TryString(root, name, out value, out reason, out detail)) return false;
         if (Ids.IsValid(value)) return true;
         return Fail(RejectReason.BadId, $"'{name}' must be 1–{Ids.MaxLength} characters of A–Z a–z 0–9 . _ : -", out reason, out detail) is not null;
+    }
+
+    /// <summary>The optional <c>eventId</c>: absent or null, or an id like any other (docs/contract.md).</summary>
+    private static bool TryEventId(JsonElement root, out string? eventId, out RejectReason reason, out string? detail)
+    {
+        eventId = null;
+        reason = RejectReason.None;
+        detail = null;
+        if (!root.TryGetProperty("eventId", out var element) || element.ValueKind == JsonValueKind.Null) return true;
+        if (!TryId(root, "eventId", out var id, out reason, out detail)) return false;
+        eventId = id;
+        return true;
     }
 
     private static bool TryTimestamp(JsonElement root, long nowUtcTicks, ReadingValidationOptions options, out long ts,

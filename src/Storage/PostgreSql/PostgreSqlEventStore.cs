@@ -46,17 +46,22 @@ public sealed class PostgreSqlEventStore(PostgreSqlDatabase database) : IEventSt
         var items = new string[rows.Count];
         var actions = new short[rows.Count];
         var ts = new long[rows.Count];
+        var eventIds = new string?[rows.Count];
         for (var i = 0; i < rows.Count; i++)
         {
             users[i] = rows[i].UserId;
             items[i] = rows[i].ItemId;
             actions[i] = (short)rows[i].Action;
             ts[i] = rows[i].TimestampUtcTicks;
+            eventIds[i] = rows[i].EventId;
         }
+        // An interaction with an event id is stored once per user and id (ux_osr_interactions_event), also when a
+        // retried batch or two copies in one batch carry it again.
         return Command("""
-            INSERT INTO osr_interactions (user_id, item_id, action, ts)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::bigint[])
-            """, P(users), P(items), P(actions), P(ts));
+            INSERT INTO osr_interactions (user_id, item_id, action, ts, event_id)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::bigint[], $5::text[])
+            ON CONFLICT (user_id, event_id) WHERE event_id IS NOT NULL DO NOTHING
+            """, P(users), P(items), P(actions), P(ts), P(eventIds));
     });
 
     public Task UpsertUserSegmentAsync(string userId, string? segment, CancellationToken cancellationToken = default) =>

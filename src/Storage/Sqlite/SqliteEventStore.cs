@@ -49,11 +49,13 @@ public sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
         {
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = "INSERT INTO interactions (user_id, item_id, action, ts) VALUES ($u, $i, $a, $ts)";
+            // An interaction with an event id is stored once per user and id (ux_interactions_event).
+            command.CommandText = "INSERT INTO interactions (user_id, item_id, action, ts, event_id) VALUES ($u, $i, $a, $ts, $e) ON CONFLICT DO NOTHING";
             var user = command.Parameters.Add("$u", SqliteType.Text);
             var item = command.Parameters.Add("$i", SqliteType.Text);
             var action = command.Parameters.Add("$a", SqliteType.Integer);
             var ts = command.Parameters.Add("$ts", SqliteType.Integer);
+            var eventId = command.Parameters.Add("$e", SqliteType.Text);
             command.Prepare();
             foreach (var interaction in interactions)
             {
@@ -61,6 +63,7 @@ public sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
                 item.Value = interaction.ItemId;
                 action.Value = (int)interaction.Action;
                 ts.Value = interaction.TimestampUtcTicks;
+                eventId.Value = (object?)interaction.EventId ?? DBNull.Value;
                 command.ExecuteNonQuery();
             }
             return true;

@@ -142,7 +142,7 @@ internal sealed class FakeUserStateGrain(UserSnapshot snapshot) : IUserStateGrai
 
     public ValueTask<long> GetLastSeqAsync(string deviceId) => throw new NotSupportedException();
 
-    public ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks) => throw new NotSupportedException();
+    public ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks, string? eventId = null) => throw new NotSupportedException();
 
     public ValueTask SetProfileAsync(UserProfile profile) => throw new NotSupportedException();
 

@@ -145,8 +145,9 @@ internal sealed class FaultCluster : IAsyncDisposable
     public ConcurrentQueue<(string User, string ItemId)> InteractionsAcknowledged { get; } = new();
 
     /// <summary>
-    /// Every 20 ms a device sends a <c>view</c> of an item id used once (so the store can be checked per event), sending it
-    /// again, unchanged, until it is acknowledged or refused, like a device following docs/operations.md.
+    /// Every 20 ms a device sends a <c>view</c> of an item id used once (so the store can be checked per event) with that id
+    /// as its <c>eventId</c>, sending it again, unchanged, until it is acknowledged or refused, like a device following
+    /// docs/operations.md.
     /// </summary>
     private async Task SendInteractionsAsync(CancellationToken ct)
     {
@@ -156,7 +157,7 @@ internal sealed class FaultCluster : IAsyncDisposable
             var device = Devices[random.Next(Devices.Count)];
             var itemId = $"ix-{n:000000}";
             var payload = Encoding.UTF8.GetBytes(
-                $$"""{"type":"interaction","itemId":"{{itemId}}","action":"view","ts":"{{DecisionScenario.Iso(Time.GetUtcNow())}}"}""");
+                $$"""{"type":"interaction","itemId":"{{itemId}}","action":"view","ts":"{{DecisionScenario.Iso(Time.GetUtcNow())}}","eventId":"{{itemId}}"}""");
             var deadline = Time.GetTimestamp() + 60 * Time.TimestampFrequency;
             while (Time.GetTimestamp() < deadline)
             {
@@ -176,10 +177,10 @@ internal sealed class FaultCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Interactions stored: (user, item id).</summary>
-    public async Task<HashSet<(string, string)>> StoredInteractionsAsync()
+    /// <summary>Interactions stored: (user, item id), one entry per row.</summary>
+    public async Task<List<(string, string)>> StoredInteractionsAsync()
     {
-        var result = new HashSet<(string, string)>();
+        var result = new List<(string, string)>();
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT user_id, item_id FROM osr_interactions WHERE item_id LIKE 'ix-%'", connection);
@@ -275,7 +276,9 @@ internal sealed class FaultCluster : IAsyncDisposable
         acknowledged.Except(stored).Should().BeEmpty("every acknowledged feedback event is in the store");
         var interactions = InteractionsAcknowledged.ToHashSet();
         interactions.Should().NotBeEmpty("the devices sent interaction events");
-        interactions.Except(await StoredInteractionsAsync()).Should().BeEmpty("every acknowledged interaction event is in the store");
+        var storedInteractions = await StoredInteractionsAsync();
+        interactions.Except(storedInteractions).Should().BeEmpty("every acknowledged interaction event is in the store");
+        storedInteractions.Should().OnlyHaveUniqueItems("an interaction sent again with its eventId is stored once");
         Listener.Duplicates.Should().Be(0, "no notification id reached a device twice");
         var sent = await SentDecisionsAsync();
         sent.Should().BeGreaterThan(0);

@@ -30,6 +30,20 @@ public sealed class EventsTopicTests(SiloFixture silo)
         stored.Should().ContainSingle().Which.Should().Be(new InteractionRecord("ev-u1", "prog-17", InteractionAction.Like, ts.UtcTicks));
     }
 
+    [Fact]
+    public async Task AnInteractionSentAgainWithItsEventIdIsAcknowledgedAndStoredOnce()
+    {
+        var secret = await silo.RegisterAsync("ev-d5", "ev-u5");
+        await using var device = await DeviceClient.ConnectAsync(silo.MqttPort, "ev-d5", secret);
+        var payload = $$"""{"type":"interaction","itemId":"prog-17","action":"view","ts":"{{DateTimeOffset.UtcNow.AddSeconds(-1):O}}","eventId":"ev-d5:1"}""";
+
+        // The second copy is what a device sends after its first PUBACK was lost.
+        (await device.PublishAsync(EventsTopic("ev-d5"), payload)).ReasonCode.Should().Be(MqttClientPublishReasonCode.Success);
+        (await device.PublishAsync(EventsTopic("ev-d5"), payload)).ReasonCode.Should().Be(MqttClientPublishReasonCode.Success);
+
+        (await Store.ReadUserInteractionsAsync("ev-u5", 10)).Should().ContainSingle();
+    }
+
     [Theory]
     [InlineData("""{"type":"interaction","itemId":"x","action":"steal","ts":"{ts}"}""", "unknown-action")]
     [InlineData("""{"type":"interaction","itemId":"../etc","action":"view","ts":"{ts}"}""", "bad-id")]

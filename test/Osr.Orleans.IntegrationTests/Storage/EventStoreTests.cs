@@ -42,6 +42,28 @@ public abstract class EventStoreTests<TBackend> : StoreSuite<TBackend> where TBa
     }
 
     [Fact]
+    public async Task AnInteractionWithAnEventIdIsStoredOncePerUserHoweverOftenItComes()
+    {
+        // Twice in one batch, again in a later one (a device resending after a lost PUBACK), the same id for another user,
+        // and two interactions without an id (each stored).
+        await Store.AppendInteractionsAsync([
+            new InteractionRecord("u1", "a", InteractionAction.View, T0, "e-1"),
+            new InteractionRecord("u1", "a", InteractionAction.View, T0, "e-1"),
+            new InteractionRecord("u1", "b", InteractionAction.Like, T0 + 1),
+        ]);
+        await Store.AppendInteractionsAsync([
+            new InteractionRecord("u1", "a", InteractionAction.View, T0, "e-1"),
+            new InteractionRecord("u2", "a", InteractionAction.View, T0 + 2, "e-1"),
+            new InteractionRecord("u1", "b", InteractionAction.Like, T0 + 1),
+        ]);
+
+        var u1 = await Store.ReadUserInteractionsAsync("u1", 10);
+        u1.Select(r => r.ItemId).Should().BeEquivalentTo(["a", "b", "b"]);
+        (await Store.ReadUserInteractionsAsync("u2", 10)).Should().ContainSingle();
+        (await Store.CountAsync()).Interactions.Should().Be(4);
+    }
+
+    [Fact]
     public async Task InteractionsAreReadByTimeWindowAndPerUserNewestFirst()
     {
         await Store.AppendInteractionsAsync([

@@ -37,6 +37,18 @@ public sealed class EventParserTests
         e.Feedback.Should().Be(FeedbackAction.Opened);
     }
 
+    [Fact]
+    public void AnEventIdIsOptionalAndKeptWhenGiven()
+    {
+        var (with, _, _) = Parse("""{"type":"interaction","itemId":"a","action":"view","ts":"2026-11-23T18:01:00Z","eventId":"w1:000042"}""");
+        var (feedback, _, _) = Parse("""{"type":"feedback","notificationId":"n-1","action":"opened","ts":"2026-11-23T18:01:00Z","eventId":"n-1:opened"}""");
+        var (without, _, _) = Parse("""{"type":"interaction","itemId":"a","action":"view","ts":"2026-11-23T18:01:00Z","eventId":null}""");
+
+        with!.EventId.Should().Be("w1:000042");
+        feedback!.EventId.Should().Be("n-1:opened");
+        without!.EventId.Should().BeNull();
+    }
+
     [Theory]
     [InlineData("", RejectReason.MalformedJson)]
     [InlineData("{", RejectReason.MalformedJson)]
@@ -50,6 +62,9 @@ public sealed class EventParserTests
     [InlineData("""{"type":"interaction","itemId":"","action":"view","ts":"2026-11-23T18:01:00Z"}""", RejectReason.BadId)]
     [InlineData("""{"type":"interaction","itemId":"a","action":"steal","ts":"2026-11-23T18:01:00Z"}""", RejectReason.UnknownAction)]
     [InlineData("""{"type":"feedback","notificationId":"n","action":"view","ts":"2026-11-23T18:01:00Z"}""", RejectReason.UnknownAction)]
+    [InlineData("""{"type":"interaction","itemId":"a","action":"view","ts":"2026-11-23T18:01:00Z","eventId":7}""", RejectReason.WrongType)]
+    [InlineData("""{"type":"interaction","itemId":"a","action":"view","ts":"2026-11-23T18:01:00Z","eventId":""}""", RejectReason.BadId)]
+    [InlineData("""{"type":"feedback","notificationId":"n","action":"opened","ts":"2026-11-23T18:01:00Z","eventId":"a b"}""", RejectReason.BadId)]
     [InlineData("""{"type":"interaction","itemId":"a","action":"view"}""", RejectReason.MissingTs)]
     [InlineData("""{"type":"interaction","itemId":"a","action":"view","ts":"2026-11-23T18:01:00"}""", RejectReason.BadTs)]
     [InlineData("""{"type":"interaction","itemId":"a","action":"view","ts":12345}""", RejectReason.WrongType)]
