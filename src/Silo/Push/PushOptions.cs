@@ -10,8 +10,17 @@ public sealed class PushOptions
 {
     public const string Section = "Osr:Push";
 
-    /// <summary>Absolute http/https URLs each notification is POSTed to. Default none.</summary>
+    /// <summary>Absolute https URLs (http only with <see cref="AllowHttp"/>) each notification is POSTed to. Default none.</summary>
     public string[] Webhooks { get; set; } = [];
+
+    /// <summary>
+    /// The Standard Webhooks secret (<c>whsec_</c> + base64 of 24–64 random bytes) every POST is signed with
+    /// (<see cref="WebhookSignature"/>); required when webhooks are configured.
+    /// </summary>
+    public string? SigningSecret { get; set; }
+
+    /// <summary>Allows plain-http webhook URLs (a private network, tests). Default false: https only.</summary>
+    public bool AllowHttp { get; set; }
 
     /// <summary>
     /// Longest time a push stays deliverable after it was queued; the effective deadline is the
@@ -52,7 +61,13 @@ public sealed class PushOptionsValidator : IValidateOptions<PushOptions>
                 errors.Add($"{S}:Webhooks:{i} must be an absolute http or https URL, got '{url}'");
             else if (!seen.Add(url))
                 errors.Add($"{S}:Webhooks:{i} '{url}' is listed more than once");
+            else if (!o.AllowHttp && url!.StartsWith("http:", StringComparison.OrdinalIgnoreCase))
+                errors.Add($"{S}:Webhooks:{i} '{url}' is plain http: notifications would cross the network readable and unsigned in transit; use https, or set {S}:AllowHttp=true on a private network");
         }
+        if (webhooks.Length > 0 && WebhookSignature.ParseSecret(o.SigningSecret, out var secretError) is null)
+            errors.Add(string.IsNullOrEmpty(o.SigningSecret)
+                ? $"{S}:SigningSecret is required when webhooks are configured, so that receivers can tell our POSTs from forgeries: whsec_ + base64 of 24–64 random bytes, e.g. whsec_$(head -c 32 /dev/urandom | base64)"
+                : $"{S}:SigningSecret {secretError}");
         if (o.Ttl <= TimeSpan.Zero || o.Ttl > OneDay)
             errors.Add($"{S}:Ttl must be greater than 0 and at most 1.00:00:00, got {o.Ttl}");
         if (o.MaxAttempts is < 1 or > 100)

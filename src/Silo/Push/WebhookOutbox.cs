@@ -52,6 +52,7 @@ public sealed class WebhookOutbox : BackgroundService, IAsyncDisposable
     private readonly OsrClock _clock;
     private readonly DecisionCounters _counters;
     private readonly ILogger _logger;
+    private readonly byte[]? _signingKey;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private int _disposed;
@@ -70,6 +71,7 @@ public sealed class WebhookOutbox : BackgroundService, IAsyncDisposable
         _clock = clock;
         _counters = counters;
         _logger = logger;
+        _signingKey = WebhookSignature.ParseSecret(_options.SigningSecret, out _);
     }
 
     /// <summary>Where the outbox's rows live.</summary>
@@ -238,6 +240,14 @@ public sealed class WebhookOutbox : BackgroundService, IAsyncDisposable
         using var request = new HttpRequestMessage(HttpMethod.Post, entry.Url) { Content = new ByteArrayContent(entry.Body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TryAddWithoutValidation("Idempotency-Key", entry.NotificationId);
+        if (_signingKey is not null)
+        {
+            var timestamp = _clock.UtcNow.ToUnixTimeSeconds();
+            request.Headers.TryAddWithoutValidation(WebhookSignature.IdHeader, entry.NotificationId);
+            request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader,
+                WebhookSignature.Sign(_signingKey, entry.NotificationId, timestamp, entry.Body));
+        }
         try
         {
             var started = _clock.Provider.GetTimestamp();

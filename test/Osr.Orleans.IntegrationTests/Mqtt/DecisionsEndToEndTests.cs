@@ -50,6 +50,8 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
             ["Osr:Als:Rank"] = "8",
             ["Osr:Als:Iterations"] = "8",
             ["Osr:Push:Webhooks:0"] = _webhook.Url,
+            ["Osr:Push:AllowHttp"] = "true",
+            ["Osr:Push:SigningSecret"] = Push.PushHost.SigningSecret,
             ["Osr:Push:InitialBackoff"] = "00:00:00.100",
             ["Osr:Cluster:SiloPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["Osr:Cluster:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),

@@ -34,6 +34,9 @@ internal sealed class PushHost : IAsyncDisposable
 
     public DecisionCounters Counters => Services.GetRequiredService<DecisionCounters>();
 
+    /// <summary>The secret the test hosts sign their webhooks with (32 bytes of key).</summary>
+    public const string SigningSecret = "whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0dXY=";
+
     public static HostApplicationBuilder CreateBuilder(string dataPath, FakeTimeProvider time, IEnumerable<string> webhooks,
         IReadOnlyDictionary<string, string?>? overrides = null)
     {
@@ -44,6 +47,9 @@ internal sealed class PushHost : IAsyncDisposable
             ["Osr:Push:InitialBackoff"] = "00:00:01",
             ["Osr:Push:MaxBackoff"] = "00:00:04",
             ["Osr:Push:AttemptTimeout"] = "00:00:05",
+            // The receivers are plain http on loopback.
+            ["Osr:Push:AllowHttp"] = "true",
+            ["Osr:Push:SigningSecret"] = SigningSecret,
         };
         var i = 0;
         foreach (var url in webhooks) settings[$"Osr:Push:Webhooks:{i++}"] = url;

@@ -27,11 +27,27 @@ public sealed class PushOptionsTests
     }
 
     [Fact]
-    public void HttpAndHttpsWebhooksAreAccepted()
+    public void HttpsWebhooksWithASecretAreAcceptedAndPlainHttpOnlyWhenAllowed()
     {
-        var o = new PushOptions { Webhooks = ["http://127.0.0.1:8080/hook", "https://push.example.com/v1/notify?k=1"] };
+        var https = new PushOptions { Webhooks = ["https://push.example.com/v1/notify?k=1"], SigningSecret = PushHost.SigningSecret };
+        var http = new PushOptions { Webhooks = ["http://127.0.0.1:8080/hook"], SigningSecret = PushHost.SigningSecret };
+        var allowed = new PushOptions { Webhooks = ["http://127.0.0.1:8080/hook"], SigningSecret = PushHost.SigningSecret, AllowHttp = true };
 
-        _validator.Validate(null, o).Succeeded.Should().BeTrue();
+        _validator.Validate(null, https).Succeeded.Should().BeTrue();
+        _validator.Validate(null, http).FailureMessage.Should().Contain("Osr:Push:Webhooks:0").And.Contain("plain http").And.Contain("Osr:Push:AllowHttp");
+        _validator.Validate(null, allowed).Succeeded.Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData(null, "is required when webhooks are configured")]
+    [InlineData("MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0dXY=", "must start with 'whsec_'")]
+    [InlineData("whsec_not base64!", "not base64")]
+    [InlineData("whsec_c2hvcnQ=", "24–64 bytes")]
+    public void WebhooksNeedAStandardWebhooksSigningSecret(string? secret, string message)
+    {
+        var result = _validator.Validate(null, new PushOptions { Webhooks = ["https://push.example.com/hook"], SigningSecret = secret });
+
+        result.FailureMessage.Should().Contain("Osr:Push:SigningSecret").And.Contain(message);
     }
 
     [Theory]
@@ -44,7 +60,7 @@ public sealed class PushOptionsTests
     [InlineData("http://")]
     public void AWebhookThatIsNotAnAbsoluteHttpUrlIsRefusedByIndex(string url)
     {
-        var result = _validator.Validate(null, new PushOptions { Webhooks = ["https://ok.example.com/hook", url] });
+        var result = _validator.Validate(null, new PushOptions { Webhooks = ["https://ok.example.com/hook", url], SigningSecret = PushHost.SigningSecret });
 
         result.Failed.Should().BeTrue();
         result.Failures.Should().ContainSingle().Which.Should().Contain("Osr:Push:Webhooks:1").And.Contain($"'{url}'");
@@ -53,7 +69,7 @@ public sealed class PushOptionsTests
     [Fact]
     public void ANullWebhookEntryIsRefused()
     {
-        var result = _validator.Validate(null, new PushOptions { Webhooks = [null!] });
+        var result = _validator.Validate(null, new PushOptions { Webhooks = [null!], SigningSecret = PushHost.SigningSecret });
 
         result.FailureMessage.Should().Contain("Osr:Push:Webhooks:0");
     }
@@ -61,7 +77,7 @@ public sealed class PushOptionsTests
     [Fact]
     public void ADuplicatedWebhookIsRefused()
     {
-        var result = _validator.Validate(null, new PushOptions { Webhooks = ["https://a.example.com/", "https://a.example.com/"] });
+        var result = _validator.Validate(null, new PushOptions { Webhooks = ["https://a.example.com/", "https://a.example.com/"], SigningSecret = PushHost.SigningSecret });
 
         result.FailureMessage.Should().Contain("Osr:Push:Webhooks:1").And.Contain("more than once");
     }

@@ -5,7 +5,8 @@ using Osr.Orleans.IntegrationTests.Infrastructure;
 namespace Osr.Orleans.IntegrationTests.Push;
 
 /// <summary>One request as the receiver saw it, with the status it answered.</summary>
-internal sealed record WebhookReceipt(int Index, string Method, string? ContentType, string? IdempotencyKey, byte[] Body, int Status);
+internal sealed record WebhookReceipt(int Index, string Method, string? ContentType, string? IdempotencyKey, byte[] Body, int Status,
+    string? WebhookId = null, string? WebhookTimestamp = null, string? WebhookSignature = null);
 
 /// <summary>
 /// A real HTTP webhook endpoint (<see cref="HttpListener"/> on 127.0.0.1 and a free port). Each
@@ -89,7 +90,8 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         await context.Request.InputStream.CopyToAsync(body);
         var status = Respond(index);
         _receipts.Enqueue(new WebhookReceipt(index, context.Request.HttpMethod, context.Request.ContentType,
-            context.Request.Headers["Idempotency-Key"], body.ToArray(), status ?? 0));
+            context.Request.Headers["Idempotency-Key"], body.ToArray(), status ?? 0,
+            context.Request.Headers["webhook-id"], context.Request.Headers["webhook-timestamp"], context.Request.Headers["webhook-signature"]));
         Signal.Release();
         if (status is null)
         {
