@@ -13,11 +13,20 @@ public interface IDeviceGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Registers the device for <paramref name="userId"/> and returns a fresh secret (shown
-    /// once; only its hash is stored). Re-registering for the same user rotates the secret;
-    /// a device owned by another user is refused.
+    /// once; only its hash is stored). Re-registering for the same user (a revoked or a factory-reset
+    /// device) gives a new secret and starts a new sequence epoch: the device's <c>seq</c> may start
+    /// again at 0. A device owned by another user is refused.
     /// </summary>
     [Alias("Register")]
     ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind);
+
+    /// <summary>A new secret for a registered device; the old one is refused from now on and live sessions are closed.</summary>
+    [Alias("Rotate")]
+    ValueTask<DeviceRegistrationResult> RotateAsync();
+
+    /// <summary>Refuses the device from now on and closes its live sessions; false if it was never registered.</summary>
+    [Alias("Revoke")]
+    ValueTask<bool> RevokeAsync();
 
     /// <summary>Checks a device secret; returns the owner's user id, or null if refused.</summary>
     [Alias("Authenticate")]
@@ -56,7 +65,8 @@ public sealed record DeviceInfo(
     [property: Id(1)] string UserId,
     [property: Id(2)] string Kind,
     [property: Id(3)] long LastSeq,
-    [property: Id(4)] DateTimeOffset RegisteredAt);
+    [property: Id(4)] DateTimeOffset RegisteredAt,
+    [property: Id(5)] bool Revoked = false);
 
 /// <summary>
 /// Outcome of one ingested message. <see cref="Refused"/> is set when the whole message was

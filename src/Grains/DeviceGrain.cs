@@ -23,6 +23,8 @@ public sealed record class DeviceState
     // Id 4 (LastSeq) is retired: the dedupe position is checkpointed with the owner's filter
     // state (UserState.LastSeq), so the two can never disagree after a crash.
     [Id(5)] public DateTimeOffset RegisteredAt { get; set; }
+    /// <summary>Set by <c>devices revoke</c>: the device is refused until it is registered again.</summary>
+    [Id(6)] public bool Revoked { get; set; }
 }
 
 /// <inheritdoc cref="IDeviceGrain"/>
@@ -32,6 +34,7 @@ public sealed class DeviceGrain(
     IngestCounters counters,
     ActivationCounter activations,
     OsrClock time,
+    Devices.IDeviceSessions sessions,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
 {
     private TokenBucket _bucket = new(ingestOptions.Value.MaxReadingsPerSecond, ingestOptions.Value.Burst);
@@ -66,25 +69,57 @@ public sealed class DeviceGrain(
         if (state.State.UserId is { } owner && owner != userId)
             return new(false, null, $"device '{DeviceId}' is registered to another user");
 
-        var secretBytes = RandomNumberGenerator.GetBytes(32);
-        var secret = Base64Url(secretBytes);
-        var salt = RandomNumberGenerator.GetBytes(16);
+        var reRegistered = state.State.UserId is not null;
+        var secret = NewSecret();
         state.State.UserId = userId;
         state.State.Kind = kind;
-        state.State.Salt = salt;
-        state.State.SecretHash = Hash(salt, secret);
         state.State.RegisteredAt = time.UtcNow;
+        state.State.Revoked = false;
         _owner = GrainFactory.GetGrain<IUserStateGrain>(userId);
+        // A new sequence epoch: the owner forgets this device's dedupe position.
         await _owner.AttachDeviceAsync(DeviceId, kind);
+        _lastSeq = -1;
         await state.WriteStateAsync();
+        if (reRegistered) await sessions.DisconnectAsync(DeviceId);
         DeviceLog.Registered(logger, DeviceId, userId, kind);
         return new(true, secret, null);
+    }
+
+    public async ValueTask<DeviceRegistrationResult> RotateAsync()
+    {
+        if (state.State.UserId is null) return new(false, null, $"device '{DeviceId}' is not registered");
+        if (state.State.Revoked) return new(false, null, $"device '{DeviceId}' is revoked; register it again");
+        var secret = NewSecret();
+        await state.WriteStateAsync();
+        await sessions.DisconnectAsync(DeviceId);
+        DeviceLog.Rotated(logger, DeviceId);
+        return new(true, secret, null);
+    }
+
+    public async ValueTask<bool> RevokeAsync()
+    {
+        if (state.State.UserId is null) return false;
+        state.State.Revoked = true;
+        await state.WriteStateAsync();
+        await sessions.DisconnectAsync(DeviceId);
+        DeviceLog.Revoked(logger, DeviceId);
+        return true;
+    }
+
+    /// <summary>A fresh 256-bit secret; only its salted hash is kept in the state (written by the caller).</summary>
+    private string NewSecret()
+    {
+        var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var salt = RandomNumberGenerator.GetBytes(16);
+        state.State.Salt = salt;
+        state.State.SecretHash = Hash(salt, secret);
+        return secret;
     }
 
     public ValueTask<string?> AuthenticateAsync(string secret)
     {
         var s = state.State;
-        if (s.UserId is null || s.SecretHash is null || s.Salt is null || string.IsNullOrEmpty(secret) || secret.Length > 256)
+        if (s.UserId is null || s.Revoked || s.SecretHash is null || s.Salt is null || string.IsNullOrEmpty(secret) || secret.Length > 256)
             return ValueTask.FromResult<string?>(null);
         var ok = CryptographicOperations.FixedTimeEquals(Hash(s.Salt, secret), s.SecretHash);
         return ValueTask.FromResult(ok ? s.UserId : null);
@@ -92,7 +127,7 @@ public sealed class DeviceGrain(
 
     public async ValueTask<IngestResult> IngestAsync(Reading[] readings)
     {
-        if (_owner is null) return new(0, 0, 0, RejectReason.UnknownDevice);
+        if (_owner is null || state.State.Revoked) return new(0, 0, 0, RejectReason.UnknownDevice);
         if (readings.Length == 0) return default;
 
         if (!_bucket.TryTake(readings.Length, time.UtcTicks))
@@ -115,7 +150,7 @@ public sealed class DeviceGrain(
 
     public async ValueTask<RejectReason> RecordEventAsync(DeviceEvent deviceEvent)
     {
-        if (_owner is null) return RejectReason.UnknownDevice;
+        if (_owner is null || state.State.Revoked) return RejectReason.UnknownDevice;
         if (!_bucket.TryTake(1, time.UtcTicks)) return RejectReason.QuotaExceeded;
         switch (deviceEvent.Type)
         {
@@ -133,7 +168,7 @@ public sealed class DeviceGrain(
     public ValueTask<DeviceInfo?> GetInfoAsync()
     {
         var s = state.State;
-        return ValueTask.FromResult(s.UserId is null ? null : new DeviceInfo(DeviceId, s.UserId, s.Kind, _lastSeq, s.RegisteredAt));
+        return ValueTask.FromResult(s.UserId is null ? null : new DeviceInfo(DeviceId, s.UserId, s.Kind, _lastSeq, s.RegisteredAt, s.Revoked));
     }
 
     /// <summary>

@@ -46,6 +46,7 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<ScoreWindow>();
         services.AddHostedService(sp => sp.GetRequiredService<ScoreWindow>());
         services.TryAddSingleton<INotificationSink, NullNotificationSink>();
+        services.TryAddSingleton<Devices.IDeviceSessions, Devices.NullDeviceSessions>();
         services.TryAddSingleton<PropensityTrainingService>();
         services.TryAddSingleton<PropensityEvaluationService>();
         services.AddOptions<LearningOptions>().Bind(configuration.GetSection(LearningOptions.Section)).ValidateOnStart();

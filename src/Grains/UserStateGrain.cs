@@ -147,7 +147,9 @@ public sealed class UserStateGrain(
         var devices = state.State.Devices;
         var i = devices.FindIndex(d => d.DeviceId == deviceId);
         var entry = new DeviceRef(deviceId, kind);
-        if (i >= 0 && devices[i] == entry) return;
+        // A (re-)registration starts a new sequence epoch for the device.
+        var reset = state.State.LastSeq.Remove(deviceId);
+        if (i >= 0 && devices[i] == entry && !reset) return;
         if (i >= 0) devices[i] = entry;
         else devices.Add(entry);
         RebuildNoise();

@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace Osr.Orleans.Client.Commands;
 
-/// <summary><c>devices register</c> and <c>devices import</c>.</summary>
+/// <summary><c>devices register</c>, <c>import</c>, <c>rotate</c> and <c>revoke</c>.</summary>
 public static class DevicesCommands
 {
     /// <summary>Grain calls in flight at once during imports: enough to hide latency, few enough not to flood one silo.</summary>
@@ -15,10 +15,55 @@ public static class DevicesCommands
 
     public static Command Create(CliServices services, GlobalOptions global)
     {
-        var devices = new Command("devices", "Register devices and print their secrets");
+        var devices = new Command("devices", "Register, rotate and revoke devices");
         devices.Add(CreateRegister(services, global));
         devices.Add(CreateImport(services, global));
+        devices.Add(CreateRotate(services, global));
+        devices.Add(CreateRevoke(services, global));
         return devices;
+    }
+
+    private static Command CreateRotate(CliServices services, GlobalOptions global)
+    {
+        var device = new Argument<string>("device") { Description = "Device id" }.MustBeId("device id");
+        var command = new Command("rotate", "Give a registered device a new secret (shown once); the old one is refused and live sessions are closed") { device };
+        command.SetHandler(services, global, async ctx =>
+        {
+            var deviceId = ctx.Get(device)!;
+            await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
+            var result = await cluster.Grains.GetGrain<IDeviceGrain>(deviceId).RotateAsync().ConfigureAwait(false);
+            if (!result.Ok || result.Secret is null) throw new CliInputException(result.Error ?? $"device '{deviceId}' was not rotated");
+            if (ctx.Json)
+            {
+                await JsonOutput.WriteAsync(ctx.Out, new RotatedDeviceJson(deviceId, result.Secret), AdminJsonContext.Default.RotatedDeviceJson).ConfigureAwait(false);
+            }
+            else
+            {
+                ctx.Services.Console.MarkupLine($"New secret for [bold]{Markup.Escape(deviceId)}[/] (shown once; the old one no longer works, live sessions were closed):");
+                ctx.Services.Console.WriteLine(result.Secret);
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateRevoke(CliServices services, GlobalOptions global)
+    {
+        var device = new Argument<string>("device") { Description = "Device id" }.MustBeId("device id");
+        var command = new Command("revoke", "Refuse a device from now on and close its live sessions (register it again to re-admit it)") { device };
+        command.SetHandler(services, global, async ctx =>
+        {
+            var deviceId = ctx.Get(device)!;
+            await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
+            if (!await cluster.Grains.GetGrain<IDeviceGrain>(deviceId).RevokeAsync().ConfigureAwait(false))
+                throw new CliInputException($"device '{deviceId}' is not registered");
+            if (ctx.Json)
+                await JsonOutput.WriteAsync(ctx.Out, new RevokedDeviceJson(deviceId, true), AdminJsonContext.Default.RevokedDeviceJson).ConfigureAwait(false);
+            else
+                ctx.Services.Console.MarkupLine($"Revoked [bold]{Markup.Escape(deviceId)}[/]: refused from now on, live sessions closed.");
+            return ExitCodes.Success;
+        });
+        return command;
     }
 
     private static Command CreateRegister(CliServices services, GlobalOptions global)

@@ -7,6 +7,10 @@ namespace Osr.Orleans.Client.Output;
 
 public sealed record RegisteredDeviceJson(string DeviceId, string UserId, string Secret);
 
+public sealed record RotatedDeviceJson(string DeviceId, string Secret);
+
+public sealed record RevokedDeviceJson(string DeviceId, bool Revoked);
+
 public sealed record UsersImportJson(int Imported, string[] UserIds);
 
 public sealed record ItemsImportJson(int Imported);
@@ -232,6 +236,8 @@ public sealed record RuleChangeJson(long Version, string Key, string Scope, stri
     WriteIndented = true)]
 [JsonSerializable(typeof(RegisteredDeviceJson))]
 [JsonSerializable(typeof(RegisteredDeviceJson[]))]
+[JsonSerializable(typeof(RotatedDeviceJson))]
+[JsonSerializable(typeof(RevokedDeviceJson))]
 [JsonSerializable(typeof(UsersImportJson))]
 [JsonSerializable(typeof(ItemsImportJson))]
 [JsonSerializable(typeof(InteractionsImportJson))]

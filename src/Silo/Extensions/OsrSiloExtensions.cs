@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Osr.Orleans.Grains;
@@ -74,10 +75,13 @@ public static class OsrSiloExtensions
             silo.UseOsrClustering(cluster, storage);
             silo.AddOsrGrainStorage(storage, grains);
             // Notifications reach devices connected to any silo's embedded broker.
-            silo.AddGrainService<Push.NotificationRelayService>();
+            silo.AddGrainService<BrokerRelayService>();
         });
-        builder.Services.AddSingleton<Push.NotificationRelay>();
+        builder.Services.AddSingleton<BrokerRelay>();
         builder.Services.AddOsrGrainServices(configuration);
+        // Credentials that change close the device's sessions on every silo's broker.
+        builder.Services.RemoveAll<Grains.Devices.IDeviceSessions>();
+        builder.Services.AddSingleton<Grains.Devices.IDeviceSessions>(sp => sp.GetRequiredService<BrokerRelay>());
         // Failure detection (probe timeout, missed probes, votes): Orleans' own ClusterMembershipOptions, overridable as
         // Orleans:Membership:* (the fault tests shorten them; docs/operations.md).
         builder.Services.AddOptions<global::Orleans.Configuration.ClusterMembershipOptions>().Bind(configuration.GetSection("Orleans:Membership"));

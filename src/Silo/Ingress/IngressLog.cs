@@ -27,4 +27,10 @@ internal static partial class IngressLog
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Could not publish to {Topic}")]
     public static partial void PublishFailed(ILogger logger, Exception exception, string topic);
+
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Warning, Message = "Relaying {What} to silo {Silo} failed")]
+    public static partial void RelayFailed(ILogger logger, Exception exception, string what, string silo);
+
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Information, Message = "Closed {Count} session(s) of device {DeviceId}: its credentials changed")]
+    public static partial void SessionsClosed(ILogger logger, string deviceId, int count);
 }

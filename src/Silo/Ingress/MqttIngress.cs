@@ -115,6 +115,25 @@ public sealed class MqttIngress(
         }
     }
 
+    /// <summary>Closes every session of <paramref name="clientId"/> on this broker (reason "administrative action"); returns how many.</summary>
+    public async Task<int> DisconnectAsync(string clientId, CancellationToken cancellationToken = default)
+    {
+        if (_server is not { IsStarted: true } server) return 0;
+        var closed = 0;
+        foreach (var client in await server.GetClientsAsync())
+        {
+            if (client.Id != clientId) continue;
+            await client.DisconnectAsync(new MqttServerClientDisconnectOptions
+            {
+                ReasonCode = MqttDisconnectReasonCode.AdministrativeAction,
+                ReasonString = "the device's credentials changed",
+            });
+            closed++;
+        }
+        if (closed > 0) IngressLog.SessionsClosed(logger, clientId, closed);
+        return closed;
+    }
+
     /// <summary>Whether a listener is configured at all (a plain or a TLS port).</summary>
     public bool IsConfigured => _options.Port > 0 || !string.IsNullOrEmpty(_options.CertificatePath);
 

@@ -39,7 +39,4 @@ internal static partial class PushLog
 
     [LoggerMessage(EventId = 6012, Level = LogLevel.Error, Message = "Outbox write failed")]
     public static partial void WriteFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(EventId = 6013, Level = LogLevel.Warning, Message = "Relaying a notification on {Topic} to silo {Silo} failed")]
-    public static partial void RelayFailed(ILogger logger, Exception exception, string topic, string silo);
 }
