@@ -139,6 +139,12 @@ public sealed class DeviceGrain(
         var fresh = SelectFresh(readings, _lastSeq, out var duplicates);
         if (duplicates > 0) counters.Duplicate(duplicates);
         if (fresh.Length == 0) return new(0, duplicates, 0, RejectReason.None);
+        // Sorted by seq: the last one is the largest step. The first message of an epoch sets the position.
+        if (_lastSeq >= 0 && fresh[^1].Seq - _lastSeq > ingestOptions.Value.MaxSeqJump)
+        {
+            counters.Rejected(RejectReason.SeqJump, fresh.Length);
+            return new(0, duplicates, 0, RejectReason.SeqJump);
+        }
 
         var applied = await _owner.ApplyAsync(DeviceId, fresh);
         _lastSeq = fresh[^1].Seq;

@@ -60,6 +60,12 @@ public static class ReadingParser
     private const int SensorCount = 6;
     private const int FieldUnknown = -1;
     private const int FieldSeq = -2;
+
+    /// <summary>
+    /// The largest <c>seq</c>: 2⁵³ − 1, the largest integer every JSON implementation reads exactly. Far below
+    /// <see cref="long.MaxValue"/>, so no single reading can push a device's dedupe position where nothing follows it.
+    /// </summary>
+    public const long MaxSeq = (1L << 53) - 1;
     private const int FieldTs = -3;
     private const int FieldHr = 0;
     private const int FieldSpeed = 1;
@@ -458,7 +464,7 @@ public static class ReadingParser
         switch (reader.TokenType)
         {
             case JsonTokenType.Number:
-                if (reader.TryGetInt64(out long seq) && seq >= 0)
+                if (reader.TryGetInt64(out long seq) && seq is >= 0 and <= MaxSeq)
                 {
                     draft.SeqSlot = Slot.Ok;
                     draft.Seq = seq;
@@ -561,7 +567,7 @@ public static class ReadingParser
                 rejection = new ReadingRejection(null, RejectReason.WrongType, "seq must be a JSON number");
                 return false;
             case Slot.Bad:
-                rejection = new ReadingRejection(null, RejectReason.BadSeq, "seq must be an integer ≥ 0");
+                rejection = new ReadingRejection(null, RejectReason.BadSeq, "seq must be an integer from 0 to 2^53 − 1");
                 return false;
         }
 

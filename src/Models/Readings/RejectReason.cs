@@ -37,6 +37,8 @@ public enum RejectReason : byte
     Unsupported,
     /// <summary>A feedback event names a notification this user never received.</summary>
     UnknownNotification,
+    /// <summary>A reading's seq is more than <c>Osr:Ingest:MaxSeqJump</c> above the device's last applied one.</summary>
+    SeqJump,
 }
 
 public static class RejectReasons
@@ -69,6 +71,7 @@ public static class RejectReasons
         "unknown-action",
         "unsupported",
         "unknown-notification",
+        "seq-jump",
     ];
 
     /// <summary>The stable wire code of a reason, e.g. <c>malformed-json</c>.</summary>

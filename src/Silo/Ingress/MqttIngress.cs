@@ -279,6 +279,10 @@ public sealed class MqttIngress(
                         ErrorMessage.Serialize(batch[0].Seq, RejectReason.QuotaExceeded,
                             $"{batch.Length} reading(s) refused: over the per-device rate limit"), MqttQualityOfServiceLevel.AtMostOnce);
                     break;
+                case RejectReason.SeqJump:
+                    await RefuseAsync(e, deviceId, result.Refused, MqttPubAckReasonCode.ImplementationSpecificError,
+                        "seq jumps further above the last applied reading than Osr:Ingest:MaxSeqJump allows; register the device again to restart its sequence");
+                    break;
                 default:
                     await RefuseAsync(e, deviceId, result.Refused, MqttPubAckReasonCode.NotAuthorized, null);
                     break;

@@ -62,6 +62,25 @@ public sealed class DeviceLifecycleTests(SiloFixture silo)
     }
 
     [Fact]
+    public async Task AReadingThatJumpsTooFarAheadIsRefusedAndTheDeviceGoesOn()
+    {
+        var secret = await silo.RegisterAsync("lc-jump", "lc-jump-u");
+        await using var device = await DeviceClient.ConnectAsync(silo.MqttPort, "lc-jump", secret);
+        await device.SubscribeAsync("osr/v1/devices/lc-jump/errors");
+        (await device.PublishAsync(Readings("lc-jump"), Reading(seq: 10))).ReasonCode.Should().Be(MqttClientPublishReasonCode.Success);
+        var applied = (await silo.Grains.GetGrain<IUserStateGrain>("lc-jump-u").GetSnapshotAsync()).ReadingsApplied;
+
+        // One forged reading far ahead would make everything the device sends afterwards a "duplicate".
+        var jump = await device.PublishAsync(Readings("lc-jump"), Reading(seq: 10 + (1L << 48) + 1));
+        jump.ReasonCode.Should().Be(MqttClientPublishReasonCode.ImplementationSpecificError);
+        var (_, error) = await device.NextAsync(TimeSpan.FromSeconds(5));
+        error.Should().Contain("seq-jump");
+
+        (await device.PublishAsync(Readings("lc-jump"), Reading(seq: 11))).ReasonCode.Should().Be(MqttClientPublishReasonCode.Success);
+        (await silo.Grains.GetGrain<IUserStateGrain>("lc-jump-u").GetSnapshotAsync()).ReadingsApplied.Should().Be(applied + 1);
+    }
+
+    [Fact]
     public async Task RotatingOrRevokingAnUnknownDeviceIsABadInput()
     {
         var cli = await CliAsync();

@@ -112,6 +112,8 @@ public class ReadingParserTests
     [InlineData("1.0")]
     [InlineData("1e3")]
     [InlineData("9223372036854775808")]
+    [InlineData("9223372036854775807")]  // long.MaxValue would leave no room after it
+    [InlineData("9007199254740992")]     // 2^53
     [InlineData("1e400")]
     public void NegativeFractionalOrOverflowingSeqIsBadSeq(string seq)
     {
@@ -123,7 +125,7 @@ public class ReadingParserTests
 
     [Fact]
     public void LargestSeqIsAccepted() =>
-        Run(Reading(long.MaxValue)).SingleAccepted().Seq.Should().Be(long.MaxValue);
+        Run(Reading(ReadingParser.MaxSeq)).SingleAccepted().Seq.Should().Be((1L << 53) - 1);
 
     [Theory]
     [InlineData("2026-11-23T18:02:11.250")]          // no offset
