@@ -100,9 +100,7 @@ internal sealed class FaultCluster : IAsyncDisposable
 
     private async Task ProvisionAsync(int users, string prefix)
     {
-        var gateways = string.Join(",", Silos.Select(s => $"127.0.0.1:{s.GatewayPort}"));
-        _client = await new OrleansClusterConnectionFactory().ConnectAsync(
-            ClusterTarget.Resolve(new ConfigurationBuilder().Build(), gateways), verbose: false, CancellationToken.None);
+        _client = await AdminConnection.ConnectAsync([.. Silos.Select(s => s.GatewayPort)]);
         var options = new SimulationOptions { Users = users, Prefix = prefix, Seed = 11, Cycle = TimeSpan.FromSeconds(30) };
         var plan = SimulationPlan.Create(options);
         await plan.ProvisionAsync(Grains, CancellationToken.None);

@@ -68,7 +68,5 @@ public sealed class ClusterKillTests
         }
     }
 
-    private static async Task<IClusterConnection> ConnectAsync(int gatewayPort) =>
-        await new OrleansClusterConnectionFactory().ConnectAsync(
-            ClusterTarget.Resolve(new ConfigurationBuilder().Build(), $"127.0.0.1:{gatewayPort}"), verbose: false, CancellationToken.None);
+    private static Task<IClusterConnection> ConnectAsync(int gatewayPort) => AdminConnection.ConnectAsync(gatewayPort);
 }

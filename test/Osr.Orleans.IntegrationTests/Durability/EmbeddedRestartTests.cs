@@ -130,11 +130,7 @@ public sealed class EmbeddedRestartTests : IAsyncLifetime
         }
     }
 
-    private async Task<IClusterConnection> ConnectAsync()
-    {
-        var target = ClusterTarget.Resolve(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), $"127.0.0.1:{_silo.GatewayPort}");
-        return await new OrleansClusterConnectionFactory().ConnectAsync(target, verbose: false, CancellationToken.None);
-    }
+    private Task<IClusterConnection> ConnectAsync() => AdminConnection.ConnectAsync(_silo.GatewayPort);
 
     private static async Task<long?> Accepted(IStatsGrain stats) =>
         (await stats.GetAsync()).Totals.Counters.TryGetValue(CounterNames.ReadingsAccepted, out var n) ? n : null;

@@ -95,9 +95,7 @@ public sealed class DeviceLifecycleTests(SiloFixture silo)
     private async Task<TestCli> CliAsync()
     {
         var cli = new TestCli();
-        cli.Clusters.Connection = await new OrleansClusterConnectionFactory().ConnectAsync(
-            ClusterTarget.Resolve(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), $"127.0.0.1:{silo.GatewayPort}"),
-            verbose: false, CancellationToken.None);
+        cli.Clusters.Connection = await AdminConnection.ConnectAsync(silo.GatewayPort);
         return cli;
     }
 

@@ -32,9 +32,7 @@ public sealed partial class OpsEndpointTests
         (await GetAsync(silo, "/health/live")).Status.Should().Be(HttpStatusCode.OK);
         await Poll.UntilAsync(async () => (await GetAsync(silo, "/health/ready")).Status == HttpStatusCode.OK, "the silo reports ready");
 
-        await using (var cluster = await new OrleansClusterConnectionFactory().ConnectAsync(
-            ClusterTarget.Resolve(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), $"127.0.0.1:{silo.GatewayPort}"),
-            verbose: false, CancellationToken.None))
+        await using (var cluster = await AdminConnection.ConnectAsync(silo.GatewayPort))
         {
             var grains = cluster.Grains;
             await DecisionScenario.SeedAsync(grains, silo.ModelsPath, "ops-u1");
