@@ -38,35 +38,12 @@ public static class ClusterBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var a = Args.Parse(args);
-        ClusterPlan plan;
-        try
-        {
-            if (a.Has("--smoke")) plan = ClusterPlan.Smoke;
-            else if (a.Has("--full")) plan = ClusterPlan.Full;
-            else if (a.Positional is ["run", ..]) plan = ClusterPlan.Custom(a);
-            else
-            {
-                await Console.Error.WriteLineAsync(Usage).ConfigureAwait(false);
-                return a.Has("--help") || args.Length == 0 ? 0 : 2;
-            }
-        }
-        catch (FormatException ex)
-        {
-            await Console.Error.WriteLineAsync(ex.Message + "\n" + Usage).ConfigureAwait(false);
-            return 2;
-        }
+        var (plan, exit) = await DriverCli.ChoosePlanAsync(a, args.Length, Usage, x =>
+            x.Has("--smoke") ? ClusterPlan.Smoke : x.Has("--full") ? ClusterPlan.Full : x.Positional is ["run", ..] ? ClusterPlan.Custom(x) : null)
+            .ConfigureAwait(false);
+        if (plan is null) return exit;
 
-        using var cts = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cts.Cancel();
-        };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            ChildProcess.KillAll();
-            PrivatePostgres.KillAll();
-        };
+        using var cts = DriverCli.CancelOnCtrlC(PrivatePostgres.KillAll);
         var log = Console.Error;
         if (!a.Has("--no-wait")) await OtherBenchmarks.WaitAsync(log, TimeSpan.FromMinutes(10), cts.Token).ConfigureAwait(false);
 
@@ -181,6 +158,7 @@ internal sealed record ClusterResult(
     double ProbeCores,
     double OtherCores,
     double? LongestGcPauseMs,
+    PostgresRates? Postgres,
     IReadOnlyList<SaturationStep> Saturation,
     string? Error);
 
@@ -248,7 +226,7 @@ internal sealed class ClusterRun(Paths paths, ClusterPlan plan, int silos, int r
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or CliFailureException or OrleansException)
         {
             var tails = string.Join('\n', targets.Where(t => t.HasExited).Select(t => $"silo pid {t.Pid} exited:\n{t.Tail()}"));
-            return new ClusterResult(silos, repeat, loadAverage, 0, null, null, null, [], 0, 0, 0, 0, null, [], ex.Message + (tails.Length > 0 ? "\n" + tails : ""));
+            return new ClusterResult(silos, repeat, loadAverage, 0, null, null, null, [], 0, 0, 0, 0, null, null, [], ex.Message + (tails.Length > 0 ? "\n" + tails : ""));
         }
         finally
         {
@@ -275,35 +253,26 @@ internal sealed class ClusterRun(Paths paths, ClusterPlan plan, int silos, int r
         await Task.Delay(plan.LoadWarmup, ct).ConfigureAwait(false);
 
         await log.WriteLineAsync($"   probes: {plan.Probes} over {brokers}, {plan.Hz} readings/s each, window {plan.Window.TotalSeconds:0} s").ConfigureAwait(false);
-        string[] probeArgs =
-        [
-            "decisions", "probe-load", "--mqtt", brokers, "--devices", probeFile, "--hz", I(plan.Hz),
-            "--half-period", DurationParser.Format(plan.HalfPeriod), "--warmup", DurationParser.Format(plan.ProbeWarmup),
-            "--duration", DurationParser.Format(plan.Window),
-        ];
-        await using var probes = ChildProcess.StartDotnet("probes", paths.BenchmarkDll, probeArgs, captureStdout: true,
-            onStderr: line => log.WriteLine("   probes | " + line));
+        await using var probes = ProbeLoad.Start(paths, brokers, probeFile, plan.Hz, plan.HalfPeriod, plan.ProbeWarmup, plan.Window, log);
         var open = probes.WaitForLineAsync(l => l == "window open", TimeSpan.FromMinutes(5), ct);
         var closed = probes.WaitForLineAsync(l => l == "window closed", TimeSpan.FromMinutes(5) + plan.Window, ct);
         await open.ConfigureAwait(false);
         foreach (var t in targets) t.Monitor?.BeginWindow();
         var counts0 = DelayedCountsAsync(grains);
         var cpu = CpuWindow.Start(targets, postgres, load.Pid, probes.Pid);
+        var pg0 = await postgres.SampleAsync().ConfigureAwait(false);
         await closed.ConfigureAwait(false);
         var sample = cpu.End();
+        var pg1 = await postgres.SampleAsync().ConfigureAwait(false);
         var gc = targets.Select(t => t.Monitor?.EndWindow()).Where(g => g is not null).Select(g => g!.PauseMaxMs).DefaultIfEmpty().Max();
         var decisions = DecisionCounts.Delta(await counts0.ConfigureAwait(false), await DelayedCountsAsync(grains).ConfigureAwait(false));
 
-        string? error = null;
-        if (!await probes.WaitForExitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false)) error = "probes did not finish (killed)";
-        else if (probes.ExitCode != 0) error = $"probes exited with {probes.ExitCode}";
-        var probe = ChildProcess.ParseLastJson(probes.Stdout, DecisionsJsonContext.Default.ProbeResult);
-        if (probe is null) error ??= "no probe result";
+        var (probe, error) = await ProbeLoad.FinishAsync(probes, ct).ConfigureAwait(false);
         if (!await load.WaitForExitAsync(TimeSpan.FromSeconds(120), ct).ConfigureAwait(false)) error ??= "load generator did not finish (killed)";
         else if (load.ExitCode != 0) error ??= $"load generator exited with {load.ExitCode}:\n{load.Tail()}";
         var summary = ChildProcess.ParseLastJson(load.Stdout, AdminJsonContext.Default.SimulationJson);
         return new ClusterResult(silos, repeat, "", sample.Seconds, probe, summary, decisions, sample.SiloCores, sample.PostgresCores, sample.LoadCores,
-            sample.ProbeCores, sample.OtherCores, gc, [], error);
+            sample.ProbeCores, sample.OtherCores, gc, PostgresSample.Rates(pg0, pg1, sample.Seconds), [], error);
     }
 
     private async Task<SaturationStep> SaturationAsync(List<Target> targets, PrivatePostgres postgres, string gateways, string brokers, double rate,
@@ -313,10 +282,11 @@ internal sealed class ClusterRun(Paths paths, ClusterPlan plan, int silos, int r
         await using var load = await StartLoadAsync(gateways, brokers, rate, warmup, plan.SaturationStep, ct).ConfigureAwait(false);
         await Task.Delay(warmup, ct).ConfigureAwait(false);
         var cpu = CpuWindow.Start(targets, postgres, load.Pid, null);
-        string? error = null;
-        if (!await load.WaitForExitAsync(plan.SaturationStep + TimeSpan.FromSeconds(120), ct).ConfigureAwait(false)) error = "load generator did not finish (killed)";
-        else if (load.ExitCode != 0) error = $"load generator exited with {load.ExitCode}";
+        await Task.Delay(plan.SaturationStep, ct).ConfigureAwait(false);   // the generator's measured window (not its disconnects)
         var sample = cpu.End();
+        string? error = null;
+        if (!await load.WaitForExitAsync(TimeSpan.FromSeconds(120), ct).ConfigureAwait(false)) error = "load generator did not finish (killed)";
+        else if (load.ExitCode != 0) error = $"load generator exited with {load.ExitCode}";
         return new SaturationStep(rate, ChildProcess.ParseLastJson(load.Stdout, AdminJsonContext.Default.SimulationJson), sample.SiloCores.Sum(),
             sample.PostgresCores, error);
     }
@@ -324,12 +294,8 @@ internal sealed class ClusterRun(Paths paths, ClusterPlan plan, int silos, int r
     /// <summary>Starts <c>osr-admin simulate</c> over every broker and waits until it publishes.</summary>
     private async Task<ChildProcess> StartLoadAsync(string gateways, string brokers, double rate, TimeSpan warmup, TimeSpan duration, CancellationToken ct)
     {
-        List<string> args =
-        [
-            "simulate", "--users", I(plan.Users), "--rate", I(rate), "--prefix", ClusterPlan.LoadPrefix, "--mqtt", brokers, "--gateway", gateways,
-            "--no-catalog", "--warmup", DurationParser.Format(warmup), "--duration", DurationParser.Format(duration),
-            "--latency-from", "intended", "--connect-concurrency", "200", "--json",
-        ];
+        var args = ScenarioRunner.SimulateArgs(plan.Users, rate, ClusterPlan.LoadPrefix, brokers, warmup, duration);
+        args.AddRange(["--gateway", gateways, "--no-catalog"]);
         await log.WriteLineAsync($"   load: osr-admin {string.Join(' ', args)}").ConfigureAwait(false);
         var load = ChildProcess.StartDotnet("load generator", paths.AdminDll, args, captureStdout: true);
         try
@@ -362,8 +328,6 @@ internal sealed class ClusterRun(Paths paths, ClusterPlan plan, int silos, int r
             return "?";
         }
     }
-
-    private static string I(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 
     /// <summary>CPU (in cores) over one window of every silo, PostgreSQL, the load generator, the probes and the rest of the machine.</summary>
     private sealed class CpuWindow
@@ -428,7 +392,7 @@ internal static class ClusterReport
             F($"Decision latency: {plan.Probes} probes spread over the brokers, {plan.Hz:0.##} readings/s each, rest/effort every {plan.HalfPeriod.TotalSeconds:0.#} s, ") +
             F($"reading publish → notification arrival; window {plan.Window.TotalSeconds:0} s. CPU in cores over the window."));
         sb.AppendLine();
-        sb.AppendLine("| silos | run | load avg at start | readings/s achieved / target | PUBACK p50 / p99 ms | accepted readings/s (counters) | decisions/s (sent / suppressed) | notifications | decision latency p50 / p90 / p99 / max ms | its reading's PUBACK p50 / p99 ms | silo CPU (each) | PostgreSQL CPU | load gen / probes / other CPU | longest silo GC pause ms |");
+        sb.AppendLine("| silos | run | load avg at start | readings/s achieved / target | PUBACK p50 / p99 ms | accepted readings/s (counters) | decisions/s (sent / suppressed; sent to probes) | notifications | decision latency p50 / p90 / p99 / max ms | its reading's PUBACK p50 / p99 ms | silo CPU (each) | PostgreSQL CPU | load gen / probes / other CPU | longest silo GC pause ms |");
         sb.AppendLine("|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (var r in results)
         {
@@ -437,10 +401,28 @@ internal static class ClusterReport
             var d = r.Decisions;
             var w = r.WindowSeconds > 0 ? r.WindowSeconds : double.NaN;
             sb.AppendLine(F($"| {r.Silos} | {r.Repeat} | {r.LoadAverage} | {D(l?.AchievedRate)} / {D(l?.TargetRate)} | {D(l?.LatencyMs.P50)} / {D(l?.LatencyMs.P99)} | ") +
-                F($"{D(d is null ? null : d.ReadingsAccepted / w)} | {D(d is null ? null : d.Total / w)} ({D(d is null ? null : d.Sent / w)} / {D(d is null ? null : d.Suppressed.Values.Sum() / w)}) | ") +
+                F($"{D(d is null ? null : d.ReadingsAccepted / w)} | {D(d is null ? null : d.Total / w)} ({D(d is null ? null : d.Sent / w)} / {D(d is null ? null : d.Suppressed.Values.Sum() / w)}; to probes {D(d is null ? null : d.SegmentSent / w)}) | ") +
                 F($"{p?.Count} | {D(p?.P50Ms)} / {D(p?.P90Ms)} / {D(p?.P99Ms)} / {D(p?.MaxMs)} | {D(p?.PubackP50Ms)} / {D(p?.PubackP99Ms)} | ") +
                 F($"{r.SiloCores.Sum():0.00} ({string.Join(", ", r.SiloCores.Select(c => c.ToString("0.00", CultureInfo.InvariantCulture)))}) | {r.PostgresCores:0.00} | ") +
                 F($"{r.LoadCores:0.00} / {r.ProbeCores:0.00} / {r.OtherCores:0.00} | {D(r.LongestGcPauseMs)} |{(r.Error is null ? "" : " ERROR: " + r.Error.Split('\n')[0])}"));
+        }
+
+        var written = results.Where(r => r.Postgres is not null).ToList();
+        if (written.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("What PostgreSQL wrote in the window, per second (rows from `pg_stat_user_tables`, WAL from `pg_current_wal_lsn()`):");
+            sb.AppendLine();
+            sb.AppendLine("| silos | run | WAL MB/s | WAL bytes per accepted reading | rows inserted / updated per s, by table |");
+            sb.AppendLine("|--:|--:|--:|--:|---|");
+            foreach (var r in written)
+            {
+                var pg = r.Postgres!;
+                var perReading = r.Decisions is { ReadingsAccepted: > 0 } d ? pg.WalBytesPerSecond * r.WindowSeconds / d.ReadingsAccepted : double.NaN;
+                var tables = string.Join("; ", pg.Tables.OrderByDescending(t => t.Value.Inserted + t.Value.Updated)
+                    .Select(t => F($"{t.Key} {t.Value.Inserted:0} / {t.Value.Updated:0}")));
+                sb.AppendLine(F($"| {r.Silos} | {r.Repeat} | {pg.WalBytesPerSecond / 1e6:0.00} | {D(perReading)} | {tables} |"));
+            }
         }
 
         var ladder = results.Where(r => r.Saturation.Count > 0).ToList();
@@ -455,6 +437,10 @@ internal static class ClusterReport
             foreach (var s in r.Saturation)
                 sb.AppendLine(F($"| {r.Silos} | {r.Repeat} | {s.Offered:0} | {D(s.Load?.AchievedRate)} | {D(s.Load?.LatencyMs.P50)} / {D(s.Load?.LatencyMs.P99)} | {s.SiloCores:0.00} | {s.PostgresCores:0.00} |{(s.Error is null ? "" : " ERROR: " + s.Error)}"));
         }
+
+        foreach (var r in results.Where(r => r.Decisions is { Suppressed.Count: > 0 }))
+            sb.AppendLine().Append(F($"{r.Silos} silo(s), run {r.Repeat}: suppressed in the window by rule: ")).AppendLine(
+                string.Join(", ", r.Decisions!.Suppressed.OrderByDescending(kv => kv.Value).Select(kv => F($"{kv.Key} {kv.Value}"))));
 
         return sb.ToString();
     }

@@ -38,6 +38,30 @@ internal sealed class PrivatePostgres : IAsyncDisposable
     public TimeSpan CpuTime() =>
         ProcStats.Children(Pid).Aggregate(ProcStats.CpuTime(Pid, reapedChildren: true), (sum, child) => sum + ProcStats.CpuTime(child));
 
+    /// <summary>
+    /// The server's WAL position and, per table, rows inserted and updated so far (<c>pg_stat_user_tables</c>, which backends
+    /// flush about once a second); null when the server does not answer.
+    /// </summary>
+    public async Task<PostgresSample?> SampleAsync()
+    {
+        try
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(ConnectionString(1) + ";Pooling=false");
+            await connection.OpenAsync().ConfigureAwait(false);
+            await using var wal = new Npgsql.NpgsqlCommand("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint", connection);
+            var walBytes = (long)(await wal.ExecuteScalarAsync().ConfigureAwait(false))!;
+            await using var tables = new Npgsql.NpgsqlCommand("SELECT relname, n_tup_ins, n_tup_upd FROM pg_stat_user_tables", connection);
+            var rows = new Dictionary<string, (long Inserted, long Updated)>(StringComparer.Ordinal);
+            await using (var reader = await tables.ExecuteReaderAsync().ConfigureAwait(false))
+                while (await reader.ReadAsync().ConfigureAwait(false)) rows[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
+            return new PostgresSample(walBytes, rows);
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or InvalidCastException)
+        {
+            return null;
+        }
+    }
+
     public static async Task<PrivatePostgres> StartAsync(string repoRoot, string directory, int port, CancellationToken ct)
     {
         var script = Path.Combine(repoRoot, "scripts", "postgres.sh");
@@ -112,3 +136,25 @@ internal sealed class PrivatePostgres : IAsyncDisposable
         return (process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
     }
 }
+
+/// <summary>WAL position (bytes) and rows inserted / updated per table at one moment.</summary>
+internal sealed record PostgresSample(long WalBytes, IReadOnlyDictionary<string, (long Inserted, long Updated)> Tables)
+{
+    /// <summary>Per second between <paramref name="from"/> and <paramref name="to"/>: WAL bytes and, per table with any, rows inserted and updated.</summary>
+    public static PostgresRates? Rates(PostgresSample? from, PostgresSample? to, double seconds)
+    {
+        if (from is null || to is null || seconds <= 0) return null;
+        var tables = new SortedDictionary<string, (double Inserted, double Updated)>(StringComparer.Ordinal);
+        foreach (var (name, end) in to.Tables)
+        {
+            var start = from.Tables.GetValueOrDefault(name);
+            var rates = ((end.Inserted - start.Inserted) / seconds, (end.Updated - start.Updated) / seconds);
+            if (rates.Item1 > 0 || rates.Item2 > 0) tables[name] = rates;
+        }
+
+        return new PostgresRates((to.WalBytes - from.WalBytes) / seconds, tables);
+    }
+}
+
+/// <summary>What PostgreSQL wrote per second over a window.</summary>
+internal sealed record PostgresRates(double WalBytesPerSecond, IReadOnlyDictionary<string, (double Inserted, double Updated)> Tables);

@@ -47,31 +47,12 @@ public static class DecisionsBenchmark
         if (args is ["scoring-load", ..]) return await ScoringLoad.RunAsync(args[1..]).ConfigureAwait(false);
 
         var a = Args.Parse(args);
-        DecisionsPlan plan;
-        try
-        {
-            if (a.Has("--smoke")) plan = DecisionsPlan.Smoke;
-            else if (a.Has("--full")) plan = DecisionsPlan.Full;
-            else if (a.Positional is ["run", ..]) plan = DecisionsPlan.Custom(a);
-            else
-            {
-                await Console.Error.WriteLineAsync(Usage).ConfigureAwait(false);
-                return a.Has("--help") || args.Length == 0 ? 0 : 2;
-            }
-        }
-        catch (FormatException ex)
-        {
-            await Console.Error.WriteLineAsync(ex.Message + "\n" + Usage).ConfigureAwait(false);
-            return 2;
-        }
+        var (plan, exit) = await DriverCli.ChoosePlanAsync(a, args.Length, Usage, x =>
+            x.Has("--smoke") ? DecisionsPlan.Smoke : x.Has("--full") ? DecisionsPlan.Full : x.Positional is ["run", ..] ? DecisionsPlan.Custom(x) : null)
+            .ConfigureAwait(false);
+        if (plan is null) return exit;
 
-        using var cts = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cts.Cancel();
-        };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
+        using var cts = DriverCli.CancelOnCtrlC();
         var log = Console.Error;
         if (!a.Has("--no-wait")) await OtherBenchmarks.WaitAsync(log, TimeSpan.FromMinutes(60), cts.Token).ConfigureAwait(false);
 
@@ -284,13 +265,8 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
             {
                 var users = ScenarioRunner.UsersForDevices(plan.LoadDevices);
                 var runFor = plan.ProbeWarmup + window + TimeSpan.FromSeconds(20);
-                List<string> args =
-                [
-                    "simulate", "--users", I(users), "--rate", I(plan.LoadRate), "--prefix", DecisionsPlan.LoadPrefix,
-                    "--mqtt", $"127.0.0.1:{target.MqttPort}", "--gateway", target.Gateway, "--no-catalog",
-                    "--warmup", DurationParser.Format(plan.LoadWarmup), "--duration", DurationParser.Format(runFor),
-                    "--latency-from", "intended", "--connect-concurrency", "200", "--json",
-                ];
+                var args = ScenarioRunner.SimulateArgs(users, plan.LoadRate, DecisionsPlan.LoadPrefix, $"127.0.0.1:{target.MqttPort}", plan.LoadWarmup, runFor);
+                args.AddRange(["--gateway", target.Gateway, "--no-catalog"]);
                 if (plan.LoadDevices > 5000) args.AddRange(["--local-addresses", "127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4"]);
                 await log.WriteLineAsync($"   load: osr-admin {string.Join(' ', args)}").ConfigureAwait(false);
                 load = ChildProcess.StartDotnet("load generator", paths.AdminDll, args, captureStdout: true);
@@ -299,14 +275,7 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
                 await Task.Delay(plan.LoadWarmup, ct).ConfigureAwait(false);
             }
 
-            string[] probeArgs =
-            [
-                "decisions", "probe-load", "--mqtt", $"127.0.0.1:{target.MqttPort}", "--devices", probeFile, "--hz", I(plan.Hz),
-                "--half-period", DurationParser.Format(plan.HalfPeriod), "--warmup", DurationParser.Format(plan.ProbeWarmup),
-                "--duration", DurationParser.Format(window),
-            ];
-            await using var probes = ChildProcess.StartDotnet("probes", paths.BenchmarkDll, probeArgs, captureStdout: true,
-                onStderr: line => log.WriteLine("   probes | " + line));
+            await using var probes = ProbeLoad.Start(paths, $"127.0.0.1:{target.MqttPort}", probeFile, plan.Hz, plan.HalfPeriod, plan.ProbeWarmup, window, log);
             var open = probes.WaitForLineAsync(l => l == "window open", TimeSpan.FromMinutes(5), ct);
             var closed = probes.WaitForLineAsync(l => l == "window closed", TimeSpan.FromMinutes(5) + window, ct);
             await open.ConfigureAwait(false);
@@ -314,10 +283,7 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
             await closed.ConfigureAwait(false);
             var sample = await w.EndAsync(CounterLag).ConfigureAwait(false);
             await PrintAllocationsAsync(w, null, "").ConfigureAwait(false);
-            if (!await probes.WaitForExitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false)) error = "probes did not finish (killed)";
-            else if (probes.ExitCode != 0) error = $"probes exited with {probes.ExitCode}";
-            var probe = ChildProcess.ParseLastJson(probes.Stdout, DecisionsJsonContext.Default.ProbeResult);
-            if (probe is null) error ??= "no probe result";
+            (var probe, error) = await ProbeLoad.FinishAsync(probes, ct).ConfigureAwait(false);
 
             SimulationJson? summary = null;
             if (load is not null)

@@ -99,6 +99,31 @@ internal static class ProbeLoad
         return 0;
     }
 
+    /// <summary>
+    /// Starts <c>decisions probe-load</c> as a child process of a driver over <paramref name="brokers"/> (HOST:PORT[,…]); its progress
+    /// lines go to <paramref name="log"/>. The driver awaits "window open" / "window closed" on it and then <see cref="FinishAsync"/>.
+    /// </summary>
+    internal static ChildProcess Start(Paths paths, string brokers, string probeFile, double hz, TimeSpan halfPeriod, TimeSpan warmup, TimeSpan window,
+        TextWriter log)
+    {
+        string[] args =
+        [
+            "decisions", "probe-load", "--mqtt", brokers, "--devices", probeFile, "--hz", hz.ToString("0.###", CultureInfo.InvariantCulture),
+            "--half-period", DurationParser.Format(halfPeriod), "--warmup", DurationParser.Format(warmup), "--duration", DurationParser.Format(window),
+        ];
+        return ChildProcess.StartDotnet("probes", paths.BenchmarkDll, args, captureStdout: true, onStderr: line => log.WriteLine("   probes | " + line));
+    }
+
+    /// <summary>Waits for the probes to exit (at most a minute, killed after that) and reads their result; an error when there is none.</summary>
+    internal static async Task<(ProbeResult? Result, string? Error)> FinishAsync(ChildProcess probes, CancellationToken ct)
+    {
+        string? error = null;
+        if (!await probes.WaitForExitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false)) error = "probes did not finish (killed)";
+        else if (probes.ExitCode != 0) error = $"probes exited with {probes.ExitCode}";
+        var result = ChildProcess.ParseLastJson(probes.Stdout, DecisionsJsonContext.Default.ProbeResult);
+        return (result, error ?? (result is null ? "no probe result" : null));
+    }
+
     private static long Ticks(TimeSpan t) => (long)(t.TotalSeconds * Stopwatch.Frequency);
 
     internal sealed class Probe(int index, string deviceId, string userId, string secret)
