@@ -6,6 +6,7 @@ namespace Osr.Orleans.Benchmarks;
 /// Micro-benchmarks (BenchmarkDotNet): <c>dotnet run -c Release --project test/Osr.Orleans.Benchmarks -- --filter '*Kalman*'</c>.
 /// The end-to-end MQTT ingest load test: <c>… -- ingest --help</c> (see docs/benchmarks.md).
 /// Timed ALS benchmarks: <c>… -- als-train | als-topn | als-quality</c> (see docs/recommendation.md).
+/// The durable cluster (1, 2, 3 silos on a private PostgreSQL): <c>… -- cluster --full | --smoke | run …</c> (see docs/benchmarks.md "Cluster").
 /// Write cost of the stores (SQLite, PostgreSQL): <c>… -- store-writes [--connection CS]</c> (see docs/benchmarks.md "Storage").
 /// </summary>
 public static class Program
@@ -21,6 +22,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "ingest") return await Ingest.IngestBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "checkpoint") return await Storage.CheckpointBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "decisions") return await Decisions.DecisionsBenchmark.RunAsync(args[1..]);
+        if (args.Length > 0 && args[0] == "cluster") return await Cluster.ClusterBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "store-writes") return await Storage.StoreWriteBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "propensity-planted") return Recommendation.PlantedPropensity.Run(args);
         if (args.Length > 0 && args[0].StartsWith("als-", StringComparison.Ordinal)) return Recommendation.AlsBenchmarks.Run(args);

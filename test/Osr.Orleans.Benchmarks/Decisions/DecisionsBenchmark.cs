@@ -47,31 +47,12 @@ public static class DecisionsBenchmark
         if (args is ["scoring-load", ..]) return await ScoringLoad.RunAsync(args[1..]).ConfigureAwait(false);
 
         var a = Args.Parse(args);
-        DecisionsPlan plan;
-        try
-        {
-            if (a.Has("--smoke")) plan = DecisionsPlan.Smoke;
-            else if (a.Has("--full")) plan = DecisionsPlan.Full;
-            else if (a.Positional is ["run", ..]) plan = DecisionsPlan.Custom(a);
-            else
-            {
-                await Console.Error.WriteLineAsync(Usage).ConfigureAwait(false);
-                return a.Has("--help") || args.Length == 0 ? 0 : 2;
-            }
-        }
-        catch (FormatException ex)
-        {
-            await Console.Error.WriteLineAsync(ex.Message + "\n" + Usage).ConfigureAwait(false);
-            return 2;
-        }
+        var (plan, exit) = await DriverCli.ChoosePlanAsync(a, args.Length, Usage, x =>
+            x.Has("--smoke") ? DecisionsPlan.Smoke : x.Has("--full") ? DecisionsPlan.Full : x.Positional is ["run", ..] ? DecisionsPlan.Custom(x) : null)
+            .ConfigureAwait(false);
+        if (plan is null) return exit;
 
-        using var cts = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cts.Cancel();
-        };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
+        using var cts = DriverCli.CancelOnCtrlC();
         var log = Console.Error;
         if (!a.Has("--no-wait")) await OtherBenchmarks.WaitAsync(log, TimeSpan.FromMinutes(60), cts.Token).ConfigureAwait(false);
 
@@ -285,13 +266,8 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
             {
                 var users = ScenarioRunner.UsersForDevices(plan.LoadDevices);
                 var runFor = plan.ProbeWarmup + window + TimeSpan.FromSeconds(20);
-                List<string> args =
-                [
-                    "simulate", "--users", I(users), "--rate", I(plan.LoadRate), "--prefix", DecisionsPlan.LoadPrefix,
-                    "--mqtt", $"127.0.0.1:{target.MqttPort}", "--gateway", target.Gateway, "--no-catalog",
-                    "--warmup", DurationParser.Format(plan.LoadWarmup), "--duration", DurationParser.Format(runFor),
-                    "--latency-from", "intended", "--connect-concurrency", "200", "--json",
-                ];
+                var args = ScenarioRunner.SimulateArgs(users, plan.LoadRate, DecisionsPlan.LoadPrefix, $"127.0.0.1:{target.MqttPort}", plan.LoadWarmup, runFor);
+                args.AddRange(["--gateway", target.Gateway, "--no-catalog"]);
                 if (plan.LoadDevices > 5000) args.AddRange(["--local-addresses", "127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4"]);
                 await log.WriteLineAsync($"   load: osr-admin {string.Join(' ', args)}").ConfigureAwait(false);
                 load = ChildProcess.StartDotnet("load generator", paths.AdminDll, args, captureStdout: true);
@@ -300,14 +276,7 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
                 await Task.Delay(plan.LoadWarmup, ct).ConfigureAwait(false);
             }
 
-            string[] probeArgs =
-            [
-                "decisions", "probe-load", "--mqtt", $"127.0.0.1:{target.MqttPort}", "--devices", probeFile, "--hz", I(plan.Hz),
-                "--half-period", DurationParser.Format(plan.HalfPeriod), "--warmup", DurationParser.Format(plan.ProbeWarmup),
-                "--duration", DurationParser.Format(window),
-            ];
-            await using var probes = ChildProcess.StartDotnet("probes", paths.BenchmarkDll, probeArgs, captureStdout: true,
-                onStderr: line => log.WriteLine("   probes | " + line));
+            await using var probes = ProbeLoad.Start(paths, $"127.0.0.1:{target.MqttPort}", probeFile, plan.Hz, plan.HalfPeriod, plan.ProbeWarmup, window, log);
             var open = probes.WaitForLineAsync(l => l == "window open", TimeSpan.FromMinutes(5), ct);
             var closed = probes.WaitForLineAsync(l => l == "window closed", TimeSpan.FromMinutes(5) + window, ct);
             await open.ConfigureAwait(false);
@@ -315,17 +284,14 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
             await closed.ConfigureAwait(false);
             var sample = await w.EndAsync(CounterLag).ConfigureAwait(false);
             await PrintAllocationsAsync(w, null, "").ConfigureAwait(false);
-            if (!await probes.WaitForExitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false)) error = "probes did not finish (killed)";
-            else if (probes.ExitCode != 0) error = $"probes exited with {probes.ExitCode}";
-            var probe = ParseLast(probes.Stdout, DecisionsJsonContext.Default.ProbeResult);
-            if (probe is null) error ??= "no probe result";
+            (var probe, error) = await ProbeLoad.FinishAsync(probes, ct).ConfigureAwait(false);
 
             SimulationJson? summary = null;
             if (load is not null)
             {
                 if (!await load.WaitForExitAsync(TimeSpan.FromSeconds(120), ct).ConfigureAwait(false)) error ??= "load generator did not finish (killed)";
                 else if (load.ExitCode != 0) error ??= $"load generator exited with {load.ExitCode}:\n{load.Tail()}";
-                summary = ParseLast(load.Stdout, AdminJsonContext.Default.SimulationJson);
+                summary = ChildProcess.ParseLastJson(load.Stdout, AdminJsonContext.Default.SimulationJson);
             }
 
             return new PhaseResult(name, withLoad ? "load" : "noload", sample.Seconds, probe, null, summary, sample.SiloCores, sample.ChildCores,
@@ -367,7 +333,7 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
         string? error = null;
         if (!await child.WaitForExitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false)) error = "scoring load did not finish (killed)";
         else if (child.ExitCode != 0) error = $"scoring load exited with {child.ExitCode}";
-        var result = ParseLast(child.Stdout, DecisionsJsonContext.Default.ScoringResult);
+        var result = ChildProcess.ParseLastJson(child.Stdout, DecisionsJsonContext.Default.ScoringResult);
         if (result is null) error ??= "no scoring result";
         return new PhaseResult("scoring, no MQTT", "scoring", score.Seconds, null, result, null, score.SiloCores, score.ChildCores, 0,
             ingest.SiloCores, score.Gc, score.Decisions, ingest.Seconds, error, Math.Max(score.OtherCores, ingest.OtherCores));
@@ -384,20 +350,6 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
-    private static T? ParseLast<T>(string stdout, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
-    {
-        var start = stdout.LastIndexOf("\n{", StringComparison.Ordinal);
-        var json = start >= 0 ? stdout[(start + 1)..] : stdout.StartsWith('{') ? stdout : null;
-        if (json is null) return null;
-        try
-        {
-            return JsonSerializer.Deserialize(json, type);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 
     private static string I(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 
@@ -424,7 +376,7 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
                 _target = target, _grains = grains, _child = child, _load = load,
                 _silo0 = ProcStats.CpuTime(target.Pid), _child0 = ProcStats.CpuTime(child),
                 _load0 = load is { } l ? ProcStats.CpuTime(l) : TimeSpan.Zero,
-                _machine0 = MachineBusySeconds(),
+                _machine0 = ProcStats.MachineBusySeconds(),
                 _clock = System.Diagnostics.Stopwatch.StartNew(),
             };
             target.Monitor?.BeginWindow();
@@ -438,7 +390,7 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
             var silo = (ProcStats.CpuTime(_target.Pid) - _silo0).TotalSeconds / seconds;
             var child = (ProcStats.CpuTime(_child) - _child0).TotalSeconds / seconds;
             var load = _load is { } l ? (ProcStats.CpuTime(l) - _load0).TotalSeconds / seconds : 0;
-            var other = (MachineBusySeconds() - _machine0) / seconds - silo - child - load;
+            var other = (ProcStats.MachineBusySeconds() - _machine0) / seconds - silo - child - load;
             var gc = _target.Monitor?.EndWindow();
             AllocationsByType = _target.Monitor?.AllocationsByType ?? [];
             DecisionCounts? delta = null;
@@ -461,22 +413,6 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
     /// <param name="OtherCores">CPU used on the machine by everything else (other work, this driver, the kernel), from /proc/stat.</param>
     private sealed record Sample(double Seconds, double SiloCores, double ChildCores, double LoadCores, ProcessDiagnostics? Gc, DecisionCounts? Decisions,
         double OtherCores);
-
-    /// <summary>Busy CPU time of the whole machine so far (all cores; user + nice + system + irq + softirq + steal), from /proc/stat.</summary>
-    private static double MachineBusySeconds()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/stat").First();
-            var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-            var busy = f[0] + f[1] + f[2] + f[5] + f[6] + (f.Length > 7 ? f[7] : 0);
-            return busy / 100.0;   // USER_HZ
-        }
-        catch (Exception ex) when (ex is IOException or FormatException or InvalidOperationException)
-        {
-            return 0;
-        }
-    }
 }
 
 /// <summary>Waits while a silo or benchmark process that is not ours runs (the machine has 2 cores: one measurement at a time).</summary>
@@ -502,7 +438,7 @@ internal static class OtherBenchmarks
     private static List<string> Find()
     {
         var mine = new HashSet<int>();
-        for (var pid = Environment.ProcessId; pid > 1 && mine.Add(pid);) pid = ParentOf(pid);
+        for (var pid = Environment.ProcessId; pid > 1 && mine.Add(pid);) pid = ProcStats.ParentOf(pid);
         var found = new List<string>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
@@ -522,19 +458,5 @@ internal static class OtherBenchmarks
         }
 
         return found;
-    }
-
-    private static int ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(fields[1], CultureInfo.InvariantCulture);
-        }
-        catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
-        {
-            return 0;
-        }
     }
 }

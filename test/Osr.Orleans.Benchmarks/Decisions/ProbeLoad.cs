@@ -12,9 +12,9 @@ using Osr.Orleans.Client.Cli;
 namespace Osr.Orleans.Benchmarks.Decisions;
 
 /// <summary>
-/// <c>decisions probe-load --mqtt HOST:PORT --devices FILE [--hz 2] [--half-period 4s] [--warmup 10s] [--duration 60s]</c>
+/// <c>decisions probe-load --mqtt HOST:PORT[,HOST:PORT…] --devices FILE [--hz 2] [--half-period 4s] [--warmup 10s] [--duration 60s]</c>
 /// (a child process of <c>decisions</c>): the latency probes. Each line of FILE is <c>deviceId,userId,secret</c>; each probe
-/// device gets its own MQTT 5 connection, subscribes (QoS 1) to its user's <c>osr/v1/users/{userId}/notifications</c> and
+/// device gets its own MQTT 5 connection (probe i to the (i mod n)-th of the n brokers listed), subscribes (QoS 1) to its user's <c>osr/v1/users/{userId}/notifications</c> and
 /// publishes one reading every 1/hz s (QoS 1, at most one in flight: the next reading waits for the PUBACK), alternating
 /// <see cref="HalfPeriod"/> of rest (hr 60, still) and of hard effort (hr 170, speed 3.2 m/s, cadence 170), each probe with
 /// its own phase offset. A reading's <c>ts</c> is the wall clock when it is published, in whole milliseconds and unique per
@@ -31,7 +31,7 @@ internal static class ProbeLoad
     public static async Task<int> RunAsync(string[] args)
     {
         var a = Args.Parse(args);
-        if (!EndpointParser.TryParse(a.Get("--mqtt"), out var mqtt, out var error))
+        if (!EndpointParser.TryParseList(a.Get("--mqtt"), out var mqtt, out var error))
         {
             await Console.Error.WriteLineAsync($"--mqtt: {error}").ConfigureAwait(false);
             return 2;
@@ -44,7 +44,7 @@ internal static class ProbeLoad
         var duration = a.GetDuration("--duration", TimeSpan.FromSeconds(60));
         var log = Console.Error;
         var lines = (await File.ReadAllLinesAsync(file).ConfigureAwait(false)).Where(l => l.Length > 0 && !l.StartsWith("deviceId", StringComparison.Ordinal)).ToArray();
-        var broker = new IPEndPoint(IPAddress.Parse(mqtt.Host == "localhost" ? "127.0.0.1" : mqtt.Host), mqtt.Port);
+        var brokers = mqtt.Select(m => new IPEndPoint(IPAddress.Parse(m.Host == "localhost" ? "127.0.0.1" : m.Host), m.Port)).ToArray();
         var probes = lines.Select((l, i) =>
         {
             var parts = l.Split(',');
@@ -56,7 +56,7 @@ internal static class ProbeLoad
         var factory = new MqttClientFactory();
         var session = new ProbeSession(probes, hz, halfPeriod);
         await Parallel.ForEachAsync(probes, new ParallelOptions { MaxDegreeOfParallelism = 20, CancellationToken = stop.Token },
-            async (p, ct) => await session.ConnectAsync(factory, p, broker, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            async (p, ct) => await session.ConnectAsync(factory, p, brokers[p.Index % brokers.Length], ct).ConfigureAwait(false)).ConfigureAwait(false);
         var connected = probes.Count(p => p.Client is { IsConnected: true });
         await log.WriteLineAsync($"probes connected: {connected} of {probes.Length}").ConfigureAwait(false);
         if (connected == 0) return 1;
@@ -97,6 +97,31 @@ internal static class ProbeLoad
             $"{result.ReadingsPublished} readings, {result.NotificationsReceived} notifications ({result.Unmatched} unmatched, {result.Duplicates} duplicates)")).ConfigureAwait(false);
         await Console.Out.WriteLineAsync(JsonSerializer.Serialize(result, DecisionsJsonContext.Default.ProbeResult)).ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>
+    /// Starts <c>decisions probe-load</c> as a child process of a driver over <paramref name="brokers"/> (HOST:PORT[,…]); its progress
+    /// lines go to <paramref name="log"/>. The driver awaits "window open" / "window closed" on it and then <see cref="FinishAsync"/>.
+    /// </summary>
+    internal static ChildProcess Start(Paths paths, string brokers, string probeFile, double hz, TimeSpan halfPeriod, TimeSpan warmup, TimeSpan window,
+        TextWriter log)
+    {
+        string[] args =
+        [
+            "decisions", "probe-load", "--mqtt", brokers, "--devices", probeFile, "--hz", hz.ToString("0.###", CultureInfo.InvariantCulture),
+            "--half-period", DurationParser.Format(halfPeriod), "--warmup", DurationParser.Format(warmup), "--duration", DurationParser.Format(window),
+        ];
+        return ChildProcess.StartDotnet("probes", paths.BenchmarkDll, args, captureStdout: true, onStderr: line => log.WriteLine("   probes | " + line));
+    }
+
+    /// <summary>Waits for the probes to exit (at most a minute, killed after that) and reads their result; an error when there is none.</summary>
+    internal static async Task<(ProbeResult? Result, string? Error)> FinishAsync(ChildProcess probes, CancellationToken ct)
+    {
+        string? error = null;
+        if (!await probes.WaitForExitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false)) error = "probes did not finish (killed)";
+        else if (probes.ExitCode != 0) error = $"probes exited with {probes.ExitCode}";
+        var result = ChildProcess.ParseLastJson(probes.Stdout, DecisionsJsonContext.Default.ProbeResult);
+        return (result, error ?? (result is null ? "no probe result" : null));
     }
 
     private static long Ticks(TimeSpan t) => (long)(t.TotalSeconds * Stopwatch.Frequency);

@@ -138,6 +138,22 @@ internal sealed class ChildProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>The last JSON object a child printed on stdout (its result line); null when there is none or it does not parse.</summary>
+    public static T? ParseLastJson<T>(string stdout, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
+    {
+        var start = stdout.LastIndexOf("\n{", StringComparison.Ordinal);
+        var json = start >= 0 ? stdout[(start + 1)..] : stdout.StartsWith('{') ? stdout : null;
+        if (json is null) return null;
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize(json, type);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Kills every child still running (the driver is stopping abnormally).</summary>
     public static void KillAll()
     {

@@ -88,13 +88,7 @@ public static class IngestBenchmark
 
         var environment = ParseEnvironment(a.Get("--target-env"));
         var loadEnvironment = ParseEnvironment(a.Get("--load-env"));
-        using var cts = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cts.Cancel();
-        };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
+        using var cts = DriverCli.CancelOnCtrlC();
 
         var results = new List<ScenarioResult>();
         try

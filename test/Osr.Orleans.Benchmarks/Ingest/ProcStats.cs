@@ -27,14 +27,62 @@ internal static class ProcStats
         return 0;
     }
 
-    /// <summary>User + system CPU time of <paramref name="pid"/> so far (all threads).</summary>
-    public static TimeSpan CpuTime(int pid)
+    /// <summary>Busy CPU time of the whole machine so far (all cores; user + nice + system + irq + softirq + steal), from /proc/stat.</summary>
+    public static double MachineBusySeconds()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/stat").First();
+            var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            var busy = f[0] + f[1] + f[2] + f[5] + f[6] + (f.Length > 7 ? f[7] : 0);
+            return busy / 100.0;   // USER_HZ
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or InvalidOperationException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The parent of <paramref name="pid"/>; 0 when it is gone.</summary>
+    public static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The direct children of <paramref name="pid"/> (e.g. a PostgreSQL postmaster's backends), from /proc.</summary>
+    public static List<int> Children(int pid)
+    {
+        var children = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var child)) continue;
+            if (ParentOf(child) == pid) children.Add(child);
+        }
+
+        return children;
+    }
+
+    /// <summary>
+    /// User + system CPU time of <paramref name="pid"/> so far (all threads); with <paramref name="reapedChildren"/>, plus that of
+    /// its children that exited and were waited for (a PostgreSQL postmaster's closed backends).
+    /// </summary>
+    public static TimeSpan CpuTime(int pid, bool reapedChildren = false)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');   // field 3 (state) is fields[0]
             var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            if (reapedChildren) ticks += long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
             return TimeSpan.FromSeconds((double)ticks / ClockTicksPerSecond.Value);
         }
         catch (IOException)

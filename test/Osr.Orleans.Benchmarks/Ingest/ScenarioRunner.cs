@@ -98,17 +98,24 @@ internal static partial class ScenarioRunner
         return n;
     }
 
+    /// <summary>
+    /// The arguments of <c>osr-admin simulate</c> as every load test runs it: <paramref name="users"/> simulated users at
+    /// <paramref name="rate"/> readings/s over <paramref name="brokers"/> (HOST:PORT[,…]), latency from the intended send time,
+    /// 200 connections opened at once, the summary as JSON; the caller adds the cluster options.
+    /// </summary>
+    public static List<string> SimulateArgs(int users, double rate, string prefix, string brokers, TimeSpan warmup, TimeSpan duration) =>
+    [
+        "simulate", "--users", I(users), "--rate", I(rate), "--prefix", prefix, "--mqtt", brokers,
+        "--warmup", DurationParser.Format(warmup), "--duration", DurationParser.Format(duration),
+        "--latency-from", "intended", "--connect-concurrency", "200", "--json",
+    ];
+
     /// <summary>Runs <c>osr-admin simulate</c> against the target (provisioning through the silo, or <c>--no-provision</c> for the bare broker).</summary>
     public static Task<ScenarioResult> RunMqttAsync(Target target, Baseline baseline, Scenario s, RunContext run, string prefix, CancellationToken ct)
     {
         var users = UsersForDevices(s.Devices);
-        var args = new List<string>
-        {
-            "simulate", "--users", I(users), "--rate", I(s.Rate), "--batch", I(s.Batch),
-            "--warmup", DurationParser.Format(s.Warmup), "--duration", DurationParser.Format(s.Duration),
-            "--prefix", prefix, "--mqtt", $"127.0.0.1:{target.MqttPort}", "--latency-from", "intended",
-            "--connect-concurrency", "200", "--json",
-        };
+        var args = SimulateArgs(users, s.Rate, prefix, $"127.0.0.1:{target.MqttPort}", s.Warmup, s.Duration);
+        args.AddRange(["--batch", I(s.Batch)]);
         if (s.Devices > 5000) args.AddRange(["--local-addresses", string.Join(',', ExtraLoopbacks)]);
         // The ingest benchmark measures the live path only: no demo catalogue, no ALS model, so no scoring passes.
         if (target.Kind == TargetKind.Grains) args.AddRange(["--gateway", target.Gateway, "--no-catalog", "--no-feedback"]);

@@ -132,7 +132,8 @@ internal sealed class Target : IAsyncDisposable
         await _process.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static int FreePort()
+    /// <summary>A TCP port on loopback that was free a moment ago.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
