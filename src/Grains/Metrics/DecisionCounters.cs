@@ -25,8 +25,9 @@ public sealed class DecisionCounters
         var meter = meterFactory?.Create(IngestCounters.MeterName) ?? new Meter(IngestCounters.MeterName);
         meter.CreateObservableCounter("osr.decisions", ObserveDecisions, description: "scoring decisions by outcome and reason");
         meter.CreateObservableCounter("osr.notifications", ObserveNotifications, description: "notifications sent and their feedback, by event");
-        _pushLatency = meter.CreateHistogram<double>("osr.push.latency", "s",
-            "time from a push decision to the notification handed to the broker (mqtt) or accepted by the webhook (webhook)");
+        _pushLatency = meter.CreateHistogram("osr.push.latency", "s",
+            "time from a push decision to the notification handed to the broker (mqtt) or accepted by the webhook (webhook)",
+            tags: null, advice: IngestCounters.SecondsBuckets);
     }
 
     /// <summary>One push handed over on <paramref name="channel"/> (<c>mqtt</c>, <c>webhook</c>) <paramref name="seconds"/> after its decision.</summary>

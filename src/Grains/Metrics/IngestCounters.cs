@@ -35,10 +35,17 @@ public sealed class IngestCounters : IDisposable
         _meter.CreateObservableCounter("osr.readings.duplicate", () => Volatile.Read(ref _totals[(int)Slot.Duplicate]));
         _meter.CreateObservableCounter("osr.readings.rejected", ObserveRejected);
         _meter.CreateObservableCounter("osr.messages.received", () => Volatile.Read(ref _totals[(int)Slot.MessagesReceived]));
-        _lag = _meter.CreateHistogram<double>("osr.ingest.lag", "s", "time from a message's newest reading ts to its grain having applied it");
+        _lag = _meter.CreateHistogram("osr.ingest.lag", "s", "time from a message's newest reading ts to its grain having applied it",
+            tags: null, advice: SecondsBuckets);
     }
 
     private readonly Histogram<double> _lag;
+
+    /// <summary>Bucket bounds (seconds) of the latency histograms: 1 ms to 1 min.</summary>
+    internal static readonly InstrumentAdvice<double> SecondsBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    };
 
     /// <summary>One applied message: <paramref name="lagTicks"/> from its newest reading's <c>ts</c> to now (never below 0).</summary>
     public void Lag(long lagTicks) => _lag.Record(Math.Max(0, lagTicks) / (double)TimeSpan.TicksPerSecond);
