@@ -16,8 +16,8 @@ namespace Osr.Orleans.Models.Filtering;
 /// a device's <see cref="SensorNoise"/> is the prior of its kind's slot;
 /// <see cref="MeasurementStd"/> reads the current value. Speed and cadence have a stop regime
 /// (<see cref="ChannelModel"/>). <see cref="Uncertainty"/> reports how sure each channel is.</para>
-/// <para>Not thread-safe (one grain activation owns it). Memory: 696 bytes per bank = 16
-/// object header + 8 models reference + 4 × 128 (<see cref="LevelTrendFilter"/>) + 160
+/// <para>Not thread-safe (one grain activation owns it). Memory: 776 bytes per bank = 16
+/// object header + 8 models reference + 4 × 144 (<see cref="LevelTrendFilter"/>) + 176
 /// (<see cref="PositionFilter"/>), measured with GC.GetAllocatedBytesForCurrentThread in
 /// UserFilterBankTests.BankIsAFewHundredBytesAndApplyAndEstimateDoNotAllocate; the compiled
 /// <see cref="ChannelModel"/>s are shared by all banks built from one <see cref="FilterOptions"/>.</para>
@@ -242,7 +242,8 @@ public sealed class UserFilterBank
             || state.LastUpdateTicks?.Length != FilterBankState.ChannelCount
             || state.NisSum?.Length != FilterBankState.ChannelCount
             || state.Counters?.Length != FilterBankState.ChannelCount * FilterBankState.CounterStride
-            || (state.Adaptive is { Length: > 0 } && state.Adaptive.Length != FilterBankState.ChannelCount * FilterBankState.AdaptiveStride)
+            || (state.Adaptive is { Length: > 0 } && state.Adaptive.Length != FilterBankState.ChannelCount * FilterBankState.AdaptiveStride
+                && state.Adaptive.Length != FilterBankState.ChannelCount * FilterBankState.AdaptiveStrideV1)
             || (state.Extra is { Length: > 0 } && state.Extra.Length != FilterBankState.ChannelCount * FilterBankState.ExtraStride))
         {
             throw new ArgumentException($"Not a version-{FilterBankState.CurrentVersion} filter bank state.", nameof(state));
@@ -251,6 +252,7 @@ public sealed class UserFilterBank
         const int p = (int)FilterChannel.Position;
         var adaptive = state.Adaptive ?? [];
         var extra = state.Extra ?? [];
+        var stride = adaptive.Length / FilterBankState.ChannelCount;
         return new UserFilterBank(options)
         {
             _hr = Import(FilterChannel.Hr),
@@ -262,9 +264,7 @@ public sealed class UserFilterBank
                 state.LastUpdateTicks[p], state.NisSum[p], Adaptive(p), Extra(p)),
         };
 
-        ReadOnlySpan<double> Adaptive(int c) => adaptive.Length == 0
-            ? default
-            : adaptive.AsSpan(c * FilterBankState.AdaptiveStride, FilterBankState.AdaptiveStride);
+        ReadOnlySpan<double> Adaptive(int c) => adaptive.Length == 0 ? default : adaptive.AsSpan(c * stride, stride);
 
         ReadOnlySpan<long> Extra(int c) => extra.Length == 0
             ? default
