@@ -7,6 +7,7 @@ using Osr.Orleans.Grains.Metrics;
 using Osr.Orleans.Grains.Push;
 using Osr.Orleans.Grains.Options;
 using Osr.Orleans.Grains.Recommendation;
+using Osr.Orleans.Models.Filtering;
 
 namespace Osr.Orleans.Grains;
 
@@ -23,6 +24,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddOptions<StateOptions>().Bind(configuration.GetSection(StateOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
         services.AddSingleton<IValidateOptions<StateOptions>, StateOptionsValidator>();
+        services.AddOsrFilterOptions(configuration);
         services.TryAddSingleton(OsrClock.System);
         services.TryAddSingleton<IngestCounters>();
         services.TryAddSingleton<ActivationCounter>();
@@ -53,6 +55,15 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<LearningOptions>, LearningOptionsValidator>();
         services.TryAddSingleton<OnlinePosterior>();
         services.AddHostedService(sp => sp.GetRequiredService<OnlinePosterior>());
+        return services;
+    }
+
+    /// <summary>The filter bank's settings (<see cref="FilterOptions"/>) bound from
+    /// <c>Osr:Filter</c> and validated at start (<see cref="FilterOptionsValidator"/>).</summary>
+    public static IServiceCollection AddOsrFilterOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<FilterOptions>().Bind(configuration.GetSection(FilterOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FilterOptions>, FilterOptionsValidator>());
         return services;
     }
 }

@@ -56,11 +56,13 @@ public sealed class UserStateGrain(
     RulesCache rules,
     ScoreWindow scoreWindow,
     IOptions<LearningOptions> learningOptions,
+    IOptions<FilterOptions> filterOptions,
     ILogger<UserStateGrain> logger) : Grain, IUserStateGrain
 {
     private readonly StateOptions _options = stateOptions.Value;
     private readonly DecisionOptions _decisions = decisionOptions.Value;
     private readonly LearningOptions _learning = learningOptions.Value;
+    private readonly FilterOptions _filterOptions = filterOptions.Value;
     private Dictionary<string, float>? _consumed;
     private bool _changePending;
     private bool _scoreQueued;
@@ -79,7 +81,7 @@ public sealed class UserStateGrain(
     {
         activations.UserActivated();
         var s = state.State;
-        if (s.Filters is not null) _bank = UserFilterBank.Restore(s.Filters, FilterOptions.Default);
+        if (s.Filters is not null) _bank = UserFilterBank.Restore(s.Filters, _filterOptions);
         if (s.Activity is not null) _tracker.Restore(s.Activity);
         s.Filters = null; // the live bank is the truth now; don't keep a second copy in memory
         s.Activity = null;
@@ -99,7 +101,7 @@ public sealed class UserStateGrain(
     {
         var noise = NoiseFor(deviceId);
         var deviceIndex = DeviceIndex(deviceId);
-        var bank = _bank ??= new UserFilterBank(FilterOptions.Default);
+        var bank = _bank ??= new UserFilterBank(_filterOptions);
         var ordered = IsSortedByTime(readings) ? readings : SortedByTime(readings);
         var applied = 0;
         var outOfOrder = 0;

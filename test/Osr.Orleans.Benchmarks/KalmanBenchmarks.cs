@@ -158,8 +158,4 @@ public class KalmanBenchmarks
     [Benchmark(Description = "UserFilterBank.Estimate (+1 s)")]
     [BenchmarkCategory("bank")]
     public StateEstimate BankEstimate() => _bank.Estimate(_bank.LastUpdateUtcTicks + TimeSpan.TicksPerSecond);
-
-    [Benchmark(Description = "UserFilterBank.Uncertainty (+1 s)")]
-    [BenchmarkCategory("bank")]
-    public StateUncertainty BankUncertainty() => _bank.Uncertainty(_bank.LastUpdateUtcTicks + TimeSpan.TicksPerSecond);
 }

@@ -7,6 +7,13 @@ namespace Osr.Orleans.Models.Filtering;
 /// (built once from <see cref="FilterOptions"/>; a filter struct holds only its state).
 /// <para>Process model: continuous white-noise acceleration (CWNA) with spectral density
 /// q ≥ 0 (level²/s³), Q(dt) = q·[[dt³/3, dt²/2], [dt²/2, dt]] per axis.</para>
+/// <para>Sparse recordings: over an interval dt longer than the horizon τ the spectral density
+/// is q·τ/dt, so the level's process variance grows as q·τ·dt²/3 instead of q·dt³/3 and the
+/// rate's as q·τ (one horizon's worth) instead of q·dt. Devices that record "smart" (a point
+/// only when the signal leaves a straight line) skip readings exactly where the signal is
+/// predictable, and their long intervals hold far less change than white acceleration over
+/// the whole interval would (measured on the recorded tracks, docs/features.md
+/// "Calibration"). Below τ the model is the exact CWNA discretisation.</para>
 /// <para>Gate: a measurement of dimension m is applied only when
 /// NIS = yᵀS⁻¹y ≤ γ = F⁻¹χ²(m)(c), the chi-square quantile at confidence c ∈ (0, 1]
 /// (c = 1 disables gating: γ = +∞). γ is computed here once, never per reading.</para>
@@ -45,7 +52,8 @@ public sealed class ChannelModel
         double min = double.NegativeInfinity,
         double max = double.PositiveInfinity,
         NoiseAdaptation? adaptation = null,
-        double stopThreshold = double.NaN)
+        double stopThreshold = double.NaN,
+        double processNoiseHorizon = double.PositiveInfinity)
     {
         if (!(processNoise >= 0) || double.IsInfinity(processNoise))
         {
@@ -76,7 +84,13 @@ public sealed class ChannelModel
             throw new ArgumentOutOfRangeException(nameof(stopThreshold), stopThreshold, "θ must be NaN or finite and ≥ 0, on a scalar channel.");
         }
 
+        if (!(processNoiseHorizon > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(processNoiseHorizon), processNoiseHorizon, "τ must be > 0 (+∞: none).");
+        }
+
         ProcessNoise = processNoise;
+        ProcessNoiseHorizon = processNoiseHorizon;
         Adaptation = adaptation ?? NoiseAdaptation.Off;
         StopThreshold = stopThreshold;
         HasStops = !double.IsNaN(stopThreshold);
@@ -93,6 +107,14 @@ public sealed class ChannelModel
 
     /// <summary>q, level²/s³.</summary>
     public double ProcessNoise { get; }
+
+    /// <summary>τ &gt; 0, seconds (+∞: none): the spectral density used over an interval dt (type summary).</summary>
+    public double ProcessNoiseHorizon { get; }
+
+    /// <summary>The spectral density used to predict over <paramref name="dt"/> seconds with
+    /// process-noise scale <paramref name="scale"/>: α·q for dt ≤ τ, α·q·τ/dt beyond.</summary>
+    public double SpectralDensity(double dt, double scale) =>
+        dt <= ProcessNoiseHorizon ? ProcessNoise * scale : ProcessNoise * scale * ProcessNoiseHorizon / dt;
 
     /// <summary>σᵣ₀², (level/s)².</summary>
     public double InitialRateVariance { get; }

@@ -32,8 +32,12 @@ public sealed record class FilterBankState
     /// <summary>All channels.</summary>
     public const int ChannelCount = 5;
 
-    /// <summary>Values per channel in <see cref="Adaptive"/>: [r₀, R̂, r₀', R̂', α].</summary>
-    public const int AdaptiveStride = 5;
+    /// <summary>Values per channel in <see cref="Adaptive"/>: [r₀, R̂, r₀', R̂', α, ν̃ₓ, ν̃_y].</summary>
+    public const int AdaptiveStride = 7;
+
+    /// <summary>Values per channel in <see cref="Adaptive"/> of checkpoints written before the
+    /// whiteness term: [r₀, R̂, r₀', R̂', α] (restored with no previous innovation).</summary>
+    public const int AdaptiveStrideV1 = 5;
 
     /// <summary>Values per channel in <see cref="Extra"/>: [NIS count, regime changes, last accepted UTC ticks].</summary>
     public const int ExtraStride = 3;
@@ -55,8 +59,10 @@ public sealed record class FilterBankState
     /// <summary>Per channel: [active 0/1, updates, outliers, consecutive outliers].</summary>
     [Id(5)] public long[] Counters { get; init; } = [];
 
-    /// <summary>Per channel: [r₀, R̂, r₀', R̂', α], the two device-kind noise slots (prior variance
-    /// and adapted variance, 0 when unused) and the process-noise scale; empty in older checkpoints.</summary>
+    /// <summary>Per channel: [r₀, R̂, r₀', R̂', α, ν̃ₓ, ν̃_y], the two device-kind noise slots (prior
+    /// variance and adapted variance, 0 when unused), the process-noise scale and the previous
+    /// normalised innovation; [r₀, R̂, r₀', R̂', α] per channel in checkpoints written before the
+    /// whiteness term, empty in older ones.</summary>
     [Id(6)] public double[] Adaptive { get; init; } = [];
 
     /// <summary>Per channel: [NIS count, regime changes (stops), last accepted UTC ticks]; empty in older checkpoints.</summary>

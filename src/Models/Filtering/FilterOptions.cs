@@ -66,6 +66,10 @@ public sealed class FilterOptions
     /// <summary>≥ 0: how late a measurement may be relative to its channel's latest one.</summary>
     public TimeSpan MaxReorder { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>τ &gt; 0: beyond this interval between two readings the process noise's spectral
+    /// density falls as τ/dt (<see cref="ChannelModel"/>, "Sparse recordings"); TimeSpan.MaxValue: never.</summary>
+    public TimeSpan ProcessNoiseHorizon { get; init; } = TimeSpan.MaxValue;
+
     /// <summary>Measurement-noise adaptation (<see cref="AdaptationOptions.Weight"/> 0 turns it off).</summary>
     public AdaptationOptions Adaptation { get; init; } = new();
 
@@ -96,6 +100,11 @@ public sealed class FilterOptions
         if (MaxReorder < TimeSpan.Zero)
         {
             errors.Add($"{nameof(MaxReorder)} must be ≥ 0, was {MaxReorder}.");
+        }
+
+        if (ProcessNoiseHorizon <= TimeSpan.Zero)
+        {
+            errors.Add($"{nameof(ProcessNoiseHorizon)} must be > 0, was {ProcessNoiseHorizon}.");
         }
 
         if (Adaptation is null)
@@ -183,22 +192,22 @@ public sealed class ChannelOptions
 public sealed class AdaptationOptions
 {
     /// <summary>β ∈ [0, 1]; 0 disables adaptation (R = σ² of the device profile, q as configured).</summary>
-    public double Weight { get; init; } = 0.05;
+    public double Weight { get; init; } = 0.1;
 
     /// <summary>f_min ∈ (0, 1]: floor of R̂ as a fraction of the device prior σ².</summary>
-    public double MinFactor { get; init; } = 0.0625;
+    public double MinFactor { get; init; } = 0.0001;
 
     /// <summary>f_max ≥ 1: ceiling of R̂ as a multiple of the device prior σ².</summary>
-    public double MaxFactor { get; init; } = 4.0;
+    public double MaxFactor { get; init; } = 16.0;
 
     /// <summary>β_α ∈ [0, 1]: step of the process-noise scale.</summary>
     public double ProcessWeight { get; init; } = 0.05;
 
     /// <summary>α_min ∈ (0, 1].</summary>
-    public double MinProcessScale { get; init; } = 1.0;
+    public double MinProcessScale { get; init; } = 0.001;
 
     /// <summary>α_max ≥ 1.</summary>
-    public double MaxProcessScale { get; init; } = 16.0;
+    public double MaxProcessScale { get; init; } = 1000.0;
 }
 
 /// <summary>The five <see cref="ChannelModel"/>s compiled from one <see cref="FilterOptions"/>.</summary>
@@ -221,11 +230,14 @@ internal sealed class ChannelModels
         Acc = Scalar(options.Acc, 0.0, UserFilterBank.MaxAcc);
         Position = new ChannelModel(options.Position.ProcessNoise, options.Position.InitialRateStd, 2,
             options.GateConfidence, options.MaxGap, options.MaxReorder, options.MaxConsecutiveOutliers,
-            adaptation: adaptation);
+            adaptation: adaptation, processNoiseHorizon: Horizon(options.ProcessNoiseHorizon));
 
         ChannelModel Scalar(ChannelOptions channel, double min, double max) => new(
             channel.ProcessNoise, channel.InitialRateStd, 1, options.GateConfidence, options.MaxGap,
-            options.MaxReorder, options.MaxConsecutiveOutliers, min, max, adaptation, channel.StopThreshold);
+            options.MaxReorder, options.MaxConsecutiveOutliers, min, max, adaptation, channel.StopThreshold,
+            Horizon(options.ProcessNoiseHorizon));
+
+        static double Horizon(TimeSpan tau) => tau == TimeSpan.MaxValue ? double.PositiveInfinity : tau.TotalSeconds;
     }
 
     public FilterOptions Options { get; }

@@ -24,7 +24,7 @@ namespace Osr.Orleans.Models.Filtering;
 /// <para>Adaptive state: R̂ for up to two device kinds (keyed by their prior r; a third kind
 /// takes over the second slot, starting again from its prior) and α for the channel.</para>
 /// <para>A mutable struct held in a field of its owner (<see cref="UserFilterBank"/>): call
-/// its methods on the field, never on a copy. Size: 128 bytes.</para>
+/// its methods on the field, never on a copy. Size: 144 bytes.</para>
 /// </summary>
 public struct LevelTrendFilter
 {
@@ -39,11 +39,7 @@ public struct LevelTrendFilter
     private int _outliers;
     private int _consecutiveOutliers;
     private bool _active;
-    private double _slotPrior0;
-    private double _slotNoise0;
-    private double _slotPrior1;
-    private double _slotNoise1;
-    private double _processScale;
+    private AdaptiveNoise _noise;
     private long _lastAcceptedTicks;
     private int _nisCount;
     private int _regimeChanges;
@@ -92,15 +88,14 @@ public struct LevelTrendFilter
     public readonly int RegimeChanges => _regimeChanges;
 
     /// <summary>α, the adapted scale of the process noise q (1 when adaptation is off or before the first measurement).</summary>
-    public readonly double ProcessScale => _processScale == 0 ? 1.0 : _processScale;
+    public readonly double ProcessScale => _noise.ProcessScale;
 
     /// <summary>Time (UTC ticks) of the latest measurement that was applied (updated, initialised or a regime change); 0 before the first.</summary>
     public readonly long LastAcceptedUtcTicks => _lastAcceptedTicks;
 
     /// <summary>R̂ currently used for a device kind with prior variance <paramref name="prior"/>:
     /// its adapted value, or <paramref name="prior"/> when no slot holds it or adaptation is off.</summary>
-    public readonly double MeasurementVariance(double prior) =>
-        _slotPrior0 == prior && prior > 0 ? _slotNoise0 : _slotPrior1 == prior && prior > 0 ? _slotNoise1 : prior;
+    public readonly double MeasurementVariance(double prior) => _noise.MeasurementVariance(prior);
 
     /// <summary>
     /// Applies measurement <paramref name="z"/> taken at <paramref name="atUtcTicks"/> with
@@ -110,8 +105,7 @@ public struct LevelTrendFilter
     public FilterOutcome Update(ChannelModel model, long atUtcTicks, double z, double r)
     {
         var adaptation = model.Adaptation;
-        var slot = adaptation.IsEnabled ? Slot(r) : -1;
-        var noise = slot < 0 ? r : slot == 0 ? _slotNoise0 : _slotNoise1;
+        var noise = _noise.Noise(adaptation, r, out var slot);
         if (!_active)
         {
             Initialise(model, atUtcTicks, z, noise);
@@ -134,7 +128,7 @@ public struct LevelTrendFilter
         {
             var dt = Cwna.Seconds(dTicks);
             _level += dt * _rate;
-            Cwna.PredictCovariance(ref _p00, ref _p01, ref _p11, dt, model.ProcessNoise * _processScale);
+            Cwna.PredictCovariance(ref _p00, ref _p01, ref _p11, dt, model.SpectralDensity(dt, _noise.ProcessScale));
             _lastTicks = atUtcTicks;
         }
 
@@ -161,7 +155,7 @@ public struct LevelTrendFilter
         if (!(nis <= model.NisGate))
         {
             _outliers++;
-            _processScale = adaptation.AfterOutlier(_processScale);
+            _noise.Gated(adaptation);
             _p00 += adaptation.OutlierBurst(y * y, model.NisGate);
             if (++_consecutiveOutliers >= model.MaxConsecutiveOutliers)
             {
@@ -179,21 +173,12 @@ public struct LevelTrendFilter
         Cwna.JosephUpdate(ref _p00, ref _p01, ref _p11, k0, k1, noise);
         if (!still)
         {
+            var factor = _noise.Learn(adaptation, slot, r, y, 0.0, 1, predicted, s, _nisCount);
+            _p00 *= factor;
+            _p01 *= factor;
+            _p11 *= factor;
             _nisSum += nis;
             _nisCount++;
-            if (slot >= 0)
-            {
-                var next = adaptation.NextNoise(noise, y * y, predicted, r);
-                _processScale = adaptation.NextProcessScale(_processScale, nis, next, r);
-                if (slot == 0)
-                {
-                    _slotNoise0 = next;
-                }
-                else
-                {
-                    _slotNoise1 = next;
-                }
-            }
         }
 
         _updates++;
@@ -223,7 +208,7 @@ public struct LevelTrendFilter
         {
             var dt = Cwna.Seconds(dTicks);
             level += dt * _rate;
-            Cwna.PredictCovariance(ref p00, ref p01, ref p11, dt, model.ProcessNoise * _processScale);
+            Cwna.PredictCovariance(ref p00, ref p01, ref p11, dt, model.SpectralDensity(dt, _noise.ProcessScale));
         }
 
         rate = _rate;
@@ -242,33 +227,7 @@ public struct LevelTrendFilter
         _lastAcceptedTicks = atUtcTicks;
         _consecutiveOutliers = 0;
         _active = true;
-        if (_processScale == 0)
-        {
-            _processScale = 1.0;
-        }
-    }
-
-    /// <summary>The adaptive slot of the device kind with prior <paramref name="prior"/> (taken, with R̂ = prior, if new).</summary>
-    private int Slot(double prior)
-    {
-        if (_slotPrior0 == prior)
-        {
-            return 0;
-        }
-
-        if (_slotPrior1 == prior)
-        {
-            return 1;
-        }
-
-        if (_slotPrior0 == 0)
-        {
-            _slotPrior0 = _slotNoise0 = prior;
-            return 0;
-        }
-
-        _slotPrior1 = _slotNoise1 = prior;
-        return 1;
+        _noise.Restart();
     }
 
     /// <summary>Writes [ℓ, ṙ, p₀₀, p₀₁, p₁₁], [active, updates, outliers, consecutive outliers],
@@ -276,11 +235,7 @@ public struct LevelTrendFilter
     internal readonly void Export(Span<double> values, Span<long> counters, out long lastTicks, out double nisSum,
         Span<double> adaptive, Span<long> extra)
     {
-        adaptive[0] = _slotPrior0;
-        adaptive[1] = _slotNoise0;
-        adaptive[2] = _slotPrior1;
-        adaptive[3] = _slotNoise1;
-        adaptive[4] = _processScale;
+        _noise.Export(adaptive);
         extra[0] = _nisCount;
         extra[1] = _regimeChanges;
         extra[2] = _lastAcceptedTicks;
@@ -304,11 +259,7 @@ public struct LevelTrendFilter
     internal static LevelTrendFilter Import(ReadOnlySpan<double> values, ReadOnlySpan<long> counters, long lastTicks, double nisSum,
         ReadOnlySpan<double> adaptive, ReadOnlySpan<long> extra) => new()
     {
-        _slotPrior0 = adaptive.IsEmpty ? 0 : adaptive[0],
-        _slotNoise0 = adaptive.IsEmpty ? 0 : adaptive[1],
-        _slotPrior1 = adaptive.IsEmpty ? 0 : adaptive[2],
-        _slotNoise1 = adaptive.IsEmpty ? 0 : adaptive[3],
-        _processScale = adaptive.IsEmpty ? (counters[0] != 0 ? 1.0 : 0.0) : adaptive[4],
+        _noise = AdaptiveNoise.Import(adaptive, counters[0] != 0),
         _nisCount = extra.IsEmpty ? checked((int)counters[1]) : checked((int)extra[0]),
         _regimeChanges = extra.IsEmpty ? 0 : checked((int)extra[1]),
         _lastAcceptedTicks = extra.IsEmpty ? lastTicks : extra[2],

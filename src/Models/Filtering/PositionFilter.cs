@@ -20,7 +20,7 @@ namespace Osr.Orleans.Models.Filtering;
 /// (re-)initialisation. Reported position std is the 2-D RMS radius √(Pₓₓ + P_yy) = √(2p₀₀)
 /// metres. Timing rules (first fix, dt ≤ 0, max gap, stale, outlier runs) are those of
 /// <see cref="LevelTrendFilter"/>, and so is the adaptive state (two device-kind slots, α).
-/// Mutable struct: call it on its field. Size: 160 bytes.</para>
+/// Mutable struct: call it on its field. Size: 176 bytes.</para>
 /// </summary>
 public struct PositionFilter
 {
@@ -38,11 +38,7 @@ public struct PositionFilter
     private int _outliers;
     private int _consecutiveOutliers;
     private bool _active;
-    private double _slotPrior0;
-    private double _slotNoise0;
-    private double _slotPrior1;
-    private double _slotNoise1;
-    private double _processScale;
+    private AdaptiveNoise _noise;
     private long _lastAcceptedTicks;
 
     public readonly bool IsActive => _active;
@@ -85,21 +81,19 @@ public struct PositionFilter
     public readonly double NisSum => _nisSum;
 
     /// <summary>α, the adapted scale of the process noise q (1 when adaptation is off).</summary>
-    public readonly double ProcessScale => _processScale == 0 ? 1.0 : _processScale;
+    public readonly double ProcessScale => _noise.ProcessScale;
 
     /// <summary>Time (UTC ticks) of the latest fix that was applied; 0 before the first.</summary>
     public readonly long LastAcceptedUtcTicks => _lastAcceptedTicks;
 
     /// <summary>R̂ (per axis, m²) currently used for a device kind with prior <paramref name="prior"/> = σ².</summary>
-    public readonly double MeasurementVariance(double prior) =>
-        _slotPrior0 == prior && prior > 0 ? _slotNoise0 : _slotPrior1 == prior && prior > 0 ? _slotNoise1 : prior;
+    public readonly double MeasurementVariance(double prior) => _noise.MeasurementVariance(prior);
 
     /// <summary>Applies the fix (<paramref name="latDeg"/>, <paramref name="lonDeg"/>) with per-axis variance <paramref name="r"/> = σ² m².</summary>
     public FilterOutcome Update(ChannelModel model, long atUtcTicks, double latDeg, double lonDeg, double r)
     {
         var adaptation = model.Adaptation;
-        var slot = adaptation.IsEnabled ? Slot(r) : -1;
-        var noise = slot < 0 ? r : slot == 0 ? _slotNoise0 : _slotNoise1;
+        var noise = _noise.Noise(adaptation, r, out var slot);
         if (!_active)
         {
             Initialise(model, atUtcTicks, latDeg, lonDeg, noise);
@@ -123,7 +117,7 @@ public struct PositionFilter
             var dt = Cwna.Seconds(dTicks);
             _x += dt * _vx;
             _y += dt * _vy;
-            Cwna.PredictCovariance(ref _p00, ref _p01, ref _p11, dt, model.ProcessNoise * _processScale);
+            Cwna.PredictCovariance(ref _p00, ref _p01, ref _p11, dt, model.SpectralDensity(dt, _noise.ProcessScale));
             _lastTicks = atUtcTicks;
         }
 
@@ -137,7 +131,7 @@ public struct PositionFilter
         if (!(nis <= model.NisGate))
         {
             _outliers++;
-            _processScale = adaptation.AfterOutlier(_processScale);
+            _noise.Gated(adaptation);
             _p00 += adaptation.OutlierBurst(squared, model.NisGate);
             if (++_consecutiveOutliers >= model.MaxConsecutiveOutliers)
             {
@@ -155,24 +149,14 @@ public struct PositionFilter
         _vx += k1 * yx;
         _vy += k1 * yy;
         Cwna.JosephUpdate(ref _p00, ref _p01, ref _p11, k0, k1, noise);
+        var factor = _noise.Learn(adaptation, slot, r, yx, yy, 2, predicted, s, _updates);
+        _p00 *= factor;
+        _p01 *= factor;
+        _p11 *= factor;
         _nisSum += nis;
         _updates++;
         _consecutiveOutliers = 0;
         _lastAcceptedTicks = _lastTicks;
-        if (slot >= 0)
-        {
-            var next = adaptation.NextNoise(noise, 0.5 * squared, predicted, r);
-            _processScale = adaptation.NextProcessScale(_processScale, 0.5 * nis, next, r);
-            if (slot == 0)
-            {
-                _slotNoise0 = next;
-            }
-            else
-            {
-                _slotNoise1 = next;
-            }
-        }
-
         return FilterOutcome.Updated;
     }
 
@@ -196,7 +180,7 @@ public struct PositionFilter
             var dt = Cwna.Seconds(dTicks);
             x += dt * _vx;
             y += dt * _vy;
-            Cwna.PredictCovariance(ref p00, ref p01, ref p11, dt, model.ProcessNoise * _processScale);
+            Cwna.PredictCovariance(ref p00, ref p01, ref p11, dt, model.SpectralDensity(dt, _noise.ProcessScale));
         }
 
         _plane.ToGeodetic(x, y, out latDeg, out lonDeg);
@@ -215,44 +199,14 @@ public struct PositionFilter
         _lastAcceptedTicks = atUtcTicks;
         _consecutiveOutliers = 0;
         _active = true;
-        if (_processScale == 0)
-        {
-            _processScale = 1.0;
-        }
-    }
-
-    /// <summary>The adaptive slot of the device kind with prior <paramref name="prior"/> (taken, with R̂ = prior, if new).</summary>
-    private int Slot(double prior)
-    {
-        if (_slotPrior0 == prior)
-        {
-            return 0;
-        }
-
-        if (_slotPrior1 == prior)
-        {
-            return 1;
-        }
-
-        if (_slotPrior0 == 0)
-        {
-            _slotPrior0 = _slotNoise0 = prior;
-            return 0;
-        }
-
-        _slotPrior1 = _slotNoise1 = prior;
-        return 1;
+        _noise.Restart();
     }
 
     /// <summary>Writes [x, y, vₓ, v_y, p₀₀, p₀₁, p₁₁, φ₀, λ₀, cos φ₀] and [active, updates, outliers, consecutive outliers].</summary>
     internal readonly void Export(Span<double> values, Span<long> counters, out long lastTicks, out double nisSum,
         Span<double> adaptive, Span<long> extra)
     {
-        adaptive[0] = _slotPrior0;
-        adaptive[1] = _slotNoise0;
-        adaptive[2] = _slotPrior1;
-        adaptive[3] = _slotNoise1;
-        adaptive[4] = _processScale;
+        _noise.Export(adaptive);
         extra[0] = _updates;
         extra[1] = 0;
         extra[2] = _lastAcceptedTicks;
@@ -279,11 +233,7 @@ public struct PositionFilter
     internal static PositionFilter Import(ReadOnlySpan<double> values, ReadOnlySpan<long> counters, long lastTicks, double nisSum,
         ReadOnlySpan<double> adaptive, ReadOnlySpan<long> extra) => new()
     {
-        _slotPrior0 = adaptive.IsEmpty ? 0 : adaptive[0],
-        _slotNoise0 = adaptive.IsEmpty ? 0 : adaptive[1],
-        _slotPrior1 = adaptive.IsEmpty ? 0 : adaptive[2],
-        _slotNoise1 = adaptive.IsEmpty ? 0 : adaptive[3],
-        _processScale = adaptive.IsEmpty ? (counters[0] != 0 ? 1.0 : 0.0) : adaptive[4],
+        _noise = AdaptiveNoise.Import(adaptive, counters[0] != 0),
         _lastAcceptedTicks = extra.IsEmpty ? lastTicks : extra[2],
         _x = values[0],
         _y = values[1],

@@ -15,9 +15,9 @@ namespace Osr.Orleans.Models.Filtering;
 /// <para>Measurement noise adapts per device kind and channel (<see cref="NoiseAdaptation"/>):
 /// a device's <see cref="SensorNoise"/> is the prior of its kind's slot;
 /// <see cref="MeasurementStd"/> reads the current value. Speed and cadence have a stop regime
-/// (<see cref="ChannelModel"/>). <see cref="Uncertainty"/> reports how sure each channel is.</para>
-/// <para>Not thread-safe (one grain activation owns it). Memory: 696 bytes per bank = 16
-/// object header + 8 models reference + 4 × 128 (<see cref="LevelTrendFilter"/>) + 160
+/// (<see cref="ChannelModel"/>).</para>
+/// <para>Not thread-safe (one grain activation owns it). Memory: 776 bytes per bank = 16
+/// object header + 8 models reference + 4 × 144 (<see cref="LevelTrendFilter"/>) + 176
 /// (<see cref="PositionFilter"/>), measured with GC.GetAllocatedBytesForCurrentThread in
 /// UserFilterBankTests.BankIsAFewHundredBytesAndApplyAndEstimateDoNotAllocate; the compiled
 /// <see cref="ChannelModel"/>s are shared by all banks built from one <see cref="FilterOptions"/>.</para>
@@ -148,34 +148,6 @@ public sealed class UserFilterBank
     };
 
     /// <summary>
-    /// The filter's certainty of every channel at <paramref name="atUtcTicks"/>: σ predicted
-    /// to that time (as in <see cref="Estimate"/>), σ relative to the channel's scale, seconds
-    /// since the latest applied measurement and the current run of gated ones. Judge it with
-    /// <see cref="UncertaintyGate.IsUncertain(in StateUncertainty)"/>. Allocation-free.
-    /// </summary>
-    public StateUncertainty Uncertainty(long atUtcTicks)
-    {
-        ChannelCertainty position;
-        if (!_position.IsActive)
-        {
-            position = ChannelCertainty.Unobserved;
-        }
-        else
-        {
-            _position.TryPredict(_models.Position, atUtcTicks, out _, out _, out var std);
-            position = new ChannelCertainty(true, std, std / StateUncertainty.PositionScaleMetres,
-                Age(atUtcTicks, _position.LastAcceptedUtcTicks), _position.ConsecutiveOutliers);
-        }
-
-        return new StateUncertainty(atUtcTicks,
-            Certainty(in _hr, _models.Hr, atUtcTicks, StateUncertainty.HrScale),
-            Certainty(in _speed, _models.Speed, atUtcTicks, StateUncertainty.SpeedScale),
-            Certainty(in _cadence, _models.Cadence, atUtcTicks, StateUncertainty.CadenceScale),
-            Certainty(in _acc, _models.Acc, atUtcTicks, StateUncertainty.AccScale),
-            position);
-    }
-
-    /// <summary>
     /// The measurement σ currently used for a device with <paramref name="noise"/> on
     /// <paramref name="channel"/>: √R̂ of its device-kind slot, the profile's σ when adaptation
     /// is off or the kind has not reported on that channel (position: per axis, metres).
@@ -242,7 +214,8 @@ public sealed class UserFilterBank
             || state.LastUpdateTicks?.Length != FilterBankState.ChannelCount
             || state.NisSum?.Length != FilterBankState.ChannelCount
             || state.Counters?.Length != FilterBankState.ChannelCount * FilterBankState.CounterStride
-            || (state.Adaptive is { Length: > 0 } && state.Adaptive.Length != FilterBankState.ChannelCount * FilterBankState.AdaptiveStride)
+            || (state.Adaptive is { Length: > 0 } && state.Adaptive.Length != FilterBankState.ChannelCount * FilterBankState.AdaptiveStride
+                && state.Adaptive.Length != FilterBankState.ChannelCount * FilterBankState.AdaptiveStrideV1)
             || (state.Extra is { Length: > 0 } && state.Extra.Length != FilterBankState.ChannelCount * FilterBankState.ExtraStride))
         {
             throw new ArgumentException($"Not a version-{FilterBankState.CurrentVersion} filter bank state.", nameof(state));
@@ -251,6 +224,7 @@ public sealed class UserFilterBank
         const int p = (int)FilterChannel.Position;
         var adaptive = state.Adaptive ?? [];
         var extra = state.Extra ?? [];
+        var stride = adaptive.Length / FilterBankState.ChannelCount;
         return new UserFilterBank(options)
         {
             _hr = Import(FilterChannel.Hr),
@@ -262,9 +236,7 @@ public sealed class UserFilterBank
                 state.LastUpdateTicks[p], state.NisSum[p], Adaptive(p), Extra(p)),
         };
 
-        ReadOnlySpan<double> Adaptive(int c) => adaptive.Length == 0
-            ? default
-            : adaptive.AsSpan(c * FilterBankState.AdaptiveStride, FilterBankState.AdaptiveStride);
+        ReadOnlySpan<double> Adaptive(int c) => adaptive.Length == 0 ? default : adaptive.AsSpan(c * stride, stride);
 
         ReadOnlySpan<long> Extra(int c) => extra.Length == 0
             ? default
@@ -316,19 +288,4 @@ public sealed class UserFilterBank
     private static ChannelStatistics Stats(in LevelTrendFilter filter) =>
         new(filter.Updates, filter.Outliers, filter.MeanNis, Last(in filter), filter.RegimeChanges, filter.ProcessScale,
             filter.IsActive ? filter.LastAcceptedUtcTicks : 0);
-
-    private static ChannelCertainty Certainty(in LevelTrendFilter filter, ChannelModel model, long atUtcTicks, double scale)
-    {
-        if (!filter.IsActive)
-        {
-            return ChannelCertainty.Unobserved;
-        }
-
-        filter.TryPredict(model, atUtcTicks, out _, out _, out var variance);
-        var std = Math.Sqrt(variance);
-        return new ChannelCertainty(true, std, std / scale, Age(atUtcTicks, filter.LastAcceptedUtcTicks), filter.ConsecutiveOutliers);
-    }
-
-    private static double Age(long atUtcTicks, long acceptedUtcTicks) =>
-        Math.Max(0.0, Cwna.Seconds(atUtcTicks - acceptedUtcTicks));
 }

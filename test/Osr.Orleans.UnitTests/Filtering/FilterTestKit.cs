@@ -69,6 +69,7 @@ internal sealed class ReferenceCwna(ChannelModel model, int axes)
     private long _last;
     private double _noise = double.NaN;
     private double _alpha = 1.0;
+    private Vector<double>? _lastNormalised;
 
     public KalmanFilter? Filter { get; private set; }
 
@@ -118,7 +119,7 @@ internal sealed class ReferenceCwna(ChannelModel model, int axes)
         {
             var dt = (ticks - _last) / (double)TimeSpan.TicksPerSecond;
             Filter.Predict(KalmanFilter.ConstantVelocityTransition(axes, dt),
-                KalmanFilter.ConstantVelocityProcessNoise(axes, dt, model.ProcessNoise * _alpha));
+                KalmanFilter.ConstantVelocityProcessNoise(axes, dt, model.SpectralDensity(dt, _alpha)));
             _last = ticks;
         }
 
@@ -135,18 +136,25 @@ internal sealed class ReferenceCwna(ChannelModel model, int axes)
         var squared = innovation.DotProduct(innovation);
         if (update.Value.Applied)
         {
-            Updates++;
-            NisSum += update.Value.Nis;
             if (adaptation.IsEnabled)
             {
                 var predicted = (update.Value.InnovationCovariance - rMatrix).Trace() / axes;
-                _noise = adaptation.NextNoise(_noise, squared / axes, predicted, prior);
-                _alpha = adaptation.NextProcessScale(_alpha, update.Value.Nis / axes, _noise, prior);
+                _noise = adaptation.NextNoise(_noise, squared / axes, predicted, prior, Updates);
+                var normalised = innovation / Math.Sqrt(update.Value.InnovationCovariance.Trace() / axes);
+                var correlation = _lastNormalised is null ? 0.0 : normalised.DotProduct(_lastNormalised) / axes;
+                _lastNormalised = normalised;
+                var factor = adaptation.ConsistencyFactor(squared / axes / (predicted + r), _noise, prior, Updates, predicted / (predicted + r));
+                _alpha = adaptation.NextProcessScale(_alpha * factor, correlation);
+                Filter = new KalmanFilter(Filter.State, Filter.Covariance * factor);
             }
+
+            Updates++;
+            NisSum += update.Value.Nis;
         }
         else
         {
             Outliers++;
+            _lastNormalised = null;
             if (adaptation.IsEnabled)
             {
                 _alpha = adaptation.AfterOutlier(_alpha);

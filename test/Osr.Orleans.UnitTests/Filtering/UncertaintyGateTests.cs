@@ -1,26 +1,27 @@
 using Osr.Orleans.Models.Filtering;
+using Osr.Orleans.Models.Scoring;
 using static Osr.Orleans.UnitTests.Filtering.FilterTestKit;
 
 namespace Osr.Orleans.UnitTests.Filtering;
 
 /// <summary>
-/// <see cref="UserFilterBank.Uncertainty"/> and the pure rule <see cref="UncertaintyGate"/>.
-/// Oracle: the rule in UncertaintyGate's summary applied by hand, and σ from
-/// <see cref="UserFilterBank.Estimate"/> (the same covariance, read twice).
+/// The uncertainty gate (<see cref="UncertaintyGate"/>, the one the decision path applies) on
+/// the states a real filter bank reports: it defers exactly when the filter's own covariance
+/// says the state is unsure. Oracle: the gate's rule (σ against <see cref="UncertaintyBounds"/>)
+/// applied to σ computed by hand from the CWNA prediction where it matters.
 /// </summary>
 public sealed class UncertaintyGateTests
 {
+    private static readonly UncertaintyBounds Bounds = UncertaintyBounds.Default;
+
     [Fact]
-    public void NothingObservedIsUncertain()
+    public void NothingObservedDefers()
     {
-        var u = new UserFilterBank().Uncertainty(At(0));
-        u.Hr.Observed.Should().BeFalse();
-        UncertaintyGate.Default.IsUncertain(in u, out var channels).Should().BeTrue();
-        channels.Should().Be(FilterChannels.None);
+        UncertaintyGate.Check(new UserFilterBank().Estimate(At(0)), Bounds).Should().Be("no heart rate, speed or movement known");
     }
 
     [Fact]
-    public void SteadyStreamIsCertainAndAGapMakesItUncertain()
+    public void SteadyStreamIsCertainAndAGapDefers()
     {
         var bank = new UserFilterBank();
         var normal = StandardNormal(4);
@@ -29,23 +30,37 @@ public sealed class UncertaintyGateTests
             bank.Apply(HrReading(At(t), 70 + 4 * normal.Sample()), SensorNoiseProfiles.Watch);
         }
 
-        var now = bank.Uncertainty(At(119));
-        now.Hr.Std.Should().Be(bank.Estimate(At(119)).HrStd);
-        now.Hr.RelativeStd.Should().BeApproximately(now.Hr.Std / StateUncertainty.HrScale, 1e-15);
-        now.Hr.SecondsSinceAccepted.Should().Be(0);
-        now.Speed.Observed.Should().BeFalse("a user without a speed sensor");
-        UncertaintyGate.Default.IsUncertain(in now).Should().BeFalse();
+        UncertaintyGate.Check(bank.Estimate(At(119)), Bounds).Should().BeNull();
 
-        var later = bank.Uncertainty(At(119 + 150));
-        later.Hr.SecondsSinceAccepted.Should().Be(150);
-        UncertaintyGate.Default.IsUncertain(in later, out var channels).Should().BeTrue();
-        channels.Should().Be(FilterChannels.Hr);
-        (UncertaintyGate.Default with { MaxSecondsSinceAccepted = 200, MaxRelativeStd = 1e6 }).IsUncertain(in later).Should().BeFalse();
+        // 150 s without a reading: Var(ℓ) ≥ α·q·dt³/3 with q = 0.02 bpm²/s³ alone is ≫ 6² bpm².
+        var later = bank.Estimate(At(119 + 150));
+        later.HrStd.Should().BeGreaterThan(Bounds.MaxHrStd);
+        UncertaintyGate.Check(in later, Bounds).Should().StartWith("heart rate σ");
     }
 
     [Fact]
-    public void ARunOfGatedReadingsMakesTheChannelUncertain()
+    public void AFirstReadingFromAnImpreciseSensorDefersUntilMoreArrive()
     {
+        // A phone's HR (σ₀ = 6 bpm): one reading gives Var(ℓ) = 36 at its own time, and the
+        // prediction 1 s later adds σᵣ₀² = 1: σ ≈ 6.1 > 6. A minute of readings narrows it.
+        var bank = new UserFilterBank();
+        var normal = StandardNormal(6);
+        bank.Apply(HrReading(At(0), 80), SensorNoiseProfiles.Phone);
+        UncertaintyGate.Check(bank.Estimate(At(1)), Bounds).Should().NotBeNull("one reading is not enough");
+        for (var t = 1; t < 60; t++)
+        {
+            bank.Apply(HrReading(At(t), 80 + 6 * normal.Sample()), SensorNoiseProfiles.Phone);
+        }
+
+        UncertaintyGate.Check(bank.Estimate(At(60)), Bounds).Should().BeNull();
+    }
+
+    [Fact]
+    public void ARunOfGatedReadingsDefers()
+    {
+        // A gated reading is not applied but widens the level variance by ν²/(2γ)
+        // (NoiseAdaptation.OutlierBurst): a 170 bpm optical lock adds ≈ 170²/30 bpm², so the
+        // state the gate reads is unsure while the glitch lasts.
         var bank = new UserFilterBank();
         var normal = StandardNormal(5);
         var t = 0;
@@ -54,40 +69,21 @@ public sealed class UncertaintyGateTests
             bank.Apply(HrReading(At(t), 70 + normal.Sample()), SensorNoiseProfiles.Watch);
         }
 
-        // Only the outlier rule, at 2 (the adaptive filter's outlier burst lets a third identical
-        // reading through, so a run longer than 2 of the same value does not happen).
-        var gate = new UncertaintyGate(MaxRelativeStd: 1e6, MaxConsecutiveOutliers: 2);
+        UncertaintyGate.Check(bank.Estimate(At(t - 1)), Bounds).Should().BeNull();
         bank.Apply(HrReading(At(t++), 240), SensorNoiseProfiles.Watch).HasOutliers.Should().BeTrue();
-        gate.IsUncertain(bank.Uncertainty(At(t - 1))).Should().BeFalse("one gated reading is below 2");
-        bank.Apply(HrReading(At(t++), 245), SensorNoiseProfiles.Watch).HasOutliers.Should().BeTrue();
-        var u = bank.Uncertainty(At(t - 1));
-        u.Hr.ConsecutiveOutliers.Should().Be(2);
-        u.Hr.SecondsSinceAccepted.Should().Be(2);
-        gate.IsUncertain(in u, out var channels).Should().BeTrue();
-        channels.Should().Be(FilterChannels.Hr);
+        bank.Statistics(FilterChannel.Hr).LastAcceptedUtcTicks.Should().Be(At(119));
+        var estimate = bank.Estimate(At(t - 1));
+        estimate.Hr.Should().BeInRange(65, 75, "the glitch is not applied");
+        UncertaintyGate.Check(in estimate, Bounds).Should().StartWith("heart rate σ");
     }
 
     [Fact]
-    public void GateRuleOnHandBuiltValuesRespectsItsParameters()
-    {
-        var sure = new ChannelCertainty(true, 2.0, 0.2, 5, 0);
-        var vague = new ChannelCertainty(true, 40.0, 0.8, 5, 0);
-        var stale = new ChannelCertainty(true, double.NaN, double.NaN, 900, 0);
-        var u = new StateUncertainty(0, sure, vague, ChannelCertainty.Unobserved, ChannelCertainty.Unobserved, stale);
-        new UncertaintyGate().IsUncertain(in u, out var channels).Should().BeTrue();
-        channels.Should().Be(FilterChannels.Speed | FilterChannels.Position);
-        new UncertaintyGate(MaxRelativeStd: 1.0, Channels: FilterChannels.Hr | FilterChannels.Speed).IsUncertain(in u).Should().BeFalse();
-        new UncertaintyGate(Channels: FilterChannels.Cadence).IsUncertain(in u, out channels).Should().BeTrue("no counted channel was observed");
-        channels.Should().Be(FilterChannels.None);
-    }
-
-    [Fact]
-    public void UncertaintyDoesNotAllocate()
+    public void EstimateForTheGateDoesNotAllocate()
     {
         var bank = new UserFilterBank();
         bank.Apply(HrReading(At(0), 70), SensorNoiseProfiles.Watch);
         var sink = 0.0;
-        Allocations.Least(() => sink += bank.Uncertainty(At(1)).Hr.Std).Should().Be(0);
+        Allocations.Least(() => sink += UncertaintyGate.Check(bank.Estimate(At(1)), Bounds) is null ? 1 : 2).Should().Be(0);
         sink.Should().BeGreaterThan(0);
     }
 }
