@@ -9,7 +9,7 @@ public delegate double ReceptivityFunction(ActivityLabel label, string category,
 /// The simulated world's ground truth: what a person <em>really</em> is doing at an instant (their
 /// <see cref="LifeScript"/>), the activity label that corresponds to it, the noise-free features of that
 /// state, and how likely they are to accept an item of a category then (a <see cref="ReceptivityFunction"/>,
-/// by default <see cref="Osr.Orleans.Models.Scoring.PlantedReceptivity"/>). The simulator answers notifications
+/// by default <see cref="PlantedReceptivity"/>). The simulator answers notifications
 /// with it and the backtest measures the recommender against it.
 /// <para>
 /// Phase → label: sleep → sleep; rest, desk → rest; commute → commute; warm-up, workout → workout;
@@ -37,7 +37,7 @@ public sealed class World
         _probability = probability;
     }
 
-    /// <summary>The world planted in <see cref="Osr.Orleans.Models.Scoring.PlantedReceptivity"/>.</summary>
+    /// <summary>The world planted in <see cref="PlantedReceptivity"/>.</summary>
     public static World Planted => PlantedWorld.Value;
 
     /// <summary>The item categories the world has an opinion about (the demo catalogue has items in each).</summary>
@@ -143,5 +143,5 @@ public sealed class World
     }
 
     private static World CreatePlanted() =>
-        new(Osr.Orleans.Models.Scoring.PlantedReceptivity.Categories, Osr.Orleans.Models.Scoring.PlantedReceptivity.Probability);
+        new(PlantedReceptivity.Categories, PlantedReceptivity.Probability);
 }

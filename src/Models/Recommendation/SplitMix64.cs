@@ -5,10 +5,11 @@ namespace Osr.Orleans.Models.Recommendation;
 /// output = mix(sₙ₊₁). Used instead of <see cref="Random"/> so that initial factors and synthetic
 /// data are bit-identical across runtimes for a given seed.
 /// </summary>
-internal struct SplitMix64(ulong seed)
+public struct SplitMix64(ulong seed)
 {
     private ulong _state = seed;
 
+    /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
         var z = _state += 0x9E3779B97F4A7C15UL;

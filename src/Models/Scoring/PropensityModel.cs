@@ -59,7 +59,7 @@ public sealed class PropensityModel
     public PropensityManifest Manifest { get; }
 
     /// <summary>The trained ML.NET model (model.zip bytes), when known; serving never needs it.</summary>
-    internal byte[]? MlNetModel { get; }
+    public byte[]? MlNetModel { get; }
 
     /// <summary>
     /// A servable model from <paramref name="manifest"/> (e.g. received from another silo);
@@ -68,7 +68,12 @@ public sealed class PropensityModel
     /// </summary>
     public static PropensityModel FromManifest(PropensityManifest manifest) => Create(manifest, mlNetModel: null);
 
-    internal static PropensityModel Create(PropensityManifest manifest, byte[]? mlNetModel)
+    /// <summary>
+    /// A servable model from <paramref name="manifest"/> with the trained model's bytes
+    /// <paramref name="mlNetModel"/> (kept for provenance, never needed to serve); throws
+    /// <see cref="ArgumentException"/> as <see cref="FromManifest"/> does.
+    /// </summary>
+    public static PropensityModel Create(PropensityManifest manifest, byte[]? mlNetModel)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         PropensityFeaturizer featurizer;

@@ -88,7 +88,7 @@ public class WorldTests
         World.TrueLabel(script, new DateTimeOffset(2026, 11, 3, 19, 10, 0, TimeSpan.Zero)).Should().Be(ActivityLabel.PostWorkout);
         recovering.Should().BeGreaterThan(0.3);
         asleep.Should().BeLessThan(0.05);
-        world.Categories.Should().Equal(Osr.Orleans.Models.Scoring.PlantedReceptivity.Categories);
+        world.Categories.Should().Equal(PlantedReceptivity.Categories);
     }
 
     [Fact]

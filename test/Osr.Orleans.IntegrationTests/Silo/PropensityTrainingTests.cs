@@ -1,3 +1,4 @@
+using Osr.Orleans.Client.Simulation;
 using Microsoft.Extensions.DependencyInjection;
 using Osr.Orleans.Grains.Decisions;
 using Osr.Orleans.Grains.Interfaces;

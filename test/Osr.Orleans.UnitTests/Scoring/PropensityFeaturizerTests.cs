@@ -1,3 +1,4 @@
+using Osr.Orleans.Client.Simulation;
 using Osr.Orleans.Models.Features;
 using Osr.Orleans.Models.Scoring;
 

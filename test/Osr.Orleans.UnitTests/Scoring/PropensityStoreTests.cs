@@ -1,3 +1,4 @@
+using Osr.Orleans.Client.Simulation;
 using System.Text.Json.Nodes;
 using Osr.Orleans.Models.Scoring;
 

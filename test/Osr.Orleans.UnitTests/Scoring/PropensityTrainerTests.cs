@@ -1,3 +1,5 @@
+using Osr.Orleans.Grains.Recommendation;
+using Osr.Orleans.Client.Simulation;
 using System.Diagnostics;
 using Microsoft.ML;
 using Osr.Orleans.Models.Features;
@@ -47,7 +49,7 @@ public sealed class PropensityTrainerTests(ITestOutputHelper output)
         var test = ScoringTestKit.Planted.OrderBy(e => e.DecidedUtcTicks).TakeLast((int)m["examples.test"]).ToArray();
         var planted = test.Select(e => PlantedReceptivity.Probability(e.Label, e.Category, e.Features)).ToArray();
         var labels = test.Select(e => e.Accepted).ToArray();
-        output.WriteLine($"planted probabilities on the held-out split: auc={PropensityTrainer.AucOf(planted, labels):F4} logloss={PropensityTrainer.LogLossOf(planted, labels):F4}");
+        output.WriteLine($"planted probabilities on the held-out split: auc={PropensityMetrics.AucOf(planted, labels):F4} logloss={PropensityMetrics.LogLossOf(planted, labels):F4}");
 
         m["auc"].Should().BeGreaterThanOrEqualTo(0.70);
         m["auc.mlnet"].Should().BeApproximately(m["auc"], 1e-3);

@@ -1,3 +1,5 @@
+using Osr.Orleans.Grains.Recommendation;
+using Osr.Orleans.Client.Simulation;
 using Microsoft.ML.Data;
 using Osr.Orleans.Models.Features;
 using Osr.Orleans.Models.Scoring;

@@ -5,7 +5,9 @@ using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 
-namespace Osr.Orleans.Models.Scoring;
+using Osr.Orleans.Models.Scoring;
+
+namespace Osr.Orleans.Grains.Recommendation;
 
 /// <summary>The ML.NET trainer behind a propensity model.</summary>
 public enum PropensityAlgorithm
@@ -60,7 +62,7 @@ public sealed record PropensityTrainerOptions
 /// with ML.NET logistic regression (SDCA by default), and evaluates it on the newest examples.
 /// </summary>
 /// <remarks>
-/// Trainer choice, measured on PlantedReceptivity.Generate(20 000, seed 7): 16 000 oldest for
+/// Trainer choice, measured on the simulator's planted world (20 000 examples, seed 7): 16 000 oldest for
 /// training, 4 000 newest held out, D = 117, IPS weights on, one thread, warm JIT, 2-core box
 /// (PropensityTrainerTests.CompareTrainers repeats it):
 /// <code>
@@ -233,7 +235,7 @@ public static class PropensityTrainer
         {
             ["auc"] = testAuc,
             ["logloss"] = testLogLoss,
-            ["baseline.logloss"] = LogLossOf(baseline, testLabels),
+            ["baseline.logloss"] = PropensityMetrics.LogLossOf(baseline, testLabels),
             ["auc.train"] = trainAuc,
             ["examples.test"] = test.Length,
             ["positives.test"] = testLabels.Count(a => a),
@@ -245,86 +247,6 @@ public static class PropensityTrainer
         // infinite. Keep only finite values (JSON has no infinity); ours are clipped and always finite.
         foreach (var key in metrics.Where(m => !double.IsFinite(m.Value)).Select(m => m.Key).ToList()) metrics.Remove(key);
         return PropensityModel.Create(manifest with { Metrics = metrics }, zip);
-    }
-
-    /// <summary>
-    /// Area under the ROC curve by ranks (Mann–Whitney U): AUC = (R₊ − n₊(n₊ + 1)/2) / (n₊·n₋),
-    /// R₊ the sum of the positives' ranks among all scores (ascending, tied scores get their
-    /// average rank, so a tie counts ½). Range: 0…1; NaN when either class is absent.
-    /// </summary>
-    public static double AucOf(ReadOnlySpan<double> scores, ReadOnlySpan<bool> labels)
-    {
-        if (scores.Length != labels.Length)
-        {
-            throw new ArgumentException($"{scores.Length} scores but {labels.Length} labels.", nameof(labels));
-        }
-
-        var n = scores.Length;
-        var keys = scores.ToArray();
-        var order = new int[n];
-        for (var i = 0; i < n; i++)
-        {
-            order[i] = i;
-        }
-
-        Array.Sort(keys, order);
-        double positives = 0;
-        double rankSum = 0;
-        for (var start = 0; start < n;)
-        {
-            var end = start + 1;
-            while (end < n && keys[end].Equals(keys[start]))
-            {
-                end++;
-            }
-
-            var averageRank = (start + end + 1) / 2.0; // ranks start+1 … end
-            for (var j = start; j < end; j++)
-            {
-                if (labels[order[j]])
-                {
-                    positives++;
-                    rankSum += averageRank;
-                }
-            }
-
-            start = end;
-        }
-
-        var negatives = n - positives;
-        if (positives == 0 || negatives == 0)
-        {
-            return double.NaN;
-        }
-
-        return (rankSum - (positives * (positives + 1) / 2)) / (positives * negatives);
-    }
-
-    /// <summary>
-    /// Mean log-loss −(1/n) Σ [yᵢ ln pᵢ + (1 − yᵢ) ln(1 − pᵢ)], natural log, pᵢ clipped to
-    /// [1e-15, 1 − 1e-15]. Range: ≥ 0; NaN for no examples.
-    /// </summary>
-    public static double LogLossOf(ReadOnlySpan<double> probabilities, ReadOnlySpan<bool> labels)
-    {
-        if (probabilities.Length != labels.Length)
-        {
-            throw new ArgumentException($"{probabilities.Length} probabilities but {labels.Length} labels.", nameof(labels));
-        }
-
-        if (probabilities.Length == 0)
-        {
-            return double.NaN;
-        }
-
-        const double Epsilon = 1e-15;
-        var sum = 0.0;
-        for (var i = 0; i < probabilities.Length; i++)
-        {
-            var p = Math.Clamp(probabilities[i], Epsilon, 1 - Epsilon);
-            sum -= labels[i] ? Math.Log(p) : Math.Log(1 - p);
-        }
-
-        return sum / probabilities.Length;
     }
 
     /// <summary>The ML.NET input schema: Label (bool), Features (float vector of <paramref name="dimension"/>), Weight (float).</summary>
@@ -397,7 +319,7 @@ public static class PropensityTrainer
         var scores = new double[inputs.Length];
         model.ScoreBatch(inputs, scores);
         var labels = examples.Select(e => e.Accepted).ToArray();
-        return (AucOf(scores, labels), LogLossOf(scores, labels));
+        return (PropensityMetrics.AucOf(scores, labels), PropensityMetrics.LogLossOf(scores, labels));
     }
 
     private static void RequireBothClasses(DecisionExample[] split, string what, int count)

@@ -1,7 +1,8 @@
 using Osr.Orleans.Models.Features;
 using Osr.Orleans.Models.Recommendation;
+using Osr.Orleans.Models.Scoring;
 
-namespace Osr.Orleans.Models.Scoring;
+namespace Osr.Orleans.Client.Simulation;
 
 /// <summary>
 /// The receptivity of a synthetic world, planted so that tests, the simulator and benchmarks
