@@ -1,5 +1,3 @@
-using Osr.Orleans.Grains.Recommendation;
-using Osr.Orleans.Client.Simulation;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

@@ -4,6 +4,8 @@ using MQTTnet;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Models.Catalog;
 using Osr.Orleans.Models.Rules;
+using Osr.Orleans.Client.Simulation;
+using Osr.Orleans.Grains.Recommendation;
 using Osr.Orleans.Models.Scoring;
 
 namespace Osr.Orleans.IntegrationTests.Infrastructure;
