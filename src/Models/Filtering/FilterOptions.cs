@@ -180,14 +180,13 @@ public sealed class ChannelOptions
 }
 
 /// <summary>
-/// Settings of the measurement-noise adaptation (equations in <see cref="NoiseAdaptation"/>).
-/// Defaults, chosen by replaying the recorded tracks in docs/features.md ("Calibration"):
-/// β = 0.05 (memory ≈ 20 readings: at 1 Hz the noise estimate settles within a minute, while one
-/// reading moves it by 5 %); R̂ within [r₀/16, 4·r₀] (σ between a quarter and twice the device
-/// profile's: lower floors made the gate so tight that heart-rate ramps of sample-and-hold
-/// recordings were gated); β_α = 0.05 and α ∈ [1, 16]: q is only raised (after gated readings,
-/// and while R̂ sits at its ceiling), never lowered below the configured value — lowering it fit
-/// the innovations of smoothed exports better but made heart rate lag (measured).
+/// Settings of the noise adaptation (equations in <see cref="NoiseAdaptation"/>). Defaults,
+/// chosen by replaying the recorded tracks in docs/features.md ("Calibration"), where they bring
+/// the mean NIS per dimension of every channel with ≥ 100 readings into [0.5, 2] but one:
+/// β = 0.1 (a running mean over the first readings, then memory ≈ 10 readings: the recorded
+/// innovations are heteroscedastic, and 0.05 left position at 0.3–0.5); R̂ within
+/// [r₀/10 000, 16·r₀] (watch exports are smoothed far below the profile's noise); β_α = 0.05 and
+/// α ∈ [0.001, 1000] (q is learnt from the innovations' whiteness and consistency, in both directions).
 /// </summary>
 public sealed class AdaptationOptions
 {
