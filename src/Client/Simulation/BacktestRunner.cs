@@ -434,7 +434,7 @@ public static class BacktestRunner
         // The headline of a learning run: how the learned timing compares with state-blind timing.
         if (s.Ratio is { } headline)
             console.Write(new Panel(new Markup(string.Create(CultureInfo.InvariantCulture,
-                    $"[bold]OSR timing converts {headline:0.00}× as well as state-blind timing[/] (E[conversion] {s.Osr:0.000} vs {s.StateBlind:0.000}; {Pct(r.Conversion.PerPush)} of {N(p.Total)} pushes converted)")))
+                    $"[bold]OSR timing converts {headline:0.00}× as well as state-blind timing[/] (E[[conversion]] {s.Osr:0.000} vs {s.StateBlind:0.000}; {Pct(r.Conversion.PerPush)} of {N(p.Total)} pushes converted)")))
                 .Header("learned timing"));
     }
 }
