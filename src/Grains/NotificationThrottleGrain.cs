@@ -115,6 +115,7 @@ public sealed partial class NotificationThrottleGrain(
         // One exploration draw per decision, not per candidate: a pass explores with probability
         // explore.rate (of the best candidate that only the threshold holds back), however many it has.
         var draw = DecisionIds.Draw(id, "explore");
+        var passesPerDay = BudgetThreshold.PassesPerDay(budget, localNow);
         var best = double.NaN;
         for (var i = 0; i < n; i++)
         {
@@ -138,8 +139,10 @@ public sealed partial class NotificationThrottleGrain(
             thresholds[i] = effective.Threshold;
             // Under Thompson sampling the draws explore; explore.rate stays a floor that spends about its
             // share of the day's budget (scaled by cap.day / passes a day) instead of taking all of it.
-            rates[i] = request.DrawOsr is not null && learned is { PassesPerDay: > 0 } budgetLeft
-                ? effective.ExploreRate * Math.Min(1, effective.CapDay / budgetLeft.PassesPerDay)
+            // Also before the learned threshold applies (the first passes), so that the floor does not spend the
+            // cap at the first allowed moments of the first day.
+            rates[i] = request.DrawOsr is not null
+                ? BudgetThreshold.ExploreFloor(effective.ExploreRate, effective.CapDay, passesPerDay)
                 : effective.ExploreRate;
             if (verdict.Checks[(int)RuleName.OptOut].Passed && verdict.Checks[(int)RuleName.QuietHours].Passed
                 && verdict.Checks[(int)RuleName.Staleness].Passed && !(c.Osr <= best))

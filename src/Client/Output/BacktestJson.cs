@@ -28,7 +28,21 @@ public sealed record BacktestJson(
     BacktestFeedbackJson Feedback,
     BacktestConversionJson Conversion,
     StateBlindJson StateBlind,
-    double WallSeconds);
+    double WallSeconds,
+    List<BacktestDayJson>? ByDay = null,
+    BacktestSegmentsJson? Segments = null);
+
+/// <summary>
+/// One simulated day <c>day</c> (1 = the first 24 h from <c>start</c>): its pushes, conversions, conversion per push and
+/// the state-blind comparison of its pushes alone (nulls on a day without pushes).
+/// </summary>
+public sealed record BacktestDayJson(int Day, long Pushes, long Converted, double? ConversionPerPush, double? Osr, double? StateBlind, double? Ratio);
+
+/// <summary>Pushes, conversions, conversion per push and state-blind ratio of one segment's users.</summary>
+public sealed record BacktestSegmentJson(long Pushes, long Converted, double? ConversionPerPush, double? Ratio);
+
+/// <summary>Per segment (<c>bySegment</c>) and the conversion gap: the largest minus the smallest conversion per push.</summary>
+public sealed record BacktestSegmentsJson(Dictionary<string, BacktestSegmentJson> BySegment, double? Gap);
 
 /// <summary>Readings and messages of the run; <c>quotaWaits</c> counts re-sends after a "quota exceeded" refusal.</summary>
 public sealed record BacktestReadingsJson(

@@ -24,8 +24,8 @@ public sealed record BacktestPush(
     bool Opened,
     bool Converted);
 
-/// <summary>A simulated user's id and time zone, for the per-user-per-day counts.</summary>
-public readonly record struct BacktestUser(string UserId, TimeZoneInfo Zone);
+/// <summary>A simulated user's id, time zone (for the per-user-per-day counts) and segment (for the per-segment gap; null: none).</summary>
+public readonly record struct BacktestUser(string UserId, TimeZoneInfo Zone, string? Segment = null);
 
 /// <summary>
 /// Everything of a backtest run that is not a push: the window (<paramref name="End"/> is where the simulated clock got
@@ -98,6 +98,9 @@ public static class BacktestReport
         double? blind = total > 0 ? pushes.Average(p => p.StateBlindProbability) : null;
         double? ratio = osr is { } o && blind is { } b && b > 0 ? o / b : null;
 
+        var byDay = ByDay(facts, pushes);
+        var bySegment = BySegment(facts, pushes);
+
         return new BacktestJson(
             "event",
             facts.Start,
@@ -115,7 +118,64 @@ public static class BacktestReport
             facts.Feedback,
             conversion,
             new StateBlindJson(facts.Samples, total, osr, blind, ratio),
-            Math.Round(facts.WallSeconds, 3));
+            Math.Round(facts.WallSeconds, 3),
+            byDay,
+            bySegment);
+    }
+
+    /// <summary>
+    /// Per simulated day d (pushes with start + d days ≤ ts &lt; start + d + 1 days): pushes, conversion per push and the
+    /// state-blind ratio of that day's pushes alone; every day of the run is listed, empty ones with nulls.
+    /// </summary>
+    public static List<BacktestDayJson> ByDay(BacktestRunFacts facts, IReadOnlyList<BacktestPush> pushes)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        ArgumentNullException.ThrowIfNull(pushes);
+        var days = Math.Max(facts.Days, (int)Math.Ceiling((facts.End - facts.Start).TotalDays));
+        foreach (var p in pushes) days = Math.Max(days, DayOf(facts.Start, p.Ts) + 1);
+        var groups = pushes.GroupBy(p => DayOf(facts.Start, p.Ts)).ToDictionary(g => g.Key, g => g.ToList());
+        var result = new List<BacktestDayJson>(days);
+        for (var d = 0; d < days; d++)
+        {
+            var group = groups.GetValueOrDefault(d) ?? [];
+            var (conversion, osr, blind, ratio) = Summary(group);
+            result.Add(new BacktestDayJson(d + 1, group.Count, group.Count(p => p.Converted), conversion, osr, blind, ratio));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Per segment of the simulated users (users without one: "none"): pushes, conversion per push and the state-blind
+    /// ratio; <c>gap</c> is the largest minus the smallest conversion per push over segments with pushes.
+    /// </summary>
+    public static BacktestSegmentsJson BySegment(BacktestRunFacts facts, IReadOnlyList<BacktestPush> pushes)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        ArgumentNullException.ThrowIfNull(pushes);
+        var segmentOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var u in facts.Users) segmentOf[u.UserId] = string.IsNullOrEmpty(u.Segment) ? "none" : u.Segment;
+        var segments = new SortedDictionary<string, BacktestSegmentJson>(StringComparer.Ordinal);
+        foreach (var name in segmentOf.Values.Distinct(StringComparer.Ordinal)) segments[name] = new BacktestSegmentJson(0, 0, null, null);
+        foreach (var g in pushes.GroupBy(p => segmentOf.GetValueOrDefault(p.UserId) ?? "none", StringComparer.Ordinal))
+        {
+            var list = g.ToList();
+            var (conversion, _, _, ratio) = Summary(list);
+            segments[g.Key] = new BacktestSegmentJson(list.Count, list.Count(p => p.Converted), conversion, ratio);
+        }
+        var rates = segments.Values.Where(v => v.ConversionPerPush is not null).Select(v => v.ConversionPerPush!.Value).ToList();
+        double? gap = rates.Count > 0 ? rates.Max() - rates.Min() : null;
+        return new BacktestSegmentsJson(new Dictionary<string, BacktestSegmentJson>(segments, StringComparer.Ordinal), gap);
+    }
+
+    private static int DayOf(DateTimeOffset start, DateTimeOffset ts) => Math.Max(0, (int)Math.Floor((ts - start).TotalDays));
+
+    private static (double? Conversion, double? Osr, double? Blind, double? Ratio) Summary(IReadOnlyList<BacktestPush> pushes)
+    {
+        if (pushes.Count == 0) return (null, null, null, null);
+        var conversion = (double)pushes.Count(p => p.Converted) / pushes.Count;
+        var osr = pushes.Average(p => p.WorldProbability);
+        var blind = pushes.Average(p => p.StateBlindProbability);
+        return (conversion, osr, blind, blind > 0 ? osr / blind : null);
     }
 
     /// <summary>The local calendar days in <paramref name="zone"/> that [<paramref name="start"/>, <paramref name="end"/>) touches.</summary>

@@ -128,7 +128,7 @@ public static class BacktestRunner
             start,
             reached,
             options.Days,
-            [.. plan.Users.Select(u => new BacktestUser(u.UserId, Models.Features.UserTimeZones.Resolve(u.Traits.TimeZoneId)))],
+            [.. plan.Users.Select(u => new BacktestUser(u.UserId, Models.Features.UserTimeZones.Resolve(u.Traits.TimeZoneId), u.Traits.Segment))],
             devices.Count,
             options.Step,
             options.Interval,
@@ -420,6 +420,21 @@ public static class BacktestRunner
         table.AddRow(Markup.Escape("E[conversion | OSR times]"), F(s.Osr, "0.0000"));
         table.AddRow(Markup.Escape($"E[conversion | state-blind] ({s.Samples} waking times per push)"), F(s.StateBlind, "0.0000"));
         table.AddRow("ratio OSR / state-blind", s.Ratio is { } ratio ? $"[bold]{ratio.ToString("0.00", CultureInfo.InvariantCulture)}×[/]" : "—");
+        if (r.ByDay is { Count: > 0 } days)
+            table.AddRow("per day: conversion per push, ratio", Markup.Escape(string.Join("; ", days.Select(x =>
+                $"d{x.Day} {Pct(x.ConversionPerPush)}, {(x.Ratio is { } q ? q.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "—")}"))));
+        if (r.Segments is { } seg)
+        {
+            foreach (var (name, v) in seg.BySegment)
+                table.AddRow(Markup.Escape($"  segment {name}: pushes / conversion per push / ratio"),
+                    Markup.Escape($"{N(v.Pushes)} / {Pct(v.ConversionPerPush)} / {(v.Ratio is { } q ? q.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "—")}"));
+            table.AddRow("per-segment conversion gap", Pct(seg.Gap));
+        }
         console.Write(table);
+        // The headline of a learning run: how the learned timing compares with state-blind timing.
+        if (s.Ratio is { } headline)
+            console.Write(new Panel(new Markup(string.Create(CultureInfo.InvariantCulture,
+                    $"[bold]OSR timing converts {headline:0.00}× as well as state-blind timing[/] (E[[conversion]] {s.Osr:0.000} vs {s.StateBlind:0.000}; {Pct(r.Conversion.PerPush)} of {N(p.Total)} pushes converted)")))
+                .Header("learned timing"));
     }
 }

@@ -81,6 +81,36 @@ public static class BudgetThreshold
         return new LearnedThreshold(Math.Clamp(sorted[rank], 0, 1), q, pushesLeft, passes, samples.Count, perDay);
     }
 
+    /// <summary>
+    /// Passes a day the user has, from <paramref name="samples"/>: Σ passes / days seen; while every pass is of one
+    /// local day, the passes so far scaled to 24 h by the hours since the first pass's hour (at least one). NaN before
+    /// the first pass.
+    /// </summary>
+    public static double PassesPerDay(BudgetSamples samples, DateTime localNow)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        if (samples.FirstDay == 0 || samples.PassesByHour.Length != 24) return double.NaN;
+        double total = 0;
+        var first = -1;
+        for (var h = 0; h < 24; h++)
+        {
+            total += samples.PassesByHour[h];
+            if (first < 0 && samples.PassesByHour[h] > 0) first = h;
+        }
+        if (total <= 0) return double.NaN;
+        if (samples.LastDay > samples.FirstDay || first < 0) return total / (samples.LastDay - samples.FirstDay + 1);
+        var hours = Math.Max(1, localNow.Hour + localNow.Minute / 60.0 - first);
+        return total * 24 / hours;
+    }
+
+    /// <summary>
+    /// The exploration floor under Thompson sampling: explore.rate × min(1, cap.day / passes a day), so that the
+    /// floor spends about explore.rate of the day's budget however often a user is scored (the draws do the rest);
+    /// explore.rate itself while the passes a day are unknown.
+    /// </summary>
+    public static double ExploreFloor(double exploreRate, int capDay, double passesPerDay) =>
+        double.IsFinite(passesPerDay) && passesPerDay > 0 ? exploreRate * Math.Min(1, capDay / passesPerDay) : exploreRate;
+
     /// <summary>Pushes in <paramref name="history"/> sent on the local day <paramref name="today"/> in <paramref name="zone"/>.</summary>
     public static int SentOn(IReadOnlyList<Rules.PushRecord> history, DateOnly today, TimeZoneInfo zone)
     {

@@ -8,6 +8,11 @@
 //   N(μ, s²) under the current posterior; its posterior given the outcome y is approximated by
 //   a Laplace fit of N(μ, s²)·σ(t)^y(1 − σ(t))^(1−y) (Newton on t), and the weights take the
 //   exact Gaussian conditional on that new N(t*, s*²): m_j += v_j (t* − μ)/s², v_j −= v_j²(s² − s*²)/s⁴.
+// * Shared strength (hierarchical shrinkage): besides the state × category cells, the label, the
+//   hour band, label × hour band, time since a workout and intensity each have a cell shared by
+//   every category (kinds 10–14). A state learns from every push made in it whatever the item, and
+//   the category cells only learn a category's deviation from it; the shared cells start at the
+//   same neutral prior, so nothing about any world is assumed.
 // * Two heads share the state × category weights: conversion (the score) and open (the frequent
 //   weak signal, tempered by OpenWeight), each with its own bias and category cells.
 // * Cells are keyed by a stable 64-bit hash of (kind, head, category, bins), so the posterior
@@ -68,7 +73,7 @@ public readonly record struct OnlinePropensityOptions(double BiasVariance, doubl
 public sealed class OnlinePropensity
 {
     /// <summary>Cells per (state, category, head).</summary>
-    public const int CellCount = 10;
+    public const int CellCount = 15;
 
     /// <summary>Version string the decision log records for this model.</summary>
     public const string Version = "online";
@@ -232,6 +237,11 @@ public sealed class OnlinePropensity
         keys[7] = Key(7, 0, cat, SinceWorkoutBin(f.MinutesSinceWorkout), 0);
         keys[8] = Key(8, 0, cat ^ Fnv(context.Segment ?? ""), 0, 0);
         keys[9] = Key(9, 0, cat, double.IsFinite(f.Weekday) && f.Weekday >= 5 ? 1 : 0, 0);
+        keys[10] = Key(10, 0, 0, label, 0);
+        keys[11] = Key(11, 0, 0, hour, 0);
+        keys[12] = Key(12, 0, 0, label, hour);
+        keys[13] = Key(13, 0, 0, SinceWorkoutBin(f.MinutesSinceWorkout), 0);
+        keys[14] = Key(14, 0, 0, IntensityBin(f.Intensity), 0);
     }
 
     /// <summary>3-hour band of the local day, 0–7; −1 unknown.</summary>

@@ -1,6 +1,6 @@
-using Osr.Orleans.Grains.Recommendation;
-using Osr.Orleans.Client.Simulation;
 using System.Globalization;
+using Osr.Orleans.Client.Simulation;
+using Osr.Orleans.Grains.Recommendation;
 using Osr.Orleans.Models.Scoring;
 
 namespace Osr.Orleans.Benchmarks.Recommendation;

@@ -62,6 +62,53 @@ public class BacktestReportTests
         12.3456);
 
     [Fact]
+    public void PerDayConversionAndRatioAreOfEachSimulatedDaysPushesAlone()
+    {
+        var days = BacktestReport.Build(Facts(), Pushes).ByDay!;
+
+        days.Select(d => d.Day).Should().Equal(1, 2);
+        // Day 1 (2 Nov 00:00Z–3 Nov 00:00Z): u1 08:10, 12:00, 19:30 and u3 11:00; two converted.
+        days[0].Pushes.Should().Be(4);
+        days[0].Converted.Should().Be(2);
+        days[0].ConversionPerPush.Should().BeApproximately(0.5, 1e-12);
+        days[0].Osr.Should().BeApproximately((0.45 + 0.45 + 0.40 + 0.10) / 4, 1e-12);
+        days[0].StateBlind.Should().BeApproximately((0.1 + 0.1 + 0.2 + 0.1) / 4, 1e-12);
+        days[0].Ratio.Should().BeApproximately(1.40 / 0.50, 1e-12);
+        // Day 2: the other seven, one converted; Σp = 1.20, Σblind = 0.80.
+        days[1].Pushes.Should().Be(7);
+        days[1].Converted.Should().Be(1);
+        days[1].ConversionPerPush.Should().BeApproximately(1.0 / 7, 1e-12);
+        days[1].Ratio.Should().BeApproximately(1.20 / 0.80, 1e-12);
+    }
+
+    [Fact]
+    public void ADayWithoutPushesIsListedWithNulls()
+    {
+        var days = BacktestReport.Build(Facts(), Pushes.Take(3).ToList()).ByDay!;
+
+        days.Should().HaveCount(2);
+        days[1].Pushes.Should().Be(0);
+        days[1].ConversionPerPush.Should().BeNull();
+        days[1].Ratio.Should().BeNull();
+    }
+
+    [Fact]
+    public void TheSegmentGapIsTheLargestMinusTheSmallestConversionPerPush()
+    {
+        BacktestUser[] users = [new("u1", TimeZoneInfo.Utc, "a"), new("u2", TimeZoneInfo.Utc, "b"), new("u3", Tokyo), new("u4", TimeZoneInfo.Utc, "c")];
+        var segments = BacktestReport.BySegment(Facts() with { Users = users }, Pushes);
+
+        segments.BySegment.Keys.Should().Equal("a", "b", "c", "none");
+        segments.BySegment["a"].Should().Be(new BacktestSegmentJson(4, 2, 0.5, segments.BySegment["a"].Ratio));
+        segments.BySegment["a"].Ratio.Should().BeApproximately(1.60 / 0.50, 1e-12);
+        segments.BySegment["b"].ConversionPerPush.Should().BeApproximately(0.25, 1e-12);
+        segments.BySegment["none"].Pushes.Should().Be(3);
+        segments.BySegment["none"].ConversionPerPush.Should().Be(0);
+        segments.BySegment["c"].Should().Be(new BacktestSegmentJson(0, 0, null, null)); // no pushes: not in the gap
+        segments.Gap.Should().BeApproximately(0.5, 1e-12);
+    }
+
+    [Fact]
     public void PushesPerUserPerDayCountEveryLocalDayTheRunTouched()
     {
         var r = BacktestReport.Build(Facts(), Pushes);

@@ -50,6 +50,28 @@ public sealed class ScoringPassTests
     }
 
     [Fact]
+    public void PassesPerDayAndTheExploreFloor()
+    {
+        var day = new DateTime(2026, 11, 2, 0, 0, 0);
+        var samples = new BudgetSamples();
+        BudgetThreshold.PassesPerDay(samples, day.AddHours(9)).Should().Be(double.NaN);
+        BudgetThreshold.ExploreFloor(0.05, 3, double.NaN).Should().Be(0.05, "unknown passes a day: the rate itself");
+
+        // First day, 12 passes between 07:00 and 10:00 (the first at 07:xx): at 10:00, 3 h seen → 12·24/3 = 96 a day.
+        for (var i = 0; i < 12; i++) samples.Record(0.1, day.AddHours(7).AddMinutes(15 * i));
+        BudgetThreshold.PassesPerDay(samples, day.AddHours(10)).Should().BeApproximately(96, 1e-9);
+        // Before a full hour has passed, at least one hour is assumed.
+        BudgetThreshold.PassesPerDay(samples, day.AddHours(7).AddMinutes(30)).Should().BeApproximately(12 * 24, 1e-9);
+        // Two days touched: Σ passes / days.
+        samples.Record(0.1, day.AddDays(1).AddHours(8));
+        BudgetThreshold.PassesPerDay(samples, day.AddDays(1).AddHours(9)).Should().BeApproximately(13 / 2.0, 1e-9);
+
+        // The floor spends about explore.rate of the cap: 0.05 × 3/96; never above the rate.
+        BudgetThreshold.ExploreFloor(0.05, 3, 96).Should().BeApproximately(0.05 * 3 / 96, 1e-15);
+        BudgetThreshold.ExploreFloor(0.05, 3, 2).Should().Be(0.05);
+    }
+
+    [Fact]
     public void AnUncertainStateIsDeferred()
     {
         var sure = new StateEstimate(0, 72, 1.5, 0, 1.2, 0.2, 100, 3, 0.5, 0.1, double.NaN, double.NaN, double.NaN);
