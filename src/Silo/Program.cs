@@ -23,6 +23,11 @@ catch (Exception ex) when (Find<SchemaVersionException>(ex) is { } refusal)
     Console.Error.WriteLine($"osr silo: {refusal.Message}");
     return 2;
 }
+catch (Exception ex) when (Find<Osr.Orleans.Silo.Ops.OpsPortUnavailableException>(ex) is { } ops)
+{
+    Console.Error.WriteLine($"osr silo: invalid configuration: {ops.Message}");
+    return 2;
+}
 catch (Exception ex) when (Find<StorageUnavailableException>(ex) is { } unavailable)
 {
     Console.Error.WriteLine($"osr silo: {unavailable.Message}");

@@ -26,7 +26,7 @@ public sealed class DecisionCounters
         meter.CreateObservableCounter("osr.decisions", ObserveDecisions, description: "scoring decisions by outcome and reason");
         meter.CreateObservableCounter("osr.notifications", ObserveNotifications, description: "notifications sent and their feedback, by event");
         _pushLatency = meter.CreateHistogram("osr.push.latency", "s",
-            "time from a push decision to the notification handed to the broker (mqtt) or accepted by the webhook (webhook)",
+            "mqtt: from the send decision to the broker accepting the notification; webhook: the successful POST",
             tags: null, advice: IngestCounters.SecondsBuckets);
     }
 

@@ -108,14 +108,19 @@ public static class EventParser
         return Fail(RejectReason.BadId, $"'{name}' must be 1–{Ids.MaxLength} characters of A–Z a–z 0–9 . _ : -", out reason, out detail) is not null;
     }
 
-    /// <summary>The optional <c>eventId</c>: absent or null, or an id like any other (docs/contract.md).</summary>
+    /// <summary>The longest <c>eventId</c> (docs/contract.md: a string of at most 64 characters).</summary>
+    public const int MaxEventIdLength = 64;
+
+    /// <summary>The optional <c>eventId</c>: absent or null, or a string of 1–64 characters (docs/contract.md).</summary>
     private static bool TryEventId(JsonElement root, out string? eventId, out RejectReason reason, out string? detail)
     {
         eventId = null;
         reason = RejectReason.None;
         detail = null;
         if (!root.TryGetProperty("eventId", out var element) || element.ValueKind == JsonValueKind.Null) return true;
-        if (!TryId(root, "eventId", out var id, out reason, out detail)) return false;
+        if (!TryString(root, "eventId", out var id, out reason, out detail)) return false;
+        if (id.Length is 0 or > MaxEventIdLength)
+            return Fail(RejectReason.BadId, $"'eventId' must be 1–{MaxEventIdLength} characters", out reason, out detail) is not null;
         eventId = id;
         return true;
     }

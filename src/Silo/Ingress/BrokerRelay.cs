@@ -66,21 +66,23 @@ public sealed class BrokerRelay(IServiceProvider services, IClusterMembershipSer
 
     public async Task DisconnectAsync(string deviceId, CancellationToken cancellationToken = default)
     {
+        // Never throws (but for cancellation): the caller has already stored the new credentials, and a shown-once
+        // secret must reach the admin even if a broker fails to close a session.
         var calls = new List<Task>();
-        if (_services.GetService<MqttIngress>() is { } ingress) calls.Add(ingress.DisconnectAsync(deviceId, cancellationToken));
-        foreach (var target in OtherActiveSilos()) calls.Add(Remote(target));
+        if (_services.GetService<MqttIngress>() is { } ingress) calls.Add(Bounded(() => ingress.DisconnectAsync(deviceId, cancellationToken), "this silo"));
+        foreach (var target in OtherActiveSilos()) calls.Add(Bounded(() => GetGrainService(target).DisconnectAsync(deviceId), target.ToString()));
         await Task.WhenAll(calls);
 
-        async Task Remote(SiloAddress target)
+        async Task Bounded(Func<Task<int>> disconnect, string silo)
         {
             try
             {
-                await GetGrainService(target).DisconnectAsync(deviceId).WaitAsync(DisconnectTimeout, cancellationToken);
+                await disconnect().WaitAsync(DisconnectTimeout, cancellationToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                // A silo that does not answer is dying: its sessions end with it.
-                IngressLog.RelayFailed(logger, e, $"disconnect {deviceId}", target.ToString());
+                // A silo that does not answer is dying, and its sessions end with it.
+                IngressLog.RelayFailed(logger, e, $"disconnect {deviceId}", silo);
             }
         }
     }

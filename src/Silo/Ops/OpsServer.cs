@@ -37,7 +37,16 @@ public sealed partial class OpsServer(IServiceProvider silo, IOptions<OpsOptions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapPrometheusScrapingEndpoint("/metrics");
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException e)
+        {
+            await app.DisposeAsync();
+            throw new OpsPortUnavailableException(
+                $"{OpsOptions.Section}:Port {o.Port} on {o.BindAddress} cannot be opened ({e.Message}); give each silo on a machine its own port, or 0 to turn the ops port off", e);
+        }
         _app = app;
         Listening(logger, o.BindAddress, o.Port);
     }
@@ -56,3 +65,6 @@ public sealed partial class OpsServer(IServiceProvider silo, IOptions<OpsOptions
     [LoggerMessage(EventId = 8001, Level = LogLevel.Information, Message = "Ops HTTP on {Address}:{Port}: /health/live, /health/ready, /metrics")]
     private static partial void Listening(ILogger logger, string address, int port);
 }
+
+/// <summary>The ops port cannot be opened (in use, not permitted): the silo does not start (exit code 2).</summary>
+public sealed class OpsPortUnavailableException(string message, Exception inner) : Exception(message, inner);

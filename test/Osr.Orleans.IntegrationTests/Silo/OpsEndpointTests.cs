@@ -88,6 +88,21 @@ public sealed partial class OpsEndpointTests
         silo.IsRunning.Should().BeTrue();
     }
 
+    [Fact]
+    public async Task AnOpsPortInUseStopsTheSiloWithExitCode2NamingTheKey()
+    {
+        using var occupied = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        occupied.Start();
+        var port = ((IPEndPoint)occupied.LocalEndpoint).Port;
+        await using var silo = new SiloProcess("ops-busy", new Dictionary<string, string?> { ["Osr:Ops:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+        silo.Start();
+        var code = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        code.Should().Be(2, silo.Output);
+        silo.Output.Should().Contain($"invalid configuration: Osr:Ops:Port {port} on 127.0.0.1 cannot be opened");
+    }
+
     private static async Task<(HttpStatusCode Status, string Body)> GetAsync(SiloProcess silo, string path)
     {
         using var response = await Http.GetAsync(new Uri($"http://127.0.0.1:{silo.OpsPort}{path}"));

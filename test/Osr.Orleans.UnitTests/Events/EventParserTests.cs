@@ -43,10 +43,12 @@ public sealed class EventParserTests
         var (with, _, _) = Parse("""{"type":"interaction","itemId":"a","action":"view","ts":"2026-11-23T18:01:00Z","eventId":"w1:000042"}""");
         var (feedback, _, _) = Parse("""{"type":"feedback","notificationId":"n-1","action":"opened","ts":"2026-11-23T18:01:00Z","eventId":"n-1:opened"}""");
         var (without, _, _) = Parse("""{"type":"interaction","itemId":"a","action":"view","ts":"2026-11-23T18:01:00Z","eventId":null}""");
+        var (any, _, _) = Parse("""{"type":"interaction","itemId":"a","action":"view","ts":"2026-11-23T18:01:00Z","eventId":"w1/42 #é"}""");
 
         with!.EventId.Should().Be("w1:000042");
         feedback!.EventId.Should().Be("n-1:opened");
         without!.EventId.Should().BeNull();
+        any!.EventId.Should().Be("w1/42 #é", "the contract asks only for a string of at most 64 characters");
     }
 
     [Theory]
@@ -64,7 +66,7 @@ public sealed class EventParserTests
     [InlineData("""{"type":"feedback","notificationId":"n","action":"view","ts":"2026-11-23T18:01:00Z"}""", RejectReason.UnknownAction)]
     [InlineData("""{"type":"interaction","itemId":"a","action":"view","ts":"2026-11-23T18:01:00Z","eventId":7}""", RejectReason.WrongType)]
     [InlineData("""{"type":"interaction","itemId":"a","action":"view","ts":"2026-11-23T18:01:00Z","eventId":""}""", RejectReason.BadId)]
-    [InlineData("""{"type":"feedback","notificationId":"n","action":"opened","ts":"2026-11-23T18:01:00Z","eventId":"a b"}""", RejectReason.BadId)]
+    [InlineData("""{"type":"feedback","notificationId":"n","action":"opened","ts":"2026-11-23T18:01:00Z","eventId":"0123456789012345678901234567890123456789012345678901234567890123x"}""", RejectReason.BadId)]
     [InlineData("""{"type":"interaction","itemId":"a","action":"view"}""", RejectReason.MissingTs)]
     [InlineData("""{"type":"interaction","itemId":"a","action":"view","ts":"2026-11-23T18:01:00"}""", RejectReason.BadTs)]
     [InlineData("""{"type":"interaction","itemId":"a","action":"view","ts":12345}""", RejectReason.WrongType)]
