@@ -99,6 +99,8 @@ public static class BudgetThreshold
         }
         if (total <= 0) return double.NaN;
         if (samples.LastDay > samples.FirstDay || first < 0) return total / (samples.LastDay - samples.FirstDay + 1);
+        // Every pass on one day, and that day is over: it was a whole day.
+        if (DateOnly.FromDateTime(localNow).DayNumber > samples.LastDay) return total;
         var hours = Math.Max(1, localNow.Hour + localNow.Minute / 60.0 - first);
         return total * 24 / hours;
     }

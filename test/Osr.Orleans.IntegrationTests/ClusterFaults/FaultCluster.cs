@@ -142,6 +142,11 @@ internal sealed class FaultCluster : IAsyncDisposable
     /// <summary>Interaction events acknowledged to the devices: (user, item id), each item id used once.</summary>
     public ConcurrentQueue<(string User, string ItemId)> InteractionsAcknowledged { get; } = new();
 
+    private long _interactionsResent;
+
+    /// <summary>Interaction events sent again (unchanged, same eventId) after a failed or unacknowledged attempt.</summary>
+    public long InteractionsResent => Volatile.Read(ref _interactionsResent);
+
     /// <summary>
     /// Every 20 ms a device sends a <c>view</c> of an item id used once (so the store can be checked per event) with that id
     /// as its <c>eventId</c>, sending it again, unchanged, until it is acknowledged or refused, like a device following
@@ -157,8 +162,9 @@ internal sealed class FaultCluster : IAsyncDisposable
             var payload = Encoding.UTF8.GetBytes(
                 $$"""{"type":"interaction","itemId":"{{itemId}}","action":"view","ts":"{{DecisionScenario.Iso(Time.GetUtcNow())}}","eventId":"{{itemId}}"}""");
             var deadline = Time.GetTimestamp() + 60 * Time.TimestampFrequency;
-            while (Time.GetTimestamp() < deadline)
+            for (var attempt = 0; Time.GetTimestamp() < deadline; attempt++)
             {
+                if (attempt > 0) Interlocked.Increment(ref _interactionsResent);
                 var (outcome, _) = await Fleet.PublishEventAsync(device, payload, CancellationToken.None);
                 if (outcome == PublishOutcome.Acked) InteractionsAcknowledged.Enqueue((device.UserId, itemId));
                 if (outcome is not (PublishOutcome.Failed or PublishOutcome.Disconnected or PublishOutcome.QuotaExceeded)) break;
@@ -283,7 +289,7 @@ internal sealed class FaultCluster : IAsyncDisposable
         var (user, most) = await MostPushesInADayAsync();
         most.Should().BeLessThanOrEqualTo(CapDay, $"user {user} must not get more than cap.day pushes");
         return $"readings acked {Stats.ReadingsAcked}, reconnects {Stats.Reconnects}, failovers {Stats.Failovers}, resent {Stats.Resent}, " +
-            $"interruptions {string.Join(",", Stats.Interruptions)}, feedback acked {acknowledged.Count}, interactions acked {interactions.Count}, notifications {Listener.Received}, " +
+            $"interruptions {string.Join(",", Stats.Interruptions)}, feedback acked {acknowledged.Count}, interactions acked {interactions.Count} (resent {InteractionsResent}), notifications {Listener.Received}, " +
             $"sent decisions {sent}, most pushes/day {most}";
     }
 

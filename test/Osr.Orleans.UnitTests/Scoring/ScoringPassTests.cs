@@ -62,6 +62,8 @@ public sealed class ScoringPassTests
         BudgetThreshold.PassesPerDay(samples, day.AddHours(10)).Should().BeApproximately(96, 1e-9);
         // Before a full hour has passed, at least one hour is assumed.
         BudgetThreshold.PassesPerDay(samples, day.AddHours(7).AddMinutes(30)).Should().BeApproximately(12 * 24, 1e-9);
+        // The next day before its first pass: the first day was a whole day of 12 passes.
+        BudgetThreshold.PassesPerDay(samples, day.AddDays(1).AddMinutes(30)).Should().Be(12);
         // Two days touched: Σ passes / days.
         samples.Record(0.1, day.AddDays(1).AddHours(8));
         BudgetThreshold.PassesPerDay(samples, day.AddDays(1).AddHours(9)).Should().BeApproximately(13 / 2.0, 1e-9);
