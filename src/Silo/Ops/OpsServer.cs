@@ -20,7 +20,7 @@ namespace Osr.Orleans.Silo.Ops;
 public sealed partial class OpsServer(IServiceProvider silo, IOptions<OpsOptions> options, ILogger<OpsServer> logger) : IHostedService, IAsyncDisposable
 {
     /// <summary>The meters <c>/metrics</c> exports besides the runtime's.</summary>
-    public static readonly string[] Meters = [IngestCounters.MeterName, "Microsoft.Orleans"];
+    private static readonly string[] Meters = [IngestCounters.MeterName, "Microsoft.Orleans"];
 
     private WebApplication? _app;
 
