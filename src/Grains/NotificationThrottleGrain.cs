@@ -96,6 +96,7 @@ public sealed partial class NotificationThrottleGrain(
         var id = DecisionIds.For(UserId, request.StateUtcTicks);
         var known = history.State.Decisions.FindLast(d => d.NotificationId == id);
         if (known is not null) return known;
+        using var activity = OsrTracing.Source.StartActivity(OsrTracing.Decide);
 
         var ruleSet = rules.Current;
         var candidates = request.Candidates;
@@ -206,6 +207,7 @@ public sealed partial class NotificationThrottleGrain(
         }
 
         Count(view, send);
+        activity?.SetTag("osr.decision", id).SetTag("osr.outcome", view.Outcome).SetTag("osr.reason", reason);
         if (send)
         {
             var channels = Channels(verdictUsed.Rules.OptOut);

@@ -250,7 +250,10 @@ public sealed class UserStateGrain(
         if (_bank is null || s.LastReadingUtcTicks == 0) return null;
         _changePending = false;
         _lastScoredTicks = RulesNow;
+        using var activity = Metrics.OsrTracing.Source.StartActivity(Metrics.OsrTracing.Score);
+        activity?.SetTag("osr.user", UserId);
         var candidates = await CandidatesAsync(_decisions.Candidates);
+        activity?.SetTag("osr.candidates", candidates.Length);
         if (candidates.Length == 0) return null;
         var pass = await ScoreCandidatesAsync(candidates, record: true);
         var features = pass.Features;

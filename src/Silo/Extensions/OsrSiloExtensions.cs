@@ -158,15 +158,12 @@ public static class OsrSiloExtensions
         global::Orleans.Serialization.Serializer serializer) =>
         options.GrainStorageSerializer = new global::Orleans.Storage.OrleansGrainStorageSerializer(serializer);
 
-    /// <summary>The embedded MQTT broker, the stats reporter and the ops HTTP port, started after the silo.</summary>
+    /// <summary>The embedded MQTT broker and the stats reporter, started after the silo.</summary>
     public static IHostApplicationBuilder AddOsrIngress(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<MqttIngress>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MqttIngress>());
         builder.Services.AddHostedService<StatsReporter>();
-        builder.Services.AddOptions<Ops.OpsOptions>().Bind(builder.Configuration.GetSection(Ops.OpsOptions.Section)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<Ops.OpsOptions>, Ops.OpsOptionsValidator>();
-        builder.Services.AddHostedService<Ops.OpsServer>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;
     }

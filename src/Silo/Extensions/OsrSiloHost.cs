@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Osr.Orleans.Silo.Ops;
 
 namespace Osr.Orleans.Silo.Extensions;
 
@@ -22,6 +23,7 @@ public static class OsrSiloHost
         builder.AddOsrOrleans();
         builder.AddOsrIngress();
         builder.AddOsrPush();
+        builder.AddOsrOps();
         return builder;
     }
 }

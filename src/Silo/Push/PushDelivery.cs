@@ -55,6 +55,8 @@ public sealed class PushDelivery : INotificationSink
         var mqtt = channels.HasFlag(PushChannels.Mqtt) && _publish is not null;
         var webhooks = channels.HasFlag(PushChannels.Webhook);
         if (!mqtt && !webhooks) return;
+        using var activity = OsrTracing.Source.StartActivity(OsrTracing.Push);
+        activity?.SetTag("osr.decision", notification.NotificationId).SetTag("osr.channels", channels.ToString());
 
         var started = _clock.Provider.GetTimestamp();
         var body = NotificationJson.Serialize(notification);

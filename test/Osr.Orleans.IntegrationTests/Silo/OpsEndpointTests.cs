@@ -3,51 +3,77 @@ using System.Text.RegularExpressions;
 using Osr.Orleans.Client.Cli;
 using Osr.Orleans.Client.Cluster;
 using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Grains.Metrics;
 using Osr.Orleans.IntegrationTests.Infrastructure;
 using Osr.Orleans.Models.Users;
 
 namespace Osr.Orleans.IntegrationTests.Silo;
 
 /// <summary>
-/// The ops HTTP port of a real silo process (docs/contract.md "Operations"): the health probes answer as the silo's
-/// state says, and a Prometheus text-format parse of <c>/metrics</c> finds the contract's metric names after a device
-/// streamed, a push was decided and sent, and its user answered it.
+/// A real silo process that has been through a push (docs/contract.md "Operations"): a device streamed, a push was
+/// decided and sent, its user answered it and a bad reading was refused. It exports its traces to an
+/// <see cref="OtlpReceiver"/> and writes JSON console logs.
 /// </summary>
-public sealed partial class OpsEndpointTests
+public sealed class OpsScenario : IAsyncLifetime
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    internal OtlpReceiver Traces { get; private set; } = null!;
 
-    [Fact]
-    public async Task MetricsCarryTheContractNamesAfterReadingsADecisionAPushAndFeedback()
+    internal SiloProcess Silo { get; private set; } = null!;
+
+    public async Task InitializeAsync()
     {
-        await using var silo = new SiloProcess("ops", new Dictionary<string, string?>
+        Traces = await OtlpReceiver.StartAsync();
+        Silo = new SiloProcess("ops", new Dictionary<string, string?>
         {
             ["Osr:Clock"] = "Event",
             ["Osr:Ingest:MaxReadingsPerSecond"] = "100000",
             ["Osr:Ingest:Burst"] = "100000",
             ["Osr:Als:Rank"] = "8",
             ["Osr:Als:Iterations"] = "8",
+            ["Osr:Ops:Otlp:Endpoint"] = $"http://127.0.0.1:{Traces.Port}",
+            ["Logging:Console:FormatterName"] = "json",
         });
-        await silo.StartAsync();
-        (await GetAsync(silo, "/health/live")).Status.Should().Be(HttpStatusCode.OK);
-        await Poll.UntilAsync(async () => (await GetAsync(silo, "/health/ready")).Status == HttpStatusCode.OK, "the silo reports ready");
+        await Silo.StartAsync();
+        (await OpsEndpointTests.GetAsync(Silo, "/health/live")).Status.Should().Be(HttpStatusCode.OK);
+        await Poll.UntilAsync(async () => (await OpsEndpointTests.GetAsync(Silo, "/health/ready")).Status == HttpStatusCode.OK, "the silo reports ready");
 
-        await using (var cluster = await AdminConnection.ConnectAsync(silo.GatewayPort))
-        {
-            var grains = cluster.Grains;
-            await DecisionScenario.SeedAsync(grains, silo.ModelsPath, "ops-u1");
-            await grains.GetGrain<IUserStateGrain>("ops-u1").SetProfileAsync(new UserProfile(30, "Europe/Amsterdam", "runners"));
-            var secret = (await grains.GetGrain<IDeviceGrain>("ops-w1").RegisterAsync("ops-u1", "watch")).Secret!;
-            await using var watch = await DeviceClient.ConnectAsync(silo.MqttPort, "ops-w1", secret);
-            await watch.SubscribeAsync("osr/v1/users/ops-u1/notifications");
-            await DecisionScenario.PublishWorkoutAsync(watch, DecisionScenario.Local(2026, 11, 18, 17, 0));
-            var (_, payload) = await watch.NextAsync(TimeSpan.FromSeconds(30));
-            var id = System.Text.Json.JsonDocument.Parse(payload).RootElement.GetProperty("notificationId").GetString();
-            await watch.PublishAsync("osr/v1/devices/ops-w1/events",
-                $$"""{"type":"feedback","notificationId":"{{id}}","action":"opened","ts":"{{DecisionScenario.Iso(DecisionScenario.Local(2026, 11, 18, 18, 40))}}"}""");
-            await watch.PublishAsync("osr/v1/devices/ops-w1/readings", """[{"seq":100000,"ts":"2026-11-18T17:40:00Z","hr":900}]""");
-        }
+        await using var cluster = await AdminConnection.ConnectAsync(Silo.GatewayPort);
+        var grains = cluster.Grains;
+        await DecisionScenario.SeedAsync(grains, Silo.ModelsPath, "ops-u1");
+        await grains.GetGrain<IUserStateGrain>("ops-u1").SetProfileAsync(new UserProfile(30, "Europe/Amsterdam", "runners"));
+        var secret = (await grains.GetGrain<IDeviceGrain>("ops-w1").RegisterAsync("ops-u1", "watch")).Secret!;
+        await using var watch = await DeviceClient.ConnectAsync(Silo.MqttPort, "ops-w1", secret);
+        await watch.SubscribeAsync("osr/v1/users/ops-u1/notifications");
+        await DecisionScenario.PublishWorkoutAsync(watch, DecisionScenario.Local(2026, 11, 18, 17, 0));
+        var (_, payload) = await watch.NextAsync(TimeSpan.FromSeconds(30));
+        NotificationId = System.Text.Json.JsonDocument.Parse(payload).RootElement.GetProperty("notificationId").GetString()!;
+        await watch.PublishAsync("osr/v1/devices/ops-w1/events",
+            $$"""{"type":"feedback","notificationId":"{{NotificationId}}","action":"opened","ts":"{{DecisionScenario.Iso(DecisionScenario.Local(2026, 11, 18, 18, 40))}}"}""");
+        await watch.PublishAsync("osr/v1/devices/ops-w1/readings", """[{"seq":100000,"ts":"2026-11-18T17:40:00Z","hr":900}]""");
+    }
 
+    public string NotificationId { get; private set; } = "";
+
+    public async Task DisposeAsync()
+    {
+        await Silo.DisposeAsync();
+        await Traces.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The ops HTTP port of a real silo process (docs/contract.md "Operations"): the health probes answer as the silo's
+/// state says; a Prometheus text-format parse of <c>/metrics</c> finds the contract's metric names; the Orleans
+/// Dashboard shows the silo; one trace follows a push from the ingress to the device; console logs are JSON when asked.
+/// </summary>
+public sealed partial class OpsEndpointTests(OpsScenario scenario) : IClassFixture<OpsScenario>
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    [Fact]
+    public async Task MetricsCarryTheContractNamesAfterReadingsADecisionAPushAndFeedback()
+    {
+        var silo = scenario.Silo;
         // Observable counters are read at each scrape; the histograms hold what was recorded.
         var families = await Poll.ForAsync(async () => Families((await GetAsync(silo, "/metrics")).Body),
             f => f.ContainsKey("osr_notifications_total") && f.ContainsKey("osr_readings_rejected_total"),
@@ -60,6 +86,60 @@ public sealed partial class OpsEndpointTests
         families["osr_push_latency_seconds"].Should().Contain(l => l.Contains("channel=\"mqtt\"", StringComparison.Ordinal));
         families.Keys.Should().Contain(k => k.StartsWith("orleans_", StringComparison.Ordinal), "Orleans' own meters are exported");
         families.Keys.Should().Contain(k => k.StartsWith("dotnet_", StringComparison.Ordinal), "the runtime's meters are exported");
+    }
+
+    [Fact]
+    public async Task TheDashboardShowsThisSiloActiveAndItsGrainTypes()
+    {
+        var silo = scenario.Silo;
+        var page = await GetAsync(silo, "/dashboard/");
+        page.Status.Should().Be(HttpStatusCode.OK);
+        page.Body.Should().Contain("<html", "the dashboard's page is served");
+
+        var counters = await Poll.ForAsync(async () => (await GetAsync(silo, "/dashboard/DashboardCounters")).Body,
+            body => body.Contains($":{silo.SiloPort}@", StringComparison.Ordinal), "the dashboard lists this silo");
+        using var json = System.Text.Json.JsonDocument.Parse(counters);
+        json.RootElement.GetProperty("hosts").EnumerateArray()
+            .Should().Contain(h => h.GetProperty("siloAddress").GetString()!.Contains($":{silo.SiloPort}@", StringComparison.Ordinal)
+                && h.GetProperty("status").GetString() == "Active");
+        (await GetAsync(silo, "/dashboard/GrainTypes")).Body.Should().Contain("UserStateGrain");
+    }
+
+    [Fact]
+    public async Task OneTraceFollowsAPushThroughScoringTheThrottleAndDelivery()
+    {
+        // The exporter sends in batches (every 5 s by default).
+        var push = await Poll.ForAsync(() => Task.FromResult(scenario.Traces.Spans.FirstOrDefault(s => s.Name == OsrTracing.Push)),
+            s => s.Name is not null, "the push span is exported", TimeSpan.FromSeconds(30));
+        var trace = scenario.Traces.Spans.Where(s => s.TraceId == push.TraceId).ToList();
+        var names = trace.Select(s => s.Name).ToList();
+        names.Should().Contain([OsrTracing.Score, OsrTracing.Decide, OsrTracing.Push]);
+        names.Should().Contain(n => n.Contains("IDeviceGrain", StringComparison.Ordinal), "the trace starts at the device's message");
+
+        // Each span's parent is in the same trace: one chain from the message to the push.
+        var ids = trace.ToDictionary(s => s.SpanId);
+        var chain = new List<string>();
+        for (var s = push; ; s = ids[s.ParentSpanId])
+        {
+            chain.Add(s.Name);
+            if (s.ParentSpanId.Length == 0 || !ids.ContainsKey(s.ParentSpanId)) break;
+        }
+        chain.Should().ContainInOrder(OsrTracing.Push, OsrTracing.Decide, OsrTracing.Score);
+        chain[^1].Should().Contain("IDeviceGrain", "the root is the ingress's call for the device's message");
+    }
+
+    [Fact]
+    public void ConsoleLogsAreOneJsonObjectPerLineWhenAsked()
+    {
+        var lines = scenario.Silo.Output.Split('\n').Where(l => l.StartsWith('{')).ToList();
+        lines.Should().NotBeEmpty(scenario.Silo.Output);
+        foreach (var line in lines)
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(line);
+            json.RootElement.TryGetProperty("Category", out _).Should().BeTrue(line);
+            json.RootElement.TryGetProperty("LogLevel", out _).Should().BeTrue(line);
+        }
+        lines.Should().Contain(l => l.Contains("Ops HTTP on", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -103,7 +183,7 @@ public sealed partial class OpsEndpointTests
         silo.Output.Should().Contain($"invalid configuration: Osr:Ops:Port {port} on 127.0.0.1 cannot be opened");
     }
 
-    private static async Task<(HttpStatusCode Status, string Body)> GetAsync(SiloProcess silo, string path)
+    internal static async Task<(HttpStatusCode Status, string Body)> GetAsync(SiloProcess silo, string path)
     {
         using var response = await Http.GetAsync(new Uri($"http://127.0.0.1:{silo.OpsPort}{path}"));
         return (response.StatusCode, await response.Content.ReadAsStringAsync());

@@ -22,6 +22,9 @@ public sealed class SiloConfigurationTests
     [InlineData("Osr:Cluster:GatewayPort", "0", "Osr:Cluster:GatewayPort")]
     [InlineData("Osr:Cluster:Mode", "AdoNet", "Osr:Cluster:Mode")]
     [InlineData("Osr:Storage:Mode", "AdoNet", "Osr:Storage:Mode")]
+    [InlineData("Osr:Ops:Otlp:Endpoint", "collector:4318", "Osr:Ops:Otlp:Endpoint")]
+    [InlineData("Osr:Ops:Otlp:Protocol", "Carrier", "Osr:Ops:Otlp:Protocol")]
+    [InlineData("Osr:Ops:Otlp:SampleRatio", "1.5", "Osr:Ops:Otlp:SampleRatio")]
     public async Task InvalidSettingIsRefusedAtStartUpNamingTheKey(string key, string value, string named)
     {
         var act = async () => await StartAsync(key, value);
