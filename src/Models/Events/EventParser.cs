@@ -95,7 +95,24 @@ public static class EventParser
             return Fail(RejectReason.MissingField, $"'{name}' is required", out reason, out detail) is not null;
         if (element.ValueKind != JsonValueKind.String)
             return Fail(RejectReason.WrongType, $"'{name}' must be a string", out reason, out detail) is not null;
-        value = element.GetString()!;
+        if (!TryText(element, name, out value, out reason, out detail)) return false;
+        reason = RejectReason.None;
+        detail = null;
+        return true;
+    }
+
+    /// <summary>A JSON string's text; an escaped lone surrogate (<c>"\ud800"</c>) is valid JSON but not text: <c>malformed-json</c>.</summary>
+    private static bool TryText(JsonElement element, string name, out string value, out RejectReason reason, out string? detail)
+    {
+        value = "";
+        try
+        {
+            value = element.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return Fail(RejectReason.MalformedJson, $"'{name}' is not valid Unicode text (an escaped lone surrogate)", out reason, out detail) is not null;
+        }
         reason = RejectReason.None;
         detail = null;
         return true;
@@ -133,7 +150,7 @@ public static class EventParser
             return Fail(RejectReason.MissingTs, "'ts' is required", out reason, out detail) is not null;
         if (element.ValueKind != JsonValueKind.String)
             return Fail(RejectReason.WrongType, "'ts' must be an RFC 3339 string", out reason, out detail) is not null;
-        var text = element.GetString()!;
+        if (!TryText(element, "ts", out var text, out reason, out detail)) return false;
         if (!Rfc3339.TryParseUtcTicks(text, out ts))
             return Fail(RejectReason.BadTs, "'ts' must be RFC 3339 with an offset, e.g. 2026-11-23T18:02:11Z", out reason, out detail) is not null;
         if (options.Mode == ClockMode.Wall)

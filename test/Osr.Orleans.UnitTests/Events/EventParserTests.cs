@@ -27,6 +27,20 @@ public sealed class EventParserTests
             new DateTimeOffset(2026, 11, 23, 18, 1, 30, TimeSpan.Zero).UtcTicks));
     }
 
+    [Theory]
+    [InlineData("""{"type": "interaction", "itemId": "i1", "action": "view", "ts": "2026-11-23T18:01:00Z", "eventId": "a\ud800"}""", "eventId")]
+    [InlineData("""{"type": "int\udc00", "itemId": "i1", "action": "view", "ts": "2026-11-23T18:01:00Z"}""", "type")]
+    [InlineData("""{"type": "interaction", "itemId": "i1", "action": "view", "ts": "2026-11-23T18:01:00\ud800"}""", "ts")]
+    public void AnEscapedLoneSurrogateIsMalformedNotACrash(string json, string field)
+    {
+        // Found by the parser fuzz test: valid JSON, yet no text; reading it used to throw.
+        var (e, reason, detail) = Parse(json);
+
+        e.Should().BeNull();
+        reason.Should().Be(RejectReason.MalformedJson);
+        detail.Should().Contain($"'{field}'");
+    }
+
     [Fact]
     public void FeedbackFromTheContractIsParsed()
     {
