@@ -24,6 +24,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "decisions") return await Decisions.DecisionsBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "cluster") return await Cluster.ClusterBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "store-writes") return await Storage.StoreWriteBenchmark.RunAsync(args[1..]);
+        if (Pictures.DocPictures.Handles(args)) return await Pictures.DocPictures.RunAsync(args);
         if (args.Length > 0 && args[0] == "learning-plot") return Recommendation.LearningPlot.Run(args);
         if (args.Length > 0 && args[0] == "propensity-planted") return Recommendation.PlantedPropensity.Run(args);
         if (args.Length > 0 && args[0].StartsWith("als-", StringComparison.Ordinal)) return Recommendation.AlsBenchmarks.Run(args);
