@@ -8,6 +8,7 @@ namespace Osr.Orleans.Benchmarks;
 /// Timed ALS benchmarks: <c>… -- als-train | als-topn | als-quality</c> (see docs/recommendation.md).
 /// The durable cluster (1, 2, 3 silos on a private PostgreSQL): <c>… -- cluster --full | --smoke | run …</c> (see docs/benchmarks.md "Cluster").
 /// Write cost of the stores (SQLite, PostgreSQL): <c>… -- store-writes [--connection CS]</c> (see docs/benchmarks.md "Storage").
+/// The docs' pictures: <c>… -- features-plot | notifications-plot</c> (see docs/features.md, docs/notifications.md).
 /// </summary>
 public static class Program
 {
