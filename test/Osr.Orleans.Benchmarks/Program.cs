@@ -8,6 +8,7 @@ namespace Osr.Orleans.Benchmarks;
 /// Timed ALS benchmarks: <c>… -- als-train | als-topn | als-quality</c> (see docs/recommendation.md).
 /// The durable cluster (1, 2, 3 silos on a private PostgreSQL): <c>… -- cluster --full | --smoke | run …</c> (see docs/benchmarks.md "Cluster").
 /// Write cost of the stores (SQLite, PostgreSQL): <c>… -- store-writes [--connection CS]</c> (see docs/benchmarks.md "Storage").
+/// The docs' pictures: <c>… -- features-plot | notifications-plot</c> (see docs/features.md, docs/notifications.md).
 /// </summary>
 public static class Program
 {
@@ -24,6 +25,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "decisions") return await Decisions.DecisionsBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "cluster") return await Cluster.ClusterBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "store-writes") return await Storage.StoreWriteBenchmark.RunAsync(args[1..]);
+        if (Pictures.DocPictures.Handles(args)) return await Pictures.DocPictures.RunAsync(args);
         if (args.Length > 0 && args[0] == "learning-plot") return Recommendation.LearningPlot.Run(args);
         if (args.Length > 0 && args[0] == "propensity-planted") return Recommendation.PlantedPropensity.Run(args);
         if (args.Length > 0 && args[0].StartsWith("als-", StringComparison.Ordinal)) return Recommendation.AlsBenchmarks.Run(args);
