@@ -48,7 +48,7 @@ public sealed class UserWatchView(string userId)
     {
         if (e.Decision is { } d)
             return $"{Stamp(e.PublishedAt)} {e.UserId} decision {UserCommands.Outcome(d)} item={d.ItemId} category={d.Category} " +
-                   $"osr={Num(d.Osr)} threshold={Num(d.Threshold)} reason={d.Reason} label={d.Label}";
+                   $"osr={Num(d.Osr)} threshold={Num(d.Threshold)} label={d.Label}" + (string.IsNullOrEmpty(d.Reason) ? "" : $" reason={d.Reason}");
         var x = e.Estimate;
         return $"{Stamp(e.PublishedAt)} {e.UserId} state label={e.Label} hr={Channel(x.Hr, "0.0")} speed={Channel(x.Speed, "0.00")} " +
                $"cadence={Channel(x.Cadence, "0")} acc={Channel(x.Acc, "0.00")} readings={e.ReadingsApplied} at={Stamp(e.StateAt)}";

@@ -33,14 +33,7 @@ public sealed class LiveViewTests(ITestOutputHelper output)
     public async Task UserWatchPrintsTheStateAndADecisionAsReadingsArrive()
     {
         // SQLite grain storage (the embedded default): the stream subscriptions live in its PubSubStore.
-        await using var silo = new SiloProcess("live-watch", new Dictionary<string, string?>
-        {
-            ["Osr:Clock"] = "Event",
-            ["Osr:Ingest:MaxReadingsPerSecond"] = "100000",
-            ["Osr:Ingest:Burst"] = "100000",
-            ["Osr:Als:Rank"] = "8",
-            ["Osr:Als:Iterations"] = "8",
-        });
+        await using var silo = new SiloProcess("live-watch", DecisionScenario.SiloSettings());
         await silo.StartAsync();
         await using (var admin = await AdminConnection.ConnectAsync(silo.GatewayPort))
         {

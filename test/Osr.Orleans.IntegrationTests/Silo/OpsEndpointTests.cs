@@ -20,14 +20,7 @@ public sealed partial class OpsEndpointTests
     [Fact]
     public async Task MetricsCarryTheContractNamesAfterReadingsADecisionAPushAndFeedback()
     {
-        await using var silo = new SiloProcess("ops", new Dictionary<string, string?>
-        {
-            ["Osr:Clock"] = "Event",
-            ["Osr:Ingest:MaxReadingsPerSecond"] = "100000",
-            ["Osr:Ingest:Burst"] = "100000",
-            ["Osr:Als:Rank"] = "8",
-            ["Osr:Als:Iterations"] = "8",
-        });
+        await using var silo = new SiloProcess("ops", DecisionScenario.SiloSettings());
         await silo.StartAsync();
         (await GetAsync(silo, "/health/live")).Status.Should().Be(HttpStatusCode.OK);
         await Poll.UntilAsync(async () => (await GetAsync(silo, "/health/ready")).Status == HttpStatusCode.OK, "the silo reports ready");
