@@ -222,3 +222,18 @@ public sealed class LiveViewTests(ITestOutputHelper output)
         }
     }
 }
+
+/// <summary>What the live views refuse before connecting.</summary>
+public sealed class LiveViewCommandTests
+{
+    [Theory]
+    [InlineData("user", "watch", "bad id!")]
+    [InlineData("user", "watch", "u-1", "--json")]
+    public async Task BadWatchArgumentsAreRefusedBeforeConnecting(params string[] args)
+    {
+        var cli = new TestCli();
+        (await cli.RunAsync(args)).Should().Be(ExitCodes.BadInput);
+        cli.Clusters.Calls.Should().BeEmpty();
+        cli.Error.ToString().Should().NotBeEmpty();
+    }
+}
