@@ -3,8 +3,9 @@ using Osr.Orleans.Models.Rules;
 namespace Osr.Orleans.Grains.Interfaces;
 
 /// <summary>
-/// The admin-tuned rule set (key <see cref="GrainKeys.Global"/>), versioned and durable. Silos
-/// cache it and poll <see cref="GetVersionAsync"/> so a change is in force everywhere within a second.
+/// The admin-tuned rule set (key <see cref="GrainKeys.Global"/>), versioned and durable. Every silo
+/// caches it; a change is broadcast to the caches (in force everywhere well within a second), and each
+/// silo compares <see cref="GetVersionAsync"/> every 30 s in case a broadcast was lost.
 /// </summary>
 [Alias("osr.IRulesGrain")]
 public interface IRulesGrain : IGrainWithStringKey

@@ -13,6 +13,14 @@ public interface IStatsGrain : IGrainWithStringKey
 
     [Alias("Get")]
     ValueTask<ClusterStats> GetAsync();
+
+    /// <summary>
+    /// Starts or renews a live view of the counters for <paramref name="lease"/> (clamped to 1 s – 2 min): while it lasts
+    /// the grain publishes <see cref="ClusterStats"/> every <see cref="LiveStreams.StatsInterval"/> on stream
+    /// (<see cref="LiveStreams.Stats"/>, <see cref="GrainKeys.Global"/>). Returns when the lease ends.
+    /// </summary>
+    [Alias("Watch")]
+    ValueTask<DateTimeOffset> WatchAsync(TimeSpan lease);
 }
 
 /// <summary>A set of named counters (e.g. <c>readings.accepted</c>, <c>readings.rejected.too-late</c>).</summary>

@@ -45,6 +45,14 @@ public interface IUserStateGrain : IGrainWithStringKey
     /// <summary>Everything the console shows for this user; unknown values are null.</summary>
     [Alias("GetSnapshot")]
     ValueTask<UserSnapshot> GetSnapshotAsync();
+
+    /// <summary>
+    /// Starts or renews a live view of this user for <paramref name="lease"/> (clamped to 1 s – 2 min): while it lasts
+    /// the grain publishes <see cref="UserWatchEvent"/>s on stream (<see cref="LiveStreams.User"/>, user id) — the state
+    /// at most every <see cref="LiveStreams.UserSnapshotInterval"/> and every decision. Returns when the lease ends.
+    /// </summary>
+    [Alias("Watch")]
+    ValueTask<DateTimeOffset> WatchAsync(TimeSpan lease);
 }
 
 [GenerateSerializer, Immutable, Alias("osr.batch-apply-result")]

@@ -45,6 +45,7 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<DecisionCounters>();
         services.TryAddSingleton<RulesCache>();
         services.AddHostedService(sp => sp.GetRequiredService<RulesCache>());
+        services.TryAddSingleton<RulesBroadcast>();
         services.TryAddSingleton<ScoreWindow>();
         services.AddHostedService(sp => sp.GetRequiredService<ScoreWindow>());
         services.TryAddSingleton<INotificationSink, NullNotificationSink>();
@@ -56,6 +57,18 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<OnlinePosterior>();
         services.AddHostedService(sp => sp.GetRequiredService<OnlinePosterior>());
         return services;
+    }
+
+    /// <summary>
+    /// The silo's side of the live views and the rule broadcast (docs/operations.md): memory streams under
+    /// <see cref="Interfaces.LiveStreams.Provider"/> (their subscriptions in the grain storage named
+    /// <see cref="Interfaces.LiveStreams.PubSubStore"/>, which the caller registers) and the per-silo rules cache service.
+    /// </summary>
+    public static ISiloBuilder AddOsrLiveViews(this ISiloBuilder silo)
+    {
+        silo.AddMemoryStreams(Interfaces.LiveStreams.Provider);
+        silo.AddGrainService<RulesCacheService>();
+        return silo;
     }
 
     /// <summary>The filter bank's settings (<see cref="FilterOptions"/>) bound from

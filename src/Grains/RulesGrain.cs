@@ -11,9 +11,10 @@ namespace Osr.Orleans.Grains;
 /// The truth is the rule store (<see cref="IRuleStore"/>: every version kept, durable before a
 /// change is acknowledged), so rules survive a restart of an embedded silo whose grain storage
 /// is in memory. A change is validated whole by <see cref="RuleSet.TryApply"/>; a refused change
-/// leaves the set untouched.
+/// leaves the set untouched. An applied change is installed in this silo's cache at once and broadcast to the
+/// others' (<see cref="RulesBroadcast"/>).
 /// </remarks>
-public sealed partial class RulesGrain(IRuleStore store, RulesCache cache, OsrClock clock, ILogger<RulesGrain> logger) : Grain, IRulesGrain
+public sealed partial class RulesGrain(IRuleStore store, RulesCache cache, RulesBroadcast broadcast, OsrClock clock, ILogger<RulesGrain> logger) : Grain, IRulesGrain
 {
     private RuleSet _rules = RuleSet.Defaults;
 
@@ -38,6 +39,7 @@ public sealed partial class RulesGrain(IRuleStore store, RulesCache cache, OsrCl
         await store.SaveRulesAsync(next);
         _rules = next;
         cache.Set(next);
+        broadcast.Send(next);
         Log.Changed(logger, next.Version, key, scope.ToString(), value);
         return new(true, $"rules v{next.Version}: {key} = {value} ({scope})", next.Version);
     }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Options;
+using Osr.Orleans.Models.Live;
+using Orleans.Streams;
 
 namespace Osr.Orleans.Grains;
 
@@ -26,6 +28,8 @@ public sealed class StatsGrain(
     private static readonly TimeSpan SiloSilentAfter = TimeSpan.FromMinutes(1);
     private readonly Dictionary<string, SiloGauges> _gauges = [];
     private DeferredCheckpoint? _checkpoint;
+    private WatchLease _watch;
+    private IGrainTimer? _publisher;
 
     private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, stateOptions.Value, () => state.WriteStateAsync());
 
@@ -48,6 +52,32 @@ public sealed class StatsGrain(
         state.State.Silos.Add(siloId);
         Checkpoint.MarkDirty();
         return ValueTask.CompletedTask;
+    }
+
+    /// <remarks>
+    /// A grain timer publishes while the lease lives and disposes itself when it lapses, so with nobody watching
+    /// the grain does nothing more than before.
+    /// </remarks>
+    public ValueTask<DateTimeOffset> WatchAsync(TimeSpan lease)
+    {
+        var until = _watch.Renew(time.UtcTicks, lease);
+        if (_publisher is null)
+        {
+            var stream = this.GetStreamProvider(LiveStreams.Provider).GetStream<ClusterStats>(StreamId.Create(LiveStreams.Stats, GrainKeys.Global));
+            _publisher = this.RegisterGrainTimer(() => PublishAsync(stream), new GrainTimerCreationOptions(TimeSpan.Zero, LiveStreams.StatsInterval));
+        }
+        return ValueTask.FromResult(new DateTimeOffset(until, TimeSpan.Zero));
+
+        async Task PublishAsync(IAsyncStream<ClusterStats> stream)
+        {
+            if (!_watch.IsLive(time.UtcTicks))
+            {
+                _publisher?.Dispose();
+                _publisher = null;
+                return;
+            }
+            await stream.OnNextAsync(await GetAsync());
+        }
     }
 
     public ValueTask<ClusterStats> GetAsync()

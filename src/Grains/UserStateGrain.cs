@@ -10,9 +10,11 @@ using Osr.Orleans.Grains.Storage;
 using Osr.Orleans.Models.Catalog;
 using Osr.Orleans.Models.Features;
 using Osr.Orleans.Models.Filtering;
+using Osr.Orleans.Models.Live;
 using Osr.Orleans.Models.Readings;
 using Osr.Orleans.Models.Scoring;
 using Osr.Orleans.Models.Users;
+using Orleans.Streams;
 
 namespace Osr.Orleans.Grains;
 
@@ -74,6 +76,8 @@ public sealed class UserStateGrain(
     private RecentReading[]? _recent;
     private int _recentNext;
     private DeferredCheckpoint? _checkpoint;
+    private WatchLease _watch;
+    private IAsyncStream<UserWatchEvent>? _watchStream;
 
     private string UserId => this.GetPrimaryKeyString();
 
@@ -138,6 +142,8 @@ public sealed class UserStateGrain(
             Checkpoint.MarkDirty();
             if (applied > 0) MaybeQueueScoring();
         }
+        // Unwatched (nearly always), this is the live view's whole cost: one compare.
+        if (_watch.Armed && _watch.TakeSnapshotSlot(clock.UtcTicks, LiveStreams.UserSnapshotInterval)) PublishWatchEvent(null);
         return ValueTask.FromResult(new BatchApplyResult(applied, outOfOrder));
     }
 
@@ -193,13 +199,7 @@ public sealed class UserStateGrain(
             UserId,
             _tracker.Label.Name(),
             _tracker.Label == ActivityLabel.Unknown ? null : Time(_tracker.LabelSinceUtcTicks),
-            new EstimateView(
-                Channel(estimate.Hr, estimate.HrStd),
-                Channel(estimate.Speed, estimate.SpeedStd),
-                Channel(estimate.Cadence, estimate.CadenceStd),
-                Channel(estimate.Acc, estimate.AccStd),
-                new PositionView(Known(estimate.Lat), Known(estimate.Lon), Known(estimate.PositionStdMetres)),
-                Known(estimate.HrTrendPerMin)),
+            EstimateOf(in estimate),
             featureValues,
             RecentReadings(),
             [.. s.Devices],
@@ -214,6 +214,33 @@ public sealed class UserStateGrain(
             scored,
             decisions);
         return snapshot;
+    }
+
+    public ValueTask<DateTimeOffset> WatchAsync(TimeSpan lease)
+    {
+        var now = clock.UtcTicks;
+        var fresh = !_watch.IsLive(now);
+        var until = _watch.Renew(now, lease);
+        // A new watcher sees the current state at once rather than after the next reading.
+        if (fresh && _watch.TakeSnapshotSlot(now, LiveStreams.UserSnapshotInterval)) PublishWatchEvent(null);
+        return ValueTask.FromResult(Time(until));
+    }
+
+    /// <summary>
+    /// Publishes the state (and <paramref name="decision"/>, if any) to the live view's stream without waiting for it:
+    /// a live view must never slow the readings down, and a lost update is followed by the next one.
+    /// </summary>
+    private void PublishWatchEvent(DecisionView? decision)
+    {
+        var s = state.State;
+        var asOf = s.LastReadingUtcTicks;
+        var estimate = _bank is null || asOf == 0 ? StateEstimate.Unknown(asOf) : _bank.Estimate(asOf);
+        var update = new UserWatchEvent(UserId, clock.UtcNow, asOf == 0 ? null : Time(asOf), _tracker.Label.Name(), EstimateOf(in estimate),
+            s.ReadingsApplied, decision);
+        _watchStream ??= this.GetStreamProvider(LiveStreams.Provider).GetStream<UserWatchEvent>(StreamId.Create(LiveStreams.User, UserId));
+        _watchStream.OnNextAsync(update).ContinueWith(
+            t => UserLog.WatchPublishFailed(logger, t.Exception!.GetBaseException(), UserId),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>The rules' clock: wall time, or this user's latest event time under the event clock.</summary>
@@ -267,15 +294,18 @@ public sealed class UserStateGrain(
         var request = new DecisionRequest(UserId, s.Profile.Segment, s.Profile.TimeZoneId, _tracker.Label.Name(), s.LastReadingUtcTicks,
             RulesNow, DecisionFeatures.ToArray(in features), pass.PropensityVersion, candidates[0].ModelVersion, pass.Arm, pass.Scored,
             pass.DrawOsr, uncertain);
+        DecisionView? decision;
         try
         {
-            return await GrainFactory.GetGrain<INotificationThrottleGrain>(UserId).DecideAsync(request);
+            decision = await GrainFactory.GetGrain<INotificationThrottleGrain>(UserId).DecideAsync(request);
         }
         catch (Exception ex)
         {
             UserLog.DecisionFailed(logger, ex, UserId);
             return null;
         }
+        if (decision is not null && _watch.IsLive(clock.UtcTicks)) PublishWatchEvent(decision);
+        return decision;
     }
 
     /// <summary>What one scoring pass produced (<see cref="ScoreCandidatesAsync"/>).</summary>
@@ -470,6 +500,14 @@ public sealed class UserStateGrain(
     private static double? Known(double v) => double.IsFinite(v) ? v : null;
 
     private static ChannelView Channel(double value, double std) => new(Known(value), Known(std));
+
+    private static EstimateView EstimateOf(in StateEstimate estimate) => new(
+        Channel(estimate.Hr, estimate.HrStd),
+        Channel(estimate.Speed, estimate.SpeedStd),
+        Channel(estimate.Cadence, estimate.CadenceStd),
+        Channel(estimate.Acc, estimate.AccStd),
+        new PositionView(Known(estimate.Lat), Known(estimate.Lon), Known(estimate.PositionStdMetres)),
+        Known(estimate.HrTrendPerMin));
 
     private static DateTimeOffset Time(long utcTicks) => new(utcTicks, TimeSpan.Zero);
 

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Streams;
+using LiveStreamNames = Osr.Orleans.Grains.Interfaces.LiveStreams;
 using Osr.Orleans.Client.Cli;
 
 namespace Osr.Orleans.Client.Cluster;
@@ -12,6 +14,9 @@ namespace Osr.Orleans.Client.Cluster;
 public interface IClusterConnection : IAsyncDisposable
 {
     IGrainFactory Grains { get; }
+
+    /// <summary>The live views' stream provider (<see cref="LiveStreamNames.Provider"/>).</summary>
+    IStreamProvider LiveStreams { get; }
 }
 
 /// <summary>Opens cluster connections. Commands get it injected so tests can prove that bad input never connects.</summary>
@@ -65,6 +70,8 @@ public sealed class OrleansClusterConnectionFactory : IClusterConnectionFactory
                 o.ClusterId = ClusterTarget.ClusterId;
                 o.ServiceId = ClusterTarget.ServiceId;
             });
+            // The live views (user watch, stats --watch) subscribe to the silos' memory streams.
+            client.AddMemoryStreams(LiveStreamNames.Provider);
             client.UseConnectionRetryFilter(async (_, ct) =>
             {
                 if (started.Elapsed + RetryDelay >= ConnectTimeout) return false;
@@ -133,6 +140,8 @@ public sealed class OrleansClusterConnectionFactory : IClusterConnectionFactory
     private sealed class ClusterConnection(IHost host, IClusterClient client) : IClusterConnection
     {
         public IGrainFactory Grains => client;
+
+        public IStreamProvider LiveStreams => client.GetStreamProvider(LiveStreamNames.Provider);
 
         public ValueTask DisposeAsync() => new(DisposeQuietlyAsync(host));
     }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Orleans.Runtime;
 using Osr.Orleans.Client.Cli;
+using Osr.Orleans.Client.Live;
 using Osr.Orleans.Client.Output;
 using Osr.Orleans.Grains.Interfaces;
 using Spectre.Console;
@@ -20,9 +22,11 @@ public static class StatsCommands
 
     public static Command Create(CliServices services, GlobalOptions global)
     {
-        var command = new Command("stats", "Ingest counters, decisions by outcome and reason, pushes, conversion");
+        var watch = new Option<bool>("--watch") { Description = "Update live (a table and a chart of decisions by outcome) until Ctrl+C" };
+        var command = new Command("stats", "Ingest counters, decisions by outcome and reason, pushes, conversion") { watch };
         command.SetHandler(services, global, async ctx =>
         {
+            if (ctx.Get(watch)) return await WatchAsync(ctx).ConfigureAwait(false);
             await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
             var stats = await cluster.Grains.GetGrain<IStatsGrain>(GrainKeys.Global).GetAsync().ConfigureAwait(false);
             var json = ToJson(stats);
@@ -31,6 +35,30 @@ public static class StatsCommands
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// <c>stats --watch</c>: the counters the stats grain publishes once a second while watched (docs/operations.md,
+    /// "Live views"); with <c>--json</c> or output that is not a terminal, one line per update.
+    /// </summary>
+    private static async Task<int> WatchAsync(CommandContext ctx)
+    {
+        await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
+        var grain = cluster.Grains.GetGrain<IStatsGrain>(GrainKeys.Global);
+        var updates = LiveFeed.ReadAsync<ClusterStats>(cluster.LiveStreams, StreamId.Create(LiveStreams.Stats, GrainKeys.Global),
+            lease => grain.WatchAsync(lease).AsTask(), ctx.Services.Time, ctx.CancellationToken);
+        var count = 0;
+        return await LiveCommand.RunAsync(ctx, updates, new Text("waiting for the first update… (Ctrl+C to stop)"),
+            update => StatsWatchView.Render(ToJson(update), ++count),
+            async update =>
+            {
+                if (ctx.Json) await JsonOutput.WriteAsync(ctx.Out, ToJson(update), AdminJsonContext.Default.StatsJson).ConfigureAwait(false);
+                else
+                {
+                    await ctx.Out.WriteLineAsync(StatsWatchView.Line(ToJson(update))).ConfigureAwait(false);
+                    await ctx.Out.FlushAsync().ConfigureAwait(false);
+                }
+            }).ConfigureAwait(false);
     }
 
     public static StatsJson ToJson(ClusterStats stats)

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Orleans.Runtime;
 using Osr.Orleans.Client.Cli;
+using Osr.Orleans.Client.Live;
 using Osr.Orleans.Client.Output;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Models.Features;
@@ -19,7 +21,37 @@ public static class UserCommands
     {
         var user = new Command("user", "Inspect one user");
         user.Add(CreateShow(services, global));
+        user.Add(CreateWatch(services, global));
         return user;
+    }
+
+    /// <summary><c>user watch U</c>: the user's state and decisions as they happen, until Ctrl+C (docs/operations.md, "Live views").</summary>
+    private static Command CreateWatch(CliServices services, GlobalOptions global)
+    {
+        var userId = new Argument<string>("U") { Description = "User id" }.MustBeId("user id");
+        var command = new Command("watch", "Filtered state, label and decisions of one user as they happen, until Ctrl+C") { userId };
+        command.SetHandler(services, global, async ctx =>
+        {
+            if (ctx.Json) throw new CliInputException("user watch has no --json form; with output redirected it writes one plain line per update");
+            var id = ctx.Get(userId)!;
+            await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
+            var grain = cluster.Grains.GetGrain<IUserStateGrain>(id);
+            var updates = LiveFeed.ReadAsync<UserWatchEvent>(cluster.LiveStreams, StreamId.Create(LiveStreams.User, id),
+                lease => grain.WatchAsync(lease).AsTask(), ctx.Services.Time, ctx.CancellationToken);
+            var view = new UserWatchView(id);
+            return await LiveCommand.RunAsync(ctx, updates, view.Render(),
+                update =>
+                {
+                    view.Apply(update);
+                    return view.Render();
+                },
+                async update =>
+                {
+                    await ctx.Out.WriteLineAsync(UserWatchView.Line(update)).ConfigureAwait(false);
+                    await ctx.Out.FlushAsync().ConfigureAwait(false);
+                }).ConfigureAwait(false);
+        });
+        return command;
     }
 
     private static Command CreateShow(CliServices services, GlobalOptions global)
@@ -172,18 +204,7 @@ public static class UserCommands
             $"age {s.Age?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}, time zone {s.TimeZone}, segment {s.Segment ?? "none"}, " +
             $"{s.ReadingsApplied} readings applied, last at {(s.LastReadingAt is { } last ? last.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "never")}"));
 
-        var e = s.Estimate;
-        var estimate = new Table().Title("Estimate").AddColumns("channel", "value", "± std");
-        estimate.AddRow("hr (bpm)", DisplayFormat.Num(e.Hr.Value, "0.0"), DisplayFormat.Num(e.Hr.Std, "0.0"));
-        estimate.AddRow("hr trend (bpm/min)", DisplayFormat.Num(e.HrTrendPerMin, "0.0"), "");
-        estimate.AddRow("speed (m/s)", DisplayFormat.Num(e.Speed.Value, "0.00"), DisplayFormat.Num(e.Speed.Std, "0.00"));
-        estimate.AddRow("cadence (steps/min)", DisplayFormat.Num(e.Cadence.Value, "0"), DisplayFormat.Num(e.Cadence.Std, "0.0"));
-        estimate.AddRow("acc (m/s²)", DisplayFormat.Num(e.Acc.Value, "0.00"), DisplayFormat.Num(e.Acc.Std, "0.00"));
-        var position = e.Position.Lat is { } lat && e.Position.Lon is { } lon
-            ? $"{lat.ToString("0.00000", CultureInfo.InvariantCulture)}, {lon.ToString("0.00000", CultureInfo.InvariantCulture)}"
-            : "—";
-        estimate.AddRow("position", position, e.Position.Std is { } ps ? $"{ps.ToString("0", CultureInfo.InvariantCulture)} m" : "—");
-        console.Write(estimate);
+        console.Write(EstimateTable(s.Estimate));
 
         var features = new Table().Title("Features").AddColumns("feature", "value");
         foreach (var f in s.Features) features.AddRow(Markup.Escape(f.Name), DisplayFormat.Num(f.Value, "0.###"));
@@ -255,7 +276,23 @@ public static class UserCommands
         console.Write(decisions);
     }
 
-    private static string Outcome(DecisionView d) =>
+    /// <summary>The filtered estimate, each channel with its 1σ uncertainty (<c>user show</c>, <c>user watch</c>).</summary>
+    internal static Table EstimateTable(EstimateView e)
+    {
+        var estimate = new Table().Title("Estimate").AddColumns("channel", "value", "± std");
+        estimate.AddRow("hr (bpm)", DisplayFormat.Num(e.Hr.Value, "0.0"), DisplayFormat.Num(e.Hr.Std, "0.0"));
+        estimate.AddRow("hr trend (bpm/min)", DisplayFormat.Num(e.HrTrendPerMin, "0.0"), "");
+        estimate.AddRow("speed (m/s)", DisplayFormat.Num(e.Speed.Value, "0.00"), DisplayFormat.Num(e.Speed.Std, "0.00"));
+        estimate.AddRow("cadence (steps/min)", DisplayFormat.Num(e.Cadence.Value, "0"), DisplayFormat.Num(e.Cadence.Std, "0.0"));
+        estimate.AddRow("acc (m/s²)", DisplayFormat.Num(e.Acc.Value, "0.00"), DisplayFormat.Num(e.Acc.Std, "0.00"));
+        var position = e.Position.Lat is { } lat && e.Position.Lon is { } lon
+            ? $"{lat.ToString("0.00000", CultureInfo.InvariantCulture)}, {lon.ToString("0.00000", CultureInfo.InvariantCulture)}"
+            : "—";
+        estimate.AddRow("position", position, e.Position.Std is { } ps ? $"{ps.ToString("0", CultureInfo.InvariantCulture)} m" : "—");
+        return estimate;
+    }
+
+    internal static string Outcome(DecisionView d) =>
         string.Equals(d.Outcome, DecisionOutcomes.Sent, StringComparison.Ordinal) && string.Equals(d.Reason, DecisionOutcomes.Explore, StringComparison.Ordinal)
             ? "sent (explore)"
             : d.Outcome;

@@ -13,6 +13,9 @@ internal static partial class UserLog
     [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "User {UserId}: no candidates from model {Version}")]
     public static partial void CandidatesFailed(ILogger logger, Exception exception, string userId, string version);
 
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Debug, Message = "User {UserId}: a live-view update was not published")]
+    public static partial void WatchPublishFailed(ILogger logger, Exception exception, string userId);
+
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "User {UserId}: the throttle could not decide")]
     public static partial void DecisionFailed(ILogger logger, Exception exception, string userId);
 

@@ -74,6 +74,7 @@ public static class OsrSiloExtensions
         {
             silo.UseOsrClustering(cluster, storage);
             silo.AddOsrGrainStorage(storage, grains);
+            silo.AddOsrLiveViews();
             // Notifications reach devices connected to any silo's embedded broker.
             silo.AddGrainService<BrokerRelayService>();
         });
@@ -122,27 +123,32 @@ public static class OsrSiloExtensions
 
     /// <summary>
     /// Grain state under <see cref="StorageNames.Default"/> and the reminder table: Orleans'
-    /// ADO.NET providers on SQLite or PostgreSQL (only the SQL scripts differ), or memory.
+    /// ADO.NET providers on SQLite or PostgreSQL (only the SQL scripts differ), or memory. The live views'
+    /// stream subscriptions (<see cref="LiveStreams.PubSubStore"/>) go to the same store.
     /// </summary>
     private static void AddOsrGrainStorage(this ISiloBuilder silo, OsrStorageOptions storage, GrainsDatabase grains)
     {
         // AdoNet without a connection string is refused by the validator before the silo starts.
         if (storage.Mode == StorageMode.Memory || (storage.Mode == StorageMode.AdoNet && string.IsNullOrWhiteSpace(storage.ConnectionString)))
         {
-            silo.AddMemoryGrainStorage(StorageNames.Default, ob => ob.Configure<global::Orleans.Serialization.Serializer>(UseBinarySerializer));
+            foreach (var name in (string[])[StorageNames.Default, LiveStreams.PubSubStore])
+                silo.AddMemoryGrainStorage(name, ob => ob.Configure<global::Orleans.Serialization.Serializer>(UseBinarySerializer));
             silo.UseInMemoryReminderService();
             return;
         }
         var (invariant, connectionString) = storage.Mode == StorageMode.AdoNet
             ? (AdoNetInvariants.PostgreSql, storage.ConnectionString)
             : (AdoNetInvariants.Sqlite, grains.ConnectionString);
-        silo.AddAdoNetGrainStorage(StorageNames.Default, ob => ob.Configure<global::Orleans.Serialization.Serializer>((o, serializer) =>
+        foreach (var name in (string[])[StorageNames.Default, LiveStreams.PubSubStore])
         {
-            o.Invariant = invariant;
-            o.ConnectionString = connectionString;
-            UseBinarySerializer(o, serializer);
-        }));
-        if (storage.Mode == StorageMode.Sqlite) ThreadPoolGrainStorage.Decorate(silo.Services, StorageNames.Default);
+            silo.AddAdoNetGrainStorage(name, ob => ob.Configure<global::Orleans.Serialization.Serializer>((o, serializer) =>
+            {
+                o.Invariant = invariant;
+                o.ConnectionString = connectionString;
+                UseBinarySerializer(o, serializer);
+            }));
+            if (storage.Mode == StorageMode.Sqlite) ThreadPoolGrainStorage.Decorate(silo.Services, name);
+        }
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = invariant;

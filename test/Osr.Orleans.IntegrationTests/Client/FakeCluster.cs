@@ -15,6 +15,9 @@ internal sealed class FakeClusterConnection : IClusterConnection, IGrainFactory
 
     public IGrainFactory Grains => this;
 
+    /// <summary>The command tests with this fake read no live view; those run against real silos.</summary>
+    public global::Orleans.Streams.IStreamProvider LiveStreams => throw new NotSupportedException("no live views in the fake cluster");
+
     public int Disposed { get; private set; }
 
     public FakeClusterConnection Add<TGrainInterface>(string key, TGrainInterface grain)
@@ -135,6 +138,7 @@ internal sealed class FakeModelRegistryGrain : IModelRegistryGrain
 internal sealed class FakeUserStateGrain(UserSnapshot snapshot) : IUserStateGrain
 {
     public ValueTask<UserSnapshot> GetSnapshotAsync() => ValueTask.FromResult(snapshot);
+    public ValueTask<DateTimeOffset> WatchAsync(TimeSpan lease) => throw new NotSupportedException();
 
     public ValueTask<BatchApplyResult> ApplyAsync(string deviceId, Reading[] readings) => throw new NotSupportedException();
 
@@ -186,6 +190,7 @@ internal sealed class FakeRulesGrain : IRulesGrain
 /// <summary>An <see cref="IStatsGrain"/> that answers fixed totals.</summary>
 internal sealed class FakeStatsGrain(Dictionary<string, long> counters) : IStatsGrain
 {
+    public ValueTask<DateTimeOffset> WatchAsync(TimeSpan lease) => throw new NotSupportedException();
     public ValueTask<ClusterStats> GetAsync() => ValueTask.FromResult(new ClusterStats(
         new CounterSet(counters), ["silo-0"], new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 23, 18, 0, 0, TimeSpan.Zero), []));
 

@@ -53,6 +53,9 @@ public sealed class ClusterFixture : IAsyncLifetime
                 ["Osr:State:CheckpointInterval"] = "00:00:00.200",
             }).Build();
             siloBuilder.AddMemoryGrainStorage(StorageNames.Default);
+            // The rule broadcast to the other silo's cache, and the live views' streams.
+            siloBuilder.AddMemoryGrainStorage(LiveStreams.PubSubStore);
+            siloBuilder.AddOsrLiveViews();
             siloBuilder.UseInMemoryReminderService();
             siloBuilder.Services.Configure<Grains.Options.ModelsOptions>(o => o.Path = TempDirectory.Create("osr-cluster-models"));
             siloBuilder.Services.AddSingleton(new OsrClock(Time));

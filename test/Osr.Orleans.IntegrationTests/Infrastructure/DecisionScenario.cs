@@ -21,6 +21,19 @@ internal static class DecisionScenario
     public static readonly DateTimeOffset History = new(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>
+    /// A silo process's settings for the scenario: the event clock (the workout is in the past), no rate limit for the
+    /// replayed readings, a small ALS model.
+    /// </summary>
+    public static Dictionary<string, string?> SiloSettings() => new()
+    {
+        ["Osr:Clock"] = "Event",
+        ["Osr:Ingest:MaxReadingsPerSecond"] = "100000",
+        ["Osr:Ingest:Burst"] = "100000",
+        ["Osr:Als:Rank"] = "8",
+        ["Osr:Als:Iterations"] = "8",
+    };
+
+    /// <summary>
     /// 60 items (30 drinks, 30 gear), 80 other users half on each side, <paramref name="users"/> buying drinks; ALS
     /// trained and promoted; the planted-propensity model saved under <paramref name="modelsPath"/> and promoted; rules
     /// <c>explore.rate</c> 0 and <c>osr.threshold</c> 0.7.

@@ -23,16 +23,10 @@ public sealed class OpsScenario : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Traces = await OtlpReceiver.StartAsync();
-        Silo = new SiloProcess("ops", new Dictionary<string, string?>
-        {
-            ["Osr:Clock"] = "Event",
-            ["Osr:Ingest:MaxReadingsPerSecond"] = "100000",
-            ["Osr:Ingest:Burst"] = "100000",
-            ["Osr:Als:Rank"] = "8",
-            ["Osr:Als:Iterations"] = "8",
-            ["Osr:Ops:Otlp:Endpoint"] = $"http://127.0.0.1:{Traces.Port}",
-            ["Logging:Console:FormatterName"] = "json",
-        });
+        var settings = DecisionScenario.SiloSettings();
+        settings["Osr:Ops:Otlp:Endpoint"] = $"http://127.0.0.1:{Traces.Port}";
+        settings["Logging:Console:FormatterName"] = "json";
+        Silo = new SiloProcess("ops", settings);
         await Silo.StartAsync();
         (await OpsEndpointTests.GetAsync(Silo, "/health/live")).Status.Should().Be(HttpStatusCode.OK);
         await Poll.UntilAsync(async () => (await OpsEndpointTests.GetAsync(Silo, "/health/ready")).Status == HttpStatusCode.OK, "the silo reports ready");
