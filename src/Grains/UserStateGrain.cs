@@ -113,17 +113,16 @@ public sealed class UserStateGrain(
         var profile = state.State.Profile;
         foreach (ref readonly var r in ordered.AsSpan())
         {
-            var result = bank.Apply(in r, in noise);
-            if (result.Applied == FilterChannels.None && result.Outliers == FilterChannels.None && result.Stale != FilterChannels.None)
+            var previous = _tracker.Label;
+            var step = UserStateStep.Apply(bank, _tracker, in r, in noise, profile);
+            if (step.Stale)
             {
                 outOfOrder++;
                 continue;
             }
             applied++;
-            if (result.HasOutliers) outliers += System.Numerics.BitOperations.PopCount((uint)result.Outliers);
-            var estimate = bank.Estimate(r.TimestampUtcTicks);
-            var previous = _tracker.Label;
-            if (_tracker.Update(in estimate, profile, r.TimestampUtcTicks))
+            if (step.Filter.HasOutliers) outliers += System.Numerics.BitOperations.PopCount((uint)step.Filter.Outliers);
+            if (step.LabelChanged)
             {
                 UserLog.LabelChanged(logger, UserId, previous.Name(), _tracker.Label.Name());
                 _changePending = true;

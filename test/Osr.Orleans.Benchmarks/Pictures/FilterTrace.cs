@@ -23,11 +23,9 @@ public readonly record struct FilterTracePoint(
 public readonly record struct LabelSpan(ActivityLabel Label, long FromUtcTicks, long ToUtcTicks);
 
 /// <summary>
-/// Replays readings through the product's per-reading state update — the sequence of
-/// UserStateGrain.ApplyAsync: <see cref="UserFilterBank.Apply"/> with the device kind's
-/// <see cref="SensorNoise"/>, a reading that only carried stale channels skipped,
-/// <see cref="UserFilterBank.Estimate"/> at the reading's time, then <see cref="ActivityTracker.Update"/> —
-/// and records what each reading left behind, for the pictures in docs/features.md.
+/// Replays readings through the product's per-reading state update (<see cref="UserStateStep"/>, as
+/// UserStateGrain applies them, with the device kind's <see cref="SensorNoise"/>) and records what each
+/// reading left behind, for the pictures in docs/features.md.
 /// </summary>
 public static class FilterTrace
 {
@@ -42,12 +40,11 @@ public static class FilterTrace
         var trace = new List<FilterTracePoint>();
         foreach (var r in readings.OrderBy(r => r.TimestampUtcTicks))
         {
-            var result = bank.Apply(in r, in noise);
-            if (result.Applied == FilterChannels.None && result.Outliers == FilterChannels.None && result.Stale != FilterChannels.None) continue;
-            var estimate = bank.Estimate(r.TimestampUtcTicks);
-            tracker.Update(in estimate, profile, r.TimestampUtcTicks);
+            var step = UserStateStep.Apply(bank, tracker, in r, in noise, profile);
+            if (step.Stale) continue;
+            var estimate = step.Estimate;
             trace.Add(new FilterTracePoint(r.TimestampUtcTicks, r.Hr, estimate.Hr, estimate.HrStd, r.Speed, estimate.Speed,
-                (result.Outliers & FilterChannels.Hr) != 0, tracker.Label, tracker.LabelSinceUtcTicks));
+                (step.Filter.Outliers & FilterChannels.Hr) != 0, tracker.Label, tracker.LabelSinceUtcTicks));
         }
         return [.. trace];
     }
