@@ -22,6 +22,9 @@ public sealed partial class OpsServer(IServiceProvider silo, IOptions<OpsOptions
     /// <summary>The meters <c>/metrics</c> exports besides the runtime's.</summary>
     private static readonly string[] Meters = [IngestCounters.MeterName, "Microsoft.Orleans"];
 
+    /// <summary>The paths the ops port serves (docs/contract.md "Operations"; deploy/k8s probes and scrapes them).</summary>
+    public const string LivePath = "/health/live", ReadyPath = "/health/ready", MetricsPath = "/metrics";
+
     private WebApplication? _app;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -34,9 +37,9 @@ public sealed partial class OpsServer(IServiceProvider silo, IOptions<OpsOptions
         builder.Services.AddHealthChecks().AddCheck("silo", new ReadinessCheck(silo, o.ReadinessTimeout), tags: ["ready"]);
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(Meters).AddRuntimeInstrumentation().AddPrometheusExporter());
         var app = builder.Build();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
         try
         {
             await app.StartAsync(cancellationToken);
