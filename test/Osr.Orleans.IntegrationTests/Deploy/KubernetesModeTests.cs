@@ -33,7 +33,7 @@ public sealed class KubernetesModeTests
     [Fact]
     public void ThePodsEnvironmentNamesAndAddressesTheSiloAndMembershipStaysInPostgreSql()
     {
-        using var env = new Environment(Pod);
+        using var env = new PodEnvironment(Pod);
         using var host = Build(new() { ["Osr:Cluster:SiloPort"] = "11112", ["Osr:Cluster:GatewayPort"] = "30001" });
         var services = host.Services;
 
@@ -57,7 +57,7 @@ public sealed class KubernetesModeTests
     [Fact]
     public void OrleansKubernetesSettingsAreReadFromOrleansKubernetes()
     {
-        using var env = new Environment(Pod);
+        using var env = new PodEnvironment(Pod);
         using var host = Build(new() { ["Orleans:Kubernetes:MaxAgents"] = "3", ["Orleans:Kubernetes:DeleteDefunctSiloPods"] = "true" });
 
         var options = host.Services.GetRequiredService<IOptions<KubernetesHostingOptions>>().Value;
@@ -76,7 +76,7 @@ public sealed class KubernetesModeTests
     [InlineData(KubernetesPod.ApiServerHostVariable, null, "runs only inside a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set)")]
     public async Task AMissingOrWrongPodVariableStopsTheSiloNamingIt(string variable, string? value, string message)
     {
-        using var env = new Environment(new Dictionary<string, string?>(Pod) { [variable] = value });
+        using var env = new PodEnvironment(new Dictionary<string, string?>(Pod) { [variable] = value });
         using var host = Build([]);
 
         var failure = await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<OptionsValidationException>();
@@ -89,7 +89,7 @@ public sealed class KubernetesModeTests
     [InlineData("Osr:Cluster:Mode Kubernetes needs Osr:Storage:Mode AdoNet", "Osr:Storage:Mode", "Sqlite")]
     public async Task KubernetesModeNeedsPostgreSqlLikeAdoNet(string message, string key, string value)
     {
-        using var env = new Environment(Pod);
+        using var env = new PodEnvironment(Pod);
         using var host = Build(new() { [key] = value });
 
         var failure = await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<OptionsValidationException>();
@@ -116,22 +116,22 @@ public sealed class KubernetesModeTests
     }
 
     /// <summary>Sets process environment variables (null removes one) and restores the previous values on dispose.</summary>
-    private sealed class Environment : IDisposable
+    private sealed class PodEnvironment : IDisposable
     {
         private readonly Dictionary<string, string?> _previous = [];
 
-        public Environment(IReadOnlyDictionary<string, string?> variables)
+        public PodEnvironment(IReadOnlyDictionary<string, string?> variables)
         {
             foreach (var (name, value) in variables)
             {
-                _previous[name] = System.Environment.GetEnvironmentVariable(name);
-                System.Environment.SetEnvironmentVariable(name, value);
+                _previous[name] = Environment.GetEnvironmentVariable(name);
+                Environment.SetEnvironmentVariable(name, value);
             }
         }
 
         public void Dispose()
         {
-            foreach (var (name, value) in _previous) System.Environment.SetEnvironmentVariable(name, value);
+            foreach (var (name, value) in _previous) Environment.SetEnvironmentVariable(name, value);
         }
     }
 }
