@@ -27,6 +27,7 @@ public static class OsrSiloExtensions
         services.AddSingleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>();
         services.AddSingleton<IValidateOptions<ClockOptions>, ClockOptionsValidator>();
         services.AddSingleton<IValidateOptions<OsrClusterOptions>, OsrClusterOptionsValidator>();
+        services.TryAddSingleton(_ => KubernetesPod.Read(Environment.GetEnvironmentVariable));
         services.AddSingleton<IValidateOptions<OsrStorageOptions>, OsrStorageOptionsValidator>();
         services.AddOptions<DataOptions>().Bind(configuration.GetSection(DataOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DataOptions>, DataOptionsValidator>();
@@ -72,7 +73,7 @@ public static class OsrSiloExtensions
 
         builder.UseOrleans(silo =>
         {
-            silo.UseOsrClustering(cluster, storage);
+            silo.UseOsrClustering(cluster, storage, configuration);
             silo.AddOsrGrainStorage(storage, grains);
             silo.AddOsrLiveViews();
             // Notifications reach devices connected to any silo's embedded broker.
@@ -93,15 +94,17 @@ public static class OsrSiloExtensions
         return builder;
     }
 
-    /// <summary>Localhost (one silo) or ADO.NET membership in PostgreSQL, on the configured ports.</summary>
-    private static void UseOsrClustering(this ISiloBuilder silo, OsrClusterOptions cluster, OsrStorageOptions storage)
+    /// <summary>
+    /// Localhost (one silo), ADO.NET membership in PostgreSQL, or the same membership with Orleans' Kubernetes hosting,
+    /// on the configured ports (docs/decisions.md, "Kubernetes: PostgreSQL membership, the pod's identity").
+    /// </summary>
+    private static void UseOsrClustering(this ISiloBuilder silo, OsrClusterOptions cluster, OsrStorageOptions storage, IConfiguration configuration)
     {
         var connectionString = string.IsNullOrWhiteSpace(cluster.ConnectionString) ? storage.ConnectionString : cluster.ConnectionString;
         // Without a connection string the validators refuse the silo before it starts, with a
         // message naming the keys; Orleans' own validator would otherwise refuse it first.
-        if (cluster.Mode != ClusterMode.AdoNet || string.IsNullOrWhiteSpace(connectionString))
+        if (cluster.Mode is not (ClusterMode.AdoNet or ClusterMode.Kubernetes) || string.IsNullOrWhiteSpace(connectionString))
         {
-            // Kubernetes is refused by the validator before the silo starts.
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: OsrClusterOptions.ServiceId,
                 clusterId: OsrClusterOptions.ClusterId);
             return;
@@ -116,6 +119,26 @@ public static class OsrSiloExtensions
             o.Invariant = AdoNetInvariants.PostgreSql;
             o.ConnectionString = connectionString;
         });
+        if (cluster.Mode == ClusterMode.Kubernetes)
+        {
+            // The hosting names the silo after its pod (POD_NAME), advertises the pod's IP (POD_IP), listens on all
+            // addresses, and declares dead the silos whose pod is gone; membership stays in PostgreSQL. Its own
+            // settings (MaxAgents, DeleteDefunctSiloPods) are overridable as Orleans:Kubernetes:*.
+            silo.Services.AddOptions<global::Orleans.Configuration.EndpointOptions>().Configure<KubernetesPod>((o, pod) =>
+            {
+                o.SiloPort = cluster.SiloPort;
+                o.GatewayPort = cluster.GatewayPort;
+                // A missing or unusable POD_IP is refused by the validator, naming it.
+                if (IPAddress.TryParse(pod.IP, out var podIP) && !podIP.Equals(IPAddress.Any) && !podIP.Equals(IPAddress.IPv6Any))
+                    o.AdvertisedIPAddress = podIP;
+            });
+            // The hosting reads its options and builds its API client while the silo is being built, before the
+            // options are validated at start: check the settings first, so that a missing POD_* variable is reported
+            // by name (exit code 2) rather than by the hosting or the API client.
+            silo.UseKubernetesHosting(o => o.Bind(configuration.GetSection("Orleans:Kubernetes"))
+                .Configure<IOptions<OsrClusterOptions>>((hosting, checkedCluster) => { _ = checkedCluster.Value; }));
+            return;
+        }
         // Several silos on one machine: each its own ports, all advertised on one address.
         var advertised = IPAddress.TryParse(cluster.AdvertisedAddress, out var address) ? address : IPAddress.Loopback;
         silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));

@@ -24,7 +24,8 @@ public sealed partial class OpsServer(IServiceProvider silo, IOptions<OpsOptions
     /// <summary>The meters <c>/metrics</c> exports besides the runtime's.</summary>
     private static readonly string[] Meters = [IngestCounters.MeterName, "Microsoft.Orleans"];
 
-    public const string DashboardPath = "/dashboard";
+    /// <summary>The paths the ops port serves (docs/contract.md "Operations"; deploy/k8s probes and scrapes them).</summary>
+    public const string LivePath = "/health/live", ReadyPath = "/health/ready", MetricsPath = "/metrics", DashboardPath = "/dashboard";
 
     private WebApplication? _app;
 
@@ -40,9 +41,9 @@ public sealed partial class OpsServer(IServiceProvider silo, IOptions<OpsOptions
         builder.Services.AddHealthChecks().AddCheck("silo", new ReadinessCheck(silo, o.ReadinessTimeout), tags: ["ready"]);
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(Meters).AddRuntimeInstrumentation().AddPrometheusExporter());
         var app = builder.Build();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
         if (o.Dashboard)
         {
             // Request services come from the web host's own scope factory: let them fall back to the silo's too.

@@ -13,7 +13,10 @@ public enum ClusterMode
     /// <summary>Membership in PostgreSQL through Orleans' ADO.NET clustering provider.</summary>
     AdoNet,
 
-    /// <summary>Reserved for the Kubernetes deployment; refused by this version.</summary>
+    /// <summary>
+    /// Membership in PostgreSQL as <see cref="AdoNet"/>, with Orleans' Kubernetes hosting: the pod's name, namespace
+    /// and IP name and address the silo, and silos whose pod is gone are declared dead (deploy/k8s).
+    /// </summary>
     Kubernetes,
 }
 
@@ -45,13 +48,13 @@ public sealed class OsrClusterOptions
     /// <summary>Port clients (osr-admin) connect to. Default 30000.</summary>
     public int GatewayPort { get; set; } = 30000;
 
-    /// <summary>Npgsql connection string of the membership table (AdoNet); empty = <c>Osr:Storage:ConnectionString</c>.</summary>
+    /// <summary>Npgsql connection string of the membership table (AdoNet, Kubernetes); empty = <c>Osr:Storage:ConnectionString</c>.</summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>
     /// The address this silo publishes in the membership table (AdoNet), which the other silos and
     /// the clients dial. Default 127.0.0.1 (every silo on one machine); in a real cluster, the
-    /// host's own address.
+    /// host's own address. Not used in Kubernetes mode, which advertises the pod's IP (<c>POD_IP</c>).
     /// </summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
@@ -81,8 +84,9 @@ public sealed class OsrStorageOptions
 /// <summary>
 /// Checks <c>Osr:Cluster</c> together with <c>Osr:Storage</c>: the cluster's connection string
 /// defaults to the storage one, and a cluster of several silos needs state every silo can reach.
+/// In Kubernetes mode it also checks the pod's environment (<see cref="KubernetesPod"/>).
 /// </summary>
-public sealed class OsrClusterOptionsValidator(IOptions<OsrStorageOptions> storage) : IValidateOptions<OsrClusterOptions>
+public sealed class OsrClusterOptionsValidator(IOptions<OsrStorageOptions> storage, KubernetesPod pod) : IValidateOptions<OsrClusterOptions>
 {
     public ValidateOptionsResult Validate(string? name, OsrClusterOptions o)
     {
@@ -97,17 +101,15 @@ public sealed class OsrClusterOptionsValidator(IOptions<OsrStorageOptions> stora
         {
             case ClusterMode.Localhost:
                 break;
-            case ClusterMode.AdoNet:
+            case ClusterMode.AdoNet or ClusterMode.Kubernetes:
                 var connection = string.IsNullOrWhiteSpace(o.ConnectionString) ? storage.Value.ConnectionString : o.ConnectionString;
                 if (string.IsNullOrWhiteSpace(connection))
-                    errors.Add($"{S}:Mode AdoNet needs a PostgreSQL connection string: set {S}:ConnectionString or {OsrStorageOptions.Section}:ConnectionString");
+                    errors.Add($"{S}:Mode {o.Mode} needs a PostgreSQL connection string: set {S}:ConnectionString or {OsrStorageOptions.Section}:ConnectionString");
                 else if (NpgsqlConnectionStrings.Check(connection) is { } error)
                     errors.Add($"{S}:ConnectionString is not a valid Npgsql connection string: {error}");
                 if (storage.Value.Mode != StorageMode.AdoNet)
-                    errors.Add($"{S}:Mode AdoNet needs {OsrStorageOptions.Section}:Mode AdoNet: grains move between silos, so their state must live where every silo reads it (got {storage.Value.Mode})");
-                break;
-            case ClusterMode.Kubernetes:
-                errors.Add($"{S}:Mode Kubernetes is not available in this version (it comes with the Kubernetes deployment); use Localhost or AdoNet (see docs/operations.md)");
+                    errors.Add($"{S}:Mode {o.Mode} needs {OsrStorageOptions.Section}:Mode AdoNet: grains move between silos, so their state must live where every silo reads it (got {storage.Value.Mode})");
+                if (o.Mode == ClusterMode.Kubernetes) errors.AddRange(pod.Problems());
                 break;
             default:
                 errors.Add($"{S}:Mode must be Localhost, AdoNet or Kubernetes, got {o.Mode}");

@@ -15,7 +15,7 @@ public sealed class StorageConfigurationTests
     [InlineData("Osr:Storage:ConnectionString is not a valid Npgsql connection string", "Osr:Storage:Mode=AdoNet", "Osr:Storage:ConnectionString=Host=127.0.0.1;Colour=blue")]
     [InlineData("needs Osr:Storage:Mode AdoNet", "Osr:Cluster:Mode=AdoNet", "Osr:Cluster:ConnectionString=Host=127.0.0.1;Database=osr")]
     [InlineData("Osr:Cluster:Mode AdoNet needs a PostgreSQL connection string", "Osr:Cluster:Mode=AdoNet", "Osr:Storage:Mode=Memory")]
-    [InlineData("Osr:Cluster:Mode Kubernetes is not available", "Osr:Cluster:Mode=Kubernetes")]
+    [InlineData("Osr:Cluster:Mode Kubernetes needs a PostgreSQL connection string", "Osr:Cluster:Mode=Kubernetes")]
     [InlineData("Osr:Cluster:AdvertisedAddress", "Osr:Cluster:AdvertisedAddress=0.0.0.0")]
     public async Task ABadStorageOrClusterSettingStopsTheSiloWithExitCode2(string message, params string[] settings)
     {
