@@ -13,6 +13,9 @@
 #     (state, candidates with affinity/propensity/OSR, last decisions and why) and the stats.
 #
 #   USERS=12 CYCLE=6m DURATION= LEARN_DAYS=3 LEARN_USERS=60 scripts/demo.sh
+#
+# MQTT=external runs the same demo through a local Mosquitto (scripts/broker.sh, installed if missing, state in
+# .osr/demo/broker) that the silo consumes in External mode (docs/operations.md, "External broker").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -29,6 +32,7 @@ MQTT_PORT="${MQTT_PORT:-1883}"
 GATEWAY_PORT="${GATEWAY_PORT:-30000}"
 SILO_PORT="${SILO_PORT:-11111}"
 OPS_PORT="${OPS_PORT:-8080}"
+MQTT="${MQTT:-embedded}"
 DIR=.osr/demo
 out=src/Silo/bin/Release/net10.0
 admin=src/Client/bin/Release/net10.0/osr-admin.dll
@@ -47,7 +51,23 @@ stop_silo() {
   fi
   silo=""
 }
-trap stop_silo EXIT INT TERM
+broker_args=()
+stop_all() {
+  stop_silo
+  if [ "$MQTT" = external ]; then BROKER_DIR="$DIR/broker" scripts/broker.sh stop >/dev/null || true; fi
+}
+trap stop_all EXIT INT TERM
+case "$MQTT" in
+  embedded) ;;
+  external)
+    echo "starting Mosquitto on 127.0.0.1:$MQTT_PORT (scripts/broker.sh, log: $DIR/broker/mosquitto.log)…"
+    broker_password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    MQTT_PORT="$MQTT_PORT" BROKER_DIR="$DIR/broker" OSR_BROKER_USER=osr-silo OSR_BROKER_PASSWORD="$broker_password" scripts/broker.sh
+    broker_args=(--Osr:Mqtt:Mode=External --Osr:Mqtt:Brokers:0="127.0.0.1:$MQTT_PORT"
+      --Osr:Mqtt:Username=osr-silo --Osr:Mqtt:Password="$broker_password")
+    ;;
+  *) echo "MQTT must be embedded or external, got '$MQTT'" >&2; exit 2 ;;
+esac
 
 # start_silo LOG [extra configuration…]
 start_silo() {
@@ -56,7 +76,7 @@ start_silo() {
     --Osr:Mqtt:Port="$MQTT_PORT" --Osr:Mqtt:BindAddress=127.0.0.1 \
     --Osr:Cluster:GatewayPort="$GATEWAY_PORT" --Osr:Cluster:SiloPort="$SILO_PORT" \
     --Osr:Ops:Port="$OPS_PORT" --Osr:Ops:BindAddress=127.0.0.1 \
-    --Osr:Data:Path="$DIR/data" --Osr:Models:Path="$DIR/models" "$@" \
+    --Osr:Data:Path="$DIR/data" --Osr:Models:Path="$DIR/models" "${broker_args[@]}" "$@" \
     >"$log" 2>&1 &
   silo=$!
   for _ in $(seq 1 120); do

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # Runs every test: unit, cluster (Orleans TestingHost) and integration (a real silo with its
 # embedded MQTT broker on free loopback ports, real MQTTnet clients and mosquitto_pub, a real
-# PostgreSQL started here on loopback).
+# Mosquitto for External mode started by scripts/broker.sh, a real PostgreSQL started here on loopback).
 # Usage: scripts/test.sh [extra dotnet test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-if ! command -v mosquitto_pub >/dev/null 2>&1; then
+if ! command -v mosquitto_pub >/dev/null 2>&1 || ! command -v mosquitto_ctrl >/dev/null 2>&1 || [ ! -x /usr/sbin/mosquitto ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing mosquitto-clients (a third-party MQTT client the integration tests use)" >&2
-    apt-get update -qq && apt-get install -y -qq mosquitto-clients >/dev/null
+    echo "installing mosquitto and mosquitto-clients (the broker and MQTT clients the integration tests use)" >&2
+    apt-get update -qq && apt-get install -y -qq mosquitto mosquitto-clients >/dev/null
   else
-    echo "mosquitto_pub is missing: install the Debian package mosquitto-clients" >&2
+    echo "Mosquitto is missing: install the Debian packages mosquitto and mosquitto-clients" >&2
     exit 1
   fi
 fi

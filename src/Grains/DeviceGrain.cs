@@ -70,7 +70,7 @@ public sealed class DeviceGrain(
             return new(false, null, $"device '{DeviceId}' is registered to another user");
 
         var reRegistered = state.State.UserId is not null;
-        var secret = NewSecret();
+        var secret = await NewSecretAsync(userId);
         state.State.UserId = userId;
         state.State.Kind = kind;
         state.State.RegisteredAt = time.UtcNow;
@@ -89,7 +89,7 @@ public sealed class DeviceGrain(
     {
         if (state.State.UserId is null) return new(false, null, $"device '{DeviceId}' is not registered");
         if (state.State.Revoked) return new(false, null, $"device '{DeviceId}' is revoked; register it again");
-        var secret = NewSecret();
+        var secret = await NewSecretAsync(state.State.UserId);
         await state.WriteStateAsync();
         await sessions.DisconnectAsync(DeviceId);
         DeviceLog.Rotated(logger, DeviceId);
@@ -101,16 +101,18 @@ public sealed class DeviceGrain(
         if (state.State.UserId is null) return false;
         state.State.Revoked = true;
         await state.WriteStateAsync();
-        await sessions.DisconnectAsync(DeviceId);
+        await sessions.RevokeAsync(DeviceId);
         DeviceLog.Revoked(logger, DeviceId);
         return true;
     }
 
-    /// <summary>A fresh 256-bit secret; only its salted hash is kept in the state (written by the caller).</summary>
-    private string NewSecret()
+    /// <summary>A fresh 256-bit secret, handed to the broker's account (external mode) before its salted hash replaces the old one in the state (written by the caller).</summary>
+    private async Task<string> NewSecretAsync(string userId)
     {
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
         var salt = RandomNumberGenerator.GetBytes(16);
+        // If the broker refuses the account, the device keeps its old secret and the admin sees the error.
+        await sessions.SetCredentialsAsync(DeviceId, userId, secret);
         state.State.Salt = salt;
         state.State.SecretHash = Hash(salt, secret);
         return secret;

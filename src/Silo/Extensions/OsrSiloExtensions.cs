@@ -187,11 +187,25 @@ public static class OsrSiloExtensions
         global::Orleans.Serialization.Serializer serializer) =>
         options.GrainStorageSerializer = new global::Orleans.Storage.OrleansGrainStorageSerializer(serializer);
 
-    /// <summary>The embedded MQTT broker and the stats reporter, started after the silo.</summary>
+    /// <summary>The MQTT broker (embedded, or the client of external ones) and the stats reporter, started after the silo.</summary>
     public static IHostApplicationBuilder AddOsrIngress(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<MqttIngress>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<MqttIngress>());
+        builder.Services.AddSingleton<IngestPipeline>();
+        if (MqttOptions.TryParseMode(builder.Configuration[$"{MqttOptions.Section}:Mode"], out var mode) && mode == MqttMode.External)
+        {
+            // Devices connect to external brokers; the silo consumes their shared subscriptions (docs/operations.md).
+            builder.Services.AddSingleton<ExternalBroker>();
+            builder.Services.AddSingleton<IDeviceChannel>(sp => sp.GetRequiredService<ExternalBroker>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<ExternalBroker>());
+            builder.Services.RemoveAll<Grains.Devices.IDeviceSessions>();
+            builder.Services.AddSingleton<Grains.Devices.IDeviceSessions, BrokerDeviceAccounts>();
+        }
+        else
+        {
+            builder.Services.AddSingleton<MqttIngress>();
+            builder.Services.AddSingleton<IDeviceChannel>(sp => sp.GetRequiredService<MqttIngress>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<MqttIngress>());
+        }
         builder.Services.AddHostedService<StatsReporter>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;

@@ -26,12 +26,12 @@ public interface IBrokerRelayService : IGrainService
 internal sealed class BrokerRelayService(GrainId grainId, global::Orleans.Runtime.Silo silo, ILoggerFactory loggerFactory,
     IServiceProvider services) : GrainService(grainId, silo, loggerFactory), IBrokerRelayService
 {
-    private readonly MqttIngress? _ingress = services.GetService<MqttIngress>();
+    private readonly IDeviceChannel? _devices = services.GetService<IDeviceChannel>();
 
     public Task PublishAsync(string topic, byte[] payload) =>
-        _ingress is null ? Task.CompletedTask : _ingress.PublishAsync(topic, payload, MqttQualityOfServiceLevel.AtLeastOnce);
+        _devices is null ? Task.CompletedTask : _devices.PublishAsync(topic, payload, MqttQualityOfServiceLevel.AtLeastOnce);
 
-    public Task<int> DisconnectAsync(string clientId) => _ingress is null ? Task.FromResult(0) : _ingress.DisconnectAsync(clientId);
+    public Task<int> DisconnectAsync(string clientId) => _devices is null ? Task.FromResult(0) : _devices.DisconnectAsync(clientId);
 }
 
 /// <summary>
@@ -69,7 +69,7 @@ public sealed class BrokerRelay(IServiceProvider services, IClusterMembershipSer
         // Never throws (but for cancellation): the caller has already stored the new credentials, and a shown-once
         // secret must reach the admin even if a broker fails to close a session.
         var calls = new List<Task>();
-        if (_services.GetService<MqttIngress>() is { } ingress) calls.Add(Bounded(() => ingress.DisconnectAsync(deviceId, cancellationToken), "this silo"));
+        if (_services.GetService<IDeviceChannel>() is { } local) calls.Add(Bounded(() => local.DisconnectAsync(deviceId, cancellationToken), "this silo"));
         foreach (var target in OtherActiveSilos()) calls.Add(Bounded(() => GetGrainService(target).DisconnectAsync(deviceId), target.ToString()));
         await Task.WhenAll(calls);
 

@@ -33,4 +33,16 @@ internal static partial class IngressLog
 
     [LoggerMessage(EventId = 2021, Level = LogLevel.Information, Message = "Closed {Count} session(s) of device {DeviceId}: its credentials changed")]
     public static partial void SessionsClosed(ILogger logger, string deviceId, int count);
+
+    [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "Connected to MQTT broker {Broker} as {ClientId} (session present: {SessionPresent})")]
+    public static partial void BrokerConnected(ILogger logger, string broker, string clientId, bool sessionPresent);
+
+    [LoggerMessage(EventId = 2031, Level = LogLevel.Warning, Message = "MQTT broker {Broker} unreachable or refused the silo ({Reason}); retrying in {DelayMs} ms")]
+    public static partial void BrokerUnavailable(ILogger logger, string broker, string reason, long delayMs);
+
+    [LoggerMessage(EventId = 2032, Level = LogLevel.Warning, Message = "Dropped a message on '{Topic}' from broker {Broker}: not a device topic")]
+    public static partial void NotADeviceTopic(ILogger logger, string topic, string broker);
+
+    [LoggerMessage(EventId = 2033, Level = LogLevel.Information, Message = "Device {DeviceId}: broker account {Change} on {Broker}")]
+    public static partial void BrokerAccount(ILogger logger, string deviceId, string change, string broker);
 }

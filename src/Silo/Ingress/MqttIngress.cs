@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Hosting;
@@ -10,19 +9,18 @@ using MQTTnet.Server;
 using Osr.Orleans.Grains;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Metrics;
-using Osr.Orleans.Models.Events;
-using Osr.Orleans.Models.Readings;
 using Osr.Orleans.Silo.Options;
 
 namespace Osr.Orleans.Silo.Ingress;
 
 /// <summary>
-/// The embedded MQTT broker and the ingress of device messages (docs/architecture.md, hot path).
+/// The embedded MQTT broker: device connections, their authentication and the ACL (docs/architecture.md, hot path).
+/// What devices publish goes to the <see cref="IngestPipeline"/>, shared with the external-broker mode.
 /// <list type="number">
 /// <item>CONNECT: username = device id, password = device secret, checked by the device's
 /// grain; the owner's user id is kept in the session.</item>
 /// <item>SUBSCRIBE: only the owner's notifications topic and the device's own errors topic.</item>
-/// <item>PUBLISH (QoS 1) to the device's own <c>readings</c> topic: parsed and validated here,
+/// <item>PUBLISH (QoS 1) to the device's own <c>readings</c> topic: parsed and validated by the pipeline,
 /// handed to <see cref="IDeviceGrain.IngestAsync"/>, and acknowledged only after that call
 /// returned, i.e. after the owner's state grain applied the readings. Device publishes are
 /// never forwarded to other subscribers. Every rejection is counted and reported on the
@@ -34,19 +32,15 @@ namespace Osr.Orleans.Silo.Ingress;
 public sealed class MqttIngress(
     IGrainFactory grains,
     IOptions<MqttOptions> mqttOptions,
-    IOptions<ClockOptions> clockOptions,
+    IngestPipeline pipeline,
     IngestCounters counters,
-    OsrClock time,
-    ILogger<MqttIngress> logger) : IHostedService, IAsyncDisposable
+    ILogger<MqttIngress> logger) : IHostedService, IAsyncDisposable, IDeviceChannel
 {
     internal const string DeviceKey = "osr.device";
     internal const string UserKey = "osr.user";
     internal const string GrainKey = "osr.device-grain";
-    private const int MaxErrorMessagesPerPublish = 20;
 
     private readonly MqttOptions _options = mqttOptions.Value;
-    private readonly ReadingValidationOptions _validation = clockOptions.Value.ToValidationOptions(mqttOptions.Value.MaxPayloadBytes);
-    private readonly ConcurrentQueue<ParseBuffers> _buffers = new();
     private MqttServer? _server;
     private int _connected;
 
@@ -140,6 +134,11 @@ public sealed class MqttIngress(
     /// <summary>Whether the broker accepts connections (it was started and not stopped).</summary>
     public bool IsListening => _server is { IsStarted: true };
 
+    /// <summary>The embedded broker reaches the devices connected to this silo only.</summary>
+    public bool ReachesAllDevices => false;
+
+    public string? NotReadyReason => IsConfigured && !IsListening ? "the MQTT broker is not listening" : null;
+
     /// <summary>Publishes a system message (errors, notifications) to subscribers of <paramref name="topic"/>.</summary>
     public async Task PublishAsync(string topic, byte[] payload, MqttQualityOfServiceLevel qos, CancellationToken cancellationToken = default)
     {
@@ -215,176 +214,14 @@ public sealed class MqttIngress(
         if (e.SessionItems?[DeviceKey] is not string deviceId) return;
 
         e.ProcessPublish = false; // a device's messages are for the system only
-        counters.MessageReceived();
         var topic = Topics.ClassifyPublish(e.ApplicationMessage.Topic, deviceId);
-        switch (topic)
-        {
-            case DeviceTopic.Readings:
-                await IngestReadingsAsync(e, deviceId);
-                break;
-            case DeviceTopic.Events:
-                await IngestEventAsync(e, deviceId);
-                break;
-            default:
-                await RefuseAsync(e, deviceId, RejectReason.WrongTopic, MqttPubAckReasonCode.NotAuthorized,
-                    "a device may publish only to osr/v1/devices/{its id}/readings and /events");
-                break;
-        }
-    }
-
-    private async Task IngestReadingsAsync(InterceptingPublishEventArgs e, string deviceId)
-    {
-        var buffers = RentBuffers();
-        try
-        {
-            var outcome = ReadingParser.Parse(e.ApplicationMessage.Payload, time.UtcTicks, _validation,
-                buffers.Accepted, buffers.Rejected);
-            if (outcome.IsRefused)
-            {
-                await RefuseAsync(e, deviceId, outcome.Refusal, MqttPubAckReasonCode.PayloadFormatInvalid, outcome.Detail);
-                return;
-            }
-
-            foreach (var r in buffers.Rejected) counters.Rejected(r.Reason);
-            await PublishRejectionsAsync(deviceId, buffers.Rejected);
-
-            if (buffers.Accepted.Count == 0)
-            {
-                SetResponse(e, MqttPubAckReasonCode.PayloadFormatInvalid, "no valid reading");
-                return;
-            }
-
-            var batch = buffers.Accepted.ToArray();
-            IngestResult result;
-            try
-            {
-                result = await DeviceGrain(e, deviceId).IngestAsync(batch);
-            }
-            catch (Exception ex)
-            {
-                IngressLog.IngestFailed(logger, ex, deviceId);
-                SetResponse(e, MqttPubAckReasonCode.UnspecifiedError, "internal error; retry");
-                e.CloseConnection = true; // no positive ack: the client redelivers after reconnecting
-                return;
-            }
-
-            switch (result.Refused)
-            {
-                case RejectReason.None:
-                    break;
-                case RejectReason.QuotaExceeded:
-                    counters.MessageRefused();
-                    SetResponse(e, MqttPubAckReasonCode.QuotaExceeded, "quota exceeded");
-                    await PublishAsync(Topics.Errors(deviceId),
-                        ErrorMessage.Serialize(batch[0].Seq, RejectReason.QuotaExceeded,
-                            $"{batch.Length} reading(s) refused: over the per-device rate limit"), MqttQualityOfServiceLevel.AtMostOnce);
-                    break;
-                case RejectReason.SeqJump:
-                    await RefuseAsync(e, deviceId, result.Refused, MqttPubAckReasonCode.ImplementationSpecificError,
-                        "seq jumps further above the last applied reading than Osr:Ingest:MaxSeqJump allows; register the device again to restart its sequence");
-                    break;
-                default:
-                    await RefuseAsync(e, deviceId, result.Refused, MqttPubAckReasonCode.NotAuthorized, null);
-                    break;
-            }
-        }
-        finally
-        {
-            ReturnBuffers(buffers);
-        }
-    }
-
-    private async Task IngestEventAsync(InterceptingPublishEventArgs e, string deviceId)
-    {
-        var deviceEvent = EventParser.Parse(e.ApplicationMessage.Payload, time.UtcTicks, _validation, out var reason, out var detail);
-        if (deviceEvent is null)
-        {
-            await RefuseAsync(e, deviceId, reason, MqttPubAckReasonCode.PayloadFormatInvalid, detail);
-            return;
-        }
-
-        RejectReason result;
-        try
-        {
-            result = await DeviceGrain(e, deviceId).RecordEventAsync(deviceEvent);
-        }
-        catch (Exception ex)
-        {
-            IngressLog.IngestFailed(logger, ex, deviceId);
-            SetResponse(e, MqttPubAckReasonCode.UnspecifiedError, "internal error; retry");
-            e.CloseConnection = true; // no positive ack: the client redelivers after reconnecting
-            return;
-        }
-
-        switch (result)
-        {
-            case RejectReason.None:
-                counters.EventAccepted();
-                break;
-            case RejectReason.QuotaExceeded:
-                await RefuseAsync(e, deviceId, result, MqttPubAckReasonCode.QuotaExceeded, "over the per-device rate limit");
-                break;
-            case RejectReason.UnknownNotification:
-                await RefuseAsync(e, deviceId, result, MqttPubAckReasonCode.ImplementationSpecificError,
-                    "notificationId is not a notification sent to this device's user");
-                break;
-            case RejectReason.Unsupported:
-                await RefuseAsync(e, deviceId, result, MqttPubAckReasonCode.ImplementationSpecificError, "event not supported");
-                break;
-            default:
-                await RefuseAsync(e, deviceId, result, MqttPubAckReasonCode.NotAuthorized, null);
-                break;
-        }
-    }
-
-    private async Task RefuseAsync(InterceptingPublishEventArgs e, string deviceId, RejectReason reason, MqttPubAckReasonCode code, string? detail)
-    {
-        counters.MessageRefused();
-        counters.Rejected(reason);
-        SetResponse(e, code, reason.Code());
-        IngressLog.MessageRefused(logger, deviceId, reason.Code());
-        await PublishAsync(Topics.Errors(deviceId), ErrorMessage.Serialize(null, reason, detail), MqttQualityOfServiceLevel.AtMostOnce);
-    }
-
-    private async Task PublishRejectionsAsync(string deviceId, List<ReadingRejection> rejected)
-    {
-        if (rejected.Count == 0) return;
-        var topic = Topics.Errors(deviceId);
-        var n = Math.Min(rejected.Count, MaxErrorMessagesPerPublish);
-        for (var i = 0; i < n; i++)
-        {
-            var r = rejected[i];
-            await PublishAsync(topic, ErrorMessage.Serialize(r.Seq, r.Reason, r.Detail), MqttQualityOfServiceLevel.AtMostOnce);
-        }
-        if (rejected.Count > n)
-        {
-            await PublishAsync(topic, ErrorMessage.Serialize(null, rejected[n].Reason,
-                $"{rejected.Count - n} more rejected reading(s) in this message not listed"), MqttQualityOfServiceLevel.AtMostOnce);
-        }
+        var outcome = await pipeline.HandleAsync(topic, deviceId, DeviceGrain(e, deviceId), e.ApplicationMessage.Payload, this);
+        if (outcome.Code == MqttPubAckReasonCode.Success) return;
+        e.Response.ReasonCode = outcome.Code;
+        e.Response.ReasonString = outcome.Reason;
+        if (outcome.Redeliver) e.CloseConnection = true; // no positive ack: the client redelivers after reconnecting
     }
 
     private IDeviceGrain DeviceGrain(InterceptingPublishEventArgs e, string deviceId) =>
         e.SessionItems[GrainKey] as IDeviceGrain ?? grains.GetGrain<IDeviceGrain>(deviceId);
-
-    private static void SetResponse(InterceptingPublishEventArgs e, MqttPubAckReasonCode code, string? reason)
-    {
-        e.Response.ReasonCode = code;
-        e.Response.ReasonString = reason;
-    }
-
-    private ParseBuffers RentBuffers() => _buffers.TryDequeue(out var b) ? b : new ParseBuffers();
-
-    private void ReturnBuffers(ParseBuffers buffers)
-    {
-        if (buffers.Accepted.Capacity > 1024 || buffers.Rejected.Capacity > 1024 || _buffers.Count > 256) return;
-        buffers.Accepted.Clear();
-        buffers.Rejected.Clear();
-        _buffers.Enqueue(buffers);
-    }
-
-    private sealed class ParseBuffers
-    {
-        public readonly List<Reading> Accepted = new(16);
-        public readonly List<ReadingRejection> Rejected = new(4);
-    }
 }

@@ -1,6 +1,6 @@
 namespace Osr.Orleans.Silo.Ingress;
 
-internal enum DeviceTopic
+public enum DeviceTopic
 {
     /// <summary><c>osr/v1/devices/{self}/readings</c></summary>
     Readings,

@@ -7,7 +7,7 @@ namespace Osr.Orleans.Silo.Ops;
 
 /// <summary>
 /// <c>/health/ready</c>: the silo is an active member of its cluster (it joined and is not shutting down), its MQTT
-/// broker listens (when it has one) and its storage answers within <see cref="OpsOptions.ReadinessTimeout"/>.
+/// broker listens (embedded) or it is connected to every external broker, and its storage answers within <see cref="OpsOptions.ReadinessTimeout"/>.
 /// Reads the silo's own services; the ops server is a separate small web host.
 /// </summary>
 internal sealed class ReadinessCheck(IServiceProvider silo, TimeSpan storageTimeout) : IHealthCheck
@@ -18,8 +18,7 @@ internal sealed class ReadinessCheck(IServiceProvider silo, TimeSpan storageTime
         var status = silo.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.GetSiloStatus(local);
         if (status != SiloStatus.Active) return HealthCheckResult.Unhealthy($"the silo is {status} in the cluster, not Active");
 
-        var ingress = silo.GetService<MqttIngress>();
-        if (ingress is { IsConfigured: true, IsListening: false }) return HealthCheckResult.Unhealthy("the MQTT broker is not listening");
+        if (silo.GetService<IDeviceChannel>()?.NotReadyReason is { } brokerDown) return HealthCheckResult.Unhealthy(brokerDown);
 
         if (silo.GetService<OsrStores>() is { } stores)
         {

@@ -3,10 +3,28 @@ using Microsoft.Extensions.Options;
 
 namespace Osr.Orleans.Silo.Options;
 
-/// <summary>The embedded MQTT broker (section <c>Osr:Mqtt</c>, docs/contract.md "MQTT").</summary>
+/// <summary>Where devices connect: the silo's embedded broker (default), or external brokers the silos consume from.</summary>
+public enum MqttMode
+{
+    Embedded,
+    External,
+}
+
+/// <summary>The MQTT broker (section <c>Osr:Mqtt</c>, docs/contract.md "MQTT" and "External broker").</summary>
 public sealed class MqttOptions
 {
     public const string Section = "Osr:Mqtt";
+
+    /// <summary><c>Embedded</c> (default) or <c>External</c>; kept as text so that a wrong value gets a clear error.</summary>
+    public string Mode { get; set; } = nameof(MqttMode.Embedded);
+
+    /// <summary>External mode: <c>host:port</c> of every broker (several when devices are sharded over brokers).</summary>
+    public List<string> Brokers { get; set; } = [];
+
+    /// <summary>External mode: the silos' own broker account.</summary>
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
 
     /// <summary>Plain TCP listener port; 0 disables it. Default 1883.</summary>
     public int Port { get; set; } = 1883;
@@ -29,6 +47,53 @@ public sealed class MqttOptions
     public int Backlog { get; set; } = 1024;
 
     internal IPAddress ParsedBindAddress => IPAddress.Parse(BindAddress);
+
+    /// <summary>The mode; <see cref="MqttMode.Embedded"/> for a value the validator refuses.</summary>
+    public MqttMode ParsedMode => TryParseMode(Mode, out var mode) ? mode : MqttMode.Embedded;
+
+    public static bool TryParseMode(string? text, out MqttMode mode)
+    {
+        mode = MqttMode.Embedded;
+        if (string.IsNullOrWhiteSpace(text)) return true;
+        return Enum.TryParse(text.Trim(), ignoreCase: true, out mode) && Enum.IsDefined(mode);
+    }
+
+    /// <summary>
+    /// <c>host:port</c> (a name, an IPv4 address, or an IPv6 address in brackets: <c>[::1]:1883</c>); false with a
+    /// reason otherwise.
+    /// </summary>
+    public static bool TryParseBroker(string? text, out string host, out int port, out string? error)
+    {
+        host = "";
+        port = 0;
+        error = null;
+        var t = text?.Trim() ?? "";
+        var colon = t.LastIndexOf(':');
+        if (colon <= 0 || colon == t.Length - 1)
+        {
+            error = "expected host:port";
+            return false;
+        }
+        host = t[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
+        else if (host.Contains(':'))
+        {
+            error = "an IPv6 address needs brackets: [addr]:port";
+            return false;
+        }
+        if (!int.TryParse(t.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port)
+            || port is < 1 or > 65535)
+        {
+            error = "the port must be 1–65535";
+            return false;
+        }
+        if (host.Length == 0 || Uri.CheckHostName(host) == UriHostNameType.Unknown)
+        {
+            error = $"'{host}' is not a host name or IP address";
+            return false;
+        }
+        return true;
+    }
 }
 
 public sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
@@ -43,6 +108,19 @@ public sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
         if (o.Backlog is < 1 or > 65535) errors.Add($"{MqttOptions.Section}:Backlog must be 1–65535, got {o.Backlog}");
         if (!string.IsNullOrEmpty(o.CertificatePath) && !File.Exists(o.CertificatePath))
             errors.Add($"{MqttOptions.Section}:CertificatePath '{o.CertificatePath}' does not exist");
+        if (!MqttOptions.TryParseMode(o.Mode, out var mode))
+            errors.Add($"{MqttOptions.Section}:Mode must be Embedded or External, got '{o.Mode}'");
+        if (mode == MqttMode.External)
+        {
+            if (o.Brokers.Count == 0)
+                errors.Add($"{MqttOptions.Section}:Brokers: External mode needs at least one broker ({MqttOptions.Section}:Brokers:0=host:port)");
+            for (var i = 0; i < o.Brokers.Count; i++)
+                if (!MqttOptions.TryParseBroker(o.Brokers[i], out _, out _, out var why))
+                    errors.Add($"{MqttOptions.Section}:Brokers:{i} '{o.Brokers[i]}': {why}");
+            if (string.IsNullOrEmpty(o.Username) || string.IsNullOrEmpty(o.Password))
+                errors.Add($"{MqttOptions.Section}:Username and {MqttOptions.Section}:Password (the silos' broker account) are required in External mode");
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
         if (o.Port == 0 && string.IsNullOrEmpty(o.CertificatePath))
             errors.Add($"{MqttOptions.Section}: no listener: Port is 0 and no CertificatePath is set");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

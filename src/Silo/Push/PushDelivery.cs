@@ -10,8 +10,8 @@ namespace Osr.Orleans.Silo.Push;
 
 /// <summary>
 /// The silo's <see cref="INotificationSink"/>: one JSON body (<see cref="NotificationJson"/>)
-/// published with QoS 1 on <c>osr/v1/users/{userId}/notifications</c> through the embedded broker
-/// (and, in a cluster, every other silo's, <see cref="BrokerRelay"/>) and queued in the <see cref="WebhookOutbox"/> for every configured webhook.
+/// published with QoS 1 on <c>osr/v1/users/{userId}/notifications</c> through the <see cref="IDeviceChannel"/>
+/// (the external broker, or the embedded one and, in a cluster, every other silo's, <see cref="BrokerRelay"/>) and queued in the <see cref="WebhookOutbox"/> for every configured webhook.
 /// <para>At most once per notification id on each channel, across restarts: the outbox stores the
 /// webhook entries and the fact that MQTT was handed the id in one transaction before anything is
 /// sent, and a repeated call with the same id sends nothing new. Nothing is published on MQTT
@@ -25,14 +25,15 @@ public sealed class PushDelivery : INotificationSink
     private readonly ILogger _logger;
     private readonly Func<string, byte[], CancellationToken, Task>? _publish;
 
-    /// <param name="mqtt">The embedded broker; without one (hosts without ingress) the MQTT channel is skipped.</param>
-    /// <param name="relay">The other silos' brokers (a cluster), where the user's devices may be connected instead.</param>
-    public PushDelivery(WebhookOutbox outbox, DecisionCounters counters, OsrClock clock, ILogger<PushDelivery> logger, MqttIngress? mqtt = null,
+    /// <param name="devices">The broker devices connect to; without one (hosts without ingress) the MQTT channel is skipped.</param>
+    /// <param name="relay">The other silos' embedded brokers (a cluster), where the user's devices may be connected instead;
+    /// not used when <paramref name="devices"/> reaches every device (an external broker).</param>
+    public PushDelivery(WebhookOutbox outbox, DecisionCounters counters, OsrClock clock, ILogger<PushDelivery> logger, IDeviceChannel? devices = null,
         BrokerRelay? relay = null)
-        : this(outbox, counters, clock, logger, mqtt is null ? null : async (topic, payload, ct) =>
+        : this(outbox, counters, clock, logger, devices is null ? null : async (topic, payload, ct) =>
         {
-            relay?.Broadcast(topic, payload);
-            await mqtt.PublishAsync(topic, payload, MqttQualityOfServiceLevel.AtLeastOnce, ct);
+            if (!devices.ReachesAllDevices) relay?.Broadcast(topic, payload);
+            await devices.PublishAsync(topic, payload, MqttQualityOfServiceLevel.AtLeastOnce, ct);
         })
     {
     }

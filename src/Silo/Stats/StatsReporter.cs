@@ -18,7 +18,7 @@ public sealed partial class StatsReporter(
     DecisionCounters decisionCounters,
     ILocalSiloDetails silo,
     ActivationCounter activations,
-    MqttIngress ingress,
+    IDeviceChannel ingress,
     OsrClock time,
     ILogger<StatsReporter> logger) : BackgroundService
 {

@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Osr.Orleans.Grains.Devices;
+
+namespace Osr.Orleans.Silo.Ingress;
+
+/// <summary>
+/// External mode: every device is a client of the broker's dynamic-security plugin (Mosquitto 2,
+/// <c>$CONTROL/dynamic-security/v1</c>), created when the device is registered, given a new password when its secret
+/// is rotated, and disabled when it is revoked; the broker closes the device's live sessions in each case. The
+/// device's role <c>osr-device-{id}</c> allows exactly the contract's topics (docs/contract.md "MQTT"): publishing
+/// its <c>readings</c> and <c>events</c>, subscribing to its <c>errors</c> and its owner's <c>notifications</c>; the
+/// client id must equal the username.
+/// </summary>
+public sealed class BrokerDeviceAccounts(ExternalBroker broker, ILogger<BrokerDeviceAccounts> logger) : IDeviceSessions
+{
+    /// <summary>How long a broker may take to answer one batch of dynamic-security commands.</summary>
+    public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(10);
+
+    internal static string RoleName(string deviceId) => "osr-device-" + deviceId;
+
+    /// <summary>The device's role: the ACL of docs/contract.md for <paramref name="deviceId"/> owned by <paramref name="userId"/>.</summary>
+    internal static JsonArray RoleAcls(string deviceId, string userId) =>
+    [
+        Acl("publishClientSend", Topics.Readings(deviceId)),
+        Acl("publishClientSend", Topics.Events(deviceId)),
+        Acl("subscribeLiteral", Topics.Errors(deviceId)),
+        Acl("subscribeLiteral", Topics.Notifications(userId)),
+        Acl("publishClientReceive", Topics.Errors(deviceId)),
+        Acl("publishClientReceive", Topics.Notifications(userId)),
+    ];
+
+    private static JsonObject Acl(string type, string topic) => new() { ["acltype"] = type, ["topic"] = topic, ["priority"] = 0, ["allow"] = true };
+
+    public async Task SetCredentialsAsync(string deviceId, string userId, string secret, CancellationToken cancellationToken = default)
+    {
+        // Deleting and creating again (one batch, applied in order) both closes any live session and resets the
+        // role, whether or not the device existed; a missing client or role is the one error expected.
+        JsonArray commands =
+        [
+            new JsonObject { ["command"] = "deleteClient", ["username"] = deviceId },
+            new JsonObject { ["command"] = "deleteRole", ["rolename"] = RoleName(deviceId) },
+            new JsonObject { ["command"] = "createRole", ["rolename"] = RoleName(deviceId), ["acls"] = RoleAcls(deviceId, userId) },
+            new JsonObject
+            {
+                ["command"] = "createClient", ["username"] = deviceId, ["password"] = secret, ["clientid"] = deviceId,
+                ["roles"] = new JsonArray(new JsonObject { ["rolename"] = RoleName(deviceId) }),
+            },
+        ];
+        await RunAsync(deviceId, commands, mustSucceedFrom: 2, "set", cancellationToken);
+    }
+
+    public async Task RevokeAsync(string deviceId, CancellationToken cancellationToken = default)
+    {
+        JsonArray commands = [new JsonObject { ["command"] = "disableClient", ["username"] = deviceId }];
+        await RunAsync(deviceId, commands, mustSucceedFrom: 1, "disabled", cancellationToken); // a device the broker never knew cannot connect anyway
+    }
+
+    /// <summary>Credentials changed through <see cref="SetCredentialsAsync"/> already closed the sessions.</summary>
+    public Task DisconnectAsync(string deviceId, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    private async Task RunAsync(string deviceId, JsonArray commands, int mustSucceedFrom, string change, CancellationToken cancellationToken)
+    {
+        foreach (var (name, responses) in await broker.DynSecAsync(commands, CommandTimeout, cancellationToken))
+        {
+            for (var i = mustSucceedFrom; i < responses.Count; i++)
+            {
+                if (responses[i]?["error"]?.GetValue<string>() is { } error)
+                    throw new InvalidOperationException($"MQTT broker {name} refused {responses[i]?["command"]} for device '{deviceId}': {error}");
+            }
+            IngressLog.BrokerAccount(logger, deviceId, change, name);
+        }
+    }
+}

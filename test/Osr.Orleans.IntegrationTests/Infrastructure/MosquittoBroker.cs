@@ -1,0 +1,75 @@
+using System.Diagnostics;
+
+namespace Osr.Orleans.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A real Mosquitto on a free loopback port, configured from deploy/mosquitto by scripts/broker.sh (dynamic security,
+/// the silos' account), in its own directory; stopped by its PID.
+/// </summary>
+internal sealed class MosquittoBroker : IAsyncDisposable
+{
+    public const string SiloUser = "osr-silo-test";
+    public const string SiloPassword = "silo-test-password";
+
+    private MosquittoBroker(int port, string directory, int pid)
+    {
+        Port = port;
+        Directory = directory;
+        Pid = pid;
+    }
+
+    public int Port { get; }
+    public string Directory { get; }
+    public int Pid { get; }
+
+    public static async Task<MosquittoBroker> StartAsync()
+    {
+        var port = FreePort.Next();
+        var directory = TempDirectory.Create("osr-broker");
+        var start = new ProcessStartInfo(RepoPaths.Script("broker.sh"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["MQTT_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["BROKER_DIR"] = directory,
+                ["OSR_BROKER_USER"] = SiloUser,
+                ["OSR_BROKER_PASSWORD"] = SiloPassword,
+            },
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0) throw new InvalidOperationException($"scripts/broker.sh failed ({process.ExitCode}): {await stdout}{await stderr}");
+        var pid = int.Parse(File.ReadAllText(Path.Combine(directory, "mosquitto.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        return new MosquittoBroker(port, directory, pid);
+    }
+
+    /// <summary>The silo settings of External mode against this broker.</summary>
+    public Dictionary<string, string?> SiloSettings(string siloName) => new()
+    {
+        ["Osr:Mqtt:Mode"] = "External",
+        ["Osr:Mqtt:Brokers:0"] = $"127.0.0.1:{Port}",
+        ["Osr:Mqtt:Username"] = SiloUser,
+        ["Osr:Mqtt:Password"] = SiloPassword,
+        ["Osr:Cluster:SiloName"] = siloName,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var process = Process.GetProcessById(Pid);
+            process.Kill();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (ArgumentException)
+        {
+            // already gone
+        }
+    }
+}
