@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet.Protocol;
@@ -55,6 +56,8 @@ public sealed class IngestPipeline(
 
     private async ValueTask<IngestOutcome> IngestReadingsAsync(string deviceId, IDeviceGrain grain, ReadOnlySequence<byte> payload, IDeviceChannel replies)
     {
+        using var activity = OsrTracing.Source.StartActivity(OsrTracing.Ingest, ActivityKind.Consumer);
+        activity?.SetTag("osr.device", deviceId).SetTag("osr.topic", "readings");
         var buffers = RentBuffers();
         try
         {
@@ -102,6 +105,8 @@ public sealed class IngestPipeline(
 
     private async ValueTask<IngestOutcome> IngestEventAsync(string deviceId, IDeviceGrain grain, ReadOnlySequence<byte> payload, IDeviceChannel replies)
     {
+        using var activity = OsrTracing.Source.StartActivity(OsrTracing.Ingest, ActivityKind.Consumer);
+        activity?.SetTag("osr.device", deviceId).SetTag("osr.topic", "events");
         var deviceEvent = EventParser.Parse(payload, time.UtcTicks, _validation, out var reason, out var detail);
         if (deviceEvent is null) return await RefuseAsync(replies, deviceId, reason, MqttPubAckReasonCode.PayloadFormatInvalid, detail);
 
