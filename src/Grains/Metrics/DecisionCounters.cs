@@ -18,16 +18,28 @@ public sealed class DecisionCounters
 
     /// <summary>
     /// Also published on the <c>Osr.Orleans</c> meter (docs/contract.md "Operations"): <c>osr.decisions</c> by outcome and
-    /// reason, <c>osr.notifications</c> by event and <c>osr.push.latency</c> by channel.
+    /// reason, <c>osr.notifications</c> by event, <c>osr.push.latency</c> by channel and <c>osr.webhook.outbox.depth</c>.
     /// </summary>
     public DecisionCounters(IMeterFactory? meterFactory = null)
     {
         var meter = meterFactory?.Create(IngestCounters.MeterName) ?? new Meter(IngestCounters.MeterName);
         meter.CreateObservableCounter("osr.decisions", ObserveDecisions, description: "scoring decisions by outcome and reason");
         meter.CreateObservableCounter("osr.notifications", ObserveNotifications, description: "notifications sent and their feedback, by event");
+        meter.CreateObservableGauge("osr.webhook.outbox.depth", ObserveOutboxDepth, description: "webhook deliveries waiting in this silo's outbox");
         _pushLatency = meter.CreateHistogram("osr.push.latency", "s",
             "mqtt: from the send decision to the broker accepting the notification; webhook: the successful POST",
             tags: null, advice: IngestCounters.SecondsBuckets);
+    }
+
+    private long _outboxDepth = -1;
+
+    /// <summary>The webhook outbox's pending deliveries, as its loop last counted them.</summary>
+    public void OutboxDepth(long pending) => Volatile.Write(ref _outboxDepth, pending);
+
+    private IEnumerable<Measurement<long>> ObserveOutboxDepth()
+    {
+        var depth = Volatile.Read(ref _outboxDepth);
+        if (depth >= 0) yield return new Measurement<long>(depth);
     }
 
     /// <summary>One push handed over on <paramref name="channel"/> (<c>mqtt</c>, <c>webhook</c>) <paramref name="seconds"/> after its decision.</summary>

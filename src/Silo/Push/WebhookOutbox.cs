@@ -167,6 +167,7 @@ public sealed class WebhookOutbox : BackgroundService, IAsyncDisposable
                     nextPrune = now + IdleWake;
                 }
 
+                _counters.OutboxDepth(await _store.CountPendingAsync(stoppingToken));
                 var due = await _store.ClaimDueAsync(now.UtcTicks, (now + Lease).UtcTicks, BatchSize, stoppingToken);
                 if (due.Count > 0)
                 {

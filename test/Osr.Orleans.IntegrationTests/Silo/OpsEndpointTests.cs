@@ -73,7 +73,7 @@ public sealed partial class OpsEndpointTests(OpsScenario scenario) : IClassFixtu
             f => f.ContainsKey("osr_notifications_total") && f.ContainsKey("osr_readings_rejected_total"),
             "the feedback and the rejected reading are counted");
         families.Keys.Should().Contain(["osr_readings_accepted_total", "osr_readings_rejected_total", "osr_ingest_lag_seconds",
-            "osr_decisions_total", "osr_notifications_total", "osr_push_latency_seconds"]);
+            "osr_decisions_total", "osr_notifications_total", "osr_push_latency_seconds", "osr_webhook_outbox_depth"]);
         families["osr_readings_rejected_total"].Should().Contain(l => l.Contains("reason=", StringComparison.Ordinal));
         families["osr_decisions_total"].Should().Contain(l => l.Contains("outcome=\"sent\"", StringComparison.Ordinal) && l.Contains("reason=", StringComparison.Ordinal));
         families["osr_notifications_total"].Should().Contain(l => l.Contains("event=\"opened\"", StringComparison.Ordinal));
