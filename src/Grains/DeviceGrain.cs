@@ -106,6 +106,20 @@ public sealed class DeviceGrain(
         return true;
     }
 
+    public async ValueTask<bool> ForgetAsync(string userId)
+    {
+        if (state.State.UserId is { } owner && owner != userId) return false;
+        var had = state.State.UserId is not null;
+        await state.ClearStateAsync();
+        state.State = new DeviceState();
+        _owner = null;
+        _lastSeq = -1;
+        await sessions.DisconnectAsync(DeviceId);
+        DeactivateOnIdle();
+        DeviceLog.Forgotten(logger, DeviceId);
+        return had;
+    }
+
     /// <summary>A fresh 256-bit secret; only its salted hash is kept in the state (written by the caller).</summary>
     private string NewSecret()
     {

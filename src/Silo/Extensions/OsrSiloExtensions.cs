@@ -140,6 +140,8 @@ public static class OsrSiloExtensions
         {
             o.Invariant = invariant;
             o.ConnectionString = connectionString;
+            // users forget: a cleared state leaves no row behind (query DeleteStorageKey, migration 0017 / grains 0003).
+            o.DeleteStateOnClear = true;
             UseBinarySerializer(o, serializer);
         }));
         if (storage.Mode == StorageMode.Sqlite) ThreadPoolGrainStorage.Decorate(silo.Services, StorageNames.Default);

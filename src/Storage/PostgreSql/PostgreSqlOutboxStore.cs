@@ -138,4 +138,17 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlDatabase database, bool owns
         }
         return entries;
     }
+
+    public async Task<long> ForgetNotificationsAsync(IReadOnlyCollection<string> notificationIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(notificationIds);
+        if (notificationIds.Count == 0) return 0;
+        var ids = notificationIds.ToArray();
+        await using var connection = await Database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(Command("DELETE FROM osr_outbox WHERE notification_id = ANY($1)", P(ids)));
+        batch.BatchCommands.Add(Command("DELETE FROM osr_published WHERE notification_id = ANY($1)", P(ids)));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return batch.BatchCommands[0].RecordsAffected;
+    }
 }

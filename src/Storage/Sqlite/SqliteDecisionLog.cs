@@ -166,4 +166,43 @@ public sealed class SqliteDecisionLog(SqliteDatabase database) : IDecisionLog
     private static double ReadReal(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? double.NaN : reader.GetDouble(ordinal);
 
     private static object Real(double value) => double.IsNaN(value) ? DBNull.Value : value;
+
+    public Task<IReadOnlyList<string>> ReadUserDecisionIdsAsync(string userId, CancellationToken cancellationToken = default) =>
+        Database.ReadAsync<IReadOnlyList<string>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT decision_id FROM decisions WHERE user_id = $u";
+            command.Parameters.AddWithValue("$u", userId);
+            using var reader = command.ExecuteReader();
+            var ids = new List<string>();
+            while (reader.Read()) ids.Add(reader.GetString(0));
+            return ids;
+        }, cancellationToken);
+
+    public Task<UserRowsDeleted> ForgetUserAsync(string userId, CancellationToken cancellationToken = default) =>
+        Database.WriteAsync((connection, transaction) =>
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.Parameters.AddWithValue("$u", userId);
+            command.CommandText = "DELETE FROM feedback WHERE user_id = $u OR decision_id IN (SELECT decision_id FROM decisions WHERE user_id = $u)";
+            var feedback = command.ExecuteNonQuery();
+            command.CommandText = "DELETE FROM decisions WHERE user_id = $u";
+            var decisions = command.ExecuteNonQuery();
+            return new UserRowsDeleted(decisions, feedback);
+        }, cancellationToken);
+
+    public Task<UserRowsDeleted> PruneAsync(long decisionsCutoffUtcTicks, long feedbackCutoffUtcTicks, CancellationToken cancellationToken = default) =>
+        Database.WriteAsync((connection, transaction) =>
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.Parameters.AddWithValue("$d", decisionsCutoffUtcTicks);
+            command.Parameters.AddWithValue("$f", feedbackCutoffUtcTicks);
+            command.CommandText = "DELETE FROM feedback WHERE ts < $f OR decision_id IN (SELECT decision_id FROM decisions WHERE decided_at < $d)";
+            var feedback = command.ExecuteNonQuery();
+            command.CommandText = "DELETE FROM decisions WHERE decided_at < $d";
+            var decisions = command.ExecuteNonQuery();
+            return new UserRowsDeleted(decisions, feedback);
+        }, cancellationToken);
 }
