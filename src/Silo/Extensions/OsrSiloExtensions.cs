@@ -166,6 +166,7 @@ public static class OsrSiloExtensions
         builder.Services.AddSingleton<MqttIngress>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MqttIngress>());
         builder.Services.AddHostedService<StatsReporter>();
+        builder.Services.AddHostedService<Retention.RetentionScheduler>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;
     }

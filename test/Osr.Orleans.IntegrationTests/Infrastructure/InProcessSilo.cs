@@ -24,7 +24,8 @@ internal sealed class InProcessSilo : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
-    public static async Task<InProcessSilo> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    /// <param name="services">Registrations made after the silo's own (a test's clock, for example).</param>
+    public static async Task<InProcessSilo> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var gateway = FreePort.Next();
         var dataPath = settings.TryGetValue("Osr:Data:Path", out var given) && given is not null ? given : TempDirectory.Create("osr-data");
@@ -40,7 +41,9 @@ internal sealed class InProcessSilo : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings) overrides[key] = value;
-        var host = OsrSiloHost.CreateBuilder([], overrides).Build();
+        var builder = OsrSiloHost.CreateBuilder([], overrides);
+        services?.Invoke(builder.Services);
+        var host = builder.Build();
         await host.StartAsync();
         return new InProcessSilo(host, gateway, dataPath);
     }
