@@ -99,6 +99,16 @@ public sealed class RetentionJobTests
         (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain(key);
     }
 
+    [Fact]
+    public async Task AnUnparsableSettingStopsTheSiloNamingItsKey()
+    {
+        var start = () => InProcessSilo.StartAsync(new Dictionary<string, string?>
+            { ["Osr:Storage:Mode"] = "Memory", ["Osr:Retention:Decisions"] = "a month" });
+
+        // Program.cs turns this (a configuration error) into exit 2 with its message.
+        (await start.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("Osr:Retention:Decisions");
+    }
+
     private static InteractionRecord Interaction(string item, DateTimeOffset at) => new("u-r", item, InteractionAction.View, at.UtcTicks);
 
     private static async Task<List<string>> ItemsAsync(IEventStore events)
