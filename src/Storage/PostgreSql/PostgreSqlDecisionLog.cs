@@ -166,13 +166,11 @@ public sealed class PostgreSqlDecisionLog(PostgreSqlDatabase database) : IDecisi
     /// <summary>On its own connection and transaction (not the group commit): a large delete must not hold up the writes queued behind it.</summary>
     public async Task<UserRowsDeleted> PruneAsync(long decisionsCutoffUtcTicks, long feedbackCutoffUtcTicks, CancellationToken cancellationToken = default)
     {
-        await using var connection = await Database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(Command(
-            "DELETE FROM osr_feedback WHERE ts < $2 OR decision_id IN (SELECT decision_id FROM osr_decisions WHERE decided_at < $1)",
-            P(decisionsCutoffUtcTicks), P(feedbackCutoffUtcTicks)));
-        batch.BatchCommands.Add(Command("DELETE FROM osr_decisions WHERE decided_at < $1", P(decisionsCutoffUtcTicks)));
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return new UserRowsDeleted(batch.BatchCommands[1].RecordsAffected, batch.BatchCommands[0].RecordsAffected);
+        var changed = await Database.ExecuteOwnAsync([
+            Command("DELETE FROM osr_feedback WHERE ts < $2 OR decision_id IN (SELECT decision_id FROM osr_decisions WHERE decided_at < $1)",
+                P(decisionsCutoffUtcTicks), P(feedbackCutoffUtcTicks)),
+            Command("DELETE FROM osr_decisions WHERE decided_at < $1", P(decisionsCutoffUtcTicks)),
+        ], cancellationToken).ConfigureAwait(false);
+        return new UserRowsDeleted(changed[1], changed[0]);
     }
 }

@@ -148,10 +148,7 @@ public sealed class PostgreSqlEventStore(PostgreSqlDatabase database) : IEventSt
     }
 
     /// <summary>On its own connection (not the group commit): a large delete must not hold up the writes queued behind it.</summary>
-    public async Task<long> PruneInteractionsAsync(long cutoffUtcTicks, CancellationToken cancellationToken = default)
-    {
-        await using var command = Database.DataSource.CreateCommand("DELETE FROM osr_interactions WHERE ts < $1");
-        command.Parameters.Add(P(cutoffUtcTicks));
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public async Task<long> PruneInteractionsAsync(long cutoffUtcTicks, CancellationToken cancellationToken = default) =>
+        (await Database.ExecuteOwnAsync([Command("DELETE FROM osr_interactions WHERE ts < $1", P(cutoffUtcTicks))], cancellationToken)
+            .ConfigureAwait(false))[0];
 }

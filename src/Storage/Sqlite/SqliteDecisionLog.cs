@@ -179,30 +179,21 @@ public sealed class SqliteDecisionLog(SqliteDatabase database) : IDecisionLog
             return ids;
         }, cancellationToken);
 
-    public Task<UserRowsDeleted> ForgetUserAsync(string userId, CancellationToken cancellationToken = default) =>
-        Database.WriteAsync((connection, transaction) =>
-        {
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.Parameters.AddWithValue("$u", userId);
-            command.CommandText = "DELETE FROM feedback WHERE user_id = $u OR decision_id IN (SELECT decision_id FROM decisions WHERE user_id = $u)";
-            var feedback = command.ExecuteNonQuery();
-            command.CommandText = "DELETE FROM decisions WHERE user_id = $u";
-            var decisions = command.ExecuteNonQuery();
-            return new UserRowsDeleted(decisions, feedback);
-        }, cancellationToken);
+    public async Task<UserRowsDeleted> ForgetUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var changed = await Database.ExecuteAsync([
+            "DELETE FROM feedback WHERE user_id = $u OR decision_id IN (SELECT decision_id FROM decisions WHERE user_id = $u)",
+            "DELETE FROM decisions WHERE user_id = $u",
+        ], [("$u", userId)], cancellationToken).ConfigureAwait(false);
+        return new UserRowsDeleted(changed[1], changed[0]);
+    }
 
-    public Task<UserRowsDeleted> PruneAsync(long decisionsCutoffUtcTicks, long feedbackCutoffUtcTicks, CancellationToken cancellationToken = default) =>
-        Database.WriteAsync((connection, transaction) =>
-        {
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.Parameters.AddWithValue("$d", decisionsCutoffUtcTicks);
-            command.Parameters.AddWithValue("$f", feedbackCutoffUtcTicks);
-            command.CommandText = "DELETE FROM feedback WHERE ts < $f OR decision_id IN (SELECT decision_id FROM decisions WHERE decided_at < $d)";
-            var feedback = command.ExecuteNonQuery();
-            command.CommandText = "DELETE FROM decisions WHERE decided_at < $d";
-            var decisions = command.ExecuteNonQuery();
-            return new UserRowsDeleted(decisions, feedback);
-        }, cancellationToken);
+    public async Task<UserRowsDeleted> PruneAsync(long decisionsCutoffUtcTicks, long feedbackCutoffUtcTicks, CancellationToken cancellationToken = default)
+    {
+        var changed = await Database.ExecuteAsync([
+            "DELETE FROM feedback WHERE ts < $f OR decision_id IN (SELECT decision_id FROM decisions WHERE decided_at < $d)",
+            "DELETE FROM decisions WHERE decided_at < $d",
+        ], [("$d", decisionsCutoffUtcTicks), ("$f", feedbackCutoffUtcTicks)], cancellationToken).ConfigureAwait(false);
+        return new UserRowsDeleted(changed[1], changed[0]);
+    }
 }
