@@ -28,6 +28,13 @@ public interface IDeviceGrain : IGrainWithStringKey
     [Alias("Revoke")]
     ValueTask<bool> RevokeAsync();
 
+    /// <summary>
+    /// Erases this device when it is registered to <paramref name="userId"/> (or to no one): its state is
+    /// cleared, live sessions are closed, and it is unknown from then on. False when it belongs to another user.
+    /// </summary>
+    [Alias("Forget")]
+    ValueTask<bool> ForgetAsync(string userId);
+
     /// <summary>Checks a device secret; returns the owner's user id, or null if refused.</summary>
     [Alias("Authenticate")]
     ValueTask<string?> AuthenticateAsync(string secret);

@@ -26,4 +26,8 @@ public interface INotificationThrottleGrain : IGrainWithStringKey
     /// <summary>The most recent decisions, newest first.</summary>
     [Alias("GetDecisions")]
     ValueTask<DecisionView[]> GetDecisionsAsync(int max);
+
+    /// <summary>Clears this user's throttle state and decision history and deactivates; true when there was some.</summary>
+    [Alias("Forget")]
+    ValueTask<bool> ForgetAsync();
 }

@@ -53,7 +53,24 @@ public interface IUserStateGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Watch")]
     ValueTask<DateTimeOffset> WatchAsync(TimeSpan lease);
+
+    /// <summary>
+    /// Whether anything of this user is stored (grain state, live filters, devices or interactions), and its
+    /// devices — what <c>user show</c> and <c>users forget</c> ask before anything else.
+    /// </summary>
+    [Alias("GetFootprint")]
+    ValueTask<UserFootprint> GetFootprintAsync();
+
+    /// <summary>Clears this user's grain state (profile, devices, filters, dedupe positions) and deactivates; true when there was some.</summary>
+    [Alias("Forget")]
+    ValueTask<bool> ForgetAsync();
 }
+
+/// <summary>Whether a user is known at all, and the devices attached to it.</summary>
+[GenerateSerializer, Immutable, Alias("osr.user-footprint")]
+public sealed record UserFootprint(
+    [property: Id(0)] bool Known,
+    [property: Id(1)] string[] DeviceIds);
 
 [GenerateSerializer, Immutable, Alias("osr.batch-apply-result")]
 public readonly record struct BatchApplyResult(

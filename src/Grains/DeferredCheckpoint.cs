@@ -23,6 +23,14 @@ internal sealed class DeferredCheckpoint(IGrainBase grain, StateOptions options,
             new GrainTimerCreationOptions(options.CheckpointInterval, Timeout.InfiniteTimeSpan) { KeepAlive = false });
     }
 
+    /// <summary>Forgets pending changes (the state was cleared): nothing is written by the timer or on deactivation.</summary>
+    public void Discard()
+    {
+        IsDirty = false;
+        _timer?.Dispose();
+        _timer = null;
+    }
+
     /// <summary>Writes now, whether or not anything is marked.</summary>
     public async Task WriteAsync()
     {

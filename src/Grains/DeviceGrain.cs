@@ -106,6 +106,21 @@ public sealed class DeviceGrain(
         return true;
     }
 
+    public async ValueTask<bool> ForgetAsync(string userId)
+    {
+        if (state.State.UserId is { } owner && owner != userId) return false;
+        var had = state.State.UserId is not null;
+        await state.ClearStateAsync();
+        state.State = new DeviceState();
+        _owner = null;
+        _lastSeq = -1;
+        // Closes live sessions; in External mode also disables the broker account.
+        await sessions.RevokeAsync(DeviceId);
+        DeactivateOnIdle();
+        DeviceLog.Forgotten(logger, DeviceId);
+        return had;
+    }
+
     /// <summary>A fresh 256-bit secret, handed to the broker's account (external mode) before its salted hash replaces the old one in the state (written by the caller).</summary>
     private async Task<string> NewSecretAsync(string userId)
     {

@@ -261,6 +261,18 @@ public sealed partial class NotificationThrottleGrain(
         return RejectReason.None;
     }
 
+    public async ValueTask<bool> ForgetAsync()
+    {
+        var had = state.RecordExists || history.RecordExists;
+        HistoryCheckpoint.Discard();
+        await state.ClearStateAsync();
+        await history.ClearStateAsync();
+        state.State = new ThrottleState();
+        history.State = new DecisionHistory();
+        DeactivateOnIdle();
+        return had;
+    }
+
     public ValueTask<DecisionView[]> GetDecisionsAsync(int max)
     {
         var decisions = history.State.Decisions;

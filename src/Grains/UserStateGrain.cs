@@ -179,6 +179,30 @@ public sealed class UserStateGrain(
         await CheckpointAsync();
     }
 
+    public async ValueTask<UserFootprint> GetFootprintAsync()
+    {
+        var s = state.State;
+        var devices = s.Devices.ConvertAll(d => d.DeviceId).ToArray();
+        var known = state.RecordExists || _bank is not null || devices.Length > 0 || s.ReadingsApplied > 0
+                    || (await events.ReadUserInteractionsAsync(UserId, 1)).Count > 0;
+        return new UserFootprint(known, devices);
+    }
+
+    public async ValueTask<bool> ForgetAsync()
+    {
+        var had = state.RecordExists || _bank is not null;
+        Checkpoint.Discard();
+        await state.ClearStateAsync();
+        state.State = new UserState();
+        _bank = null;
+        _recent = null;
+        _consumed = null;
+        _changePending = false;
+        RebuildNoise();
+        DeactivateOnIdle();
+        return had;
+    }
+
     public async ValueTask<UserSnapshot> GetSnapshotAsync()
     {
         var candidates = await CandidatesAsync(_decisions.Candidates);

@@ -62,7 +62,9 @@ public static class UserCommands
         {
             var id = ctx.Get(userId)!;
             await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
-            var snapshot = await cluster.Grains.GetGrain<IUserStateGrain>(id).GetSnapshotAsync().ConfigureAwait(false);
+            var grain = cluster.Grains.GetGrain<IUserStateGrain>(id);
+            if (!(await grain.GetFootprintAsync().ConfigureAwait(false)).Known) throw new CliInputException($"unknown user '{id}'");
+            var snapshot = await grain.GetSnapshotAsync().ConfigureAwait(false);
 
             if (ctx.Json) await JsonOutput.WriteAsync(ctx.Out, ToJson(snapshot), AdminJsonContext.Default.UserShowJson).ConfigureAwait(false);
             else Render(ctx.Services.Console, snapshot, ctx.Services.Time.GetUtcNow());

@@ -7,13 +7,14 @@ using Spectre.Console;
 
 namespace Osr.Orleans.Client.Commands;
 
-/// <summary><c>users import</c>.</summary>
+/// <summary><c>users import</c> and <c>users forget</c> (<see cref="UsersForgetCommand"/>).</summary>
 public static class UsersCommands
 {
     public static Command Create(CliServices services, GlobalOptions global)
     {
-        var users = new Command("users", "Import user profiles");
+        var users = new Command("users", "Import user profiles; erase a user");
         users.Add(CreateImport(services, global));
+        users.Add(UsersForgetCommand.Create(services, global));
         return users;
     }
 

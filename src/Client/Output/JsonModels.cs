@@ -13,6 +13,10 @@ public sealed record RevokedDeviceJson(string DeviceId, bool Revoked);
 
 public sealed record UsersImportJson(int Imported, string[] UserIds);
 
+/// <summary><c>users forget --json</c>: what was removed of the user, by kind.</summary>
+public sealed record UsersForgetJson(string UserId, int Devices, int GrainStates, long Interactions, long Decisions, long Feedback,
+    long OutboxEntries, long ProfileRows);
+
 public sealed record ItemsImportJson(int Imported);
 
 /// <summary>
@@ -239,6 +243,7 @@ public sealed record RuleChangeJson(long Version, string Key, string Scope, stri
 [JsonSerializable(typeof(RotatedDeviceJson))]
 [JsonSerializable(typeof(RevokedDeviceJson))]
 [JsonSerializable(typeof(UsersImportJson))]
+[JsonSerializable(typeof(UsersForgetJson))]
 [JsonSerializable(typeof(ItemsImportJson))]
 [JsonSerializable(typeof(InteractionsImportJson))]
 [JsonSerializable(typeof(UserShowJson))]

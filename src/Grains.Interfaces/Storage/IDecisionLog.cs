@@ -24,6 +24,22 @@ public interface IDecisionLog
     /// the feedback actions received for each — what off-policy evaluation reads.
     /// </summary>
     IAsyncEnumerable<DecisionWithFeedback> ReadDecisionsAsync(long fromUtcTicks, long toUtcTicks, CancellationToken cancellationToken = default);
+
+    /// <summary>The ids of every logged decision of <paramref name="userId"/> (= its notification ids), in no particular order.</summary>
+    Task<IReadOnlyList<string>> ReadUserDecisionIdsAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes every decision and every feedback row of <paramref name="userId"/> in one transaction;
+    /// returns (decisions, feedback) deleted. Deleting a user with no rows is a no-op.
+    /// </summary>
+    Task<UserRowsDeleted> ForgetUserAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes decisions with DecidedUtcTicks &lt; <paramref name="decisionsCutoffUtcTicks"/> together with
+    /// their feedback, and feedback with ts &lt; <paramref name="feedbackCutoffUtcTicks"/>, in one
+    /// transaction (<see cref="long.MinValue"/> keeps all); returns (decisions, feedback) deleted.
+    /// </summary>
+    Task<UserRowsDeleted> PruneAsync(long decisionsCutoffUtcTicks, long feedbackCutoffUtcTicks, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One decision as logged. <see cref="Features"/> has <c>FeatureVector.Count</c> values, NaN = unknown.</summary>

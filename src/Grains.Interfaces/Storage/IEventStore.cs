@@ -30,6 +30,18 @@ public interface IEventStore
     Task UpsertUserSegmentAsync(string userId, string? segment, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyDictionary<string, string>> ReadUserSegmentsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes every row of <paramref name="userId"/> (interactions and the segment), in one
+    /// transaction; returns the interactions deleted. Deleting a user with no rows is a no-op.
+    /// </summary>
+    Task<UserRowsDeleted> ForgetUserAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the interactions with ts &lt; <paramref name="cutoffUtcTicks"/>; returns how many.</summary>
+    Task<long> PruneInteractionsAsync(long cutoffUtcTicks, CancellationToken cancellationToken = default);
 }
+
+/// <summary>What one store deleted of one user: its main rows (interactions; decisions) and the rows beside them (segment; feedback).</summary>
+public readonly record struct UserRowsDeleted(long Rows, long Related);
 
 public readonly record struct EventStoreCounts(long Items, long Interactions, long Users);

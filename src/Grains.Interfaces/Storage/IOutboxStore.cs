@@ -78,6 +78,12 @@ public interface IOutboxStore
     /// <summary>Deletes finished entries and MQTT markers older than <paramref name="cutoffUtcTicks"/>; returns the entries deleted.</summary>
     Task<int> PruneAsync(long cutoffUtcTicks, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Deletes the entries (whatever their state) and the MQTT markers of <paramref name="notificationIds"/>
+    /// in one transaction; returns the entries deleted. Ids with no rows are ignored.
+    /// </summary>
+    Task<long> ForgetNotificationsAsync(IReadOnlyCollection<string> notificationIds, CancellationToken cancellationToken = default);
+
     /// <summary>The entries of one notification (or all when null), oldest first.</summary>
     Task<IReadOnlyList<OutboxEntry>> ReadEntriesAsync(string? notificationId = null, CancellationToken cancellationToken = default);
 }

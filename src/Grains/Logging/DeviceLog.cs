@@ -12,4 +12,7 @@ internal static partial class DeviceLog
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Device {DeviceId} revoked, live sessions closed")]
     public static partial void Revoked(ILogger logger, string deviceId);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Device {DeviceId} erased with its user, live sessions closed")]
+    public static partial void Forgotten(ILogger logger, string deviceId);
 }

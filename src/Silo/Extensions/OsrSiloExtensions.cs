@@ -168,6 +168,8 @@ public static class OsrSiloExtensions
             {
                 o.Invariant = invariant;
                 o.ConnectionString = connectionString;
+                // users forget: a cleared state leaves no row behind (query DeleteStorageKey, migration 0017 / grains 0003).
+                o.DeleteStateOnClear = true;
                 UseBinarySerializer(o, serializer);
             }));
             if (storage.Mode == StorageMode.Sqlite) ThreadPoolGrainStorage.Decorate(silo.Services, name);
@@ -207,6 +209,7 @@ public static class OsrSiloExtensions
             builder.Services.AddHostedService(sp => sp.GetRequiredService<MqttIngress>());
         }
         builder.Services.AddHostedService<StatsReporter>();
+        builder.Services.AddHostedService<Retention.RetentionScheduler>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;
     }

@@ -63,6 +63,21 @@ public sealed class PostgreSqlDatabase : IAsyncDisposable
     }
 
     /// <summary>
+    /// Runs <paramref name="commands"/> as one batch (one implicit transaction) on a connection of its own, outside the
+    /// group commit — for large deletes that must not hold up the writes queued behind them; returns the rows each changed.
+    /// </summary>
+    public async Task<long[]> ExecuteOwnAsync(NpgsqlBatchCommand[] commands, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var command in commands) batch.BatchCommands.Add(command);
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var changed = new long[commands.Length];
+        for (var i = 0; i < changed.Length; i++) changed[i] = batch.BatchCommands[i].RecordsAffected;
+        return changed;
+    }
+
+    /// <summary>
     /// Adds <paramref name="rows"/> to the next group-commit batch, where the rows of every write
     /// of the same <paramref name="insert"/> queued with it become one statement (one multi-row
     /// insert instead of one per caller); completes when that batch is committed.

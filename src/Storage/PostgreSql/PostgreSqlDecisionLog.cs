@@ -142,4 +142,35 @@ public sealed class PostgreSqlDecisionLog(PostgreSqlDatabase database) : IDecisi
             AlsVersion: reader.IsDBNull(17) ? null : reader.GetString(17),
             Arm: reader.GetString(18),
             Segment: reader.IsDBNull(19) ? null : reader.GetString(19));
+
+    public async Task<IReadOnlyList<string>> ReadUserDecisionIdsAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var command = Database.DataSource.CreateCommand("SELECT decision_id FROM osr_decisions WHERE user_id = $1");
+        command.Parameters.Add(P(userId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var ids = new List<string>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) ids.Add(reader.GetString(0));
+        return ids;
+    }
+
+    public async Task<UserRowsDeleted> ForgetUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var affected = await Database.WriteAsync(batch =>
+        {
+            batch.Add(Command("DELETE FROM osr_feedback WHERE user_id = $1 OR decision_id IN (SELECT decision_id FROM osr_decisions WHERE user_id = $1)", P(userId)));
+            batch.Add(Command("DELETE FROM osr_decisions WHERE user_id = $1", P(userId)));
+        }, cancellationToken).ConfigureAwait(false);
+        return new UserRowsDeleted(affected[1], affected[0]);
+    }
+
+    /// <summary>On its own connection and transaction (not the group commit): a large delete must not hold up the writes queued behind it.</summary>
+    public async Task<UserRowsDeleted> PruneAsync(long decisionsCutoffUtcTicks, long feedbackCutoffUtcTicks, CancellationToken cancellationToken = default)
+    {
+        var changed = await Database.ExecuteOwnAsync([
+            Command("DELETE FROM osr_feedback WHERE ts < $2 OR decision_id IN (SELECT decision_id FROM osr_decisions WHERE decided_at < $1)",
+                P(decisionsCutoffUtcTicks), P(feedbackCutoffUtcTicks)),
+            Command("DELETE FROM osr_decisions WHERE decided_at < $1", P(decisionsCutoffUtcTicks)),
+        ], cancellationToken).ConfigureAwait(false);
+        return new UserRowsDeleted(changed[1], changed[0]);
+    }
 }

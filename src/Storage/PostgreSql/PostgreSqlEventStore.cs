@@ -136,4 +136,19 @@ public sealed class PostgreSqlEventStore(PostgreSqlDatabase database) : IEventSt
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return new EventStoreCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
+
+    public async Task<UserRowsDeleted> ForgetUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var affected = await Database.WriteAsync(batch =>
+        {
+            batch.Add(Command("DELETE FROM osr_interactions WHERE user_id = $1", P(userId)));
+            batch.Add(Command("DELETE FROM osr_users WHERE user_id = $1", P(userId)));
+        }, cancellationToken).ConfigureAwait(false);
+        return new UserRowsDeleted(affected[0], affected[1]);
+    }
+
+    /// <summary>On its own connection (not the group commit): a large delete must not hold up the writes queued behind it.</summary>
+    public async Task<long> PruneInteractionsAsync(long cutoffUtcTicks, CancellationToken cancellationToken = default) =>
+        (await Database.ExecuteOwnAsync([Command("DELETE FROM osr_interactions WHERE ts < $1", P(cutoffUtcTicks))], cancellationToken)
+            .ConfigureAwait(false))[0];
 }

@@ -110,15 +110,11 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlDatabase database, bool owns
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    public async Task<int> PruneAsync(long cutoffUtcTicks, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await Database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(Command("DELETE FROM osr_outbox WHERE state <> 0 AND finished < $1", P(cutoffUtcTicks)));
-        batch.BatchCommands.Add(Command("DELETE FROM osr_published WHERE at < $1", P(cutoffUtcTicks)));
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return batch.BatchCommands[0].RecordsAffected;
-    }
+    public async Task<int> PruneAsync(long cutoffUtcTicks, CancellationToken cancellationToken = default) =>
+        (int)(await Database.ExecuteOwnAsync([
+            Command("DELETE FROM osr_outbox WHERE state <> 0 AND finished < $1", P(cutoffUtcTicks)),
+            Command("DELETE FROM osr_published WHERE at < $1", P(cutoffUtcTicks)),
+        ], cancellationToken).ConfigureAwait(false))[0];
 
     public async Task<IReadOnlyList<OutboxEntry>> ReadEntriesAsync(string? notificationId = null, CancellationToken cancellationToken = default)
     {
@@ -137,5 +133,16 @@ public sealed class PostgreSqlOutboxStore(PostgreSqlDatabase database, bool owns
                 reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7)));
         }
         return entries;
+    }
+
+    public async Task<long> ForgetNotificationsAsync(IReadOnlyCollection<string> notificationIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(notificationIds);
+        if (notificationIds.Count == 0) return 0;
+        var ids = notificationIds.ToArray();
+        return (await Database.ExecuteOwnAsync([
+            Command("DELETE FROM osr_outbox WHERE notification_id = ANY($1)", P(ids)),
+            Command("DELETE FROM osr_published WHERE notification_id = ANY($1)", P(ids)),
+        ], cancellationToken).ConfigureAwait(false))[0];
     }
 }

@@ -57,6 +57,25 @@ public sealed class SqliteDatabase : IAsyncDisposable
         return await request.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Runs <paramref name="statements"/> in order, with the same <paramref name="parameters"/>, in the next group-commit
+    /// transaction; returns the rows each changed.
+    /// </summary>
+    public Task<long[]> ExecuteAsync(string[] statements, (string Name, object Value)[] parameters, CancellationToken cancellationToken = default) =>
+        WriteAsync((connection, transaction) =>
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+            var changed = new long[statements.Length];
+            for (var i = 0; i < statements.Length; i++)
+            {
+                command.CommandText = statements[i];
+                changed[i] = command.ExecuteNonQuery();
+            }
+            return changed;
+        }, cancellationToken);
+
     /// <summary>Runs <paramref name="read"/> on the thread pool with a connection of its own.</summary>
     public Task<T> ReadAsync<T>(Func<SqliteConnection, T> read, CancellationToken cancellationToken = default) =>
         Task.Run(async () =>

@@ -166,4 +166,34 @@ public sealed class SqliteDecisionLog(SqliteDatabase database) : IDecisionLog
     private static double ReadReal(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? double.NaN : reader.GetDouble(ordinal);
 
     private static object Real(double value) => double.IsNaN(value) ? DBNull.Value : value;
+
+    public Task<IReadOnlyList<string>> ReadUserDecisionIdsAsync(string userId, CancellationToken cancellationToken = default) =>
+        Database.ReadAsync<IReadOnlyList<string>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT decision_id FROM decisions WHERE user_id = $u";
+            command.Parameters.AddWithValue("$u", userId);
+            using var reader = command.ExecuteReader();
+            var ids = new List<string>();
+            while (reader.Read()) ids.Add(reader.GetString(0));
+            return ids;
+        }, cancellationToken);
+
+    public async Task<UserRowsDeleted> ForgetUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var changed = await Database.ExecuteAsync([
+            "DELETE FROM feedback WHERE user_id = $u OR decision_id IN (SELECT decision_id FROM decisions WHERE user_id = $u)",
+            "DELETE FROM decisions WHERE user_id = $u",
+        ], [("$u", userId)], cancellationToken).ConfigureAwait(false);
+        return new UserRowsDeleted(changed[1], changed[0]);
+    }
+
+    public async Task<UserRowsDeleted> PruneAsync(long decisionsCutoffUtcTicks, long feedbackCutoffUtcTicks, CancellationToken cancellationToken = default)
+    {
+        var changed = await Database.ExecuteAsync([
+            "DELETE FROM feedback WHERE ts < $f OR decision_id IN (SELECT decision_id FROM decisions WHERE decided_at < $d)",
+            "DELETE FROM decisions WHERE decided_at < $d",
+        ], [("$d", decisionsCutoffUtcTicks), ("$f", feedbackCutoffUtcTicks)], cancellationToken).ConfigureAwait(false);
+        return new UserRowsDeleted(changed[1], changed[0]);
+    }
 }

@@ -169,4 +169,16 @@ public sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
 
     private static InteractionRecord ReadInteraction(SqliteDataReader reader, int offset) =>
         new(reader.GetString(offset), reader.GetString(offset + 1), (InteractionAction)reader.GetInt32(offset + 2), reader.GetInt64(offset + 3));
+
+    public async Task<UserRowsDeleted> ForgetUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var changed = await Database.ExecuteAsync(
+            ["DELETE FROM interactions WHERE user_id = $u", "DELETE FROM users WHERE user_id = $u"], [("$u", userId)], cancellationToken)
+            .ConfigureAwait(false);
+        return new UserRowsDeleted(changed[0], changed[1]);
+    }
+
+    public async Task<long> PruneInteractionsAsync(long cutoffUtcTicks, CancellationToken cancellationToken = default) =>
+        (await Database.ExecuteAsync(["DELETE FROM interactions WHERE ts < $cutoff"], [("$cutoff", cutoffUtcTicks)], cancellationToken)
+            .ConfigureAwait(false))[0];
 }

@@ -182,4 +182,29 @@ public sealed class SqliteOutboxStore(SqliteDatabase database, bool ownsDatabase
             }
             return entries;
         }, cancellationToken);
+
+    public Task<long> ForgetNotificationsAsync(IReadOnlyCollection<string> notificationIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(notificationIds);
+        if (notificationIds.Count == 0) return Task.FromResult(0L);
+        return Database.WriteAsync((connection, transaction) =>
+        {
+            using var entries = connection.CreateCommand();
+            entries.Transaction = transaction;
+            entries.CommandText = "DELETE FROM outbox WHERE notification_id = $id";
+            var id = entries.Parameters.Add("$id", SqliteType.Text);
+            using var markers = connection.CreateCommand();
+            markers.Transaction = transaction;
+            markers.CommandText = "DELETE FROM published WHERE notification_id = $id";
+            var markerId = markers.Parameters.Add("$id", SqliteType.Text);
+            long removed = 0;
+            foreach (var notificationId in notificationIds)
+            {
+                id.Value = markerId.Value = notificationId;
+                removed += entries.ExecuteNonQuery();
+                markers.ExecuteNonQuery();
+            }
+            return removed;
+        }, cancellationToken);
+    }
 }

@@ -151,6 +151,10 @@ internal sealed class FakeUserStateGrain(UserSnapshot snapshot) : IUserStateGrai
     public ValueTask SetProfileAsync(UserProfile profile) => throw new NotSupportedException();
 
     public ValueTask<DecisionView?> ScoreAsync() => throw new NotSupportedException();
+
+    public ValueTask<UserFootprint> GetFootprintAsync() => ValueTask.FromResult(new UserFootprint(true, []));
+
+    public ValueTask<bool> ForgetAsync() => throw new NotSupportedException();
 }
 
 /// <summary>

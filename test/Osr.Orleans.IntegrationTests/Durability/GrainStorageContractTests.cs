@@ -90,8 +90,9 @@ public abstract class GrainStorageContractTests
         await late.Should().ThrowAsync<InconsistentStateException>();
     }
 
+    /// <summary>A cleared state leaves no row (DeleteStateOnClear, for <c>users forget</c>): it reads as never written and starts again.</summary>
     [Fact]
-    public async Task ClearLeavesTheDefaultStateAndKeepsCountingVersions()
+    public async Task ClearDeletesTheStateWhichThenReadsAsNeverWrittenAndStartsAgain()
     {
         var key = NewKey();
         var state = new GrainState<StatsState>(State(7));
@@ -101,12 +102,32 @@ public abstract class GrainStorageContractTests
         var read = new GrainState<StatsState>();
         await Storage.ReadStateAsync(GrainType, key, read);
 
-        state.ETag.Should().Be("2");
+        state.ETag.Should().BeNull();
+        state.RecordExists.Should().BeFalse();
+        read.RecordExists.Should().BeFalse();
+        read.ETag.Should().BeNull();
         read.State!.Totals.Should().BeEmpty();
-        read.ETag.Should().Be("2");
         read.State = State(8);
         await Storage.WriteStateAsync(GrainType, key, read);
-        read.ETag.Should().Be("3");
+        read.ETag.Should().Be("1");
+    }
+
+    [Fact]
+    public async Task ClearingAStateThatWasReadBeforeAnotherWriteIsAConflict()
+    {
+        var key = NewKey();
+        var first = new GrainState<StatsState>(State(1));
+        await Storage.WriteStateAsync(GrainType, key, first);
+        var stale = new GrainState<StatsState>();
+        await Storage.ReadStateAsync(GrainType, key, stale);
+        await Storage.WriteStateAsync(GrainType, key, first);
+
+        var clear = () => Storage.ClearStateAsync(GrainType, key, stale);
+
+        await clear.Should().ThrowAsync<InconsistentStateException>();
+        var read = new GrainState<StatsState>();
+        await Storage.ReadStateAsync(GrainType, key, read);
+        read.RecordExists.Should().BeTrue("a stale clear deletes nothing");
     }
 
     [Fact]

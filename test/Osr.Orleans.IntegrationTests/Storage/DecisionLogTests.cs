@@ -30,6 +30,47 @@ public abstract class DecisionLogTests<TBackend> : StoreSuite<TBackend> where TB
     }
 
     [Fact]
+    public async Task ForgettingAUserDeletesItsDecisionsAndFeedbackOnly()
+    {
+        await Log.AppendDecisionAsync(Decision("d-gone-1", T0) with { UserId = "u-gone" });
+        await Log.AppendDecisionAsync(Decision("d-gone-2", T0 + Hour) with { UserId = "u-gone", Outcome = DecisionOutcomes.Suppressed });
+        await Log.AppendDecisionAsync(Decision("d-kept", T0));
+        await Log.AppendFeedbackAsync(new FeedbackRecord("d-gone-1", "u-gone", FeedbackAction.Opened, T0 + 1));
+        await Log.AppendFeedbackAsync(new FeedbackRecord("d-gone-1", "u-gone", FeedbackAction.Converted, T0 + 2));
+        await Log.AppendFeedbackAsync(new FeedbackRecord("d-kept", "u-7", FeedbackAction.Opened, T0 + 1));
+
+        (await Log.ReadUserDecisionIdsAsync("u-gone")).Should().BeEquivalentTo(["d-gone-1", "d-gone-2"]);
+        (await Log.ForgetUserAsync("u-gone")).Should().Be(new UserRowsDeleted(2, 2));
+        (await Log.ForgetUserAsync("u-gone")).Should().Be(new UserRowsDeleted(0, 0));
+
+        (await Log.ReadUserDecisionIdsAsync("u-gone")).Should().BeEmpty();
+        var all = new List<DecisionWithFeedback>();
+        await foreach (var d in Log.ReadDecisionsAsync(0, long.MaxValue)) all.Add(d);
+        all.Should().ContainSingle().Which.Decision.DecisionId.Should().Be("d-kept");
+        all[0].Feedback.Should().Equal(FeedbackAction.Opened);
+    }
+
+    [Fact]
+    public async Task PruningDeletesDecisionsWithTheirFeedbackAndFeedbackOlderThanItsOwnCutoff()
+    {
+        await Log.AppendDecisionAsync(Decision("d-old", T0 - Hour));
+        await Log.AppendDecisionAsync(Decision("d-new", T0));
+        await Log.AppendDecisionAsync(Decision("d-newer", T0 + Hour));
+        await Log.AppendFeedbackAsync(new FeedbackRecord("d-old", "u-7", FeedbackAction.Opened, T0 + 2 * Hour));
+        await Log.AppendFeedbackAsync(new FeedbackRecord("d-new", "u-7", FeedbackAction.Opened, T0 + 1));
+        await Log.AppendFeedbackAsync(new FeedbackRecord("d-newer", "u-7", FeedbackAction.Opened, T0 + 2 * Hour));
+
+        // Decisions before T0 go with their feedback (however recent); feedback before T0 + 1 h goes on its own.
+        (await Log.PruneAsync(T0, T0 + Hour)).Should().Be(new UserRowsDeleted(1, 2));
+        (await Log.PruneAsync(T0, T0 + Hour)).Should().Be(new UserRowsDeleted(0, 0));
+        (await Log.PruneAsync(long.MinValue, long.MinValue)).Should().Be(new UserRowsDeleted(0, 0));
+
+        var all = new List<DecisionWithFeedback>();
+        await foreach (var d in Log.ReadDecisionsAsync(0, long.MaxValue)) all.Add(d);
+        all.Select(d => (d.Decision.DecisionId, d.Feedback.Length)).Should().Equal(("d-new", 0), ("d-newer", 1));
+    }
+
+    [Fact]
     public async Task AnUnknownDecisionReadsAsNull() =>
         (await Log.ReadDecisionAsync("never")).Should().BeNull();
 

@@ -13,6 +13,48 @@ public abstract class EventStoreTests<TBackend> : StoreSuite<TBackend> where TBa
     private IEventStore Store => Stores.Events;
 
     [Fact]
+    public async Task ForgettingAUserDeletesItsInteractionsAndSegmentOnlyAndTwiceIsANoOp()
+    {
+        await Store.AppendInteractionsAsync([
+            new InteractionRecord("u-gone", "drink-1", InteractionAction.Purchase, T0, "e-1"),
+            new InteractionRecord("u-gone", "drink-2", InteractionAction.View, T0 + 1),
+            new InteractionRecord("u-kept", "drink-1", InteractionAction.Purchase, T0 + 2, "e-1"),
+        ]);
+        await Store.UpsertUserSegmentAsync("u-gone", "runners");
+        await Store.UpsertUserSegmentAsync("u-kept", "walkers");
+
+        var first = await Store.ForgetUserAsync("u-gone");
+        var second = await Store.ForgetUserAsync("u-gone");
+
+        first.Should().Be(new UserRowsDeleted(2, 1));
+        second.Should().Be(new UserRowsDeleted(0, 0));
+        (await Store.ReadUserInteractionsAsync("u-gone", 10)).Should().BeEmpty();
+        (await Store.ReadUserInteractionsAsync("u-kept", 10)).Should().ContainSingle();
+        (await Store.ReadUserSegmentsAsync()).Should().Equal(new Dictionary<string, string> { ["u-kept"] = "walkers" });
+        // The event id is free again: the user's next life starts clean.
+        await Store.AppendInteractionsAsync([new InteractionRecord("u-gone", "drink-3", InteractionAction.View, T0 + 3, "e-1")]);
+        (await Store.ReadUserInteractionsAsync("u-gone", 10)).Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task PruningDeletesOnlyInteractionsOlderThanTheCutoff()
+    {
+        await Store.AppendInteractionsAsync([
+            new InteractionRecord("u-1", "a", InteractionAction.View, T0 - 1),
+            new InteractionRecord("u-2", "b", InteractionAction.View, T0 - 100),
+            new InteractionRecord("u-1", "c", InteractionAction.View, T0),
+            new InteractionRecord("u-2", "d", InteractionAction.View, T0 + 100),
+        ]);
+
+        (await Store.PruneInteractionsAsync(T0)).Should().Be(2);
+        (await Store.PruneInteractionsAsync(T0)).Should().Be(0);
+
+        var left = new List<InteractionRecord>();
+        await foreach (var i in Store.ReadInteractionsAsync(0, long.MaxValue)) left.Add(i);
+        left.Select(i => i.ItemId).Should().Equal("c", "d");
+    }
+
+    [Fact]
     public async Task ItemsAreUpsertedAndReadBack()
     {
         await Store.UpsertItemsAsync([new ItemRecord("drink-3", ItemKind.Product, "drinks", ["sports", "cold"]), new ItemRecord("prog-1", ItemKind.Program, "running", [])]);

@@ -33,6 +33,24 @@ public abstract class OutboxStoreTests<TBackend> : StoreSuite<TBackend> where TB
     }
 
     [Fact]
+    public async Task ForgettingNotificationsDeletesTheirEntriesWhateverTheStateAndTheirMarkersOnly()
+    {
+        await Store.EnqueueAsync(new OutboxEnqueue("n-gone", Body, T0 + 60 * Second, T0, ["http://a/hook", "http://b/hook"], Mqtt: true));
+        await Store.EnqueueAsync(new OutboxEnqueue("n-gone-mqtt", Body, T0 + 60 * Second, T0, [], Mqtt: true));
+        await Store.EnqueueAsync(new OutboxEnqueue("n-kept", Body, T0 + 60 * Second, T0, ["http://a/hook"], Mqtt: true));
+        await Store.RecordAsync([new OutboxOutcome("n-gone", "http://a/hook", OutboxState.Delivered, 1, T0, 200, null)], T0 + Second);
+
+        (await Store.ForgetNotificationsAsync(["n-gone", "n-gone-mqtt", "never"])).Should().Be(2);
+        (await Store.ForgetNotificationsAsync(["n-gone"])).Should().Be(0);
+        (await Store.ForgetNotificationsAsync([])).Should().Be(0);
+
+        (await Store.ReadEntriesAsync()).Select(e => e.NotificationId).Should().Equal("n-kept");
+        // The MQTT markers went too: the ids count as never handed over.
+        (await Store.EnqueueAsync(new OutboxEnqueue("n-gone-mqtt", Body, T0 + 60 * Second, T0, [], Mqtt: true))).MqttFirst.Should().BeTrue();
+        (await Store.EnqueueAsync(new OutboxEnqueue("n-kept", Body, T0 + 60 * Second, T0, [], Mqtt: true))).MqttFirst.Should().BeFalse();
+    }
+
+    [Fact]
     public async Task MqttOnlyEnqueueStoresNoEntry()
     {
         var result = await Store.EnqueueAsync(new OutboxEnqueue("n-m", Body, T0 + Second, T0, [], Mqtt: true));
