@@ -1,3 +1,5 @@
+using Osr.Orleans.Models.Metrics;
+
 namespace Osr.Orleans.Grains.Interfaces;
 
 /// <summary>
@@ -7,9 +9,12 @@ namespace Osr.Orleans.Grains.Interfaces;
 [Alias("osr.IStatsGrain")]
 public interface IStatsGrain : IGrainWithStringKey
 {
-    /// <summary>Adds a silo's counter deltas (may be empty) and records its current gauges.</summary>
+    /// <summary>
+    /// Adds a silo's counter deltas (may be empty) and its ingest-lag bucket deltas (<see cref="LagBuckets"/> counts,
+    /// null when none), and records its current gauges.
+    /// </summary>
     [Alias("Report")]
-    ValueTask ReportAsync(string siloId, CounterSet delta, SiloGauges gauges);
+    ValueTask ReportAsync(string siloId, CounterSet delta, SiloGauges gauges, long[]? lagDelta = null);
 
     [Alias("Get")]
     ValueTask<ClusterStats> GetAsync();
@@ -36,7 +41,8 @@ public sealed record ClusterStats(
     [property: Id(1)] string[] Silos,
     [property: Id(2)] DateTimeOffset Since,
     [property: Id(3)] DateTimeOffset AsOf,
-    [property: Id(4)] SiloGauges[] SiloHealth);
+    [property: Id(4)] SiloGauges[] SiloHealth,
+    [property: Id(5)] LagPercentiles? IngestLag = null);
 
 /// <summary>
 /// A silo's resource gauges at <see cref="At"/>: managed heap after the last GC, process

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Options;
 using Osr.Orleans.Models.Live;
+using Osr.Orleans.Models.Metrics;
 using Orleans.Streams;
 
 namespace Osr.Orleans.Grains;
@@ -27,6 +28,7 @@ public sealed class StatsGrain(
 {
     private static readonly TimeSpan SiloSilentAfter = TimeSpan.FromMinutes(1);
     private readonly Dictionary<string, SiloGauges> _gauges = [];
+    private readonly LagWindow _lag = new(); // the last minute only: not checkpointed
     private DeferredCheckpoint? _checkpoint;
     private WatchLease _watch;
     private IGrainTimer? _publisher;
@@ -42,9 +44,10 @@ public sealed class StatsGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
         Checkpoint.OnDeactivateAsync(reason);
 
-    public ValueTask ReportAsync(string siloId, CounterSet delta, SiloGauges gauges)
+    public ValueTask ReportAsync(string siloId, CounterSet delta, SiloGauges gauges, long[]? lagDelta = null)
     {
         _gauges[siloId] = gauges;
+        if (lagDelta is not null) _lag.Add(time.UtcNow.ToUnixTimeSeconds(), lagDelta);
         if (delta.Counters.Count == 0) return ValueTask.CompletedTask;
         var totals = state.State.Totals;
         foreach (var (name, value) in delta.Counters)
@@ -89,6 +92,7 @@ public sealed class StatsGrain(
             [.. state.State.Silos.Order()],
             state.State.Since,
             now,
-            [.. _gauges.Values.OrderBy(g => g.SiloId)]));
+            [.. _gauges.Values.OrderBy(g => g.SiloId)],
+            LagBuckets.Summarize(_lag.Sum(now.ToUnixTimeSeconds()))));
     }
 }

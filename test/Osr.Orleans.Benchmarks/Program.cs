@@ -8,7 +8,8 @@ namespace Osr.Orleans.Benchmarks;
 /// Timed ALS benchmarks: <c>… -- als-train | als-topn | als-quality</c> (see docs/recommendation.md).
 /// The durable cluster (1, 2, 3 silos on a private PostgreSQL): <c>… -- cluster --full | --smoke | run …</c> (see docs/benchmarks.md "Cluster").
 /// Write cost of the stores (SQLite, PostgreSQL): <c>… -- store-writes [--connection CS]</c> (see docs/benchmarks.md "Storage").
-/// The docs' pictures: <c>… -- features-plot | notifications-plot</c> (see docs/features.md, docs/notifications.md).
+/// The docs' pictures: <c>… -- features-plot | notifications-plot</c> (see docs/features.md, docs/notifications.md);
+/// <c>… -- ingest-p99-plot CSV PNG</c> (docs/benchmarks.md, "Ingest: embedded vs external vs bare Mosquitto").
 /// </summary>
 public static class Program
 {
@@ -25,6 +26,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "decisions") return await Decisions.DecisionsBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "cluster") return await Cluster.ClusterBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "store-writes") return await Storage.StoreWriteBenchmark.RunAsync(args[1..]);
+        if (args.Length > 0 && args[0] == "ingest-p99-plot") return Pictures.IngestP99Plot.Run(args);
         if (Pictures.DocPictures.Handles(args)) return await Pictures.DocPictures.RunAsync(args);
         if (args.Length > 0 && args[0] == "learning-plot") return Recommendation.LearningPlot.Run(args);
         if (args.Length > 0 && args[0] == "propensity-planted") return Recommendation.PlantedPropensity.Run(args);

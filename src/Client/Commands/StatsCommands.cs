@@ -92,7 +92,8 @@ public static class StatsCommands
             new BreakdownsJson(byModel, bySegment, byArm),
             new PushStatsJson(
                 new MqttPushJson(totals[PushCounterNames.MqttPublished], totals[PushCounterNames.MqttExpired]),
-                new WebhookPushJson(totals[PushCounterNames.WebhookDelivered], totals[PushCounterNames.WebhookRetried], totals[PushCounterNames.WebhookFailed], totals[PushCounterNames.WebhookExpired], totals[PushCounterNames.WebhookQueued])));
+                new WebhookPushJson(totals[PushCounterNames.WebhookDelivered], totals[PushCounterNames.WebhookRetried], totals[PushCounterNames.WebhookFailed], totals[PushCounterNames.WebhookExpired], totals[PushCounterNames.WebhookQueued])),
+            new IngestStatsJson(stats.IngestLag is { } lag ? new LagMsJson(lag.Count, lag.P50, lag.P99, lag.P999) : new LagMsJson(0, null, null, null)));
     }
 
     /// <summary><c>notifications.{event}</c>.</summary>
@@ -173,6 +174,7 @@ public static class StatsCommands
         foreach (var (name, n) in s.Messages) ingress.AddRow(Markup.Escape($"messages {name}"), N(n));
         foreach (var (name, n) in s.Connects) ingress.AddRow(Markup.Escape($"connects {name}"), N(n));
         console.Write(ingress);
+        console.MarkupLine(Markup.Escape(IngestLagLine(s.Ingest.LagMs)));
 
         var decisions = new Table().Title("Decisions").AddColumns(new TableColumn("outcome"), new TableColumn("count").RightAligned());
         decisions.AddRow("sent", N(s.Decisions.Sent));
@@ -236,6 +238,13 @@ public static class StatsCommands
 
         console.Write(table);
     }
+
+    /// <summary>"ingest lag p50/p99/p999 a/b/c ms over the last 60 s (n applied)".</summary>
+    internal static string IngestLagLine(LagMsJson lag) => lag.Count == 0
+        ? "ingest lag p50/p99/p999 —/—/— ms over the last 60 s (nothing applied)"
+        : $"ingest lag p50/p99/p999 {Ms(lag.P50)}/{Ms(lag.P99)}/{Ms(lag.P999)} ms over the last 60 s ({N(lag.Count)} applied)";
+
+    private static string Ms(double? ms) => ms is { } v && double.IsFinite(v) ? v.ToString(v < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) : "—";
 
     /// <summary>A rate as a percentage, "—" when unknown.</summary>
     internal static string Pct(double? rate) => rate is { } r && double.IsFinite(r) ? r.ToString("P1", CultureInfo.InvariantCulture) : "—";

@@ -72,7 +72,7 @@ public static class StatsWatchView
         var outcomes = string.Join(" ", Outcomes(s).Select(b => $"{b.Outcome}={b.Count.ToString(CultureInfo.InvariantCulture)}"));
         return $"{Stamp(s.AsOf)} readings accepted={s.Readings.Accepted} duplicate={s.Readings.Duplicate} rejected={s.Readings.Rejected.Values.Sum()} " +
                $"decisions {(outcomes.Length == 0 ? "none" : outcomes)} notifications sent={s.Notifications.Sent} opened={s.Notifications.Opened} " +
-               $"converted={s.Notifications.Converted} conversion={StatsCommands.Pct(s.Conversion.Overall)}";
+               $"converted={s.Notifications.Converted} conversion={StatsCommands.Pct(s.Conversion.Overall)} {StatsCommands.IngestLagLine(s.Ingest.LagMs)}";
     }
 
     private static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);

@@ -150,7 +150,14 @@ public sealed record StatsJson(
     SiloJson[] SiloHealth,
     ConversionJson OpenRate,
     BreakdownsJson Breakdowns,
-    PushStatsJson Push);
+    PushStatsJson Push,
+    IngestStatsJson Ingest);
+
+/// <summary><c>stats --json</c> → <c>ingest</c>: the lag from a reading's <c>ts</c> to its grain having applied it, over the last 60 s, all silos.</summary>
+public sealed record IngestStatsJson(LagMsJson LagMs);
+
+/// <summary>How many readings (messages) were applied in the window and the p50/p99/p99.9 of their lag in ms (null when none).</summary>
+public sealed record LagMsJson(long Count, double? P50, double? P99, double? P999);
 
 /// <summary>One live silo's gauges (managed heap, working set, active grains, MQTT connections).</summary>
 public sealed record SiloJson(string Silo, DateTimeOffset At, long HeapBytes, long WorkingSetBytes, int ActiveUsers, int ActiveDevices, int MqttConnections);

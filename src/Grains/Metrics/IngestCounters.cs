@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Models.Metrics;
 using Osr.Orleans.Models.Readings;
 
 namespace Osr.Orleans.Grains.Metrics;
@@ -48,7 +49,41 @@ public sealed class IngestCounters : IDisposable
     };
 
     /// <summary>One applied message: <paramref name="lagTicks"/> from its newest reading's <c>ts</c> to now (never below 0).</summary>
-    public void Lag(long lagTicks) => _lag.Record(Math.Max(0, lagTicks) / (double)TimeSpan.TicksPerSecond);
+    public void Lag(long lagTicks)
+    {
+        _lag.Record(Math.Max(0, lagTicks) / (double)TimeSpan.TicksPerSecond);
+        Interlocked.Increment(ref _lagBuckets[LagBuckets.IndexOf(lagTicks)]);
+    }
+
+    private readonly long[] _lagBuckets = new long[LagBuckets.Count];
+    private readonly long[] _lagReported = new long[LagBuckets.Count];
+
+    /// <summary>The <see cref="LagBuckets"/> counts added since the previous call (null when none).</summary>
+    public long[]? TakeLagDelta()
+    {
+        lock (_reportLock)
+        {
+            long[]? delta = null;
+            for (var i = 0; i < LagBuckets.Count; i++)
+            {
+                var now = Volatile.Read(ref _lagBuckets[i]);
+                var d = now - _lagReported[i];
+                if (d == 0) continue;
+                (delta ??= new long[LagBuckets.Count])[i] = d;
+                _lagReported[i] = now;
+            }
+            return delta;
+        }
+    }
+
+    /// <summary>Puts a lag delta that could not be reported back, so it is sent next time.</summary>
+    public void RestoreLag(long[] delta)
+    {
+        lock (_reportLock)
+        {
+            for (var i = 0; i < LagBuckets.Count; i++) _lagReported[i] -= delta[i];
+        }
+    }
 
     public void Accepted(int n) => Add(Slot.Accepted, n);
     public void Duplicate(int n) => Add(Slot.Duplicate, n);

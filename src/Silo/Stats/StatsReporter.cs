@@ -45,6 +45,7 @@ public sealed partial class StatsReporter(
     internal async Task ReportOnceAsync()
     {
         var ingest = counters.TakeDelta();
+        var lag = counters.TakeLagDelta();
         var decisions = new Dictionary<string, long>(StringComparer.Ordinal);
         decisionCounters.TakeDelta(decisions);
         CounterSet? delta = ingest;
@@ -56,11 +57,12 @@ public sealed partial class StatsReporter(
         var siloId = silo.SiloAddress.ToParsableString();
         try
         {
-            await grains.GetGrain<IStatsGrain>(GrainKeys.Global).ReportAsync(siloId, delta ?? Empty, Gauges(siloId));
+            await grains.GetGrain<IStatsGrain>(GrainKeys.Global).ReportAsync(siloId, delta ?? Empty, Gauges(siloId), lag);
         }
         catch (Exception ex)
         {
             if (ingest is not null) counters.Restore(ingest);
+            if (lag is not null) counters.RestoreLag(lag);
             if (decisions.Count > 0) decisionCounters.Restore(new CounterSet(decisions));
             ReportFailed(logger, ex);
         }

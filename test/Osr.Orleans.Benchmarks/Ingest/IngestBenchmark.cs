@@ -25,12 +25,14 @@ public static class IngestBenchmark
                  --verbose        echo the load generator's progress
                  --gc-log         print every GC pause of the target and the load generator (from EventPipe)
                  --alloc-types    print what the target allocates, by type (sampled GC AllocationTick events)
-        child processes (started by the driver): bare-broker --port P [--bind IP]; grains-direct-load …
+        child processes (started by the driver): bare-broker --port P [--bind IP]; grains-direct-load …;
+                                  lag-subscriber --port P [--host H] (test/Osr.Orleans.Benchmarks/Ingest/modes.sh)
         """;
 
     public static async Task<int> RunAsync(string[] args)
     {
         if (args.Length > 0 && args[0] == "bare-broker") return await BareBroker.RunAsync(args[1..]).ConfigureAwait(false);
+        if (args.Length > 0 && args[0] == "lag-subscriber") return await LagSubscriber.RunAsync(args[1..]).ConfigureAwait(false);
         if (args.Length > 0 && args[0] == "grains-direct-load") return await GrainsDirectLoad.RunAsync(args[1..]).ConfigureAwait(false);
 
         var a = Args.Parse(args);

@@ -198,5 +198,5 @@ internal sealed class FakeStatsGrain(Dictionary<string, long> counters) : IStats
     public ValueTask<ClusterStats> GetAsync() => ValueTask.FromResult(new ClusterStats(
         new CounterSet(counters), ["silo-0"], new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 23, 18, 0, 0, TimeSpan.Zero), []));
 
-    public ValueTask ReportAsync(string siloId, CounterSet delta, SiloGauges gauges) => throw new NotSupportedException();
+    public ValueTask ReportAsync(string siloId, CounterSet delta, SiloGauges gauges, long[]? lagDelta = null) => throw new NotSupportedException();
 }

@@ -60,7 +60,7 @@ public sealed class StatsWatchViewTests
     {
         StatsWatchView.Line(Snapshot(Busy)).Should().Be(
             "2026-12-06T00:05:00Z readings accepted=12345 duplicate=0 rejected=7 decisions sent=40 below-threshold=100 quiet-hours=30 " +
-            "notifications sent=40 opened=0 converted=10 conversion=25.0 %");
+            "notifications sent=40 opened=0 converted=10 conversion=25.0 % ingest lag p50/p99/p999 —/—/— ms over the last 60 s (nothing applied)");
     }
 
     [Fact]
