@@ -184,12 +184,15 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
         {
             try
             {
+                // Received before the connection dropped: the broker sends it again, in order with what follows it. Applying
+                // it now could apply a device's later reading before an earlier one that failed, which then counts as a duplicate.
+                if (!work.Connection.IsCurrent(work.Epoch)) continue;
                 var topic = work.Message.ApplicationMessage.Topic;
                 TryDeviceId(topic, out var id);
                 var (deviceId, grain) = DeviceGrain(id);
                 var outcome = await _pipeline.HandleAsync(Topics.ClassifyPublish(topic, deviceId), deviceId, grain,
                     new ReadOnlySequence<byte>(work.Payload, 0, work.Length), work.Connection);
-                if (outcome.Redeliver) await work.Connection.DropAsync(); // no acknowledgement: the broker sends it again
+                if (outcome.Redeliver) await work.Connection.DropAsync(work.Epoch); // no acknowledgement: the broker sends it again
                 else await work.Connection.AcknowledgeAsync(work.Message, work.Epoch, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
@@ -289,6 +292,9 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
 
         /// <summary>Counts the connection's drops: what was received before a drop is not acknowledged after it.</summary>
         public long Epoch => Interlocked.Read(ref _epoch);
+
+        /// <summary>Whether a message received in <paramref name="epoch"/> can still be acknowledged.</summary>
+        public bool IsCurrent(long epoch) => _client.IsConnected && epoch == Epoch;
         public bool ReachesAllDevices => true;
         public int ConnectedDevices => 0;
         public string? NotReadyReason => IsConnected ? null : $"not connected to MQTT broker {Broker}";
@@ -342,7 +348,7 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
         /// </summary>
         public async Task AcknowledgeAsync(MqttApplicationMessageReceivedEventArgs message, long epoch, CancellationToken cancellationToken)
         {
-            if (!_client.IsConnected || epoch != Epoch) return; // redelivered with the session
+            if (!IsCurrent(epoch)) return; // redelivered with the session
             try
             {
                 await message.AcknowledgeAsync(cancellationToken);
@@ -354,8 +360,10 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
         }
 
         /// <summary>Drops the connection without acknowledging; <see cref="RunAsync"/> reconnects and the broker redelivers.</summary>
-        public async Task DropAsync()
+        public async Task DropAsync(long epoch)
         {
+            // The first drop of this connection ends its epoch at once, so the lanes stop applying what it delivered.
+            if (Interlocked.CompareExchange(ref _epoch, epoch + 1, epoch) != epoch) return;
             try
             {
                 if (_client.IsConnected)
