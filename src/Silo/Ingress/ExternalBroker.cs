@@ -153,7 +153,7 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
     }
 
     /// <summary>A message received from <see cref="Connection"/>, with a pooled copy of its payload.</summary>
-    private readonly record struct Work(BrokerConnection Connection, MqttApplicationMessageReceivedEventArgs Message, byte[] Payload, int Length);
+    private readonly record struct Work(BrokerConnection Connection, long Epoch, MqttApplicationMessageReceivedEventArgs Message, byte[] Payload, int Length);
 
     private Task OnReceivedAsync(BrokerConnection connection, MqttApplicationMessageReceivedEventArgs e)
     {
@@ -174,7 +174,7 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
         var copy = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
         payload.CopyTo(copy);
         var lane = (int)((uint)string.GetHashCode(deviceId, StringComparison.Ordinal) % Lanes);
-        _lanes[lane].Writer.TryWrite(new Work(connection, e, copy, length));
+        _lanes[lane].Writer.TryWrite(new Work(connection, connection.Epoch, e, copy, length));
         return Task.CompletedTask;
     }
 
@@ -184,13 +184,16 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
         {
             try
             {
+                // Received before the connection dropped: the broker sends it again, in order with what follows it. Applying
+                // it now could apply a device's later reading before an earlier one that failed, which then counts as a duplicate.
+                if (!work.Connection.IsCurrent(work.Epoch)) continue;
                 var topic = work.Message.ApplicationMessage.Topic;
                 TryDeviceId(topic, out var id);
                 var (deviceId, grain) = DeviceGrain(id);
                 var outcome = await _pipeline.HandleAsync(Topics.ClassifyPublish(topic, deviceId), deviceId, grain,
                     new ReadOnlySequence<byte>(work.Payload, 0, work.Length), work.Connection);
-                if (outcome.Redeliver) await work.Connection.DropAsync(); // no acknowledgement: the broker sends it again
-                else await work.Connection.AcknowledgeAsync(work.Message, stoppingToken);
+                if (outcome.Redeliver) await work.Connection.DropAsync(work.Epoch); // no acknowledgement: the broker sends it again
+                else await work.Connection.AcknowledgeAsync(work.Message, work.Epoch, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
@@ -228,7 +231,7 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
         var slash = rest.IndexOf('/');
         if (slash <= 0) return false;
         deviceId = rest[..slash];
-        return GrainKeys.IsValidId(deviceId.ToString());
+        return GrainKeys.IsValidId(deviceId);
     }
 
     private void OnDynSecResponse(ReadOnlySequence<byte> payload)
@@ -256,6 +259,7 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
         private readonly IMqttClient _client;
         private readonly MqttClientOptions _clientOptions;
         private readonly SemaphoreSlim _disconnected = new(0, 1);
+        private long _epoch;
 
         public BrokerConnection(ExternalBroker owner, string broker)
         {
@@ -277,6 +281,7 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
             _client.ApplicationMessageReceivedAsync += e => owner.OnReceivedAsync(this, e);
             _client.DisconnectedAsync += _ =>
             {
+                Interlocked.Increment(ref _epoch);
                 if (_disconnected.CurrentCount == 0) _disconnected.Release();
                 return Task.CompletedTask;
             };
@@ -284,6 +289,12 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
 
         public string Broker { get; }
         public bool IsConnected => _client.IsConnected;
+
+        /// <summary>Counts the connection's drops: what was received before a drop is not acknowledged after it.</summary>
+        public long Epoch => Interlocked.Read(ref _epoch);
+
+        /// <summary>Whether a message received in <paramref name="epoch"/> can still be acknowledged.</summary>
+        public bool IsCurrent(long epoch) => _client.IsConnected && epoch == Epoch;
         public bool ReachesAllDevices => true;
         public int ConnectedDevices => 0;
         public string? NotReadyReason => IsConnected ? null : $"not connected to MQTT broker {Broker}";
@@ -330,9 +341,14 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
             }
         }
 
-        public async Task AcknowledgeAsync(MqttApplicationMessageReceivedEventArgs message, CancellationToken cancellationToken)
+        /// <summary>
+        /// Acknowledges <paramref name="message"/> if it came over the current connection (<paramref name="epoch"/>): after a
+        /// reconnect the broker sends it again under its packet id, and a late PUBACK for that id could acknowledge
+        /// another message the broker has since given the id to.
+        /// </summary>
+        public async Task AcknowledgeAsync(MqttApplicationMessageReceivedEventArgs message, long epoch, CancellationToken cancellationToken)
         {
-            if (!_client.IsConnected) return; // redelivered with the session
+            if (!IsCurrent(epoch)) return; // redelivered with the session
             try
             {
                 await message.AcknowledgeAsync(cancellationToken);
@@ -344,8 +360,10 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
         }
 
         /// <summary>Drops the connection without acknowledging; <see cref="RunAsync"/> reconnects and the broker redelivers.</summary>
-        public async Task DropAsync()
+        public async Task DropAsync(long epoch)
         {
+            // The first drop of this connection ends its epoch at once, so the lanes stop applying what it delivered.
+            if (Interlocked.CompareExchange(ref _epoch, epoch + 1, epoch) != epoch) return;
             try
             {
                 if (_client.IsConnected)
