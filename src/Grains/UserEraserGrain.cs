@@ -8,9 +8,10 @@ namespace Osr.Orleans.Grains;
 /// <inheritdoc cref="IUserEraserGrain"/>
 /// <remarks>
 /// The order makes a retry after any failure finish the job: devices first (their sessions closed, so
-/// no reading recreates the user while the rest goes), then the outbox entries of the user's
-/// notifications (found through the decision log, so before it), the decision log, the interaction
-/// log, the throttle's state, and last the user's own grain, whose device list led to the devices.
+/// no reading recreates the user while the rest goes), then the throttle's and the user's own grain
+/// state (so no scoring pass still queued logs a decision after the logs are cleared; the device list
+/// was read before), then the outbox entries of the user's notifications (found through the decision
+/// log, so before it), the decision log and the interaction log, which a retry still finds.
 /// Stats hold no user ids (their labels are models, segments and arms); models trained later read
 /// the logs without the user.
 /// </remarks>
@@ -30,16 +31,17 @@ public sealed partial class UserEraserGrain(
         foreach (var deviceId in footprint.DeviceIds)
             if (await GrainFactory.GetGrain<IDeviceGrain>(deviceId).ForgetAsync(userId)) devices++;
 
+        // The grains next, so that no scoring pass still queued can log a decision or an outbox entry after the logs are cleared.
+        var states = 0;
+        if (await GrainFactory.GetGrain<INotificationThrottleGrain>(userId).ForgetAsync()) states++;
+        if (await user.ForgetAsync()) states++;
+
         var notificationIds = await decisions.ReadUserDecisionIdsAsync(userId);
         var outbox = services.GetService<IOutboxStore>() is { } store && notificationIds.Count > 0
             ? await store.ForgetNotificationsAsync(notificationIds)
             : 0;
         var logged = await decisions.ForgetUserAsync(userId);
         var interactions = await events.ForgetUserAsync(userId);
-
-        var states = 0;
-        if (await GrainFactory.GetGrain<INotificationThrottleGrain>(userId).ForgetAsync()) states++;
-        if (await user.ForgetAsync()) states++;
 
         var result = new UserErasure(userId, false, devices, states, interactions.Rows, logged.Rows, logged.Related, outbox, interactions.Related);
         result = result with { Known = footprint.Known || devices + states + result.Interactions + result.Decisions + result.Feedback + outbox + result.Segments > 0 };

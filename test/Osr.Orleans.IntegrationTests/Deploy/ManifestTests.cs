@@ -217,9 +217,11 @@ public sealed class ManifestTests
         job.Spec.Template.Metadata.Labels["osr/admin"].Should().Be("true", "the network policies let admin pods reach the gateway and the database");
         manifests.Single<V1StatefulSet>("osr-postgres").Spec.VolumeClaimTemplates.Should().NotBeEmpty("the dev database keeps its data across restarts");
         manifests.Single<V1PodDisruptionBudget>(Manifests.SiloName).Spec.MaxUnavailable.Value.Should().Be("1");
-        var hpa = manifests.Single<V2HorizontalPodAutoscaler>(Manifests.SiloName);
+        var hpa = manifests.Single<V2HorizontalPodAutoscaler>(Manifests.SiloName, Path.Combine("base", "hpa.yaml"));
         (hpa.Spec.ScaleTargetRef.Kind, hpa.Spec.ScaleTargetRef.Name).Should().Be(("Deployment", Manifests.SiloName));
         hpa.Spec.MinReplicas.Should().BeGreaterThanOrEqualTo(2, "a cluster keeps serving while one silo restarts");
+        var external = manifests.Single<V2HorizontalPodAutoscaler>(Manifests.SiloName, Path.Combine("overlays", "external-broker", "single-silo.yaml"));
+        (external.Spec.MinReplicas, external.Spec.MaxReplicas).Should().Be((1, 1), "External mode runs one silo until out-of-order seq is accepted");
     }
 
     /// <summary>A value for binding a key: the ConfigMap's or a literal env value, else a sample of the right kind for secrets.</summary>

@@ -137,11 +137,10 @@ public sealed class LiveViewTests(ITestOutputHelper output)
             var change = await rules.SetAsync(RuleKeys.Threshold, RuleScope.Global, (0.5 + i / 100.0).ToString(CultureInfo.InvariantCulture));
             acknowledged.Add(watch.Elapsed.TotalMilliseconds);
             change.Ok.Should().BeTrue(change.Message);
-            while (caches.Any(c => c.Current.Version < change.Version))
-            {
-                watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1), "rule v{0} reaches every silo within a second", change.Version);
-                await Task.Yield();
-            }
+            var version = change.Version;
+            // Measured, not asserted: the bound only catches a broadcast that never arrives (the refresh is 30 s away).
+            await Poll.UntilAsync(() => caches.All(c => c.Current.Version >= version), $"rule v{version} reaches every silo by broadcast",
+                TimeSpan.FromSeconds(10));
             applied.Add(watch.Elapsed.TotalMilliseconds);
         }
         applied.Sort();
