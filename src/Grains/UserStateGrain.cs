@@ -198,6 +198,11 @@ public sealed class UserStateGrain(
         _recent = null;
         _consumed = null;
         _changePending = false;
+        // Nothing of the user stays in memory either until the activation goes.
+        _tracker.Restore(new ActivityTrackerState());
+        _watch = default;
+        _lastScoredPoint = default;
+        _lastScoredTicks = long.MinValue;
         RebuildNoise();
         DeactivateOnIdle();
         return had;
