@@ -38,6 +38,13 @@ public interface IModelRegistryGrain : IGrainWithStringKey
     [Alias("EvaluatePropensity")]
     ValueTask<PropensityEvaluation> EvaluatePropensityAsync(string version, bool promoteIfBetter);
 
+    /// <summary>
+    /// Deletes stored versions beyond the newest <paramref name="keep"/> of each kind, never the active one or the one a
+    /// roll-back returns to (the retention job, <c>Osr:Retention:ModelVersions</c>); the number deleted.
+    /// </summary>
+    [Alias("PruneVersions")]
+    ValueTask<int> PruneVersionsAsync(int keep);
+
     /// <summary>Progress and outcome of a training job (called by the training service).</summary>
     [Alias("ReportTraining")]
     ValueTask ReportTrainingAsync(TrainingJob job);

@@ -11,7 +11,7 @@ public interface IRetentionGrain : IGrainWithStringKey
     [Alias("EnsureScheduled")]
     ValueTask<bool> EnsureScheduledAsync();
 
-    /// <summary>Deletes what is older than each log's retention now; what the reminder runs.</summary>
+    /// <summary>Deletes what is older than each log's retention now, and model versions beyond the kept number; what the reminder runs.</summary>
     [Alias("Run")]
     ValueTask<RetentionRun> RunAsync();
 }
@@ -22,4 +22,5 @@ public sealed record RetentionRun(
     [property: Id(0)] DateTimeOffset At,
     [property: Id(1)] long Interactions,
     [property: Id(2)] long Decisions,
-    [property: Id(3)] long Feedback);
+    [property: Id(3)] long Feedback,
+    [property: Id(4)] int ModelVersions = 0);

@@ -45,14 +45,17 @@ public sealed partial class RetentionGrain(
         var logged = cutoffs.DecisionsUtcTicks == long.MinValue && cutoffs.FeedbackUtcTicks == long.MinValue
             ? default
             : await decisions.PruneAsync(cutoffs.DecisionsUtcTicks, cutoffs.FeedbackUtcTicks);
-        Log.Pruned(logger, interactions, logged.Rows, logged.Related);
-        return new RetentionRun(now, interactions, logged.Rows, logged.Related);
+        var versions = _options.ModelVersions is { } keep
+            ? await GrainFactory.GetGrain<IModelRegistryGrain>(GrainKeys.Global).PruneVersionsAsync(keep)
+            : 0;
+        Log.Pruned(logger, interactions, logged.Rows, logged.Related, versions);
+        return new RetentionRun(now, interactions, logged.Rows, logged.Related, versions);
     }
 
     private static partial class Log
     {
         [LoggerMessage(EventId = 1151, Level = LogLevel.Information,
-            Message = "Retention: deleted {Interactions} interactions, {Decisions} decisions, {Feedback} feedback")]
-        public static partial void Pruned(ILogger logger, long interactions, long decisions, long feedback);
+            Message = "Retention: deleted {Interactions} interactions, {Decisions} decisions, {Feedback} feedback, {ModelVersions} model versions")]
+        public static partial void Pruned(ILogger logger, long interactions, long decisions, long feedback, int modelVersions);
     }
 }

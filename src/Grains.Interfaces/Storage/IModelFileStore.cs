@@ -24,6 +24,12 @@ public interface IModelFileStore
     /// <summary>The files of one version by name, or null when that version was never stored.</summary>
     Task<IReadOnlyDictionary<string, byte[]>?> ReadAsync(string kind, string version, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Deletes <paramref name="version"/> of <paramref name="kind"/> as a whole (the retention job; a version is never
+    /// half deleted: it is listed or it is not). False when it was not stored.
+    /// </summary>
+    Task<bool> DeleteAsync(string kind, string version, CancellationToken cancellationToken = default);
+
     /// <summary>The stored versions of <paramref name="kind"/>, in ordinal order.</summary>
     Task<IReadOnlyList<string>> ListVersionsAsync(string kind, CancellationToken cancellationToken = default);
 

@@ -1,3 +1,4 @@
+using Osr.Orleans.Models.Retention;
 using Microsoft.Extensions.Options;
 
 namespace Osr.Orleans.Grains.Options;
@@ -20,11 +21,14 @@ public sealed class RetentionOptions
     /// <summary>Feedback older than this is deleted (even when its decision is kept). Unset: kept forever.</summary>
     public TimeSpan? Feedback { get; set; }
 
+    /// <summary>Model versions kept per kind (the newest, always with the active one and its roll-back target). Unset: all kept.</summary>
+    public int? ModelVersions { get; set; }
+
     /// <summary>How often the job runs. Range 1 min – 1 day; default 1 h.</summary>
     public TimeSpan Every { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Whether any log has a retention (else the job is not scheduled).</summary>
-    public bool IsOn => Interactions is not null || Decisions is not null || Feedback is not null;
+    /// <summary>Whether any log or the model versions have a retention (else the job is not scheduled).</summary>
+    public bool IsOn => Interactions is not null || Decisions is not null || Feedback is not null || ModelVersions is not null;
 }
 
 public sealed class RetentionOptionsValidator : IValidateOptions<RetentionOptions>
@@ -38,6 +42,8 @@ public sealed class RetentionOptionsValidator : IValidateOptions<RetentionOption
         Check(errors, nameof(o.Interactions), o.Interactions);
         Check(errors, nameof(o.Decisions), o.Decisions);
         Check(errors, nameof(o.Feedback), o.Feedback);
+        if (o.ModelVersions is { } keep && keep is < ModelVersionRetention.Fewest or > 1000)
+            errors.Add($"{RetentionOptions.Section}:ModelVersions must be unset (keep all) or between {ModelVersionRetention.Fewest} and 1000, got {keep}");
         if (o.Every < TimeSpan.FromMinutes(1) || o.Every > TimeSpan.FromDays(1))
             errors.Add($"{RetentionOptions.Section}:Every must be between 1m and 1d, got {o.Every}");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -36,11 +36,12 @@ public sealed class ModelRepository(IOptions<ModelsOptions> options, IModelFileS
 
     public async Task<IReadOnlyList<StoredModel>> ListAsync()
     {
-        await FetchMissingAsync(AlsKind, Root).ConfigureAwait(false);
-        return await Task.Run(() =>
+        var shared = await FetchMissingAsync(AlsKind, Root).ConfigureAwait(false);
+        return await Task.Run<IReadOnlyList<StoredModel>>(() =>
         {
             Directory.CreateDirectory(Root);
-            return ModelStore.List(Root);
+            var local = ModelStore.List(Root);
+            return shared is null ? local : [.. local.Where(m => Shared(shared, m.Manifest.Version, m.Path))];
         }).ConfigureAwait(false);
     }
 
@@ -127,17 +128,60 @@ public sealed class ModelRepository(IOptions<ModelsOptions> options, IModelFileS
     /// <summary>Every readable propensity model's manifest (unreadable directories are skipped).</summary>
     public async Task<IReadOnlyList<PropensityManifest>> ListPropensityAsync()
     {
-        await FetchMissingAsync(PropensityKind, PropensityRoot).ConfigureAwait(false);
-        return await ListLocalPropensityAsync().ConfigureAwait(false);
+        var shared = await FetchMissingAsync(PropensityKind, PropensityRoot).ConfigureAwait(false);
+        return await ListLocalPropensityAsync(shared).ConfigureAwait(false);
     }
 
-    private Task<IReadOnlyList<PropensityManifest>> ListLocalPropensityAsync() => Task.Run<IReadOnlyList<PropensityManifest>>(() =>
+    /// <summary>
+    /// Deletes <paramref name="version"/> of <paramref name="kind"/>: from the shared store first (cluster mode), then
+    /// this silo's directory (renamed hidden, then removed, so it is never listed half deleted). False when neither had it.
+    /// </summary>
+    public async Task<bool> DeleteAsync(string kind, string version)
+    {
+        var shared = _shared is not null && await _shared.DeleteAsync(kind, version).ConfigureAwait(false);
+        var path = kind == PropensityKind ? Path.Combine(PropensityRoot, version) : PathOf(version);
+        var local = await Task.Run(() => DeleteDirectory(path)).ConfigureAwait(false);
+        if (kind == PropensityKind) _propensity.TryRemove(version, out _);
+        else _loaded.TryRemove(version, out _);
+        return shared || local;
+    }
+
+    private static bool DeleteDirectory(string path)
+    {
+        if (!Directory.Exists(path)) return false;
+        var doomed = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.delete-{Guid.NewGuid():N}");
+        try
+        {
+            Directory.Move(path, doomed);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return false; // deleted meanwhile
+        }
+        Directory.Delete(doomed, recursive: true);
+        return true;
+    }
+
+    /// <summary>
+    /// In cluster mode the shared store is the truth and this silo's directories a cache: a local version the store no
+    /// longer has was deleted by the retention job (on whichever silo ran it). It is not listed, and its directory is
+    /// removed once it is an hour old (younger ones may be a version being saved right now, shared a moment later).
+    /// </summary>
+    private static bool Shared(HashSet<string> shared, string version, string path)
+    {
+        if (shared.Contains(version)) return true;
+        if (Directory.Exists(path) && Directory.GetCreationTimeUtc(path) < DateTime.UtcNow.AddHours(-1)) DeleteDirectory(path);
+        return false;
+    }
+
+    private Task<IReadOnlyList<PropensityManifest>> ListLocalPropensityAsync(HashSet<string>? shared) => Task.Run<IReadOnlyList<PropensityManifest>>(() =>
     {
         if (!Directory.Exists(PropensityRoot)) return [];
         var result = new List<PropensityManifest>();
         foreach (var directory in Directory.EnumerateDirectories(PropensityRoot))
         {
             if (Path.GetFileName(directory).StartsWith('.') || !PropensityStore.IsPropensity(directory)) continue;
+            if (shared is not null && !Shared(shared, Path.GetFileName(directory), directory)) continue;
             try
             {
                 result.Add(PropensityStore.Load(directory).Manifest);
@@ -175,12 +219,14 @@ public sealed class ModelRepository(IOptions<ModelsOptions> options, IModelFileS
         await _shared.SaveAsync(kind, version, files).ConfigureAwait(false);
     }
 
-    /// <summary>Copies every shared version this silo lacks into <paramref name="root"/> (cluster mode).</summary>
-    private async Task FetchMissingAsync(string kind, string root)
+    /// <summary>Copies every shared version this silo lacks into <paramref name="root"/>; the shared versions (null outside cluster mode).</summary>
+    private async Task<HashSet<string>?> FetchMissingAsync(string kind, string root)
     {
-        if (_shared is null) return;
-        foreach (var version in await _shared.ListVersionsAsync(kind).ConfigureAwait(false))
+        if (_shared is null) return null;
+        var versions = await _shared.ListVersionsAsync(kind).ConfigureAwait(false);
+        foreach (var version in versions)
             await FetchAsync(kind, version, Path.Combine(root, version)).ConfigureAwait(false);
+        return new HashSet<string>(versions, StringComparer.Ordinal);
     }
 
     /// <summary>

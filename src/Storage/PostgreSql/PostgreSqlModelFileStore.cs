@@ -57,6 +57,15 @@ public sealed class PostgreSqlModelFileStore(PostgreSqlDatabase database) : IMod
         return files;
     }
 
+    /// <summary>One statement: the version's row goes, its files with it (ON DELETE CASCADE).</summary>
+    public async Task<bool> DeleteAsync(string kind, string version, CancellationToken cancellationToken = default)
+    {
+        await using var command = Database.DataSource.CreateCommand("DELETE FROM osr_model_versions WHERE kind = $1 AND version = $2");
+        command.Parameters.Add(P(kind));
+        command.Parameters.Add(P(version));
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+    }
+
     public async Task<IReadOnlyList<string>> ListVersionsAsync(string kind, CancellationToken cancellationToken = default)
     {
         await using var command = Database.DataSource.CreateCommand("SELECT version FROM osr_model_versions WHERE kind = $1 ORDER BY version COLLATE \"C\"");

@@ -64,6 +64,20 @@ public sealed class FileSystemModelFileStore(string root) : IModelFileStore
         }, cancellationToken);
     }
 
+    /// <summary>Renamed to a hidden directory first (so it is no longer listed), then removed.</summary>
+    public Task<bool> DeleteAsync(string kind, string version, CancellationToken cancellationToken = default)
+    {
+        var directory = Directory(kind, version);
+        return Task.Run(() =>
+        {
+            if (!System.IO.Directory.Exists(directory)) return false;
+            var doomed = Path.Combine(Path.GetDirectoryName(directory)!, $".{version}.delete-{Guid.NewGuid():N}");
+            System.IO.Directory.Move(directory, doomed);
+            System.IO.Directory.Delete(doomed, recursive: true);
+            return true;
+        }, cancellationToken);
+    }
+
     public Task<IReadOnlyList<string>> ListVersionsAsync(string kind, CancellationToken cancellationToken = default)
     {
         CheckName(kind, "kind");

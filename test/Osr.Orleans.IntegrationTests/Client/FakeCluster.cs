@@ -130,6 +130,8 @@ internal sealed class FakeModelRegistryGrain : IModelRegistryGrain
 
     public ValueTask ReportTrainingAsync(TrainingJob job) => throw new NotSupportedException("the console never reports training");
 
+    public ValueTask<int> PruneVersionsAsync(int keep) => throw new NotSupportedException("the console never prunes versions");
+
     public ValueTask<PropensityEvaluation> EvaluatePropensityAsync(string version, bool promoteIfBetter) =>
         throw new NotSupportedException("model evaluate is tested against the real registry (PropensityEvaluationTests)");
 }

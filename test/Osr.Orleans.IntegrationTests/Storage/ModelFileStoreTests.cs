@@ -56,6 +56,25 @@ public abstract class ModelFileStoreTests<TBackend> : StoreSuite<TBackend> where
     }
 
     [Fact]
+    public async Task ADeletedVersionIsNeitherListedNorReadAndOtherVersionsStay()
+    {
+        await Store.SaveAsync("als", "v1", new Dictionary<string, byte[]> { ["a"] = [1], ["b"] = [2] });
+        await Store.SaveAsync("als", "v2", new Dictionary<string, byte[]> { ["a"] = [3] });
+        await Store.SaveAsync("propensity", "v1", new Dictionary<string, byte[]> { ["w"] = [4] });
+
+        (await Store.DeleteAsync("als", "v1")).Should().BeTrue();
+        (await Store.DeleteAsync("als", "v1")).Should().BeFalse("it is gone already");
+        await ReopenAsync();
+
+        (await Store.ListVersionsAsync("als")).Should().Equal("v2");
+        (await Store.ReadAsync("als", "v1")).Should().BeNull();
+        (await Store.ReadAsync("als", "v2"))!["a"].Should().Equal(3);
+        (await Store.ReadAsync("propensity", "v1"))!["w"].Should().Equal([(byte)4], "the same name under another kind is another version");
+        await Store.SaveAsync("als", "v1", new Dictionary<string, byte[]> { ["c"] = [5] });
+        (await Store.ReadAsync("als", "v1"))!.Keys.Should().Equal("c");
+    }
+
+    [Fact]
     public async Task APointerIsReplacedAsAWholeAndSurvivesAReopen()
     {
         (await Store.ReadPointerAsync("als")).Should().BeNull();

@@ -3,10 +3,12 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Osr.Orleans.Grains;
 using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Grains.Recommendation;
 using Osr.Orleans.Grains.Storage;
 using Osr.Orleans.IntegrationTests.Infrastructure;
 using Osr.Orleans.Models.Catalog;
 using Osr.Orleans.Models.Events;
+using Osr.Orleans.Models.Scoring;
 
 namespace Osr.Orleans.IntegrationTests.Storage;
 
@@ -89,7 +91,33 @@ public sealed class RetentionJobTests
         (await ItemsAsync(events)).Should().Equal("i-old");
     }
 
+    [Fact]
+    public async Task TheJobKeepsTheNewestModelVersionsWithTheActiveOneAndItsRollbackTarget()
+    {
+        await using var silo = await InProcessSilo.StartAsync(new Dictionary<string, string?>
+        {
+            ["Osr:Storage:Mode"] = "Sqlite",
+            ["Osr:Retention:ModelVersions"] = "3",
+        });
+        var repository = silo.Services.GetRequiredService<ModelRepository>();
+        for (var i = 1; i <= 6; i++)
+            await repository.SavePropensityAsync(PropensityModel.FromManifest(PropensityModel.Prior.Manifest with
+                { Version = $"p-{i}", Trainer = "test", CreatedAt = Start.AddDays(i) }));
+        var registry = silo.Grains.GetGrain<IModelRegistryGrain>(GrainKeys.Global);
+        foreach (var version in new[] { "p-1", "p-2", "p-6", "p-1" }) (await registry.PromoteAsync("propensity", version)).Ok.Should().BeTrue();
+
+        var run = await silo.Grains.GetGrain<IRetentionGrain>(GrainKeys.Global).RunAsync();
+
+        run.ModelVersions.Should().Be(3, "p-2, p-3 and p-4 go; p-1 is active, p-6 is the roll-back target, p-5 the newest other");
+        (await repository.ListPropensityAsync()).Select(m => m.Version).Order().Should().Equal("p-1", "p-5", "p-6");
+        Directory.EnumerateDirectories(repository.PropensityRoot).Select(Path.GetFileName).Order().Should().Equal("p-1", "p-5", "p-6");
+        (await registry.RollbackAsync("propensity")).ActiveVersion.Should().Be("p-6");
+        (await registry.RollbackAsync("propensity")).ActiveVersion.Should().Be("p-1", "p-2 left the history with its files");
+        (await registry.RollbackAsync("propensity")).Ok.Should().BeFalse("nothing older is left to roll back to");
+    }
+
     [Theory]
+    [InlineData("Osr:Retention:ModelVersions", "1")]
     [InlineData("Osr:Retention:Interactions", "00:10:00")]
     [InlineData("Osr:Retention:Every", "00:00:05")]
     public async Task ABadSettingStopsTheSiloNamingItsKey(string key, string value)

@@ -76,6 +76,23 @@ public sealed class SharedModelFilesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AVersionDeletedOnOneSiloIsNoLongerListedOnAnotherThatHadCopiedIt()
+    {
+        var a = Repository("silo-a");
+        var b = Repository("silo-b");
+        await a.SaveAsync(Model("20261205T120000Z"));
+        await a.SaveAsync(Model("20261206T120000Z"));
+        (await b.ListAsync()).Should().HaveCount(2, "b copies both");
+
+        (await a.DeleteAsync("als", "20261205T120000Z")).Should().BeTrue();
+
+        (await a.ListAsync()).Select(m => m.Manifest.Version).Should().Equal("20261206T120000Z");
+        (await b.ListAsync()).Select(m => m.Manifest.Version).Should().Equal("20261206T120000Z");
+        (await _stores.ModelFiles.ListVersionsAsync("als")).Should().Equal("20261206T120000Z");
+        Directory.Exists(a.PathOf("20261205T120000Z")).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task AVersionNoSiloStoredStillFailsToLoad()
     {
         var load = () => Repository("silo-b").LoadAsync("never-trained");
