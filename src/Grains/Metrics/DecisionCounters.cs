@@ -76,7 +76,41 @@ public sealed class DecisionCounters
         }
     }
 
-    public void Add(string name, long n = 1) => Interlocked.Add(ref _totals.GetOrAdd(name, static _ => new StrongBox()).Value, n);
+    /// <summary>
+    /// Distinct values a breakdown (model version, segment) may take on this silo; further values are counted under
+    /// <see cref="OtherValue"/>, so counters (here, in the stats grain and on /metrics) stay bounded whatever the
+    /// imported segments are.
+    /// </summary>
+    public const int MaxBreakdownValues = 100;
+
+    /// <summary>The value counters of breakdown values beyond <see cref="MaxBreakdownValues"/> are added to.</summary>
+    public const string OtherValue = "other";
+
+    private static readonly string[] Breakdowns = [CounterNames.BySegment, CounterNames.ByModel];
+    private readonly ConcurrentDictionary<string, byte>[] _breakdownValues = [new(StringComparer.Ordinal), new(StringComparer.Ordinal)];
+
+    public void Add(string name, long n = 1)
+    {
+        if (!_totals.TryGetValue(name, out var box)) box = _totals.GetOrAdd(Bounded(name), static _ => new StrongBox());
+        Interlocked.Add(ref box.Value, n);
+    }
+
+    /// <summary><paramref name="name"/>, or its breakdown value replaced by <see cref="OtherValue"/> when that breakdown is full.</summary>
+    private string Bounded(string name)
+    {
+        for (var b = 0; b < Breakdowns.Length; b++)
+        {
+            var at = name.IndexOf(Breakdowns[b], StringComparison.Ordinal);
+            if (at < 0) continue;
+            var start = at + Breakdowns[b].Length; // the value is the rest of the name (it may contain dots)
+            var value = name[start..];
+            var values = _breakdownValues[b];
+            if (values.ContainsKey(value) || value == OtherValue) return name;
+            if (values.Count < MaxBreakdownValues && values.TryAdd(value, 0)) return name;
+            return string.Concat(name.AsSpan(0, start), OtherValue);
+        }
+        return name;
+    }
 
     public long Total(string name) => _totals.TryGetValue(name, out var box) ? Volatile.Read(ref box.Value) : 0;
 
