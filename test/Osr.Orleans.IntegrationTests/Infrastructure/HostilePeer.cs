@@ -7,10 +7,20 @@ internal sealed class HostilePeer : IDisposable
 {
     private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
 
+    private bool _resetAtConnect;
+
+    /// <summary>Connects; a server that resets the connection at once (refused at the door) gives a peer that is closed.</summary>
     public static async Task<HostilePeer> ConnectAsync(int port)
     {
         var peer = new HostilePeer();
-        await peer._socket.ConnectAsync("127.0.0.1", port);
+        try
+        {
+            await peer._socket.ConnectAsync("127.0.0.1", port);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            peer._resetAtConnect = true;
+        }
         return peer;
     }
 
@@ -30,12 +40,27 @@ internal sealed class HostilePeer : IDisposable
 
     public async Task SendAsync(byte[] bytes) => await _socket.SendAsync(bytes);
 
+    /// <summary>Sends and reports whether the server had closed the connection (a reset) instead of throwing.</summary>
+    public async Task<bool> TrySendAsync(ReadOnlyMemory<byte> bytes)
+    {
+        try
+        {
+            await _socket.SendAsync(bytes);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// Whether the server closed the connection within <paramref name="within"/>: a read ends (0 bytes, or a
     /// reset) instead of waiting. Bytes the server sends first (none before a CONNECT) would count as open.
     /// </summary>
     public async Task<bool> IsClosedByServerAsync(TimeSpan within)
     {
+        if (_resetAtConnect) return true;
         using var limit = new CancellationTokenSource(within);
         var buffer = new byte[64];
         try
