@@ -16,7 +16,7 @@ namespace Osr.Orleans.Benchmarks.Door;
 /// QoS 1 readings and time publish→PUBACK, first alone, then while waves of raw sockets each announce a huge CONNECT
 /// (default 256 MiB) and push bytes of it (default 2 MiB); the silo's RSS is sampled throughout.
 /// <c>dotnet run -c Release --project test/Osr.Orleans.Benchmarks -- hostile [--sockets 200] [--send 2097152]
-/// [--announce 268435455] [--devices 20] [--seconds 20] [--waves 1|0=until the phase ends] [--silo-dll PATH]</c>
+/// [--announce 268435455] [--devices 20] [--seconds 20] [--waves 1|0=until the phase ends] [--send-buffer BYTES] [--default-rate] [--silo-dll PATH]</c>
 /// </summary>
 internal static class HostileBenchmark
 {
@@ -28,6 +28,8 @@ internal static class HostileBenchmark
         var devices = Int(args, "--devices", 20);
         var seconds = Int(args, "--seconds", 20);
         var waves = Int(args, "--waves", 1);
+        var sendBuffer = Int(args, "--send-buffer", 0);
+        var defaultRate = args.Contains("--default-rate");
         var paths = Paths.Discover();
         var siloDll = Arg(args, "--silo-dll") ?? paths.SiloDll;
 
@@ -39,7 +41,8 @@ internal static class HostileBenchmark
             $"--Osr:Mqtt:Port={mqtt}", "--Osr:Mqtt:BindAddress=127.0.0.1",
             // One loopback address plays every peer: the per-address rate would stop the hostile sockets first;
             // it is off so that what is measured is the packet guard and the connect deadline.
-            "--Osr:Mqtt:ConnectRatePerAddress=0", "--Osr:Mqtt:MaxConnections=100000",
+            // --default-rate keeps the default rate (the legitimate devices connect before the attack and are not affected).
+            defaultRate ? "--Osr:Mqtt:ConnectRatePerAddress=50" : "--Osr:Mqtt:ConnectRatePerAddress=0", "--Osr:Mqtt:MaxConnections=100000",
             $"--Osr:Cluster:GatewayPort={gateway}", $"--Osr:Cluster:SiloPort={Target.FreePort()}", "--Osr:Ops:Port=0",
             $"--Osr:Data:Path={data}", $"--Osr:Models:Path={Path.Combine(data, "models")}", "--Logging:LogLevel:Default=Warning",
         ]);
@@ -63,13 +66,13 @@ internal static class HostileBenchmark
         var quiet = await PhaseAsync(clients, seq, TimeSpan.FromSeconds(seconds), silo.Pid, attack: null);
         var attack = new AttackStats();
         var loud = await PhaseAsync(clients, seq, TimeSpan.FromSeconds(seconds), silo.Pid,
-            stop => AttackAsync(mqtt, sockets, announce, send, waves, attack, stop));
+            stop => AttackAsync(mqtt, sockets, announce, send, waves, sendBuffer, attack, stop));
         var after = ProcStats.RssBytes(silo.Pid);
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"""
             hostile sockets per wave {sockets}, announced {announce} B, pushing {send} B each, waves {attack.Waves}
-            hostile connections {attack.Opened}, closed by the silo {attack.ClosedByServer}, bytes accepted by the kernel {attack.BytesSent}
+            hostile connections opened {attack.Opened}, refused or closed by the silo {attack.ClosedByServer}, bytes taken by the attacker's send calls {attack.BytesSent}
             quiet:   publishes {quiet.Count}, p50 {quiet.P(0.50):0.0} ms, p99 {quiet.P(0.99):0.0} ms, max {quiet.Max:0.0} ms, failed {quiet.Failed}, RSS {quiet.RssStart / 1e6:0} MB → peak {quiet.RssPeak / 1e6:0} MB
             hostile: publishes {loud.Count}, p50 {loud.P(0.50):0.0} ms, p99 {loud.P(0.99):0.0} ms, max {loud.Max:0.0} ms, failed {loud.Failed}, RSS {loud.RssStart / 1e6:0} MB → peak {loud.RssPeak / 1e6:0} MB (+{(loud.RssPeak - loud.RssStart) / 1e6:0} MB), after {after / 1e6:0} MB
             load average {File.ReadAllText("/proc/loadavg").Trim()}
@@ -144,7 +147,9 @@ internal static class HostileBenchmark
     }
 
     /// <summary>Waves of <paramref name="sockets"/> raw connections, each announcing <paramref name="announce"/> bytes and pushing <paramref name="send"/>.</summary>
-    private static async Task AttackAsync(int port, int sockets, int announce, int send, int waves, AttackStats stats, CancellationToken stop)
+    /// <paramref name="sendBuffer"/> &gt; 0 sets the sockets' send buffer (else the kernel's default, which takes megabytes
+    /// per socket before anything is transmitted: the attacker then spends this machine's CPU copying into its own buffers).
+    private static async Task AttackAsync(int port, int sockets, int announce, int send, int waves, int sendBuffer, AttackStats stats, CancellationToken stop)
     {
         var header = Header(announce);
         var chunk = new byte[64 * 1024];
@@ -154,6 +159,7 @@ internal static class HostileBenchmark
             await Task.WhenAll(Enumerable.Range(0, sockets).Select(_ => Task.Run(async () =>
             {
                 using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                if (sendBuffer > 0) socket.SendBufferSize = sendBuffer;
                 try
                 {
                     await socket.ConnectAsync("127.0.0.1", port, stop);

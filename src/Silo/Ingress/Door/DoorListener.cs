@@ -25,6 +25,9 @@ internal sealed class DoorListener(
     ILogger logger,
     TimeProvider time) : IMqttServerAdapter
 {
+    /// <summary>The receive buffer of every connection: 64 KiB, ample for readings (a full 64 KiB payload takes one more round trip).</summary>
+    public const int ReceiveWindow = 64 * 1024;
+
     private readonly List<Socket> _listeners = [];
     private CancellationTokenSource? _stopping;
     private MqttServerOptions _serverOptions = null!;
@@ -63,7 +66,9 @@ internal sealed class DoorListener(
     private int Listen(int port, bool tls)
     {
         var bind = options.ParsedBindAddress;
-        var socket = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // A fixed receive window (inherited by accepted sockets): a peer can push only this much before the
+        // broker reads, so a flood of oversized packets costs neither side much beyond their first bytes.
+        var socket = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = ReceiveWindow };
         try
         {
             if (bind.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;

@@ -50,7 +50,7 @@ internal sealed class GuardedChannel(
         if (verdict != HeaderVerdict.Pass)
         {
             onRefused(verdict);
-            Close();
+            Close(reset: true);
             return 0;
         }
         if (!connected && _guard.ConnectReceived) deadline.TryReset();
@@ -66,13 +66,14 @@ internal sealed class GuardedChannel(
 
     public void Dispose() => Close();
 
-    private void Close()
+    private void Close(bool reset = false)
     {
         if (_closed) return;
         _closed = true;
         try
         {
-            socket.Shutdown(SocketShutdown.Both);
+            if (reset) socket.LingerState = new LingerOption(true, 0); // a refused peer gets a reset: nothing lingers
+            else socket.Shutdown(SocketShutdown.Both);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
