@@ -121,6 +121,21 @@ public sealed class TlsPemTests : IAsyncLifetime
         exit.Should().Be(0, output);
     }
 
+    [Fact]
+    public async Task APemCertificateWithoutItsKeyStopsTheStartNamingTheKey()
+    {
+        var certOnly = Path.Combine(_dir, "cert-only.crt");
+        await File.WriteAllTextAsync(certOnly, _server.ExportCertificatePem());
+
+        var act = async () => await InProcessSilo.StartAsync(new Dictionary<string, string?>
+        {
+            ["Osr:Mqtt:TlsPort"] = FreePort.Next().ToString(),
+            ["Osr:Mqtt:CertificatePath"] = certOnly,
+        });
+
+        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("Osr:Mqtt:CertificatePath");
+    }
+
     /// <summary>The thumbprint of the certificate the TLS listener presents to a new handshake.</summary>
     private async Task<string> PresentedAsync()
     {

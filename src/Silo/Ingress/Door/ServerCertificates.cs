@@ -25,7 +25,16 @@ internal sealed class ServerCertificates : IDisposable
     {
         _options = options;
         _logger = logger;
-        _current = Load(Stamp()); // a bad file at start-up fails the start with its error
+        try
+        {
+            _current = Load(Stamp());
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            // A bad file at start-up stops the silo, naming the keys.
+            throw new InvalidOperationException(
+                $"{MqttOptions.Section}:CertificatePath '{options.CertificatePath}' (KeyPath '{options.KeyPath}', ClientCaPath '{options.ClientCaPath}') could not be loaded: {ex.Message}", ex);
+        }
         if (options.CertificateReloadInterval > TimeSpan.Zero)
             _timer = time.CreateTimer(_ => Reload(), null, options.CertificateReloadInterval, options.CertificateReloadInterval);
     }
