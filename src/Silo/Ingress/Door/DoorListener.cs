@@ -149,9 +149,9 @@ internal sealed class DoorListener(
             if (ClientHandler is { } handler) await handler(adapter).ConfigureAwait(false);
             if (deadline.IsCancellationRequested && !stopping.IsCancellationRequested) admission.Refused("no complete CONNECT in time", remote);
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException
-                                       or System.Security.Authentication.AuthenticationException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // One connection's failure (a reset, a failed handshake, the deadline) ends that connection only.
             if (deadline.IsCancellationRequested && !stopping.IsCancellationRequested) admission.Refused("no complete CONNECT in time", remote);
             else DoorLog.Dropped(logger, ex, remote.ToString());
         }
