@@ -93,6 +93,7 @@ for i in $(seq 0 $((SILOS - 1))); do
     --Osr:Storage:Mode=AdoNet --Osr:Storage:ConnectionString="$cs" \
     --Osr:Cluster:SiloPort=$((SILO_PORT + i)) --Osr:Cluster:GatewayPort=$((GATEWAY_PORT + i)) \
     --Osr:Mqtt:Port=$((MQTT_PORT + i)) --Osr:Mqtt:BindAddress=127.0.0.1 \
+    --Osr:Mqtt:ConnectRatePerAddress=0 \
     --Osr:Ops:Port=$((OPS_PORT + i)) --Osr:Ops:BindAddress=127.0.0.1 \
     --Osr:Data:Path="$DIR/silo-$i/data" --Osr:Models:Path="$DIR/silo-$i/models" \
     >"$log" 2>&1 &

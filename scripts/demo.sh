@@ -74,6 +74,7 @@ start_silo() {
   local log="$1"; shift
   dotnet "$out/Osr.Orleans.Silo.dll" \
     --Osr:Mqtt:Port="$MQTT_PORT" --Osr:Mqtt:BindAddress=127.0.0.1 \
+    --Osr:Mqtt:ConnectRatePerAddress=0 \
     --Osr:Cluster:GatewayPort="$GATEWAY_PORT" --Osr:Cluster:SiloPort="$SILO_PORT" \
     --Osr:Ops:Port="$OPS_PORT" --Osr:Ops:BindAddress=127.0.0.1 \
     --Osr:Data:Path="$DIR/data" --Osr:Models:Path="$DIR/models" "${broker_args[@]}" "$@" \

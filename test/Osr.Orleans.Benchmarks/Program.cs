@@ -7,6 +7,7 @@ namespace Osr.Orleans.Benchmarks;
 /// The end-to-end MQTT ingest load test: <c>… -- ingest --help</c> (see docs/benchmarks.md).
 /// Timed ALS benchmarks: <c>… -- als-train | als-topn | als-quality</c> (see docs/recommendation.md).
 /// The durable cluster (1, 2, 3 silos on a private PostgreSQL): <c>… -- cluster --full | --smoke | run …</c> (see docs/benchmarks.md "Cluster").
+/// Hostile connections against the broker's front door: <c>… -- hostile [--sockets N] [--waves W]</c> (see docs/benchmarks.md "Hostile connections").
 /// Write cost of the stores (SQLite, PostgreSQL): <c>… -- store-writes [--connection CS]</c> (see docs/benchmarks.md "Storage").
 /// The docs' pictures: <c>… -- features-plot | notifications-plot</c> (see docs/features.md, docs/notifications.md);
 /// <c>… -- ingest-p99-plot CSV PNG</c> (docs/benchmarks.md, "Ingest: embedded vs external vs bare Mosquitto").
@@ -22,6 +23,7 @@ public static class Program
         // 80 MB gen-0 budget as scripts/demo.sh and deploy/k8s, whatever cache size this CPU reports.
         if (Environment.GetEnvironmentVariable(Gen0SizeVariable) is null) Environment.SetEnvironmentVariable(Gen0SizeVariable, Gen0Size);
         if (args.Length > 0 && args[0] == "ingest") return await Ingest.IngestBenchmark.RunAsync(args[1..]);
+        if (args.Length > 0 && args[0] == "hostile") return await Door.HostileBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "checkpoint") return await Storage.CheckpointBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "decisions") return await Decisions.DecisionsBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "cluster") return await Cluster.ClusterBenchmark.RunAsync(args[1..]);

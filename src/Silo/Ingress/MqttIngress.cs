@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,6 +8,7 @@ using MQTTnet.Server;
 using Osr.Orleans.Grains;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Metrics;
+using Osr.Orleans.Silo.Ingress.Door;
 using Osr.Orleans.Silo.Options;
 
 namespace Osr.Orleans.Silo.Ingress;
@@ -17,8 +17,11 @@ namespace Osr.Orleans.Silo.Ingress;
 /// The embedded MQTT broker: device connections, their authentication and the ACL (docs/architecture.md, hot path).
 /// What devices publish goes to the <see cref="IngestPipeline"/>, shared with the external-broker mode.
 /// <list type="number">
+/// <item>Accept: the <see cref="DoorListener"/> admits sockets (connection cap, connect rate per address), runs
+/// TLS and refuses oversized packets before their body is read (docs/decisions.md "The broker's front door").</item>
 /// <item>CONNECT: username = device id, password = device secret, checked by the device's
-/// grain; the owner's user id is kept in the session.</item>
+/// grain (or a device certificate naming the device, when a client CA is configured); the owner's user id is
+/// kept in the session. After repeated failures from an address, logins are refused for a while without the grain.</item>
 /// <item>SUBSCRIBE: only the owner's notifications topic and the device's own errors topic.</item>
 /// <item>PUBLISH (QoS 1) to the device's own <c>readings</c> topic: parsed and validated by the pipeline,
 /// handed to <see cref="IDeviceGrain.IngestAsync"/>, and acknowledged only after that call
@@ -34,13 +37,18 @@ public sealed class MqttIngress(
     IOptions<MqttOptions> mqttOptions,
     IngestPipeline pipeline,
     IngestCounters counters,
-    ILogger<MqttIngress> logger) : IHostedService, IAsyncDisposable, IDeviceChannel
+    ILogger<MqttIngress> logger,
+    TimeProvider? time = null) : IHostedService, IAsyncDisposable, IDeviceChannel
 {
     internal const string DeviceKey = "osr.device";
     internal const string UserKey = "osr.user";
     internal const string GrainKey = "osr.device-grain";
 
     private readonly MqttOptions _options = mqttOptions.Value;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private DoorAdmission? _admission;
+    private DoorListener? _door;
+    private ServerCertificates? _certificates;
     private MqttServer? _server;
     private int _connected;
 
@@ -48,47 +56,33 @@ public sealed class MqttIngress(
     public int ConnectedDevices => Volatile.Read(ref _connected);
 
     /// <summary>The TCP port actually listened on (useful when configured as a free port by tests).</summary>
-    public int Port => _options.Port;
+    public int Port => _door?.PlainPort is > 0 and var bound ? bound : _options.Port;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var builder = new MqttServerFactory().CreateServerOptionsBuilder()
-            .WithConnectionBacklog(_options.Backlog)
-            .WithPersistentSessions(false);
-        var bind = _options.ParsedBindAddress;
-        if (_options.Port > 0)
-        {
-            builder.WithDefaultEndpoint().WithDefaultEndpointPort(_options.Port);
-            if (bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
-                builder.WithDefaultEndpointBoundIPV6Address(bind).WithDefaultEndpointBoundIPAddress(IPAddress.None);
-            else
-                builder.WithDefaultEndpointBoundIPAddress(bind).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
-        }
-        else
-        {
-            builder.WithoutDefaultEndpoint();
-        }
-
-        if (!string.IsNullOrEmpty(_options.CertificatePath))
-        {
-            var certificate = X509CertificateLoader.LoadPkcs12FromFile(_options.CertificatePath, _options.CertificatePassword);
-            builder.WithEncryptedEndpoint().WithEncryptedEndpointPort(_options.TlsPort).WithEncryptionCertificate(certificate);
-            if (bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
-                builder.WithEncryptedEndpointBoundIPV6Address(bind).WithEncryptedEndpointBoundIPAddress(IPAddress.None);
-            else
-                builder.WithEncryptedEndpointBoundIPAddress(bind).WithEncryptedEndpointBoundIPV6Address(IPAddress.None);
-        }
-
-        _server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        var options = new MqttServerFactory().CreateServerOptionsBuilder()
+            .WithoutDefaultEndpoint() // the door listens instead
+            .WithPersistentSessions(false)
+            .Build();
+        _certificates = string.IsNullOrEmpty(_options.CertificatePath) ? null : new ServerCertificates(_options, logger, _time);
+        _admission = new DoorAdmission(_options, counters, logger, _time);
+        _door = new DoorListener(_options, _certificates, _admission, logger, _time);
+        _server = new MqttServerFactory().CreateMqttServer(options, [_door]);
         _server.ValidatingConnectionAsync += OnConnectAsync;
         _server.InterceptingSubscriptionAsync += OnSubscribeAsync;
         _server.InterceptingPublishAsync += OnPublishAsync;
         _server.ClientConnectedAsync += _ => { Interlocked.Increment(ref _connected); return Task.CompletedTask; };
         _server.ClientDisconnectedAsync += _ => { Interlocked.Decrement(ref _connected); return Task.CompletedTask; };
         await _server.StartAsync();
-        IngressLog.Listening(logger, _options.BindAddress, _options.Port,
-            string.IsNullOrEmpty(_options.CertificatePath) ? "off" : _options.TlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        IngressLog.Listening(logger, _options.BindAddress, _door.PlainPort,
+            _certificates is null ? "off" : _door.TlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    /// <summary>The TLS certificate new handshakes present (null without TLS).</summary>
+    internal ServerCertificates? Certificates => _certificates;
+
+    /// <summary>Sockets open now, CONNECT complete or not.</summary>
+    public int OpenConnections => _admission?.OpenConnections ?? 0;
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -107,6 +101,7 @@ public sealed class MqttIngress(
             _server.Dispose();
             _server = null;
         }
+        _certificates?.Dispose();
     }
 
     /// <summary>Closes every session of <paramref name="clientId"/> on this broker (reason "administrative action"); returns how many.</summary>
@@ -167,11 +162,32 @@ public sealed class MqttIngress(
     private async Task OnConnectAsync(ValidatingConnectionEventArgs e)
     {
         var deviceId = e.UserName;
+        var address = (e.RemoteEndPoint as IPEndPoint)?.Address;
         string? refusal = null;
         string? userId = null;
+        var code = MqttConnectReasonCode.BadUserNameOrPassword;
         if (string.IsNullOrEmpty(deviceId) || !GrainKeys.IsValidId(deviceId)) refusal = "missing or invalid username (device id)";
+        else if (_admission!.IsBackedOff(address, deviceId, out var retryAfter))
+        {
+            counters.ConnectRefused(); // no grain call, no warning: the failures that led here were logged
+            e.ReasonCode = MqttConnectReasonCode.ConnectionRateExceeded;
+            e.ReasonString = $"too many failed logins; retry in {Math.Ceiling(retryAfter.TotalSeconds):0} s";
+            return;
+        }
+        else if (!string.Equals(e.ClientId, deviceId, StringComparison.Ordinal))
+        {
+            refusal = ClientIdRefusal; // docs/contract.md "MQTT sessions"
+            code = MqttConnectReasonCode.ClientIdentifierNotValid;
+        }
+        else if (_certificates is { AcceptsDeviceCertificates: true } && e.ClientCertificate is { } certificate
+                 && DeviceCertificate.Names(certificate, deviceId))
+        {
+            // The handshake checked that the certificate chains to the configured CA; the device must still exist.
+            var info = await grains.GetGrain<IDeviceGrain>(deviceId).GetInfoAsync();
+            userId = info is { Revoked: false } ? info.UserId : null;
+            if (userId is null) refusal = "unknown or revoked device (certificate login)";
+        }
         else if (string.IsNullOrEmpty(e.Password)) refusal = "missing password (device secret)";
-        else if (!string.Equals(e.ClientId, deviceId, StringComparison.Ordinal)) refusal = ClientIdRefusal; // docs/contract.md "MQTT sessions"
         else
         {
             userId = await grains.GetGrain<IDeviceGrain>(deviceId).AuthenticateAsync(e.Password);
@@ -181,11 +197,13 @@ public sealed class MqttIngress(
         if (refusal is not null)
         {
             counters.ConnectRefused();
-            e.ReasonCode = ReferenceEquals(refusal, ClientIdRefusal) ? MqttConnectReasonCode.ClientIdentifierNotValid : MqttConnectReasonCode.BadUserNameOrPassword;
+            _admission!.LoginFailed(address, deviceId);
+            e.ReasonCode = code;
             IngressLog.ConnectRefused(logger, e.RemoteEndPoint?.ToString(), deviceId, refusal);
             return;
         }
 
+        _admission!.LoginSucceeded(address, deviceId!);
         e.SessionItems[DeviceKey] = deviceId!;
         e.SessionItems[UserKey] = userId!;
         e.SessionItems[GrainKey] = grains.GetGrain<IDeviceGrain>(deviceId!); // resolved once per connection

@@ -35,16 +35,49 @@ public sealed class MqttOptions
     /// <summary>TLS listener port, used when <see cref="CertificatePath"/> is set. Default 8883.</summary>
     public int TlsPort { get; set; } = 8883;
 
-    /// <summary>PKCS#12 (.pfx) certificate for the TLS listener; empty = no TLS listener.</summary>
+    /// <summary>
+    /// The TLS listener's certificate: PKCS#12 (.pfx/.p12, with <see cref="CertificatePassword"/>) or PEM (.pem/.crt,
+    /// the leaf first, then any intermediates, with the key in <see cref="KeyPath"/>); empty = no TLS listener.
+    /// </summary>
     public string? CertificatePath { get; set; }
 
     public string? CertificatePassword { get; set; }
+
+    /// <summary>PEM private key of a PEM <see cref="CertificatePath"/>; empty = the key is in the certificate file.</summary>
+    public string? KeyPath { get; set; }
+
+    /// <summary>How often the certificate files are checked for a change (new handshakes use the new one); 0 = never. Default 1 min.</summary>
+    public TimeSpan CertificateReloadInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// PEM file of the CA(s) that sign device certificates; when set, the TLS listener asks for a client certificate
+    /// and a device whose certificate chains to one of them and names it (CN or a DNS SAN) logs in without a password.
+    /// </summary>
+    public string? ClientCaPath { get; set; }
+
+    /// <summary>Open connections at most (authenticated or not); further ones are closed at once. Default 50,000.</summary>
+    public int MaxConnections { get; set; } = 50_000;
+
+    /// <summary>New connections per second per remote address (IPv6: per /64), sustained; 0 = no limit. Default 50.</summary>
+    public double ConnectRatePerAddress { get; set; } = 50;
+
+    /// <summary>New connections one address may open at once before <see cref="ConnectRatePerAddress"/> applies. Default 200.</summary>
+    public int ConnectBurstPerAddress { get; set; } = 200;
+
+    /// <summary>Time from accept to a complete CONNECT packet (TLS handshake included); a slower connection is closed. Default 10 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Largest accepted payload in bytes. Default 65536 (the contract's 64 KiB).</summary>
     public int MaxPayloadBytes { get; set; } = 64 * 1024;
 
     /// <summary>Connection backlog of the listeners. Default 1024.</summary>
     public int Backlog { get; set; } = 1024;
+
+    /// <summary>Largest packet accepted (remaining length): the payload limit plus 1 KiB for topic and properties.</summary>
+    internal int MaxPacketBytes => MaxPayloadBytes + 1024;
+
+    internal static bool IsPkcs12(string path) =>
+        path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase);
 
     internal IPAddress ParsedBindAddress => IPAddress.Parse(BindAddress);
 
@@ -108,6 +141,21 @@ public sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
         if (o.Backlog is < 1 or > 65535) errors.Add($"{MqttOptions.Section}:Backlog must be 1–65535, got {o.Backlog}");
         if (!string.IsNullOrEmpty(o.CertificatePath) && !File.Exists(o.CertificatePath))
             errors.Add($"{MqttOptions.Section}:CertificatePath '{o.CertificatePath}' does not exist");
+        if (!string.IsNullOrEmpty(o.KeyPath) && !File.Exists(o.KeyPath))
+            errors.Add($"{MqttOptions.Section}:KeyPath '{o.KeyPath}' does not exist");
+        if (!string.IsNullOrEmpty(o.KeyPath) && (string.IsNullOrEmpty(o.CertificatePath) || MqttOptions.IsPkcs12(o.CertificatePath)))
+            errors.Add($"{MqttOptions.Section}:KeyPath goes with a PEM CertificatePath (.pem/.crt); a .pfx holds its own key");
+        if (!string.IsNullOrEmpty(o.ClientCaPath) && !File.Exists(o.ClientCaPath))
+            errors.Add($"{MqttOptions.Section}:ClientCaPath '{o.ClientCaPath}' does not exist");
+        if (!string.IsNullOrEmpty(o.ClientCaPath) && string.IsNullOrEmpty(o.CertificatePath))
+            errors.Add($"{MqttOptions.Section}:ClientCaPath needs the TLS listener (CertificatePath)");
+        if (o.CertificateReloadInterval < TimeSpan.Zero || o.CertificateReloadInterval > TimeSpan.FromDays(1))
+            errors.Add($"{MqttOptions.Section}:CertificateReloadInterval must be 0 (off) to 1.00:00:00, got {o.CertificateReloadInterval}");
+        if (o.MaxConnections is < 1 or > 10_000_000) errors.Add($"{MqttOptions.Section}:MaxConnections must be 1–10000000, got {o.MaxConnections}");
+        if (!(o.ConnectRatePerAddress is >= 0 and <= 1_000_000)) errors.Add($"{MqttOptions.Section}:ConnectRatePerAddress must be 0 (no limit) to 1000000 per second, got {o.ConnectRatePerAddress}");
+        if (o.ConnectBurstPerAddress is < 1 or > 1_000_000) errors.Add($"{MqttOptions.Section}:ConnectBurstPerAddress must be 1–1000000, got {o.ConnectBurstPerAddress}");
+        if (o.ConnectTimeout < TimeSpan.FromMilliseconds(100) || o.ConnectTimeout > TimeSpan.FromMinutes(2))
+            errors.Add($"{MqttOptions.Section}:ConnectTimeout must be 00:00:00.1–00:02:00, got {o.ConnectTimeout}");
         if (!MqttOptions.TryParseMode(o.Mode, out var mode))
             errors.Add($"{MqttOptions.Section}:Mode must be Embedded or External, got '{o.Mode}'");
         if (mode == MqttMode.External)

@@ -63,6 +63,8 @@ internal sealed class Target : IAsyncDisposable
             process = ChildProcess.StartDotnet("silo", paths.SiloDll,
             [
                 $"--Osr:Mqtt:Port={mqtt}", "--Osr:Mqtt:BindAddress=127.0.0.1",
+                // Every simulated device connects from loopback: no per-address connect rate, no connection cap in the way.
+                "--Osr:Mqtt:ConnectRatePerAddress=0", "--Osr:Mqtt:MaxConnections=1000000",
                 $"--Osr:Cluster:GatewayPort={gateway}", $"--Osr:Cluster:SiloPort={silo}", "--Osr:Ops:Port=0", .. run.SiloArgs,
             ], environment: environment);
         }

@@ -34,6 +34,8 @@ internal sealed class InProcessSilo : IAsyncDisposable
             ["Osr:Ops:Port"] = "0",
             ["Osr:Mqtt:Port"] = FreePort.Next().ToString(),
             ["Osr:Mqtt:BindAddress"] = "127.0.0.1",
+            // Every test device connects from 127.0.0.1: the per-address connect rate is for real networks (FrontDoorTests set it).
+            ["Osr:Mqtt:ConnectRatePerAddress"] = "0",
             ["Osr:Data:Path"] = dataPath,
             ["Osr:Models:Path"] = TempDirectory.Create("osr-models"),
             ["Osr:Cluster:SiloPort"] = FreePort.Next().ToString(),

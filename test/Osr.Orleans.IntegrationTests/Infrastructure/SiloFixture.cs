@@ -27,6 +27,8 @@ public sealed class SiloFixture : IAsyncLifetime
             ["Osr:Ops:Port"] = "0",
             ["Osr:Mqtt:Port"] = MqttPort.ToString(),
             ["Osr:Mqtt:BindAddress"] = "127.0.0.1",
+            // Every test device connects from 127.0.0.1: the per-address connect rate is for real networks (FrontDoorTests set it).
+            ["Osr:Mqtt:ConnectRatePerAddress"] = "0",
             ["Osr:Data:Path"] = TempDirectory.Create("osr-data"),
             ["Osr:Models:Path"] = TempDirectory.Create("osr-models"),
             ["Osr:Cluster:SiloPort"] = SiloPort.ToString(),

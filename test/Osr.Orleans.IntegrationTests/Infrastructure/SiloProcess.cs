@@ -87,6 +87,8 @@ internal sealed class SiloProcess : IAsyncDisposable
         {
             ["Osr:Mqtt:Port"] = Text(MqttPort),
             ["Osr:Mqtt:BindAddress"] = "127.0.0.1",
+            // Every test device connects from 127.0.0.1: the per-address connect rate is for real networks (FrontDoorTests set it).
+            ["Osr:Mqtt:ConnectRatePerAddress"] = "0",
             ["Osr:Cluster:SiloPort"] = Text(SiloPort),
             ["Osr:Cluster:GatewayPort"] = Text(GatewayPort),
             ["Osr:Ops:Port"] = Text(OpsPort),
