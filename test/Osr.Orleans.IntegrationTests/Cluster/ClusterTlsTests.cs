@@ -86,7 +86,7 @@ public sealed class ClusterTlsTests
             return !rogue.IsRunning;
         }, "the rogue silo gives up joining", TimeSpan.FromSeconds(90));
 
-        rogue.ExitCode.Should().NotBe(0, rogue.Output);
+        (await rogue.WaitForExitAsync(TimeSpan.FromSeconds(30))).Should().NotBe(0, rogue.Output);
         (await ActiveSilos(first)).Length.Should().Be(2);
         (await ActiveSilos(second)).Length.Should().Be(2);
     }
@@ -109,6 +109,22 @@ public sealed class ClusterTlsTests
         Problems(new ClusterTlsSettings { Certificate = good.Certificate, Key = good.Key, CA = authority.CaPath }, now.AddDays(2))
             .Should().ContainMatch("Osr:Cluster:Tls:Certificate '*' is not valid now*");
         Problems(new ClusterTlsSettings { Certificate = good.Certificate, Key = good.Key, CA = authority.CaPath }, now).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task ASiloWithTlsSettingsItCannotUseStopsWithExitCodeTwoNamingTheKey()
+    {
+        using var authority = new TestAuthority("osr-cluster-ca");
+        var settings = authority.Settings(authority.Issue("silo-1", silo: true));
+        settings[CaKey] = Path.Combine(authority.Directory, "missing-ca.crt");
+        await using var silo = new SiloProcess("bad-tls", settings);
+
+        silo.Start();
+        // Waits for the output to be read to its end too.
+        var code = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        code.Should().Be(2, silo.Output);
+        silo.Output.Should().Contain("Osr:Cluster:Tls:CA").And.Contain("missing-ca.crt").And.Contain("does not exist");
     }
 
     private static string[] Problems(ClusterTlsSettings settings, DateTimeOffset now)
