@@ -87,6 +87,8 @@ public sealed class ClusterTlsTests
         }, "the rogue silo gives up joining", TimeSpan.FromSeconds(90));
 
         (await rogue.WaitForExitAsync(TimeSpan.FromSeconds(30))).Should().NotBe(0, rogue.Output);
+        // Its connections to the cluster's silos fail at the handshake, and they declare it dead.
+        rogue.Output.Should().Contain("Unable to connect to");
         (await ActiveSilos(first)).Length.Should().Be(2);
         (await ActiveSilos(second)).Length.Should().Be(2);
     }
