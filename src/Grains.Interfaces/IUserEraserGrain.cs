@@ -2,7 +2,7 @@ namespace Osr.Orleans.Grains.Interfaces;
 
 /// <summary>
 /// Erases one user everywhere (key = user id): devices (sessions closed), grain state, interactions,
-/// decisions, feedback and the outbox entries of the user's notifications. Idempotent, and safe to
+/// decisions, feedback, the outbox entries of the user's notifications, and the user's audit entries (redacted). Idempotent, and safe to
 /// call again after a partial failure: the parts are removed in an order where whatever is left
 /// still leads to the rest (the user's grain, which lists the devices, goes last).
 /// </summary>
@@ -24,4 +24,5 @@ public sealed record UserErasure(
     [property: Id(5)] long Decisions,
     [property: Id(6)] long Feedback,
     [property: Id(7)] long OutboxEntries,
-    [property: Id(8)] long Segments);
+    [property: Id(8)] long Segments,
+    [property: Id(9)] long AuditEntries = 0);

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
+using Osr.Orleans.Grains.Admin;
 using Osr.Orleans.Grains.Decisions;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Storage;
+using Osr.Orleans.Models.Audit;
 using Osr.Orleans.Models.Rules;
 
 namespace Osr.Orleans.Grains;
@@ -12,7 +14,7 @@ namespace Osr.Orleans.Grains;
 /// change is acknowledged), so rules survive a restart of an embedded silo whose grain storage
 /// is in memory. A change is validated whole by <see cref="RuleSet.TryApply"/>; a refused change
 /// leaves the set untouched. An applied change is installed in this silo's cache at once and broadcast to the
-/// others' (<see cref="RulesBroadcast"/>).
+/// others' (<see cref="RulesBroadcast"/>), and recorded in the audit trail with the new version.
 /// </remarks>
 public sealed partial class RulesGrain(IRuleStore store, RulesCache cache, RulesBroadcast broadcast, OsrClock clock, ILogger<RulesGrain> logger) : Grain, IRulesGrain
 {
@@ -36,7 +38,8 @@ public sealed partial class RulesGrain(IRuleStore store, RulesCache cache, Rules
             Log.Refused(logger, key, scope.ToString(), error);
             return new(false, error, _rules.Version);
         }
-        await store.SaveRulesAsync(next);
+        // The audit entry is stored in the change's own transaction (docs/decisions.md, "Audit trail").
+        await store.SaveRulesAsync(next, RuleAudit.Change(_rules, next, key, scope, AdminCaller.Who(), next.ChangedAt));
         _rules = next;
         cache.Set(next);
         broadcast.Send(next);

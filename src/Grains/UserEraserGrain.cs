@@ -42,9 +42,11 @@ public sealed partial class UserEraserGrain(
             : 0;
         var logged = await decisions.ForgetUserAsync(userId);
         var interactions = await events.ForgetUserAsync(userId);
+        // The audit trail keeps who did what when, not to whom (docs/decisions.md, "Audit trail").
+        var audited = services.GetService<IAuditLog>() is { } audit ? await audit.ForgetUserAsync(userId) : 0;
 
-        var result = new UserErasure(userId, false, devices, states, interactions.Rows, logged.Rows, logged.Related, outbox, interactions.Related);
-        result = result with { Known = footprint.Known || devices + states + result.Interactions + result.Decisions + result.Feedback + outbox + result.Segments > 0 };
+        var result = new UserErasure(userId, false, devices, states, interactions.Rows, logged.Rows, logged.Related, outbox, interactions.Related, audited);
+        result = result with { Known = footprint.Known || devices + states + result.Interactions + result.Decisions + result.Feedback + outbox + result.Segments + audited > 0 };
         Log.Erased(logger, devices, states, result.Interactions, result.Decisions, result.Feedback, outbox);
         DeactivateOnIdle();
         return result;

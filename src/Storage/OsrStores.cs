@@ -12,7 +12,7 @@ public enum StoreBackend { Sqlite, PostgreSql }
 /// The project's own stores, one per port, on one backend, and the databases under them (which
 /// this object owns and closes):
 /// <list type="bullet">
-/// <item><see cref="StoreBackend.Sqlite"/> (embedded): <c>events.db</c> (events, decisions, rules)
+/// <item><see cref="StoreBackend.Sqlite"/> (embedded): <c>events.db</c> (events, decisions, rules, audit)
 /// and <c>outbox.db</c> in the data directory; model files as directories under the models path.</item>
 /// <item><see cref="StoreBackend.PostgreSql"/> (cluster): every store in one database (tables <c>osr_*</c>).</item>
 /// </list>
@@ -33,6 +33,7 @@ public sealed class OsrStores : IAsyncDisposable
         Events = new SqliteEventStore(_events);
         Decisions = new SqliteDecisionLog(_events);
         Rules = new SqliteRuleStore(_events);
+        Audit = new SqliteAuditLog(_events);
         Outbox = new SqliteOutboxStore(_outbox);
         ModelFiles = new FileSystemModelFileStore(modelsPath);
     }
@@ -44,6 +45,7 @@ public sealed class OsrStores : IAsyncDisposable
         Events = new PostgreSqlEventStore(database);
         Decisions = new PostgreSqlDecisionLog(database);
         Rules = new PostgreSqlRuleStore(database);
+        Audit = new PostgreSqlAuditLog(database);
         Outbox = new PostgreSqlOutboxStore(database);
         ModelFiles = new PostgreSqlModelFileStore(database);
     }
@@ -55,6 +57,9 @@ public sealed class OsrStores : IAsyncDisposable
     public IDecisionLog Decisions { get; }
 
     public IRuleStore Rules { get; }
+
+    /// <summary>The audit trail of admin changes; on the same database as <see cref="Rules"/>, whose changes it records in their own transaction.</summary>
+    public IAuditLog Audit { get; }
 
     public IOutboxStore Outbox { get; }
 

@@ -8,6 +8,7 @@ namespace Osr.Orleans.Benchmarks;
 /// Timed ALS benchmarks: <c>… -- als-train | als-topn | als-quality</c> (see docs/recommendation.md).
 /// The durable cluster (1, 2, 3 silos on a private PostgreSQL): <c>… -- cluster --full | --smoke | run …</c> (see docs/benchmarks.md "Cluster").
 /// Hostile connections against the broker's front door: <c>… -- hostile [--sockets N] [--waves W]</c> (see docs/benchmarks.md "Hostile connections").
+/// What cluster TLS costs a grain call: <c>… -- tls-calls</c> (see docs/benchmarks.md "Cluster TLS").
 /// Write cost of the stores (SQLite, PostgreSQL): <c>… -- store-writes [--connection CS]</c> (see docs/benchmarks.md "Storage").
 /// The docs' pictures: <c>… -- features-plot | notifications-plot</c> (see docs/features.md, docs/notifications.md);
 /// <c>… -- ingest-p99-plot CSV PNG</c> (docs/benchmarks.md, "Ingest: embedded vs external vs bare Mosquitto").
@@ -27,6 +28,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "checkpoint") return await Storage.CheckpointBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "decisions") return await Decisions.DecisionsBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "cluster") return await Cluster.ClusterBenchmark.RunAsync(args[1..]);
+        if (args.Length > 0 && args[0] == "tls-calls") return await Cluster.TlsCallBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "store-writes") return await Storage.StoreWriteBenchmark.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "ingest-p99-plot") return Pictures.IngestP99Plot.Run(args);
         if (Pictures.DocPictures.Handles(args)) return await Pictures.DocPictures.RunAsync(args);

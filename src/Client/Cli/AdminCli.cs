@@ -22,6 +22,7 @@ public static class AdminCli
         root.Add(StatsCommands.Create(services, global));
         root.Add(SimulateCommand.Create(services, global));
         root.Add(DbCommands.Create(services, global));
+        root.Add(AuditCommands.Create(services, global));
         return root;
     }
 

@@ -7,6 +7,8 @@ using Orleans.Hosting;
 using Orleans.Streams;
 using LiveStreamNames = Osr.Orleans.Grains.Interfaces.LiveStreams;
 using Osr.Orleans.Client.Cli;
+using Osr.Orleans.Models.Audit;
+using Osr.Orleans.Models.Security;
 
 namespace Osr.Orleans.Client.Cluster;
 
@@ -39,6 +41,9 @@ public sealed class OrleansClusterConnectionFactory : IClusterConnectionFactory
     public async Task<IClusterConnection> ConnectAsync(ClusterTarget target, bool verbose, CancellationToken cancellationToken)
     {
         var gateways = target.Mode == ClusterMode.Static ? await ResolveAsync(target.Gateways, cancellationToken).ConfigureAwait(false) : [];
+        var tls = LoadTls(target.Tls);
+        // Who the audit trail records for this console's changes (docs/decisions.md, "Audit trail").
+        var who = AdminIdentity.Describe(tls?.Certificate.Subject, Environment.UserName, Environment.MachineName);
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.None);
@@ -70,6 +75,12 @@ public sealed class OrleansClusterConnectionFactory : IClusterConnectionFactory
                 o.ClusterId = ClusterTarget.ClusterId;
                 o.ServiceId = ClusterTarget.ServiceId;
             });
+            if (tls is not null) client.UseTls(tls.Certificate, o => ApplyTls(o, tls));
+            client.AddOutgoingGrainCallFilter(call =>
+            {
+                RequestContext.Set(AdminIdentity.RequestKey, who);
+                return call.Invoke();
+            });
             // The live views (user watch, stats --watch) subscribe to the silos' memory streams.
             client.AddMemoryStreams(LiveStreamNames.Provider);
             client.UseConnectionRetryFilter(async (_, ct) =>
@@ -95,6 +106,29 @@ public sealed class OrleansClusterConnectionFactory : IClusterConnectionFactory
         }
 
         return new ClusterConnection(host, host.Services.GetRequiredService<IClusterClient>());
+    }
+
+    /// <summary>The client certificate and the authority the gateways' certificates must chain to; null when TLS is off.</summary>
+    /// <exception cref="CliInputException">The settings cannot be used (exit 2, naming the key).</exception>
+    private static ClusterTlsMaterial? LoadTls(ClusterTlsSettings? settings)
+    {
+        if (settings is null) return null;
+        try
+        {
+            return ClusterTls.Load(settings, DateTimeOffset.UtcNow);
+        }
+        catch (ClusterTlsException e)
+        {
+            throw new CliInputException($"invalid TLS settings: {e.Message}");
+        }
+    }
+
+    /// <summary>Shows this console's certificate and trusts a gateway only when its certificate chains to the configured authority.</summary>
+    private static void ApplyTls(global::Orleans.Connections.Security.TlsOptions options, ClusterTlsMaterial tls)
+    {
+        options.LocalCertificate = tls.Certificate;
+        options.RemoteCertificateMode = global::Orleans.Connections.Security.RemoteCertificateMode.RequireCertificate;
+        options.RemoteCertificateValidation = (certificate, _, _) => ClusterTls.IsTrusted(certificate, tls.Authorities, DateTimeOffset.UtcNow, out _);
     }
 
     /// <summary>Every gateway whose name resolves; fails only when none does (a dead silo's name may be gone).</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Osr.Orleans.Client.Cli;
+using Osr.Orleans.Models.Security;
 
 namespace Osr.Orleans.Client.Cluster;
 
@@ -40,6 +41,9 @@ public sealed record ClusterTarget(ClusterMode Mode, int GatewayPort, EndpointPa
 
     private readonly IReadOnlyList<EndpointParser.HostPort>? _gateways;
 
+    /// <summary>Mutual TLS to the gateways (<c>Osr:Cluster:Tls:*</c>, as the silos use); null when no such key is set.</summary>
+    public ClusterTlsSettings? Tls { get; init; }
+
     /// <summary>Human description used in error messages ("cannot reach the cluster at …").</summary>
     public string Describe() => Mode switch
     {
@@ -50,6 +54,13 @@ public sealed record ClusterTarget(ClusterMode Mode, int GatewayPort, EndpointPa
 
     /// <exception cref="CliInputException">The configuration or <paramref name="gatewayOption"/> is invalid.</exception>
     public static ClusterTarget Resolve(IConfiguration configuration, string? gatewayOption)
+    {
+        var tls = new ClusterTlsSettings();
+        configuration.GetSection(ClusterTlsSettings.Section).Bind(tls);
+        return ResolveWithoutTls(configuration, gatewayOption) with { Tls = tls.AnySet ? tls : null };
+    }
+
+    private static ClusterTarget ResolveWithoutTls(IConfiguration configuration, string? gatewayOption)
     {
         if (gatewayOption is not null)
         {

@@ -31,7 +31,7 @@ public static class DevicesCommands
         {
             var deviceId = ctx.Get(device)!;
             await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
-            var result = await cluster.Grains.GetGrain<IDeviceGrain>(deviceId).RotateAsync().ConfigureAwait(false);
+            var result = await cluster.Grains.GetGrain<IDeviceAdminGrain>(deviceId).RotateAsync().ConfigureAwait(false);
             if (!result.Ok || result.Secret is null) throw new CliInputException(result.Error ?? $"device '{deviceId}' was not rotated");
             if (ctx.Json)
             {
@@ -55,7 +55,7 @@ public static class DevicesCommands
         {
             var deviceId = ctx.Get(device)!;
             await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
-            if (!await cluster.Grains.GetGrain<IDeviceGrain>(deviceId).RevokeAsync().ConfigureAwait(false))
+            if (!await cluster.Grains.GetGrain<IDeviceAdminGrain>(deviceId).RevokeAsync().ConfigureAwait(false))
                 throw new CliInputException($"device '{deviceId}' is not registered");
             if (ctx.Json)
                 await JsonOutput.WriteAsync(ctx.Out, new RevokedDeviceJson(deviceId, true), AdminJsonContext.Default.RevokedDeviceJson).ConfigureAwait(false);
@@ -84,7 +84,7 @@ public static class DevicesCommands
             var deviceKind = ctx.Get(kind)!;
 
             await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
-            var result = await cluster.Grains.GetGrain<IDeviceGrain>(deviceId).RegisterAsync(userId, deviceKind).ConfigureAwait(false);
+            var result = await cluster.Grains.GetGrain<IDeviceAdminGrain>(deviceId).RegisterAsync(userId, deviceKind, imported: false).ConfigureAwait(false);
             if (!result.Ok || result.Secret is null)
                 throw new CliInputException($"device '{deviceId}' was not registered: {result.Error ?? "refused"}");
 
@@ -131,7 +131,7 @@ public static class DevicesCommands
             await Parallel.ForEachAsync(Enumerable.Range(0, rows.Count), Parallelism(ct), async (i, _) =>
             {
                 var row = rows[i];
-                results[i] = await grains.GetGrain<IDeviceGrain>(row.DeviceId).RegisterAsync(row.UserId, row.Kind).ConfigureAwait(false);
+                results[i] = await grains.GetGrain<IDeviceAdminGrain>(row.DeviceId).RegisterAsync(row.UserId, row.Kind, imported: true).ConfigureAwait(false);
             }).ConfigureAwait(false);
 
             var registered = new List<RegisteredDeviceJson>(rows.Count);

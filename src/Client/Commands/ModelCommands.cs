@@ -56,7 +56,7 @@ public static class ModelCommands
             var promote = ctx.Get(promoteIfBetter);
             await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
             var registry = cluster.Grains.GetGrain<IModelRegistryGrain>(GrainKeys.Global);
-            var job = await registry.StartTrainingAsync(k, promote).ConfigureAwait(false);
+            var job = await cluster.Grains.GetGrain<IModelAdminGrain>(GrainKeys.Global).StartTrainingAsync(k, promote).ConfigureAwait(false);
             if (job.State == TrainingState.Running && job.PromoteIfBetter != promote)
             {
                 await ctx.Error.WriteLineAsync(
@@ -93,7 +93,7 @@ public static class ModelCommands
             var k = ctx.Get(kind)!;
             var v = ctx.Get(version)!;
             await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
-            var result = await cluster.Grains.GetGrain<IModelRegistryGrain>(GrainKeys.Global).PromoteAsync(k, v).ConfigureAwait(false);
+            var result = await cluster.Grains.GetGrain<IModelAdminGrain>(GrainKeys.Global).PromoteAsync(k, v).ConfigureAwait(false);
             return await ReportAsync(ctx, k, result).ConfigureAwait(false);
         });
         return command;
@@ -107,7 +107,7 @@ public static class ModelCommands
         {
             var k = ctx.Get(kind)!;
             await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
-            var result = await cluster.Grains.GetGrain<IModelRegistryGrain>(GrainKeys.Global).RollbackAsync(k).ConfigureAwait(false);
+            var result = await cluster.Grains.GetGrain<IModelAdminGrain>(GrainKeys.Global).RollbackAsync(k).ConfigureAwait(false);
             return await ReportAsync(ctx, k, result).ConfigureAwait(false);
         });
         return command;

@@ -42,7 +42,7 @@ public static class UsersCommands
             await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
             var grains = cluster.Grains;
             await Parallel.ForEachAsync(rows, DevicesCommands.Parallelism(ctx.CancellationToken), async (row, _) =>
-                await grains.GetGrain<IUserStateGrain>(row.UserId).SetProfileAsync(row.ToProfile()).ConfigureAwait(false)).ConfigureAwait(false);
+                await grains.GetGrain<IUserAdminGrain>(row.UserId).ImportProfileAsync(row.ToProfile()).ConfigureAwait(false)).ConfigureAwait(false);
 
             if (ctx.Json)
             {

@@ -15,9 +15,12 @@ public sealed record UsersImportJson(int Imported, string[] UserIds);
 
 /// <summary><c>users forget --json</c>: what was removed of the user, by kind.</summary>
 public sealed record UsersForgetJson(string UserId, int Devices, int GrainStates, long Interactions, long Decisions, long Feedback,
-    long OutboxEntries, long ProfileRows);
+    long OutboxEntries, long ProfileRows, long AuditEntriesRedacted);
 
 public sealed record ItemsImportJson(int Imported);
+
+/// <summary><c>audit show --json</c>: one admin change; <c>before</c> and <c>after</c> are JSON text (null when there was none).</summary>
+public sealed record AuditEntryJson(long Id, string At, string Who, string Action, string Target, string? Before, string? After);
 
 /// <summary>
 /// <c>interactions import --json</c>: <c>imported</c> rows stored by this run; when <c>complete</c> is false
@@ -251,6 +254,7 @@ public sealed record RuleChangeJson(long Version, string Key, string Scope, stri
 [JsonSerializable(typeof(RevokedDeviceJson))]
 [JsonSerializable(typeof(UsersImportJson))]
 [JsonSerializable(typeof(UsersForgetJson))]
+[JsonSerializable(typeof(AuditEntryJson[]))]
 [JsonSerializable(typeof(ItemsImportJson))]
 [JsonSerializable(typeof(InteractionsImportJson))]
 [JsonSerializable(typeof(UserShowJson))]

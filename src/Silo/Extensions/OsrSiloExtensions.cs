@@ -11,6 +11,7 @@ using Osr.Orleans.Silo.Options;
 using Osr.Orleans.Silo.Stats;
 using Osr.Orleans.Silo.Storage;
 using Osr.Orleans.Grains.Storage;
+using Osr.Orleans.Models.Security;
 using Osr.Orleans.Storage;
 
 namespace Osr.Orleans.Silo.Extensions;
@@ -35,7 +36,7 @@ public static class OsrSiloExtensions
     }
 
     /// <summary>
-    /// The project's own stores, one per port (events, decisions, rules, webhook outbox, model
+    /// The project's own stores, one per port (events, decisions, rules, audit, webhook outbox, model
     /// files): PostgreSQL when <c>Osr:Storage:Mode</c> is <c>AdoNet</c>, embedded SQLite otherwise
     /// (<see cref="StorageSelection"/>), and <see cref="StorageStartup"/>, which migrates their
     /// schemas. Registered before Orleans so that they start before the first grain and stop after the last one.
@@ -49,6 +50,7 @@ public static class OsrSiloExtensions
         services.AddSingleton(sp => sp.GetRequiredService<OsrStores>().Events);
         services.AddSingleton(sp => sp.GetRequiredService<OsrStores>().Decisions);
         services.AddSingleton(sp => sp.GetRequiredService<OsrStores>().Rules);
+        services.AddSingleton(sp => sp.GetRequiredService<OsrStores>().Audit);
         services.AddSingleton(sp => sp.GetRequiredService<OsrStores>().Outbox);
         services.AddSingleton(sp => sp.GetRequiredService<OsrStores>().ModelFiles);
         services.AddHostedService<StorageStartup>();
@@ -74,6 +76,7 @@ public static class OsrSiloExtensions
         builder.UseOrleans(silo =>
         {
             silo.UseOsrClustering(cluster, storage, configuration);
+            silo.UseOsrClusterTls(cluster.Tls);
             silo.AddOsrGrainStorage(storage, grains);
             silo.AddOsrLiveViews();
             // Notifications reach devices connected to any silo's embedded broker.
@@ -142,6 +145,27 @@ public static class OsrSiloExtensions
         // Several silos on one machine: each its own ports, all advertised on one address.
         var advertised = IPAddress.TryParse(cluster.AdvertisedAddress, out var address) ? address : IPAddress.Loopback;
         silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+    }
+
+    /// <summary>
+    /// Mutual TLS on every silo-to-silo and gateway connection when <c>Osr:Cluster:Tls:Certificate</c> is set (docs/operations.md,
+    /// "Security"): each end shows its certificate and accepts the other's only when it chains to <c>Osr:Cluster:Tls:CA</c>
+    /// (<see cref="ClusterTls.IsTrusted"/>); a client or silo without one completes no handshake, so no call. The files are
+    /// read here, while the silo is built: bad settings stop it with exit code 2, naming the key.
+    /// </summary>
+    private static void UseOsrClusterTls(this ISiloBuilder silo, ClusterTlsSettings settings)
+    {
+        if (!settings.AnySet) return;
+        ClusterTlsMaterial material;
+        try
+        {
+            material = ClusterTls.Load(settings, DateTimeOffset.UtcNow);
+        }
+        catch (ClusterTlsException e)
+        {
+            throw new OptionsValidationException(ClusterTlsSettings.Section, typeof(OsrClusterOptions), e.Problems);
+        }
+        silo.UseTls(material.Certificate, o => ClusterTlsOptions.Apply(o, material));
     }
 
     /// <summary>

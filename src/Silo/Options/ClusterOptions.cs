@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Osr.Orleans.Models.Security;
 
 namespace Osr.Orleans.Silo.Options;
 
@@ -58,6 +59,9 @@ public sealed class OsrClusterOptions
     /// </summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>Mutual TLS of silo-to-silo and client-to-gateway connections (<c>Osr:Cluster:Tls:*</c>); off while no certificate is set.</summary>
+    public ClusterTlsSettings Tls { get; set; } = new();
+
     internal IPAddress ParsedAdvertisedAddress => IPAddress.Parse(AdvertisedAddress);
 }
 
@@ -86,7 +90,7 @@ public sealed class OsrStorageOptions
 /// defaults to the storage one, and a cluster of several silos needs state every silo can reach.
 /// In Kubernetes mode it also checks the pod's environment (<see cref="KubernetesPod"/>).
 /// </summary>
-public sealed class OsrClusterOptionsValidator(IOptions<OsrStorageOptions> storage, KubernetesPod pod) : IValidateOptions<OsrClusterOptions>
+public sealed class OsrClusterOptionsValidator(IOptions<OsrStorageOptions> storage, KubernetesPod pod, TimeProvider? time = null) : IValidateOptions<OsrClusterOptions>
 {
     public ValidateOptionsResult Validate(string? name, OsrClusterOptions o)
     {
@@ -97,6 +101,17 @@ public sealed class OsrClusterOptionsValidator(IOptions<OsrStorageOptions> stora
         if (o.SiloPort == o.GatewayPort) errors.Add($"{S}: SiloPort and GatewayPort must differ, both are {o.SiloPort}");
         if (!IPAddress.TryParse(o.AdvertisedAddress, out var advertised) || advertised.Equals(IPAddress.Any) || advertised.Equals(IPAddress.IPv6Any))
             errors.Add($"{S}:AdvertisedAddress must be an IP address other peers can dial, got '{o.AdvertisedAddress}'");
+        if (o.Tls.AnySet)
+        {
+            try
+            {
+                ClusterTls.Load(o.Tls, (time ?? TimeProvider.System).GetUtcNow());
+            }
+            catch (ClusterTlsException e)
+            {
+                errors.AddRange(e.Problems);
+            }
+        }
         switch (o.Mode)
         {
             case ClusterMode.Localhost:

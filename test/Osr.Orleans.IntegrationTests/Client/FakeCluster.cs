@@ -78,7 +78,7 @@ internal sealed class FakeClusterConnection : IClusterConnection, IGrainFactory
 /// A scripted <see cref="IModelRegistryGrain"/>: <see cref="StartTrainingAsync"/> answers <see cref="Started"/> (with the
 /// requested kind), <see cref="GetJobAsync"/> answers the queued <see cref="Updates"/> in order and then repeats the last one.
 /// </summary>
-internal sealed class FakeModelRegistryGrain : IModelRegistryGrain
+internal sealed class FakeModelRegistryGrain : IModelRegistryGrain, IModelAdminGrain
 {
     private TrainingJob? _last;
 

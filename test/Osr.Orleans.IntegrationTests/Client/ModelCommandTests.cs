@@ -32,7 +32,7 @@ public class ModelCommandTests
     {
         var registry = new FakeModelRegistryGrain();
         var cli = new TestCli();
-        cli.Clusters.Connection = new FakeClusterConnection().Add<IModelRegistryGrain>(GrainKeys.Global, registry);
+        cli.Clusters.Connection = new FakeClusterConnection().Add<IModelRegistryGrain>(GrainKeys.Global, registry).Add<IModelAdminGrain>(GrainKeys.Global, registry);
         return (cli, registry);
     }
 

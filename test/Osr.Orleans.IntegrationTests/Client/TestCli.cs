@@ -25,6 +25,9 @@ internal sealed class TestCli
     /// <summary>How often <c>model train</c> polls (short, so tests don't wait 250 ms per step).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>The console's clock (relative times such as <c>--since 24h</c>).</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
     public async Task<int> RunAsync(params string[] args)
     {
         var services = new CliServices
@@ -39,6 +42,7 @@ internal sealed class TestCli
             ImportLimits = ImportLimits,
             OutIsTerminal = OutIsTerminal,
             PollInterval = PollInterval,
+            Time = Time,
         };
         return await AdminCli.RunAsync(args, services);
     }

@@ -1,0 +1,23 @@
+using Osr.Orleans.Models.Audit;
+
+namespace Osr.Orleans.Grains.Storage;
+
+/// <summary>
+/// The audit trail of admin changes (docs/decisions.md, "Audit trail"): append-only except for
+/// <see cref="ForgetUserAsync"/> (users forget). Rule changes are appended by <see cref="IRuleStore.SaveRulesAsync"/> in the
+/// change's own transaction; the other changes through <see cref="AppendAsync"/>.
+/// </summary>
+public interface IAuditLog
+{
+    /// <summary>Appends <paramref name="entry"/> (its <see cref="AuditEntry.Id"/> is assigned by the store); completes when durable.</summary>
+    Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default);
+
+    /// <summary>Entries at or after <paramref name="since"/> (all when null), oldest first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<AuditEntry>> ReadAsync(DateTimeOffset? since, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Redacts every entry that concerns <paramref name="userId"/> (<see cref="AuditEntry.User"/>): who, when and the action stay;
+    /// the target becomes <see cref="AuditRecords.ErasedTarget"/> and the user, before and after are removed. Returns how many.
+    /// </summary>
+    Task<long> ForgetUserAsync(string userId, CancellationToken cancellationToken = default);
+}

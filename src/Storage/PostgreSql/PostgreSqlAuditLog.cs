@@ -1,0 +1,45 @@
+using Npgsql;
+using Osr.Orleans.Grains.Storage;
+using Osr.Orleans.Models.Audit;
+using static Osr.Orleans.Storage.PostgreSql.Sql;
+
+namespace Osr.Orleans.Storage.PostgreSql;
+
+/// <summary><see cref="IAuditLog"/> on PostgreSQL (table <c>osr_audit</c>).</summary>
+public sealed class PostgreSqlAuditLog(PostgreSqlDatabase database) : IAuditLog
+{
+    internal const string Columns = "at, who, action, target, user_id, before, after";
+
+    public PostgreSqlDatabase Database { get; } = database;
+
+    public Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return Database.WriteAsync(batch => batch.Add(Command(
+            $"INSERT INTO osr_audit ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7)", Values(entry))), cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> ReadAsync(DateTimeOffset? since, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = Database.DataSource.CreateCommand(
+            $"SELECT id, {Columns} FROM osr_audit WHERE at >= $1 ORDER BY id LIMIT $2");
+        command.Parameters.Add(P(since?.UtcTicks ?? long.MinValue));
+        command.Parameters.Add(P(Math.Max(0, limit)));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var entries = new List<AuditEntry>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            entries.Add(new AuditEntry(reader.GetInt64(0), new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero), reader.GetString(2),
+                reader.GetString(3), reader.GetString(4), Nullable(reader, 5), Nullable(reader, 6), Nullable(reader, 7)));
+        return entries;
+    }
+
+    public async Task<long> ForgetUserAsync(string userId, CancellationToken cancellationToken = default) =>
+        (await Database.ExecuteOwnAsync([Command(
+            "UPDATE osr_audit SET target = $2, user_id = NULL, before = NULL, after = NULL WHERE user_id = $1", P(userId), P(AuditRecords.ErasedTarget))], cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>The seven column values of <paramref name="entry"/>, in column order (also used by <see cref="PostgreSqlRuleStore"/>).</summary>
+    internal static NpgsqlParameter[] Values(AuditEntry entry) =>
+        [P(entry.At.UtcTicks), P(entry.Who), P(entry.Action), P(entry.Target), Text(entry.User), Text(entry.Before), Text(entry.After)];
+
+    private static string? Nullable(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}

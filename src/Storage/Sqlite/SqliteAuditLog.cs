@@ -1,0 +1,54 @@
+using Microsoft.Data.Sqlite;
+using Osr.Orleans.Grains.Storage;
+using Osr.Orleans.Models.Audit;
+
+namespace Osr.Orleans.Storage.Sqlite;
+
+/// <summary><see cref="IAuditLog"/> on the embedded <c>events.db</c> (table <c>audit</c>), beside the rules it audits.</summary>
+public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
+{
+    public SqliteDatabase Database { get; } = database;
+
+    public Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return Database.WriteAsync((connection, transaction) => Insert(connection, transaction, entry), cancellationToken);
+    }
+
+    public Task<IReadOnlyList<AuditEntry>> ReadAsync(DateTimeOffset? since, int limit, CancellationToken cancellationToken = default) =>
+        Database.ReadAsync<IReadOnlyList<AuditEntry>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT id, at, who, action, target, user_id, before, after FROM audit WHERE at >= $since ORDER BY id LIMIT $limit";
+            command.Parameters.AddWithValue("$since", since?.UtcTicks ?? long.MinValue);
+            command.Parameters.AddWithValue("$limit", Math.Max(0, limit));
+            using var reader = command.ExecuteReader();
+            var entries = new List<AuditEntry>();
+            while (reader.Read())
+                entries.Add(new AuditEntry(reader.GetInt64(0), new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero), reader.GetString(2),
+                    reader.GetString(3), reader.GetString(4), Nullable(reader, 5), Nullable(reader, 6), Nullable(reader, 7)));
+            return entries;
+        }, cancellationToken);
+
+    public async Task<long> ForgetUserAsync(string userId, CancellationToken cancellationToken = default) =>
+        (await Database.ExecuteAsync(["UPDATE audit SET target = $erased, user_id = NULL, before = NULL, after = NULL WHERE user_id = $u"],
+            [("$u", userId), ("$erased", AuditRecords.ErasedTarget)], cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>Inserts <paramref name="entry"/> in <paramref name="transaction"/> (also used by <see cref="SqliteRuleStore"/>).</summary>
+    internal static int Insert(SqliteConnection connection, SqliteTransaction transaction, AuditEntry entry)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO audit (at, who, action, target, user_id, before, after) VALUES ($at, $who, $action, $target, $user, $before, $after)";
+        command.Parameters.AddWithValue("$at", entry.At.UtcTicks);
+        command.Parameters.AddWithValue("$who", entry.Who);
+        command.Parameters.AddWithValue("$action", entry.Action);
+        command.Parameters.AddWithValue("$target", entry.Target);
+        command.Parameters.AddWithValue("$user", (object?)entry.User ?? DBNull.Value);
+        command.Parameters.AddWithValue("$before", (object?)entry.Before ?? DBNull.Value);
+        command.Parameters.AddWithValue("$after", (object?)entry.After ?? DBNull.Value);
+        return command.ExecuteNonQuery();
+    }
+
+    private static string? Nullable(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}
