@@ -39,6 +39,8 @@ public sealed class MqttIngress(
     internal const string DeviceKey = "osr.device";
     internal const string UserKey = "osr.user";
     internal const string GrainKey = "osr.device-grain";
+    internal const string GateKey = "osr.flood-gate";
+    internal const string Mqtt311Key = "osr.mqtt311";
 
     private readonly MqttOptions _options = mqttOptions.Value;
     private MqttServer? _server;
@@ -83,6 +85,7 @@ public sealed class MqttIngress(
         _server.ValidatingConnectionAsync += OnConnectAsync;
         _server.InterceptingSubscriptionAsync += OnSubscribeAsync;
         _server.InterceptingPublishAsync += OnPublishAsync;
+        _server.ClientConnectedAsync += OnSessionStartedAsync;
         _server.ClientConnectedAsync += _ => { Interlocked.Increment(ref _connected); return Task.CompletedTask; };
         _server.ClientDisconnectedAsync += _ => { Interlocked.Decrement(ref _connected); return Task.CompletedTask; };
         await _server.StartAsync();
@@ -208,6 +211,18 @@ public sealed class MqttIngress(
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A device's session starts: its flood gate (one per connection, docs/contract.md "Security") and whether it speaks
+    /// MQTT 3.1.1, whose quota refusals are held rather than acknowledged (docs/decisions.md).
+    /// </summary>
+    private Task OnSessionStartedAsync(ClientConnectedEventArgs e)
+    {
+        if (e.SessionItems[DeviceKey] is not string) return Task.CompletedTask;
+        e.SessionItems[GateKey] = pipeline.NewGate();
+        e.SessionItems[Mqtt311Key] = e.ProtocolVersion != MQTTnet.Formatter.MqttProtocolVersion.V500;
+        return Task.CompletedTask;
+    }
+
     private async Task OnPublishAsync(InterceptingPublishEventArgs e)
     {
         // Messages the silo injects itself (errors, notifications) carry no device session.
@@ -215,7 +230,10 @@ public sealed class MqttIngress(
 
         e.ProcessPublish = false; // a device's messages are for the system only
         var topic = Topics.ClassifyPublish(e.ApplicationMessage.Topic, deviceId);
-        var outcome = await pipeline.HandleAsync(topic, deviceId, DeviceGrain(e, deviceId), e.ApplicationMessage.Payload, this);
+        var gate = e.SessionItems[GateKey] as Models.Ingress.FloodGate;
+        var mqtt311 = e.SessionItems[Mqtt311Key] is true;
+        var outcome = await pipeline.HandleAsync(topic, deviceId, DeviceGrain(e, deviceId), e.ApplicationMessage.Payload, this,
+            gate, mqtt311, e.CancellationToken);
         if (outcome.Code == MqttPubAckReasonCode.Success) return;
         e.Response.ReasonCode = outcome.Code;
         e.Response.ReasonString = outcome.Reason;
