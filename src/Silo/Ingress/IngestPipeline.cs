@@ -56,7 +56,7 @@ public sealed class IngestPipeline(
     /// <paramref name="holdOnQuota"/> (an MQTT 3.1.1 client, which has no negative PUBACK): a message over the device's
     /// reading quota is held until the quota has room rather than refused (docs/decisions.md).
     /// </summary>
-    public async ValueTask<IngestOutcome> HandleAsync(DeviceTopic topic, string deviceId, IDeviceGrain grain, ReadOnlySequence<byte> payload,
+    public ValueTask<IngestOutcome> HandleAsync(DeviceTopic topic, string deviceId, IDeviceGrain grain, ReadOnlySequence<byte> payload,
         IDeviceChannel replies, FloodGate? gate = null, bool holdOnQuota = false, CancellationToken cancellationToken = default)
     {
         counters.MessageReceived();
@@ -68,22 +68,30 @@ public sealed class IngestPipeline(
                 counters.MessageRefused();
                 counters.Rejected(RejectReason.Flood);
                 IngressLog.MessageRefused(logger, deviceId, RejectReason.Flood.Code());
-                return new(MqttPubAckReasonCode.QuotaExceeded, RejectReason.Flood.Code(), true);
+                return ValueTask.FromResult(new IngestOutcome(MqttPubAckReasonCode.QuotaExceeded, RejectReason.Flood.Code(), true));
             }
-            if (wait > 0)
-            {
-                counters.MessageHeld();
-                await Task.Delay(TimeSpan.FromTicks(wait), time.Provider, cancellationToken);
-            }
+            if (wait > 0) return HoldThenRouteAsync(wait, topic, deviceId, grain, payload, replies, gate, holdOnQuota, cancellationToken);
         }
-        return topic switch
-        {
-            DeviceTopic.Readings => await IngestReadingsAsync(deviceId, grain, payload, replies, gate, holdOnQuota, cancellationToken),
-            DeviceTopic.Events => await IngestEventAsync(deviceId, grain, payload, replies, gate),
-            _ => await RefuseAsync(replies, gate, deviceId, RejectReason.WrongTopic, MqttPubAckReasonCode.NotAuthorized,
-                "a device may publish only to osr/v1/devices/{its id}/readings and /events"),
-        };
+        return RouteAsync(topic, deviceId, grain, payload, replies, gate, holdOnQuota, cancellationToken);
     }
+
+    /// <summary>Over the connection's flood limits: the message waits until its tokens are paid for, and so does the connection.</summary>
+    private async ValueTask<IngestOutcome> HoldThenRouteAsync(long waitTicks, DeviceTopic topic, string deviceId, IDeviceGrain grain,
+        ReadOnlySequence<byte> payload, IDeviceChannel replies, FloodGate gate, bool holdOnQuota, CancellationToken cancellationToken)
+    {
+        counters.MessageHeld();
+        await Task.Delay(TimeSpan.FromTicks(waitTicks), time.Provider, cancellationToken);
+        return await RouteAsync(topic, deviceId, grain, payload, replies, gate, holdOnQuota, cancellationToken);
+    }
+
+    private ValueTask<IngestOutcome> RouteAsync(DeviceTopic topic, string deviceId, IDeviceGrain grain, ReadOnlySequence<byte> payload,
+        IDeviceChannel replies, FloodGate? gate, bool holdOnQuota, CancellationToken cancellationToken) => topic switch
+    {
+        DeviceTopic.Readings => IngestReadingsAsync(deviceId, grain, payload, replies, gate, holdOnQuota, cancellationToken),
+        DeviceTopic.Events => IngestEventAsync(deviceId, grain, payload, replies, gate),
+        _ => RefuseAsync(replies, gate, deviceId, RejectReason.WrongTopic, MqttPubAckReasonCode.NotAuthorized,
+            "a device may publish only to osr/v1/devices/{its id}/readings and /events"),
+    };
 
     /// <summary>Publishes an error reply unless the connection's error budget is spent (then only counts it).</summary>
     private Task ReplyAsync(IDeviceChannel replies, FloodGate? gate, string deviceId, long? seq, RejectReason reason, string? detail)
