@@ -44,7 +44,7 @@ public sealed record class UserState
     /// <summary>The device's seq window as checkpointed.</summary>
     public SeqWindow SeqWindowOf(string deviceId) =>
         !LastSeq.TryGetValue(deviceId, out var last) ? SeqWindow.Empty
-        : SeqSeen.TryGetValue(deviceId, out var seen) ? new SeqWindow(last, seen)
+        : SeqSeen?.TryGetValue(deviceId, out var seen) == true ? new SeqWindow(last, seen)
         : SeqWindow.FromLegacy(last);
 }
 
@@ -154,7 +154,7 @@ public sealed class UserStateGrain(
             var window = state.State.SeqWindowOf(deviceId);
             foreach (ref readonly var r in readings.AsSpan()) window = window.Mark(r.Seq);
             state.State.LastSeq[deviceId] = window.Last;
-            state.State.SeqSeen[deviceId] = window.Seen;
+            (state.State.SeqSeen ??= new(StringComparer.Ordinal))[deviceId] = window.Seen;
             state.State.ReadingsApplied += applied;
             Checkpoint.MarkDirty();
             if (applied > 0) MaybeQueueScoring();
@@ -176,7 +176,7 @@ public sealed class UserStateGrain(
         var entry = new DeviceRef(deviceId, kind);
         // A (re-)registration starts a new sequence epoch for the device.
         var reset = state.State.LastSeq.Remove(deviceId);
-        state.State.SeqSeen.Remove(deviceId);
+        state.State.SeqSeen?.Remove(deviceId);
         if (i >= 0 && devices[i] == entry && !reset) return;
         if (i >= 0) devices[i] = entry;
         else devices.Add(entry);
