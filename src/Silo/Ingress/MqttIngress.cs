@@ -24,7 +24,10 @@ namespace Osr.Orleans.Silo.Ingress;
 /// handed to <see cref="IDeviceGrain.IngestAsync"/>, and acknowledged only after that call
 /// returned, i.e. after the owner's state grain applied the readings. Device publishes are
 /// never forwarded to other subscribers. Every rejection is counted and reported on the
-/// device's <c>errors</c> topic; on MQTT 5 the PUBACK also carries a reason code.</item>
+/// device's <c>errors</c> topic (within the connection's error budget); on MQTT 5 the PUBACK also carries
+/// a reason code, on MQTT 3.1.1 a quota refusal holds the PUBACK instead (docs/decisions.md).</item>
+/// <item>Every connection has a flood gate (<c>Osr:Mqtt:Flood</c>): a message over its limits is held before it
+/// is handled, and as MQTTnet reads a connection's packets one after the other, so is the connection.</item>
 /// </list>
 /// If the grain call fails the connection is closed without a positive acknowledgement, so
 /// the client redelivers.
