@@ -24,7 +24,8 @@ internal sealed class Flooder : IAsyncDisposable
     private long _acked;
     private long _errors;
 
-    public static async Task<Flooder> StartAsync(Target target, int devices, CancellationToken ct)
+    /// <param name="interval">When set, each device sends one message per interval itself (one in flight) instead of flooding.</param>
+    public static async Task<Flooder> StartAsync(Target target, int devices, CancellationToken ct, TimeSpan? interval = null)
     {
         var flooder = new Flooder();
         var payload = new byte[PayloadBytes];
@@ -49,7 +50,8 @@ internal sealed class Flooder : IAsyncDisposable
             flooder._clients.Add(client);
             var message = new MqttApplicationMessageBuilder().WithTopic($"osr/v1/devices/{deviceId}/readings").WithPayload(payload)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
-            for (var k = 0; k < InFlight; k++) flooder._loops.Add(flooder.LoopAsync(client, message));
+            if (interval is { } every) flooder._loops.Add(flooder.PacedLoopAsync(client, message, every));
+            else for (var k = 0; k < InFlight; k++) flooder._loops.Add(flooder.LoopAsync(client, message));
         }
         flooder._clock.Start();
         return flooder;
@@ -69,6 +71,24 @@ internal sealed class Flooder : IAsyncDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>The same garbage, paced by the sender (a comparison: what the silo pays when it need not hold anything).</summary>
+    private async Task PacedLoopAsync(IMqttClient client, MqttApplicationMessage message, TimeSpan interval)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false) && client.IsConnected)
+            {
+                await client.PublishAsync(message, _stop.Token).ConfigureAwait(false);
+                Interlocked.Increment(ref _acked);
+            }
+        }
+        catch (Exception) when (_stop.IsCancellationRequested || !client.IsConnected)
+        {
+            // stopped
         }
     }
 
