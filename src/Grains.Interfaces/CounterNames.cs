@@ -15,6 +15,8 @@ public static class CounterNames
     public const string SubscriptionsRefused = "subscriptions.refused";
     public const string FilterOutliers = "filter.outliers";
     public const string EventsAccepted = "events.accepted";
+    public const string MessagesHeld = "messages.held";
+    public const string ErrorsSuppressed = "errors.suppressed";
 
     // Decisions and pushes (DecisionCounters). Breakdowns append ".model.{version}",
     // ".segment.{segment}" (or "none") and ".arm.{a|b}" to the notifications.* names.

@@ -15,6 +15,8 @@ public interface IUserStateGrain : IGrainWithStringKey
     /// Applies a batch of readings from one device (sorted by time here). Returns how many
     /// were applied and how many were too far behind the filter's clock to apply. The array is
     /// passed without a copy (<c>[Immutable]</c>): it is sorted into a copy, never in place.
+    /// Under the event clock a batch with a reading beyond <see cref="EventClockBound"/> is refused whole
+    /// (<see cref="RejectReason.TsJump"/>). Every seq of the batch is marked in the device's seq window.
     /// </summary>
     [Alias("Apply")]
     ValueTask<BatchApplyResult> ApplyAsync(string deviceId, [Immutable] Reading[] readings);
@@ -22,6 +24,10 @@ public interface IUserStateGrain : IGrainWithStringKey
     /// <summary>The highest <c>seq</c> of <paramref name="deviceId"/> this user applied (checkpointed with the filters), or −1.</summary>
     [Alias("GetLastSeq")]
     ValueTask<long> GetLastSeqAsync(string deviceId);
+
+    /// <summary>The device's dedupe position: its last seq and which of the 64 seqs up to it were applied.</summary>
+    [Alias("GetSeqWindow")]
+    ValueTask<SeqWindow> GetSeqWindowAsync(string deviceId);
 
     /// <summary>Records that a device of this user exists and which kind it is (its noise profile).</summary>
     [Alias("AttachDevice")]
@@ -72,7 +78,9 @@ public sealed record UserFootprint(
     [property: Id(0)] bool Known,
     [property: Id(1)] string[] DeviceIds);
 
+/// <summary>What <see cref="IUserStateGrain.ApplyAsync"/> did; <see cref="Refused"/> other than none: nothing was applied.</summary>
 [GenerateSerializer, Immutable, Alias("osr.batch-apply-result")]
 public readonly record struct BatchApplyResult(
     [property: Id(0)] int Applied,
-    [property: Id(1)] int OutOfOrder);
+    [property: Id(1)] int OutOfOrder,
+    [property: Id(2)] RejectReason Refused = RejectReason.None);

@@ -39,7 +39,7 @@ public sealed class DeviceGrain(
 {
     private TokenBucket _bucket = new(ingestOptions.Value.MaxReadingsPerSecond, ingestOptions.Value.Burst);
     private IUserStateGrain? _owner;
-    private long _lastSeq = -1;
+    private SeqWindow _window = SeqWindow.Empty;
 
     private string? _deviceId;
 
@@ -58,8 +58,8 @@ public sealed class DeviceGrain(
         return Task.CompletedTask;
     }
 
-    /// <summary>One call per activation: the owner's checkpoint holds this device's dedupe position.</summary>
-    private async Task LoadLastSeqAsync() => _lastSeq = await _owner!.GetLastSeqAsync(DeviceId);
+    /// <summary>One call per activation: the owner's checkpoint holds this device's dedupe position (its seq window).</summary>
+    private async Task LoadLastSeqAsync() => _window = await _owner!.GetSeqWindowAsync(DeviceId);
 
     public async ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind)
     {
@@ -78,7 +78,7 @@ public sealed class DeviceGrain(
         _owner = GrainFactory.GetGrain<IUserStateGrain>(userId);
         // A new sequence epoch: the owner forgets this device's dedupe position.
         await _owner.AttachDeviceAsync(DeviceId, kind);
-        _lastSeq = -1;
+        _window = SeqWindow.Empty;
         await state.WriteStateAsync();
         if (reRegistered) await sessions.DisconnectAsync(DeviceId);
         DeviceLog.Registered(logger, DeviceId, userId, kind);
@@ -113,7 +113,7 @@ public sealed class DeviceGrain(
         await state.ClearStateAsync();
         state.State = new DeviceState();
         _owner = null;
-        _lastSeq = -1;
+        _window = SeqWindow.Empty;
         // Closes live sessions; in External mode also disables the broker account.
         await sessions.RevokeAsync(DeviceId);
         DeactivateOnIdle();
@@ -153,18 +153,24 @@ public sealed class DeviceGrain(
             return new(0, 0, 0, RejectReason.QuotaExceeded);
         }
 
-        var fresh = SelectFresh(readings, _lastSeq, out var duplicates);
+        // Seen (or below the seq window) = duplicate; a reordered older seq inside the window is still fresh.
+        var fresh = FreshReadings.Select(readings, _window, out var duplicates, out var next);
         if (duplicates > 0) counters.Duplicate(duplicates);
         if (fresh.Length == 0) return new(0, duplicates, 0, RejectReason.None);
         // Sorted by seq: the last one is the largest step. The first message of an epoch sets the position.
-        if (_lastSeq >= 0 && fresh[^1].Seq - _lastSeq > ingestOptions.Value.MaxSeqJump)
+        if (!_window.IsEmpty && fresh[^1].Seq - _window.Last > ingestOptions.Value.MaxSeqJump)
         {
             counters.Rejected(RejectReason.SeqJump, fresh.Length);
             return new(0, duplicates, 0, RejectReason.SeqJump);
         }
 
         var applied = await _owner.ApplyAsync(DeviceId, fresh);
-        _lastSeq = fresh[^1].Seq;
+        if (applied.Refused != RejectReason.None)
+        {
+            counters.Rejected(applied.Refused, fresh.Length);
+            return new(0, duplicates, 0, applied.Refused);
+        }
+        _window = next;
         counters.Accepted(fresh.Length - applied.OutOfOrder);
         counters.Lag(time.UtcTicks - fresh[^1].TimestampUtcTicks);
         if (applied.OutOfOrder > 0) counters.Rejected(RejectReason.OutOfOrder, applied.OutOfOrder);
@@ -191,36 +197,7 @@ public sealed class DeviceGrain(
     public ValueTask<DeviceInfo?> GetInfoAsync()
     {
         var s = state.State;
-        return ValueTask.FromResult(s.UserId is null ? null : new DeviceInfo(DeviceId, s.UserId, s.Kind, _lastSeq, s.RegisteredAt, s.Revoked));
-    }
-
-    /// <summary>
-    /// The readings with seq above <paramref name="lastSeq"/>, in seq order, without repeats.
-    /// Returns the input array itself when it is already sorted and fresh (the common case).
-    /// </summary>
-    internal static Reading[] SelectFresh(Reading[] readings, long lastSeq, out int duplicates)
-    {
-        var sorted = true;
-        var prev = lastSeq;
-        foreach (ref readonly var r in readings.AsSpan())
-        {
-            if (r.Seq <= prev) { sorted = false; break; }
-            prev = r.Seq;
-        }
-        duplicates = 0;
-        if (sorted) return readings;
-
-        var copy = (Reading[])readings.Clone();
-        Array.Sort(copy, static (a, b) => a.Seq.CompareTo(b.Seq));
-        var n = 0;
-        prev = lastSeq;
-        foreach (var r in copy)
-        {
-            if (r.Seq <= prev) { duplicates++; continue; }
-            copy[n++] = r;
-            prev = r.Seq;
-        }
-        return n == copy.Length ? copy : copy[..n];
+        return ValueTask.FromResult(s.UserId is null ? null : new DeviceInfo(DeviceId, s.UserId, s.Kind, _window.Last, s.RegisteredAt, s.Revoked));
     }
 
     private static byte[] Hash(byte[] salt, string secret)

@@ -34,6 +34,18 @@ public sealed record class UserState
     [Id(7)] public long InteractionsRecorded { get; set; }
     /// <summary>Highest applied <c>seq</c> per device: the dedupe position, checkpointed atomically with the filters.</summary>
     [Id(8)] public Dictionary<string, long> LastSeq { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Which of the 64 seqs up to <see cref="LastSeq"/> were applied, per device (<see cref="SeqWindow.Seen"/>); added
+    /// later: a device with a <see cref="LastSeq"/> but no entry here was stored before, and everything at or below
+    /// its last seq counts as seen (<see cref="SeqWindow.FromLegacy"/>).
+    /// </summary>
+    [Id(9)] public Dictionary<string, ulong> SeqSeen { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The device's seq window as checkpointed.</summary>
+    public SeqWindow SeqWindowOf(string deviceId) =>
+        !LastSeq.TryGetValue(deviceId, out var last) ? SeqWindow.Empty
+        : SeqSeen?.TryGetValue(deviceId, out var seen) == true ? new SeqWindow(last, seen)
+        : SeqWindow.FromLegacy(last);
 }
 
 /// <inheritdoc cref="IUserStateGrain"/>
@@ -103,6 +115,11 @@ public sealed class UserStateGrain(
 
     public ValueTask<BatchApplyResult> ApplyAsync(string deviceId, Reading[] readings)
     {
+        if (_decisions.ClockMode == ClockMode.Event && readings.Length > 0
+            && EventClockBound.FirstBeyond(readings, EventClockBound.Latest(state.State.LastReadingUtcTicks, clock.UtcTicks, _options.MaxEventLead)) >= 0)
+        {
+            return ValueTask.FromResult(new BatchApplyResult(0, 0, RejectReason.TsJump));
+        }
         var noise = NoiseFor(deviceId);
         var deviceIndex = DeviceIndex(deviceId);
         var bank = _bank ??= new UserFilterBank(_filterOptions);
@@ -134,9 +151,10 @@ public sealed class UserStateGrain(
         if (outliers > 0) counters.FilterOutliers(outliers);
         if (readings.Length > 0)
         {
-            var seq = -1L;
-            foreach (ref readonly var r in readings.AsSpan()) seq = Math.Max(seq, r.Seq);
-            if (seq > state.State.LastSeq.GetValueOrDefault(deviceId, -1)) state.State.LastSeq[deviceId] = seq;
+            var window = state.State.SeqWindowOf(deviceId);
+            foreach (ref readonly var r in readings.AsSpan()) window = window.Mark(r.Seq);
+            state.State.LastSeq[deviceId] = window.Last;
+            (state.State.SeqSeen ??= new(StringComparer.Ordinal))[deviceId] = window.Seen;
             state.State.ReadingsApplied += applied;
             Checkpoint.MarkDirty();
             if (applied > 0) MaybeQueueScoring();
@@ -149,6 +167,8 @@ public sealed class UserStateGrain(
     public ValueTask<long> GetLastSeqAsync(string deviceId) =>
         ValueTask.FromResult(state.State.LastSeq.GetValueOrDefault(deviceId, -1));
 
+    public ValueTask<SeqWindow> GetSeqWindowAsync(string deviceId) => ValueTask.FromResult(state.State.SeqWindowOf(deviceId));
+
     public async ValueTask AttachDeviceAsync(string deviceId, string kind)
     {
         var devices = state.State.Devices;
@@ -156,6 +176,7 @@ public sealed class UserStateGrain(
         var entry = new DeviceRef(deviceId, kind);
         // A (re-)registration starts a new sequence epoch for the device.
         var reset = state.State.LastSeq.Remove(deviceId);
+        state.State.SeqSeen?.Remove(deviceId);
         if (i >= 0 && devices[i] == entry && !reset) return;
         if (i >= 0) devices[i] = entry;
         else devices.Add(entry);

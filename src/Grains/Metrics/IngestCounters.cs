@@ -18,7 +18,7 @@ public sealed class IngestCounters : IDisposable
     private enum Slot
     {
         Accepted, Duplicate, MessagesReceived, MessagesRefused, ConnectsAccepted, ConnectsRefused,
-        SubscriptionsRefused, FilterOutliers, EventsAccepted, RejectedBase,
+        SubscriptionsRefused, FilterOutliers, EventsAccepted, MessagesHeld, ErrorsSuppressed, RejectedBase,
     }
 
     private static readonly int SlotCount = (int)Slot.RejectedBase + RejectReasons.Count;
@@ -95,6 +95,10 @@ public sealed class IngestCounters : IDisposable
     public void SubscriptionRefused() => Add(Slot.SubscriptionsRefused, 1);
     public void FilterOutliers(int n) => Add(Slot.FilterOutliers, n);
     public void EventAccepted() => Add(Slot.EventsAccepted, 1);
+    /// <summary>A message held back by flood control or, for an MQTT 3.1.1 client, by the reading quota.</summary>
+    public void MessageHeld() => Add(Slot.MessagesHeld, 1);
+    /// <summary>An error reply not published because the connection's error budget was spent.</summary>
+    public void ErrorSuppressed() => Add(Slot.ErrorsSuppressed, 1);
 
     public long Total(string name)
     {
@@ -158,6 +162,8 @@ public sealed class IngestCounters : IDisposable
         names[(int)Slot.SubscriptionsRefused] = CounterNames.SubscriptionsRefused;
         names[(int)Slot.FilterOutliers] = CounterNames.FilterOutliers;
         names[(int)Slot.EventsAccepted] = CounterNames.EventsAccepted;
+        names[(int)Slot.MessagesHeld] = CounterNames.MessagesHeld;
+        names[(int)Slot.ErrorsSuppressed] = CounterNames.ErrorsSuppressed;
         for (var r = 0; r < RejectReasons.Count; r++)
             names[(int)Slot.RejectedBase + r] = CounterNames.Rejected((RejectReason)r);
         return names;

@@ -39,6 +39,10 @@ public enum RejectReason : byte
     UnknownNotification,
     /// <summary>A reading's seq is more than <c>Osr:Ingest:MaxSeqJump</c> above the device's last applied one.</summary>
     SeqJump,
+    /// <summary>A reading's ts is more than <c>Osr:Clock:MaxEventLead</c> ahead of its user's event time (event clock).</summary>
+    TsJump,
+    /// <summary>A connection over its flood limits (<c>Osr:Mqtt:Flood</c>) for longer than it may be held: closed unacknowledged.</summary>
+    Flood,
 }
 
 public static class RejectReasons
@@ -72,6 +76,8 @@ public static class RejectReasons
         "unsupported",
         "unknown-notification",
         "seq-jump",
+        "ts-jump",
+        "flood",
     ];
 
     /// <summary>The stable wire code of a reason, e.g. <c>malformed-json</c>.</summary>

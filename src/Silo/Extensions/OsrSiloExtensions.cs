@@ -32,6 +32,8 @@ public static class OsrSiloExtensions
         services.AddSingleton<IValidateOptions<OsrStorageOptions>, OsrStorageOptionsValidator>();
         services.AddOptions<DataOptions>().Bind(configuration.GetSection(DataOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DataOptions>, DataOptionsValidator>();
+        services.AddOptions<Models.Ingress.FloodLimits>().Bind(configuration.GetSection(Models.Ingress.FloodLimits.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Models.Ingress.FloodLimits>, FloodLimitsValidator>();
         return services;
     }
 
@@ -92,6 +94,8 @@ public static class OsrSiloExtensions
         builder.Services.AddOptions<global::Orleans.Configuration.ClusterMembershipOptions>().Bind(configuration.GetSection("Orleans:Membership"));
         builder.Services.AddOptions<Grains.Options.DecisionOptions>()
             .Configure<IOptions<ClockOptions>>((d, clock) => d.ClockMode = clock.Value.Mode);
+        builder.Services.AddOptions<Grains.Options.StateOptions>()
+            .Configure<IOptions<ClockOptions>>((s, clock) => s.MaxEventLead = clock.Value.MaxEventLead);
         if (storage.Mode == StorageMode.Memory)
             builder.Services.PostConfigure<Grains.Options.StateOptions>(o => o.CheckpointOnShutdown = false);
         return builder;

@@ -7,7 +7,9 @@ using MQTTnet.Protocol;
 using Osr.Orleans.Grains;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Metrics;
+using Osr.Orleans.Grains.Options;
 using Osr.Orleans.Models.Events;
+using Osr.Orleans.Models.Ingress;
 using Osr.Orleans.Models.Readings;
 using Osr.Orleans.Silo.Options;
 
@@ -31,6 +33,8 @@ public readonly record struct IngestOutcome(MqttPubAckReasonCode Code, string? R
 public sealed class IngestPipeline(
     IOptions<MqttOptions> mqttOptions,
     IOptions<ClockOptions> clockOptions,
+    IOptions<FloodLimits> floodOptions,
+    IOptions<IngestOptions> ingestOptions,
     IngestCounters counters,
     OsrClock time,
     ILogger<IngestPipeline> logger)
@@ -39,22 +43,69 @@ public sealed class IngestPipeline(
 
     private readonly ReadingValidationOptions _validation = clockOptions.Value.ToValidationOptions(mqttOptions.Value.MaxPayloadBytes);
     private readonly ConcurrentQueue<ParseBuffers> _buffers = new();
+    private readonly FloodLimits _flood = floodOptions.Value;
+    private readonly IngestOptions _ingest = ingestOptions.Value;
 
-    /// <summary>Handles one message that <paramref name="deviceId"/> published on <paramref name="topic"/>; errors go out through <paramref name="replies"/>.</summary>
+    /// <summary>A new flood gate for one device connection (docs/contract.md "Security", <c>Osr:Mqtt:Flood</c>).</summary>
+    public FloodGate NewGate() => new(_flood, time.UtcTicks);
+
+    /// <summary>
+    /// Handles one message that <paramref name="deviceId"/> published on <paramref name="topic"/>; errors go out through
+    /// <paramref name="replies"/>. With a <paramref name="gate"/> (the embedded broker's connection) the message is first
+    /// paced to the connection's flood limits, whatever it holds, and error replies are limited to its error budget.
+    /// <paramref name="holdOnQuota"/> (an MQTT 3.1.1 client, which has no negative PUBACK): a message over the device's
+    /// reading quota is held until the quota has room rather than refused (docs/decisions.md).
+    /// </summary>
     public ValueTask<IngestOutcome> HandleAsync(DeviceTopic topic, string deviceId, IDeviceGrain grain, ReadOnlySequence<byte> payload,
-        IDeviceChannel replies)
+        IDeviceChannel replies, FloodGate? gate = null, bool holdOnQuota = false, CancellationToken cancellationToken = default)
     {
         counters.MessageReceived();
-        return topic switch
+        if (gate is not null)
         {
-            DeviceTopic.Readings => IngestReadingsAsync(deviceId, grain, payload, replies),
-            DeviceTopic.Events => IngestEventAsync(deviceId, grain, payload, replies),
-            _ => RefuseAsync(replies, deviceId, RejectReason.WrongTopic, MqttPubAckReasonCode.NotAuthorized,
-                "a device may publish only to osr/v1/devices/{its id}/readings and /events"),
-        };
+            var wait = gate.Admit(payload.Length > int.MaxValue ? int.MaxValue : (int)payload.Length, time.UtcTicks);
+            if (wait == FloodGate.Refused)
+            {
+                counters.MessageRefused();
+                counters.Rejected(RejectReason.Flood);
+                IngressLog.MessageRefused(logger, deviceId, RejectReason.Flood.Code());
+                return ValueTask.FromResult(new IngestOutcome(MqttPubAckReasonCode.QuotaExceeded, RejectReason.Flood.Code(), true));
+            }
+            if (wait > 0) return HoldThenRouteAsync(wait, topic, deviceId, grain, payload, replies, gate, holdOnQuota, cancellationToken);
+        }
+        return RouteAsync(topic, deviceId, grain, payload, replies, gate, holdOnQuota, cancellationToken);
     }
 
-    private async ValueTask<IngestOutcome> IngestReadingsAsync(string deviceId, IDeviceGrain grain, ReadOnlySequence<byte> payload, IDeviceChannel replies)
+    /// <summary>Over the connection's flood limits: the message waits until its tokens are paid for, and so does the connection.</summary>
+    private async ValueTask<IngestOutcome> HoldThenRouteAsync(long waitTicks, DeviceTopic topic, string deviceId, IDeviceGrain grain,
+        ReadOnlySequence<byte> payload, IDeviceChannel replies, FloodGate gate, bool holdOnQuota, CancellationToken cancellationToken)
+    {
+        counters.MessageHeld();
+        await Task.Delay(TimeSpan.FromTicks(waitTicks), time.Provider, cancellationToken);
+        return await RouteAsync(topic, deviceId, grain, payload, replies, gate, holdOnQuota, cancellationToken);
+    }
+
+    private ValueTask<IngestOutcome> RouteAsync(DeviceTopic topic, string deviceId, IDeviceGrain grain, ReadOnlySequence<byte> payload,
+        IDeviceChannel replies, FloodGate? gate, bool holdOnQuota, CancellationToken cancellationToken) => topic switch
+    {
+        DeviceTopic.Readings => IngestReadingsAsync(deviceId, grain, payload, replies, gate, holdOnQuota, cancellationToken),
+        DeviceTopic.Events => IngestEventAsync(deviceId, grain, payload, replies, gate),
+        _ => RefuseAsync(replies, gate, deviceId, RejectReason.WrongTopic, MqttPubAckReasonCode.NotAuthorized,
+            "a device may publish only to osr/v1/devices/{its id}/readings and /events"),
+    };
+
+    /// <summary>Publishes an error reply unless the connection's error budget is spent (then only counts it).</summary>
+    private Task ReplyAsync(IDeviceChannel replies, FloodGate? gate, string deviceId, long? seq, RejectReason reason, string? detail)
+    {
+        if (gate is not null && !gate.TryTakeError(time.UtcTicks))
+        {
+            counters.ErrorSuppressed();
+            return Task.CompletedTask;
+        }
+        return replies.PublishAsync(Topics.Errors(deviceId), ErrorMessage.Serialize(seq, reason, detail), MqttQualityOfServiceLevel.AtMostOnce);
+    }
+
+    private async ValueTask<IngestOutcome> IngestReadingsAsync(string deviceId, IDeviceGrain grain, ReadOnlySequence<byte> payload, IDeviceChannel replies,
+        FloodGate? gate, bool holdOnQuota, CancellationToken cancellationToken)
     {
         using var activity = OsrTracing.Source.StartActivity(OsrTracing.Ingest, ActivityKind.Consumer);
         activity?.SetTag("osr.device", deviceId).SetTag("osr.topic", "readings");
@@ -62,22 +113,39 @@ public sealed class IngestPipeline(
         try
         {
             var outcome = ReadingParser.Parse(payload, time.UtcTicks, _validation, buffers.Accepted, buffers.Rejected);
-            if (outcome.IsRefused) return await RefuseAsync(replies, deviceId, outcome.Refusal, MqttPubAckReasonCode.PayloadFormatInvalid, outcome.Detail);
+            if (outcome.IsRefused) return await RefuseAsync(replies, gate, deviceId, outcome.Refusal, MqttPubAckReasonCode.PayloadFormatInvalid, outcome.Detail);
 
             foreach (var r in buffers.Rejected) counters.Rejected(r.Reason);
-            await PublishRejectionsAsync(replies, deviceId, buffers.Rejected);
+            await PublishRejectionsAsync(replies, gate, deviceId, buffers.Rejected);
             if (buffers.Accepted.Count == 0) return new(MqttPubAckReasonCode.PayloadFormatInvalid, "no valid reading", false);
 
             var batch = buffers.Accepted.ToArray();
             IngestResult result;
-            try
+            var held = 0L;
+            while (true)
             {
-                result = await grain.IngestAsync(batch);
-            }
-            catch (Exception ex)
-            {
-                IngressLog.IngestFailed(logger, ex, deviceId);
-                return new(MqttPubAckReasonCode.UnspecifiedError, "internal error; retry", true);
+                try
+                {
+                    result = await grain.IngestAsync(batch);
+                }
+                catch (Exception ex)
+                {
+                    IngressLog.IngestFailed(logger, ex, deviceId);
+                    return new(MqttPubAckReasonCode.UnspecifiedError, "internal error; retry", true);
+                }
+                if (!holdOnQuota || result.Refused != RejectReason.QuotaExceeded) break;
+                // MQTT 3.1.1: no negative PUBACK exists, so the ack waits until the quota has room for the batch
+                // (the bucket refills batch / rate seconds at most); past Osr:Mqtt:Flood:MaxHold, or for a batch
+                // larger than the whole bucket, the connection closes unacknowledged and the client sends it again.
+                var wait = QuotaHold.WaitTicks(batch.Length, _ingest.MaxReadingsPerSecond, _ingest.Burst);
+                if (wait < 0 || held + wait > _flood.MaxHold.Ticks)
+                {
+                    counters.MessageRefused();
+                    return new(MqttPubAckReasonCode.QuotaExceeded, "quota exceeded; resend later", true);
+                }
+                counters.MessageHeld();
+                held += wait;
+                await Task.Delay(TimeSpan.FromTicks(wait), time.Provider, cancellationToken);
             }
 
             switch (result.Refused)
@@ -86,15 +154,17 @@ public sealed class IngestPipeline(
                     return IngestOutcome.Accepted;
                 case RejectReason.QuotaExceeded:
                     counters.MessageRefused();
-                    await replies.PublishAsync(Topics.Errors(deviceId),
-                        ErrorMessage.Serialize(batch[0].Seq, RejectReason.QuotaExceeded,
-                            $"{batch.Length} reading(s) refused: over the per-device rate limit"), MqttQualityOfServiceLevel.AtMostOnce);
+                    await ReplyAsync(replies, gate, deviceId, batch[0].Seq, RejectReason.QuotaExceeded,
+                        $"{batch.Length} reading(s) refused: over the per-device rate limit");
                     return new(MqttPubAckReasonCode.QuotaExceeded, "quota exceeded", false);
                 case RejectReason.SeqJump:
-                    return await RefuseAsync(replies, deviceId, result.Refused, MqttPubAckReasonCode.ImplementationSpecificError,
+                    return await RefuseAsync(replies, gate, deviceId, result.Refused, MqttPubAckReasonCode.ImplementationSpecificError,
                         "seq jumps further above the last applied reading than Osr:Ingest:MaxSeqJump allows; register the device again to restart its sequence");
+                case RejectReason.TsJump:
+                    return await RefuseAsync(replies, gate, deviceId, result.Refused, MqttPubAckReasonCode.ImplementationSpecificError,
+                        "ts is further ahead of the user's event time (and of the wall clock) than Osr:Clock:MaxEventLead allows");
                 default:
-                    return await RefuseAsync(replies, deviceId, result.Refused, MqttPubAckReasonCode.NotAuthorized, null);
+                    return await RefuseAsync(replies, gate, deviceId, result.Refused, MqttPubAckReasonCode.NotAuthorized, null);
             }
         }
         finally
@@ -103,12 +173,13 @@ public sealed class IngestPipeline(
         }
     }
 
-    private async ValueTask<IngestOutcome> IngestEventAsync(string deviceId, IDeviceGrain grain, ReadOnlySequence<byte> payload, IDeviceChannel replies)
+    private async ValueTask<IngestOutcome> IngestEventAsync(string deviceId, IDeviceGrain grain, ReadOnlySequence<byte> payload, IDeviceChannel replies,
+        FloodGate? gate)
     {
         using var activity = OsrTracing.Source.StartActivity(OsrTracing.Ingest, ActivityKind.Consumer);
         activity?.SetTag("osr.device", deviceId).SetTag("osr.topic", "events");
         var deviceEvent = EventParser.Parse(payload, time.UtcTicks, _validation, out var reason, out var detail);
-        if (deviceEvent is null) return await RefuseAsync(replies, deviceId, reason, MqttPubAckReasonCode.PayloadFormatInvalid, detail);
+        if (deviceEvent is null) return await RefuseAsync(replies, gate, deviceId, reason, MqttPubAckReasonCode.PayloadFormatInvalid, detail);
 
         RejectReason result;
         try
@@ -127,40 +198,40 @@ public sealed class IngestPipeline(
                 counters.EventAccepted();
                 return IngestOutcome.Accepted;
             case RejectReason.QuotaExceeded:
-                return await RefuseAsync(replies, deviceId, result, MqttPubAckReasonCode.QuotaExceeded, "over the per-device rate limit");
+                return await RefuseAsync(replies, gate, deviceId, result, MqttPubAckReasonCode.QuotaExceeded, "over the per-device rate limit");
             case RejectReason.UnknownNotification:
-                return await RefuseAsync(replies, deviceId, result, MqttPubAckReasonCode.ImplementationSpecificError,
+                return await RefuseAsync(replies, gate, deviceId, result, MqttPubAckReasonCode.ImplementationSpecificError,
                     "notificationId is not a notification sent to this device's user");
             case RejectReason.Unsupported:
-                return await RefuseAsync(replies, deviceId, result, MqttPubAckReasonCode.ImplementationSpecificError, "event not supported");
+                return await RefuseAsync(replies, gate, deviceId, result, MqttPubAckReasonCode.ImplementationSpecificError, "event not supported");
             default:
-                return await RefuseAsync(replies, deviceId, result, MqttPubAckReasonCode.NotAuthorized, null);
+                return await RefuseAsync(replies, gate, deviceId, result, MqttPubAckReasonCode.NotAuthorized, null);
         }
     }
 
-    private async ValueTask<IngestOutcome> RefuseAsync(IDeviceChannel replies, string deviceId, RejectReason reason, MqttPubAckReasonCode code, string? detail)
+    private async ValueTask<IngestOutcome> RefuseAsync(IDeviceChannel replies, FloodGate? gate, string deviceId, RejectReason reason,
+        MqttPubAckReasonCode code, string? detail)
     {
         counters.MessageRefused();
         counters.Rejected(reason);
         IngressLog.MessageRefused(logger, deviceId, reason.Code());
-        await replies.PublishAsync(Topics.Errors(deviceId), ErrorMessage.Serialize(null, reason, detail), MqttQualityOfServiceLevel.AtMostOnce);
+        await ReplyAsync(replies, gate, deviceId, null, reason, detail);
         return new(code, reason.Code(), false);
     }
 
-    private static async Task PublishRejectionsAsync(IDeviceChannel replies, string deviceId, List<ReadingRejection> rejected)
+    private async Task PublishRejectionsAsync(IDeviceChannel replies, FloodGate? gate, string deviceId, List<ReadingRejection> rejected)
     {
         if (rejected.Count == 0) return;
-        var topic = Topics.Errors(deviceId);
         var n = Math.Min(rejected.Count, MaxErrorMessagesPerPublish);
         for (var i = 0; i < n; i++)
         {
             var r = rejected[i];
-            await replies.PublishAsync(topic, ErrorMessage.Serialize(r.Seq, r.Reason, r.Detail), MqttQualityOfServiceLevel.AtMostOnce);
+            await ReplyAsync(replies, gate, deviceId, r.Seq, r.Reason, r.Detail);
         }
         if (rejected.Count > n)
         {
-            await replies.PublishAsync(topic, ErrorMessage.Serialize(null, rejected[n].Reason,
-                $"{rejected.Count - n} more rejected reading(s) in this message not listed"), MqttQualityOfServiceLevel.AtMostOnce);
+            await ReplyAsync(replies, gate, deviceId, null, rejected[n].Reason,
+                $"{rejected.Count - n} more rejected reading(s) in this message not listed");
         }
     }
 

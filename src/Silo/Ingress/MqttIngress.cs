@@ -27,7 +27,10 @@ namespace Osr.Orleans.Silo.Ingress;
 /// handed to <see cref="IDeviceGrain.IngestAsync"/>, and acknowledged only after that call
 /// returned, i.e. after the owner's state grain applied the readings. Device publishes are
 /// never forwarded to other subscribers. Every rejection is counted and reported on the
-/// device's <c>errors</c> topic; on MQTT 5 the PUBACK also carries a reason code.</item>
+/// device's <c>errors</c> topic (within the connection's error budget); on MQTT 5 the PUBACK also carries
+/// a reason code, on MQTT 3.1.1 a quota refusal holds the PUBACK instead (docs/decisions.md).</item>
+/// <item>Every connection has a flood gate (<c>Osr:Mqtt:Flood</c>): a message over its limits is held before it
+/// is handled, and as MQTTnet reads a connection's packets one after the other, so is the connection.</item>
 /// </list>
 /// If the grain call fails the connection is closed without a positive acknowledgement, so
 /// the client redelivers.
@@ -43,6 +46,8 @@ public sealed class MqttIngress(
     internal const string DeviceKey = "osr.device";
     internal const string UserKey = "osr.user";
     internal const string GrainKey = "osr.device-grain";
+    internal const string GateKey = "osr.flood-gate";
+    internal const string Mqtt311Key = "osr.mqtt311";
 
     private readonly MqttOptions _options = mqttOptions.Value;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -71,6 +76,7 @@ public sealed class MqttIngress(
         _server.ValidatingConnectionAsync += OnConnectAsync;
         _server.InterceptingSubscriptionAsync += OnSubscribeAsync;
         _server.InterceptingPublishAsync += OnPublishAsync;
+        _server.ClientConnectedAsync += OnSessionStartedAsync;
         _server.ClientConnectedAsync += _ => { Interlocked.Increment(ref _connected); return Task.CompletedTask; };
         _server.ClientDisconnectedAsync += _ => { Interlocked.Decrement(ref _connected); return Task.CompletedTask; };
         await _server.StartAsync();
@@ -226,6 +232,18 @@ public sealed class MqttIngress(
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A device's session starts: its flood gate (one per connection, docs/contract.md "Security") and whether it speaks
+    /// MQTT 3.1.1, whose quota refusals are held rather than acknowledged (docs/decisions.md).
+    /// </summary>
+    private Task OnSessionStartedAsync(ClientConnectedEventArgs e)
+    {
+        if (e.SessionItems[DeviceKey] is not string) return Task.CompletedTask;
+        e.SessionItems[GateKey] = pipeline.NewGate();
+        e.SessionItems[Mqtt311Key] = e.ProtocolVersion != MQTTnet.Formatter.MqttProtocolVersion.V500;
+        return Task.CompletedTask;
+    }
+
     private async Task OnPublishAsync(InterceptingPublishEventArgs e)
     {
         // Messages the silo injects itself (errors, notifications) carry no device session.
@@ -233,7 +251,10 @@ public sealed class MqttIngress(
 
         e.ProcessPublish = false; // a device's messages are for the system only
         var topic = Topics.ClassifyPublish(e.ApplicationMessage.Topic, deviceId);
-        var outcome = await pipeline.HandleAsync(topic, deviceId, DeviceGrain(e, deviceId), e.ApplicationMessage.Payload, this);
+        var gate = e.SessionItems[GateKey] as Models.Ingress.FloodGate;
+        var mqtt311 = e.SessionItems[Mqtt311Key] is true;
+        var outcome = await pipeline.HandleAsync(topic, deviceId, DeviceGrain(e, deviceId), e.ApplicationMessage.Payload, this,
+            gate, mqtt311, e.CancellationToken);
         if (outcome.Code == MqttPubAckReasonCode.Success) return;
         e.Response.ReasonCode = outcome.Code;
         e.Response.ReasonString = outcome.Reason;

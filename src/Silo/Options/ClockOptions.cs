@@ -17,6 +17,9 @@ public sealed class ClockOptions
     public TimeSpan MaxLateness { get; set; } = TimeSpan.FromMinutes(10);
     public TimeSpan MaxSkew { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Event mode: how far a reading may lead its user's event time and the wall clock. Default 7 days.</summary>
+    public TimeSpan MaxEventLead { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>Binds the section, accepting the mode both as the section's value and as <c>Mode</c>.</summary>
     public static void Bind(ClockOptions options, IConfiguration configuration)
     {
@@ -50,6 +53,8 @@ public sealed class ClockOptionsValidator : IValidateOptions<ClockOptions>
             errors.Add($"{ClockOptions.Section}:MaxLateness must be in (0, 7 days], got {o.MaxLateness}");
         if (o.MaxSkew < TimeSpan.Zero || o.MaxSkew > TimeSpan.FromHours(1))
             errors.Add($"{ClockOptions.Section}:MaxSkew must be in [0, 1 h], got {o.MaxSkew}");
+        if (o.MaxEventLead < TimeSpan.FromMinutes(1) || o.MaxEventLead > TimeSpan.FromDays(3650))
+            errors.Add($"{ClockOptions.Section}:MaxEventLead must be in [1 min, 3650 days], got {o.MaxEventLead}");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -22,6 +22,8 @@ public static class IngestBenchmark
                  --target-env K=V[,K=V]  environment of the target process (e.g. DOTNET_gcServer=1)
                  --load-env K=V[,K=V]    environment of the load generator
                  --silo-args A[,A]       extra silo arguments, e.g. --Osr:State:CheckpointInterval=00:05:00
+                 --flood N        silo only: N more devices flood 64 KiB garbage during each scenario (Ingest/Flooder.cs)
+                 --flood-interval T   the flood devices send one message per T themselves instead (a comparison)
                  --verbose        echo the load generator's progress
                  --gc-log         print every GC pause of the target and the load generator (from EventPipe)
                  --alloc-types    print what the target allocates, by type (sampled GC AllocationTick events)
@@ -96,7 +98,8 @@ public static class IngestBenchmark
         try
         {
             var run = new RunContext(Paths.Discover(), environment, loadEnvironment, a.Has("--verbose"), a.Has("--gc-log"), a.Has("--alloc-types"),
-                (a.Get("--silo-args") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                (a.Get("--silo-args") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                a.GetInt("--flood", 0), a.Has("--flood-interval") ? a.GetDuration("--flood-interval", TimeSpan.FromSeconds(1)) : null);
             await Console.Error.WriteLineAsync($"ingest benchmark: {plan.Count} scenarios × {targets.Length} targets; open-file limit {ProcStats.Run("sh", "-c \"ulimit -Hn\"").Trim()} per process").ConfigureAwait(false);
             foreach (var group in plan.GroupBy(s => s.Group))
             {
@@ -122,7 +125,7 @@ public static class IngestBenchmark
         }
 
         var commit = ProcStats.Run("git", "-C " + Paths.Discover().RepoRoot + " describe --always --dirty").Trim();
-        var report = Report.Render(results, $"{title}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, commit {commit}{Env("target", environment)}{Env("load generator", loadEnvironment)}{(a.Get("--silo-args") is { } sa ? ", silo args " + sa : "")}");
+        var report = Report.Render(results, $"{title}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, commit {commit}{Env("target", environment)}{Env("load generator", loadEnvironment)}{(a.Get("--silo-args") is { } sa ? ", silo args " + sa : "")}{(a.GetInt("--flood", 0) is > 0 and var f ? $", {f} flooding device(s)" : "")}");
         Console.WriteLine(report);
         if (a.Get("--report") is { } file) await File.AppendAllTextAsync(file, report + "\n").ConfigureAwait(false);
         return results.Count > 0 && results.All(r => r.Error is null) ? 0 : 1;
@@ -146,9 +149,11 @@ public static class IngestBenchmark
                 break;
             }
 
+            await using var flood = run.Flood > 0 && kind == TargetKind.Grains ? await Flooder.StartAsync(target, run.Flood, ct, run.FloodInterval).ConfigureAwait(false) : null;
             results.Add(s.Kind == "direct"
                 ? await ScenarioRunner.RunDirectAsync(target, baseline, s, run, ct).ConfigureAwait(false)
                 : await ScenarioRunner.RunMqttAsync(target, baseline, s, run, prefix, ct).ConfigureAwait(false));
+            if (flood is not null) await Console.Error.WriteLineAsync("   " + flood.Summary()).ConfigureAwait(false);
         }
 
         return results;

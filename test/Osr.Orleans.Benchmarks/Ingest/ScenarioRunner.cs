@@ -21,7 +21,7 @@ internal sealed record Scenario(string Group, string Kind, int Devices, double R
 
 /// <summary>What every scenario of a run shares: the built programs, extra environment of the target and the load generator, output options.</summary>
 internal sealed record RunContext(Paths Paths, IReadOnlyDictionary<string, string> TargetEnvironment,
-    IReadOnlyDictionary<string, string> LoadEnvironment, bool Verbose, bool GcLog, bool AllocationTypes, IReadOnlyList<string> SiloArgs);
+    IReadOnlyDictionary<string, string> LoadEnvironment, bool Verbose, bool GcLog, bool AllocationTypes, IReadOnlyList<string> SiloArgs, int Flood = 0, TimeSpan? FloodInterval = null);
 
 /// <summary>Memory of the target right after start-up, before any device (the baseline of "per user" numbers).</summary>
 internal sealed record Baseline(long RssBytes, long? HeapBytes);

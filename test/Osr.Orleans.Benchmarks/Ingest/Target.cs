@@ -111,6 +111,14 @@ internal sealed class Target : IAsyncDisposable
         }
     }
 
+    /// <summary>Registers a device through the silo (the flood devices); returns its secret.</summary>
+    public async Task<string> RegisterAsync(string deviceId, string userId)
+    {
+        var cluster = _cluster ?? throw new InvalidOperationException("only the silo registers devices");
+        var result = await cluster.Grains.GetGrain<IDeviceGrain>(deviceId).RegisterAsync(userId, "watch").ConfigureAwait(false);
+        return result.Ok ? result.Secret! : throw new InvalidOperationException($"cannot register {deviceId}: {result.Error}");
+    }
+
     /// <summary>Waits until the silo reported gauges newer than now (it reports once a second), so a sample reflects the present.</summary>
     public async Task<SiloSample?> FreshSampleAsync()
     {

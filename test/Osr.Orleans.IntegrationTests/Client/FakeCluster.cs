@@ -147,6 +147,7 @@ internal sealed class FakeUserStateGrain(UserSnapshot snapshot) : IUserStateGrai
     public ValueTask AttachDeviceAsync(string deviceId, string kind) => throw new NotSupportedException();
 
     public ValueTask<long> GetLastSeqAsync(string deviceId) => throw new NotSupportedException();
+    public ValueTask<SeqWindow> GetSeqWindowAsync(string deviceId) => throw new NotSupportedException();
 
     public ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks, string? eventId = null) => throw new NotSupportedException();
 

@@ -1,3 +1,4 @@
+using Orleans.Core.Internal;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.IntegrationTests.Infrastructure;
 using Osr.Orleans.Models.Readings;
@@ -25,6 +26,57 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         var snapshot = await fixture.Grains.GetGrain<IUserStateGrain>("dup-u1").GetSnapshotAsync();
         snapshot.ReadingsApplied.Should().Be(7);
         (await device.GetInfoAsync())!.LastSeq.Should().Be(7);
+    }
+
+    [Fact]
+    public async Task ReorderedPairIsAppliedOnceEachAndRepeatsOfEitherAreDuplicates()
+    {
+        await fixture.RegisterAsync("reord-d1", "reord-u1");
+        var device = fixture.Grains.GetGrain<IDeviceGrain>("reord-d1");
+        var r = Readings.Resting(1, T0, 4);
+
+        var first = await device.IngestAsync([r[0]]);
+        var overtaking = await device.IngestAsync([r[2]]); // seq 3 delivered before seq 2 (two silos, one broker)
+        var late = await device.IngestAsync([r[1]]);
+        var repeats = await device.IngestAsync([r[1], r[2], r[0]]);
+
+        first.Accepted.Should().Be(1);
+        overtaking.Should().Be(new IngestResult(1, 0, 0, RejectReason.None));
+        late.Should().Be(new IngestResult(1, 0, 0, RejectReason.None), "seq 2 was never seen: inside the window it is fresh");
+        repeats.Should().Be(new IngestResult(0, 3, 0, RejectReason.None));
+        (await fixture.Grains.GetGrain<IUserStateGrain>("reord-u1").GetSnapshotAsync()).ReadingsApplied.Should().Be(3);
+        (await device.GetInfoAsync())!.LastSeq.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task TheSeqWindowSurvivesReactivationFromTheCheckpoint()
+    {
+        await fixture.RegisterAsync("reord-d2", "reord-u2");
+        var device = fixture.Grains.GetGrain<IDeviceGrain>("reord-d2");
+        var user = fixture.Grains.GetGrain<IUserStateGrain>("reord-u2");
+        var r = Readings.Resting(1, T0, 4);
+        await device.IngestAsync([r[0]]);
+        await device.IngestAsync([r[2]]);
+
+        await user.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        await device.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+
+        (await user.GetSeqWindowAsync("reord-d2")).Should().Be(new SeqWindow(3, 0b101));
+        (await device.IngestAsync([r[2]])).Duplicates.Should().Be(1);
+        (await device.IngestAsync([r[1]])).Accepted.Should().Be(1);
+        (await user.GetSnapshotAsync()).ReadingsApplied.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task SeqBelowTheWindowIsADuplicate()
+    {
+        await fixture.RegisterAsync("reord-d3", "reord-u3");
+        var device = fixture.Grains.GetGrain<IDeviceGrain>("reord-d3");
+
+        await device.IngestAsync([Readings.Hr(1, T0, 60)]);
+        await device.IngestAsync([Readings.Hr(1 + SeqWindow.Size + 1, T0.AddSeconds(2), 61)]);
+
+        (await device.IngestAsync([Readings.Hr(2, T0.AddSeconds(1), 60)])).Should().Be(new IngestResult(0, 1, 0, RejectReason.None));
     }
 
     [Fact]

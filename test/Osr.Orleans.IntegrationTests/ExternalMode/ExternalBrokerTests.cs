@@ -4,6 +4,7 @@ using MQTTnet;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Storage;
 using Osr.Orleans.IntegrationTests.Infrastructure;
+using Osr.Orleans.Models.Readings;
 using Osr.Orleans.Silo.Ingress;
 
 namespace Osr.Orleans.IntegrationTests.ExternalMode;
@@ -171,5 +172,25 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         _silo = await StartSiloAsync();
 
         await Poll.ForAsync(() => SnapshotAsync("x-u8"), s => s.ReadingsApplied == 4, "what the broker held for the silo's session arrives after its restart");
+    }
+
+    [Fact]
+    public async Task MessagesOfADeviceArrivingOutOfSeqOrderAreEachAppliedOnce()
+    {
+        // What two silos sharing the subscription can do to a device's messages: seq 3 reaches the grain before seq 2,
+        // and a redelivery repeats both.
+        var secret = await RegisterAsync("x-d9", "x-u9");
+        await using var device = await DeviceClient.ConnectAsync(_broker.Port, "x-d9", secret);
+        var t = DateTimeOffset.UtcNow.AddSeconds(-4);
+
+        foreach (var seq in new[] { 1, 3, 2, 2, 3 })
+            (await device.PublishAsync(ReadingsTopic("x-d9"), Readings.Json(seq, t.AddSeconds(seq), 70 + seq)))
+                .ReasonCode.Should().Be(MqttClientPublishReasonCode.Success);
+        (await device.PublishAsync(ReadingsTopic("x-d9"), Readings.Json(4, t.AddSeconds(4), 74))).ReasonCode.Should().Be(MqttClientPublishReasonCode.Success);
+
+        var snapshot = await Poll.ForAsync(() => SnapshotAsync("x-u9"), s => s.ReadingsApplied >= 4, "the last reading is applied");
+        snapshot.ReadingsApplied.Should().Be(4, "seq 2 arrived after seq 3 and is applied; the repeats are duplicates");
+        snapshot.LastReadings.Select(r => r.Seq).Should().BeEquivalentTo([1L, 2L, 3L, 4L]);
+        (await Grains.GetGrain<IUserStateGrain>("x-u9").GetSeqWindowAsync("x-d9")).Should().Be(new SeqWindow(4, 0b1111));
     }
 }
