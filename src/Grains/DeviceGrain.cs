@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Logging;
 using Osr.Orleans.Grains.Metrics;
+using Osr.Orleans.Models.Limits;
 using Osr.Orleans.Grains.Options;
 using Osr.Orleans.Models.Events;
 using Osr.Orleans.Models.Readings;
@@ -37,7 +38,7 @@ public sealed class DeviceGrain(
     Devices.IDeviceSessions sessions,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
 {
-    private TokenBucket _bucket = new(ingestOptions.Value.MaxReadingsPerSecond, ingestOptions.Value.Burst);
+    private TokenBucket _bucket = new(ingestOptions.Value.Burst);
     private IUserStateGrain? _owner;
     private SeqWindow _window = SeqWindow.Empty;
 
@@ -147,7 +148,7 @@ public sealed class DeviceGrain(
         if (_owner is null || state.State.Revoked) return new(0, 0, 0, RejectReason.UnknownDevice);
         if (readings.Length == 0) return default;
 
-        if (!_bucket.TryTake(readings.Length, time.UtcTicks))
+        if (!_bucket.TryTake(readings.Length, time.UtcTicks, ingestOptions.Value.MaxReadingsPerSecond))
         {
             counters.Rejected(RejectReason.QuotaExceeded, readings.Length);
             return new(0, 0, 0, RejectReason.QuotaExceeded);
@@ -180,7 +181,7 @@ public sealed class DeviceGrain(
     public async ValueTask<RejectReason> RecordEventAsync(DeviceEvent deviceEvent)
     {
         if (_owner is null || state.State.Revoked) return RejectReason.UnknownDevice;
-        if (!_bucket.TryTake(1, time.UtcTicks)) return RejectReason.QuotaExceeded;
+        if (!_bucket.TryTake(1, time.UtcTicks, ingestOptions.Value.MaxReadingsPerSecond)) return RejectReason.QuotaExceeded;
         switch (deviceEvent.Type)
         {
             case DeviceEventType.Interaction when deviceEvent.ItemId is { } itemId:

@@ -1,3 +1,5 @@
+using Osr.Orleans.Models.Limits;
+
 namespace Osr.Orleans.Models.Door;
 
 /// <summary>
@@ -10,7 +12,7 @@ public sealed class AddressRateLimiter<TKey>(double ratePerSecond, double burst,
 {
     private readonly Dictionary<TKey, TokenBucket> _buckets = [];
     private readonly object _gate = new();
-    private TokenBucket _overflow = TokenBucket.Full(burst, 0);
+    private TokenBucket _overflow = new(burst);
 
     public bool Enabled => ratePerSecond > 0;
 
@@ -25,24 +27,25 @@ public sealed class AddressRateLimiter<TKey>(double ratePerSecond, double burst,
         if (!Enabled) return true;
         lock (_gate)
         {
+            var now = nowMs * TimeSpan.TicksPerMillisecond;
             if (_buckets.TryGetValue(key, out var bucket))
             {
-                var ok = bucket.TryTake(ratePerSecond, burst, nowMs);
+                var ok = bucket.TryTake(1, now, ratePerSecond);
                 _buckets[key] = bucket;
                 return ok;
             }
-            if (_buckets.Count >= capacity) Sweep(nowMs);
-            if (_buckets.Count >= capacity) return _overflow.TryTake(ratePerSecond, burst, nowMs);
-            bucket = TokenBucket.Full(burst, nowMs);
-            bucket.TryTake(ratePerSecond, burst, nowMs);
+            if (_buckets.Count >= capacity) Sweep(now);
+            if (_buckets.Count >= capacity) return _overflow.TryTake(1, now, ratePerSecond);
+            bucket = new TokenBucket(burst);
+            bucket.TryTake(1, now, ratePerSecond);
             _buckets[key] = bucket;
             return true;
         }
     }
 
-    private void Sweep(long nowMs)
+    private void Sweep(long nowTicks)
     {
         foreach (var (key, bucket) in _buckets)
-            if (bucket.IsFull(ratePerSecond, burst, nowMs)) _buckets.Remove(key);
+            if (bucket.IsFull(nowTicks, ratePerSecond)) _buckets.Remove(key);
     }
 }

@@ -1,3 +1,5 @@
+using Osr.Orleans.Models.Limits;
+
 namespace Osr.Orleans.Models.Ingress;
 
 /// <summary>
@@ -19,9 +21,9 @@ public sealed class FloodGate
     private readonly double _byteRate;
     private readonly double _errorRate;
     private readonly long _maxHoldTicks;
-    private Bucket _messages;
-    private Bucket _bytes;
-    private Bucket _errors;
+    private TokenBucket _messages;
+    private TokenBucket _bytes;
+    private TokenBucket _errors;
     private long _suppressed;
 
     public FloodGate(FloodLimits limits, long nowUtcTicks)
@@ -31,9 +33,12 @@ public sealed class FloodGate
         _byteRate = limits.BytesPerSecond;
         _errorRate = limits.ErrorsPerSecond;
         _maxHoldTicks = limits.MaxHold.Ticks;
-        _messages = new Bucket(limits.MessageBurst, nowUtcTicks);
-        _bytes = new Bucket(limits.ByteBurst, nowUtcTicks);
-        _errors = new Bucket(limits.ErrorBurst, nowUtcTicks);
+        _messages = new TokenBucket(limits.MessageBurst);
+        _bytes = new TokenBucket(limits.ByteBurst);
+        _errors = new TokenBucket(limits.ErrorBurst);
+        _messages.Refill(nowUtcTicks, _messageRate);
+        _bytes.Refill(nowUtcTicks, _byteRate);
+        _errors.Refill(nowUtcTicks, _errorRate);
     }
 
     /// <summary>Error replies not published because of the error budget, since the connection opened.</summary>
@@ -50,12 +55,10 @@ public sealed class FloodGate
         {
             _messages.Refill(nowUtcTicks, _messageRate);
             _bytes.Refill(nowUtcTicks, _byteRate);
-            var messages = _messages.Tokens - 1;
-            var bytes = _bytes.Tokens - payloadBytes;
-            var wait = Math.Max(DebtTicks(messages, _messageRate), DebtTicks(bytes, _byteRate));
+            var wait = Math.Max(_messages.WaitTicks(1, _messageRate), _bytes.WaitTicks(payloadBytes, _byteRate));
             if (wait > _maxHoldTicks) return Refused;
-            _messages.Tokens = messages;
-            _bytes.Tokens = bytes;
+            _messages.Take(1);
+            _bytes.Take(payloadBytes);
             return wait;
         }
     }
@@ -65,32 +68,9 @@ public sealed class FloodGate
     {
         lock (_lock)
         {
-            _errors.Refill(nowUtcTicks, _errorRate);
-            if (_errors.Tokens >= 1)
-            {
-                _errors.Tokens -= 1;
-                return true;
-            }
+            if (_errors.TryTake(1, nowUtcTicks, _errorRate)) return true;
             _suppressed++;
             return false;
-        }
-    }
-
-    private static long DebtTicks(double tokens, double ratePerSecond) =>
-        tokens >= 0 ? 0 : (long)Math.Ceiling(-tokens / ratePerSecond * TimeSpan.TicksPerSecond);
-
-    /// <summary>Tokens may go below zero (a debt the refill pays back before the next message is admitted free).</summary>
-    private struct Bucket(double capacity, long nowUtcTicks)
-    {
-        private readonly double _capacity = capacity;
-        private long _last = nowUtcTicks;
-        public double Tokens = capacity;
-
-        public void Refill(long nowUtcTicks, double ratePerSecond)
-        {
-            if (nowUtcTicks <= _last) return;
-            Tokens = Math.Min(_capacity, Tokens + (nowUtcTicks - _last) / (double)TimeSpan.TicksPerSecond * ratePerSecond);
-            _last = nowUtcTicks;
         }
     }
 }
