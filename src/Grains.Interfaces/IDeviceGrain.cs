@@ -40,6 +40,13 @@ public interface IDeviceGrain : IGrainWithStringKey
     ValueTask<string?> AuthenticateAsync(string secret);
 
     /// <summary>
+    /// A login by a device certificate the broker verified (it chains to the configured CA and names this device):
+    /// the owner's user id, or null when the device is not registered or is revoked.
+    /// </summary>
+    [Alias("AuthenticateCertificate")]
+    ValueTask<string?> AuthenticateCertificateAsync();
+
+    /// <summary>
     /// Ingests one message's readings (already parsed and validated). The call completes
     /// only after the owner's state grain applied them, so acknowledging the MQTT message
     /// afterwards never loses an accepted reading. The array is passed without a copy

@@ -134,6 +134,9 @@ public sealed class DeviceGrain(
         return secret;
     }
 
+    public ValueTask<string?> AuthenticateCertificateAsync() =>
+        ValueTask.FromResult(state.State is { UserId: { } userId, Revoked: false } ? userId : null);
+
     public ValueTask<string?> AuthenticateAsync(string secret)
     {
         var s = state.State;

@@ -189,8 +189,7 @@ public sealed class MqttIngress(
                  && DeviceCertificate.Names(certificate, deviceId))
         {
             // The handshake checked that the certificate chains to the configured CA; the device must still exist.
-            var info = await grains.GetGrain<IDeviceGrain>(deviceId).GetInfoAsync();
-            userId = info is { Revoked: false } ? info.UserId : null;
+            userId = await grains.GetGrain<IDeviceGrain>(deviceId).AuthenticateCertificateAsync();
             if (userId is null) refusal = "unknown or revoked device (certificate login)";
         }
         else if (string.IsNullOrEmpty(e.Password)) refusal = "missing password (device secret)";

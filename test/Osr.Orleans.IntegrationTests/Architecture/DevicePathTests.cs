@@ -17,6 +17,7 @@ public sealed class DevicePathTests
     private static readonly string[] DevicePath =
     [
         $"{nameof(IDeviceGrain)}.{nameof(IDeviceGrain.AuthenticateAsync)}",
+        $"{nameof(IDeviceGrain)}.{nameof(IDeviceGrain.AuthenticateCertificateAsync)}",
         $"{nameof(IDeviceGrain)}.{nameof(IDeviceGrain.IngestAsync)}",
         $"{nameof(IDeviceGrain)}.{nameof(IDeviceGrain.RecordEventAsync)}",
     ];
