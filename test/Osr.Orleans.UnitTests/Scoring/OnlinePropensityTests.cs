@@ -72,6 +72,28 @@ public sealed class OnlinePropensityTests
     }
 
     [Fact]
+    public void TheMedianGivesNoBonusToAStateNeverSeen()
+    {
+        // Failures in a rest state teach the base rate (the bias falls); a commute state was never pushed in.
+        var model = new OnlinePropensity(OnlinePropensityOptions.Default);
+        var rng = new Random(11);
+        var seen = State(ActivityLabel.Rest, 10);
+        var unseen = State(ActivityLabel.Commute, 17);
+        for (var i = 0; i < 300; i++) model.Learn(in seen, "posts", PropensityHead.Conversion, rng.NextDouble() < 0.1);
+
+        // The posterior-predictive mean E[σ(t)] rates the unseen state higher only because it is uncertain …
+        model.Mean(in unseen, "posts").Should().BeGreaterThan(model.Mean(in seen, "posts") * 1.1);
+        // … the median σ(μ) (spread 0, any seed) does not: the unseen cells add nothing to μ.
+        var seenMedian = model.Draw(in seen, "posts", seed: 1, spread: 0);
+        var unseenMedian = model.Draw(in unseen, "posts", seed: 2, spread: 0);
+        unseenMedian.Should().BeApproximately(OnlinePropensity.Sigmoid(model.Logit(in unseen, "posts").Mean), 1e-12);
+        seenMedian.Should().BeApproximately(OnlinePropensity.Sigmoid(model.Logit(in seen, "posts").Mean), 1e-12);
+        unseenMedian.Should().BeLessThan(model.Mean(in unseen, "posts"));
+        var bad = () => model.Draw(in seen, "posts", 1, spread: 1.5);
+        bad.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
     public void ThompsonSamplingAsABanditSettlesOnTheBetterCategory()
     {
         var model = new OnlinePropensity(OnlinePropensityOptions.Default);
