@@ -142,7 +142,7 @@ public sealed partial class NotificationThrottleGrain(
                     learnedText = learned is { } l ? BudgetThreshold.Describe(in l) : "";
                 }
                 if (learned is { } t) effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };
-                else if (_learning.BudgetObserve && left > 0
+                else if (_learning.BudgetObserve && request.DrawOsr is not null && left > 0
                     && BudgetThreshold.Recent(budget, localNow, _learning.BudgetHorizon) is var seen && seen < _learning.BudgetMinSamples)
                     effective = effective with { Threshold = Unreachable, ThresholdLearned = ObservingText(seen) };
             }
@@ -152,17 +152,17 @@ public sealed partial class NotificationThrottleGrain(
             osr[i] = c.Osr;
             hardAllowed[i] = CandidateChoice.HardAllowed(verdict);
             thresholds[i] = effective.Threshold;
-            // Under Thompson sampling the draws explore; explore.rate stays a floor that spends about its
-            // share of the day's budget (scaled by cap.day / passes a day) instead of taking all of it.
-            // Also before the learned threshold applies (the first passes), so that the floor does not spend the
-            // cap at the first allowed moments of the first day.
-            rates[i] = _learning.ExploreByTime
+            // Under the online model explore.rate is a floor that spends about its share of the day's budget
+            // instead of taking all of it: spread evenly over waking time (ExploreByTime), so that states whose
+            // passes come often (the state keeps changing) are not explored more than calm ones, or per pass scaled by
+            // cap.day / passes a day. Also before the learned threshold applies (the first passes), so that the floor
+            // does not spend the cap at the first allowed moments of the first day.
+            rates[i] = request.DrawOsr is null ? effective.ExploreRate
+                : _learning.ExploreByTime
                 ? BudgetThreshold.ExploreChance(effective.ExploreRate, effective.CapDay,
                     BudgetThreshold.WakingHoursPerDay(effective.QuietStart, effective.QuietEnd),
                     BudgetThreshold.WakingHoursBetween(lastPassLocal, localNow, effective.QuietStart, effective.QuietEnd))
-                : request.DrawOsr is not null
-                    ? BudgetThreshold.ExploreFloor(effective.ExploreRate, effective.CapDay, passesPerDay)
-                    : effective.ExploreRate;
+                : BudgetThreshold.ExploreFloor(effective.ExploreRate, effective.CapDay, passesPerDay);
             if (verdict.Checks[(int)RuleName.OptOut].Passed && verdict.Checks[(int)RuleName.QuietHours].Passed
                 && verdict.Checks[(int)RuleName.Staleness].Passed && !(c.Osr <= best))
                 best = c.Osr;

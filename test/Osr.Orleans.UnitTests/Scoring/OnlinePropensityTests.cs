@@ -72,6 +72,26 @@ public sealed class OnlinePropensityTests
     }
 
     [Fact]
+    public void InteractionCellsCanStartNarrowerThanTheMainEffects()
+    {
+        var state = State(ActivityLabel.Rest, 10);
+        // Default: bias 1 + 14 cells × 0.3.
+        new OnlinePropensity(OnlinePropensityOptions.Default).Logit(in state, "posts").Variance.Should().BeApproximately(1 + 14 * 0.3, 1e-12);
+        // Interactions (kinds 2–9, eight cells) at 0.1: 1 + 8 × 0.1 + 6 × 0.3.
+        var narrow = new OnlinePropensity(OnlinePropensityOptions.Default with { InteractionVariance = 0.1 });
+        narrow.Logit(in state, "posts").Variance.Should().BeApproximately(1 + 8 * 0.1 + 6 * 0.3, 1e-12);
+        // One failure moves a narrow interaction cell less than a main-effect cell of the same state.
+        narrow.Learn(in state, "posts", PropensityHead.Conversion, false);
+        var after = narrow.Snapshot();
+        Span<ulong> keys = stackalloc ulong[OnlinePropensity.CellCount];
+        OnlinePropensity.Cells(in state, "posts", PropensityHead.Conversion, keys);
+        double Mean(ulong key) => after.Means[Array.IndexOf(after.Keys, key)];
+        Math.Abs(Mean(keys[4])).Should().BeLessThan(Math.Abs(Mean(keys[12])), "label × hour for the category vs label × hour shared");
+        var bad = () => new OnlinePropensity(OnlinePropensityOptions.Default with { InteractionVariance = 0 });
+        bad.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
     public void TheMedianGivesNoBonusToAStateNeverSeen()
     {
         // Failures in a rest state teach the base rate (the bias falls); a commute state was never pushed in.
