@@ -17,8 +17,8 @@ public sealed class LearningOptions
     /// <summary>Posterior draws per decision that estimate the probability of the action taken (logged for OPE). Range 1–256. Default 32.</summary>
     public int Draws { get; set; } = 32;
 
-    /// <summary>Which propensity the OSR acts on: a draw per pass, a draw per user and local day, the posterior mean or the posterior median. Default Median.</summary>
-    public ActingScore Acting { get; set; } = ActingScore.Median;
+    /// <summary>Which propensity the OSR acts on: a draw per pass, a draw per user and local day, the posterior mean or the posterior median. Default Pass.</summary>
+    public ActingScore Acting { get; set; } = ActingScore.Pass;
 
     /// <summary>Prior variance of each head's bias (log-odds²). Range (0, 100]. Default 1.</summary>
     public double BiasVariance { get; set; } = OnlinePropensityOptions.Default.BiasVariance;
@@ -26,8 +26,8 @@ public sealed class LearningOptions
     /// <summary>Prior variance of the other cells (log-odds²). Range (0, 100]. Default 0.3.</summary>
     public double CellVariance { get; set; } = OnlinePropensityOptions.Default.CellVariance;
 
-    /// <summary>Prior variance of the state × category interaction cells (log-odds²); 0 = as <see cref="CellVariance"/>. Range [0, 100]. Default 0.1.</summary>
-    public double InteractionVariance { get; set; } = 0.1;
+    /// <summary>Prior variance of the state × category interaction cells (log-odds²); 0 = as <see cref="CellVariance"/>. Range [0, 100]. Default 0 (as CellVariance).</summary>
+    public double InteractionVariance { get; set; }
 
     /// <summary>Weight of the open outcome (the weak signal) in the shared cells, [0, 1]. Default 0.5.</summary>
     public double OpenWeight { get; set; } = OnlinePropensityOptions.Default.OpenWeight;
