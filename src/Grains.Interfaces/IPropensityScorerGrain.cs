@@ -34,7 +34,8 @@ public sealed record PropensityRequest(
     [property: Id(2)] string[] Categories,
     [property: Id(3)] string? Segment = null,
     [property: Id(4)] ulong Seed = 0,
-    [property: Id(5)] int Draws = 0);
+    [property: Id(5)] int Draws = 0,
+    [property: Id(6)] double Spread = 1);
 
 /// <summary><see cref="Mean"/>: one probability per category; <see cref="Draws"/>: (Draws + 1) rows of one per category, row-major.</summary>
 [GenerateSerializer, Immutable, Alias("osr.propensity-sample")]

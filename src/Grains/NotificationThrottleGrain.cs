@@ -81,6 +81,12 @@ public sealed partial class NotificationThrottleGrain(
     private const byte ConversionLearned = 1 << 6, OpenLearned = 1 << 7;
     private DeferredCheckpoint? _historyCheckpoint;
 
+    /// <summary>The threshold while a user's own scores are still being observed: above every OSR (OSR ≤ 1).</summary>
+    private static readonly double Unreachable = Math.BitIncrement(1.0);
+
+    private string ObservingText(int seen) => string.Create(CultureInfo.InvariantCulture,
+        $"learning: observing {seen} of {_learning.BudgetMinSamples} passes before sending by score");
+
     private string UserId => this.GetPrimaryKeyString();
 
     /// <summary>The decision history's checkpoint (see <see cref="DecisionHistory"/>).</summary>
@@ -117,7 +123,12 @@ public sealed partial class NotificationThrottleGrain(
         // explore.rate (of the best candidate that only the threshold holds back), however many it has.
         var draw = DecisionIds.Draw(id, "explore");
         var passesPerDay = BudgetThreshold.PassesPerDay(budget, localNow);
+        // The previous pass (any decision) of this user, or the start of today for the first.
+        var lastPassLocal = history.State.Decisions.Count > 0
+            ? TimeZoneInfo.ConvertTime(new DateTime(history.State.Decisions[^1].DecidedAt.UtcTicks, DateTimeKind.Utc), zone)
+            : localNow.Date;
         var best = double.NaN;
+        var left = 0;
         for (var i = 0; i < n; i++)
         {
             var c = candidates[i];
@@ -126,11 +137,14 @@ public sealed partial class NotificationThrottleGrain(
             {
                 if (i == 0 || learned is null && learnedText is null)
                 {
-                    var left = effective.CapDay - BudgetThreshold.SentOn(sent, DateOnly.FromDateTime(localNow), zone);
-                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, _learning.BudgetMinSamples);
+                    left = effective.CapDay - BudgetThreshold.SentOn(sent, DateOnly.FromDateTime(localNow), zone);
+                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, _learning.BudgetMinSamples, _learning.BudgetHorizon);
                     learnedText = learned is { } l ? BudgetThreshold.Describe(in l) : "";
                 }
                 if (learned is { } t) effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };
+                else if (_learning.BudgetObserve && request.DrawOsr is not null && left > 0
+                    && BudgetThreshold.Recent(budget, localNow, _learning.BudgetHorizon) is var seen && seen < _learning.BudgetMinSamples)
+                    effective = effective with { Threshold = Unreachable, ThresholdLearned = ObservingText(seen) };
             }
             var verdict = NotificationRules.Evaluate(new RuleCandidate(c.ItemId, c.Category, c.Osr, c.Factor), effective,
                 request.TimeZoneId, sent, request.NowUtcTicks, request.StateUtcTicks, draw);
@@ -138,13 +152,17 @@ public sealed partial class NotificationThrottleGrain(
             osr[i] = c.Osr;
             hardAllowed[i] = CandidateChoice.HardAllowed(verdict);
             thresholds[i] = effective.Threshold;
-            // Under Thompson sampling the draws explore; explore.rate stays a floor that spends about its
-            // share of the day's budget (scaled by cap.day / passes a day) instead of taking all of it.
-            // Also before the learned threshold applies (the first passes), so that the floor does not spend the
-            // cap at the first allowed moments of the first day.
-            rates[i] = request.DrawOsr is not null
-                ? BudgetThreshold.ExploreFloor(effective.ExploreRate, effective.CapDay, passesPerDay)
-                : effective.ExploreRate;
+            // Under the online model explore.rate is a floor that spends about its share of the day's budget
+            // instead of taking all of it: spread evenly over waking time (ExploreByTime), so that states whose
+            // passes come often (the state keeps changing) are not explored more than calm ones, or per pass scaled by
+            // cap.day / passes a day. Also before the learned threshold applies (the first passes), so that the floor
+            // does not spend the cap at the first allowed moments of the first day.
+            rates[i] = request.DrawOsr is null ? effective.ExploreRate
+                : _learning.ExploreByTime
+                ? BudgetThreshold.ExploreChance(effective.ExploreRate, effective.CapDay,
+                    BudgetThreshold.WakingHoursPerDay(effective.QuietStart, effective.QuietEnd),
+                    BudgetThreshold.WakingHoursBetween(lastPassLocal, localNow, effective.QuietStart, effective.QuietEnd))
+                : BudgetThreshold.ExploreFloor(effective.ExploreRate, effective.CapDay, passesPerDay);
             if (verdict.Checks[(int)RuleName.OptOut].Passed && verdict.Checks[(int)RuleName.QuietHours].Passed
                 && verdict.Checks[(int)RuleName.Staleness].Passed && !(c.Osr <= best))
                 best = c.Osr;

@@ -59,7 +59,7 @@ public sealed class PropensityScorerGrain(ModelRepository repository, OnlinePost
         for (var r = 0; r < rows; r++)
         {
             var seed = request.Seed + (ulong)r * 0x9E3779B97F4A7C15UL;
-            for (var i = 0; i < n; i++) draws[r * n + i] = model.Draw(in context, request.Categories[i], seed);
+            for (var i = 0; i < n; i++) draws[r * n + i] = model.Draw(in context, request.Categories[i], seed, spread: Math.Clamp(request.Spread, 0, 1));
         }
         return new PropensitySample(mean, draws);
     }

@@ -386,9 +386,13 @@ public sealed class UserStateGrain(
             categories[i] = candidates[i].Category;
             affinities[i] = candidates[i].Affinity;
         }
-        var seed = (ulong)(DecisionIds.Draw(DecisionIds.For(UserId, asOf), "thompson") * (1UL << 53));
+        var acting = _learning.Acting;
+        var seedKey = acting == ActingScore.Day
+            ? DecisionIds.For(UserId, LocalDay(asOf, s.Profile.TimeZoneId))
+            : DecisionIds.For(UserId, asOf);
+        var seed = (ulong)(DecisionIds.Draw(seedKey, "thompson") * (1UL << 53));
         var request = new PropensityRequest(_tracker.Label.Name(), DecisionFeatures.ToArray(in features), categories, s.Profile.Segment,
-            seed, record ? _learning.Draws : 0);
+            seed, record && acting is ActingScore.Pass or ActingScore.Day ? _learning.Draws : 0, acting == ActingScore.Median ? 0 : 1);
         PropensitySample sample;
         try
         {
@@ -403,8 +407,8 @@ public sealed class UserStateGrain(
 
         var z = new double[n];
         var raw = new double[n];
-        var acting = sample.Draws.AsSpan(0, n);
-        ScoringPass.Raw(affinities, acting, z, raw);
+        ReadOnlySpan<double> propensity = acting == ActingScore.Mean ? sample.Mean : sample.Draws.AsSpan(0, n);
+        ScoringPass.Raw(affinities, propensity, z, raw);
         var now = RulesNow;
         if (record)
             foreach (var r in raw) scoreWindow.Add(r, now);
@@ -412,7 +416,9 @@ public sealed class UserStateGrain(
         var osr = new double[n];
         ScoringPass.Osr(raw, min, max, osr);
         double[]? drawOsr = null;
-        if (record && sample.Draws.Length > n)
+        // Acting on the mean is deterministic: the one row of the acting scores gives the choice's probability exactly.
+        if (record && acting is ActingScore.Mean or ActingScore.Median) drawOsr = [.. osr];
+        else if (record && sample.Draws.Length > n)
         {
             drawOsr = new double[sample.Draws.Length];
             Span<double> rowRaw = stackalloc double[n];
@@ -424,9 +430,16 @@ public sealed class UserStateGrain(
         }
         var scored = new ScoredCandidate[n];
         for (var i = 0; i < n; i++)
-            scored[i] = new ScoredCandidate(candidates[i].ItemId, candidates[i].Category, affinities[i], z[i], acting[i], raw[i], osr[i],
+            scored[i] = new ScoredCandidate(candidates[i].ItemId, candidates[i].Category, affinities[i], z[i], propensity[i], raw[i], osr[i],
                 candidates[i].Factor, sample.Mean[i]);
         return new ScoredPass(scored, features, version, arm, drawOsr);
+    }
+
+    /// <summary>Ticks of the start of the local day of <paramref name="utcTicks"/> in the user's zone (the key of the day's posterior draw).</summary>
+    private static long LocalDay(long utcTicks, string? timeZoneId)
+    {
+        var local = TimeZoneInfo.ConvertTime(new DateTime(utcTicks, DateTimeKind.Utc), UserTimeZones.Resolve(timeZoneId));
+        return local.Date.Ticks;
     }
 
     /// <summary>

@@ -17,11 +17,17 @@ public sealed class LearningOptions
     /// <summary>Posterior draws per decision that estimate the probability of the action taken (logged for OPE). Range 1–256. Default 32.</summary>
     public int Draws { get; set; } = 32;
 
+    /// <summary>Which propensity the OSR acts on: a draw per pass, a draw per user and local day, the posterior mean or the posterior median. Default Pass.</summary>
+    public ActingScore Acting { get; set; } = ActingScore.Pass;
+
     /// <summary>Prior variance of each head's bias (log-odds²). Range (0, 100]. Default 1.</summary>
     public double BiasVariance { get; set; } = OnlinePropensityOptions.Default.BiasVariance;
 
     /// <summary>Prior variance of the other cells (log-odds²). Range (0, 100]. Default 0.3.</summary>
     public double CellVariance { get; set; } = OnlinePropensityOptions.Default.CellVariance;
+
+    /// <summary>Prior variance of the state × category interaction cells (log-odds²); 0 = as <see cref="CellVariance"/>. Range [0, 100]. Default 0 (as CellVariance).</summary>
+    public double InteractionVariance { get; set; }
 
     /// <summary>Weight of the open outcome (the weak signal) in the shared cells, [0, 1]. Default 0.5.</summary>
     public double OpenWeight { get; set; } = OnlinePropensityOptions.Default.OpenWeight;
@@ -35,6 +41,15 @@ public sealed class LearningOptions
     /// <summary>Learn each user's threshold from their own scores where no admin threshold is set. Default true.</summary>
     public bool Budget { get; set; } = true;
 
+    /// <summary>Only the scores of this recent stretch make the learned threshold (0 = all kept). Range 0 – 7 d. Default 24 h.</summary>
+    public TimeSpan BudgetHorizon { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>While a user has fewer passes than <see cref="BudgetMinSamples"/>, send nothing by threshold (only exploration): observe before spending the cap. Default true.</summary>
+    public bool BudgetObserve { get; set; } = true;
+
+    /// <summary>Spread exploration evenly over waking time (true) instead of over scoring passes. Default true.</summary>
+    public bool ExploreByTime { get; set; } = true;
+
     /// <summary>Scoring passes a user needs before the learned threshold applies. Range 1–256. Default 30.</summary>
     public int BudgetMinSamples { get; set; } = 30;
 
@@ -47,7 +62,7 @@ public sealed class LearningOptions
     /// <summary>Largest speed σ (m/s) a decision is made on. Range (0, 50]. Default 1.5.</summary>
     public double UncertainMaxSpeedStd { get; set; } = UncertaintyBounds.Default.MaxSpeedStd;
 
-    public OnlinePropensityOptions Model => new(BiasVariance, CellVariance, OpenWeight);
+    public OnlinePropensityOptions Model => new(BiasVariance, CellVariance, OpenWeight, InteractionVariance > 0 ? InteractionVariance : double.NaN);
 
     public UncertaintyBounds Bounds => new(UncertainMaxHrStd, UncertainMaxSpeedStd);
 }
@@ -58,14 +73,18 @@ public sealed class LearningOptionsValidator : IValidateOptions<LearningOptions>
     {
         var errors = new List<string>();
         var s = LearningOptions.Section;
+        if (!Enum.IsDefined(o.Acting)) errors.Add($"{s}:Acting must be Pass, Day, Mean or Median, got {o.Acting}");
         if (o.Draws is < 1 or > 256) errors.Add($"{s}:Draws must be between 1 and 256, got {o.Draws}");
         if (!(o.BiasVariance > 0 && o.BiasVariance <= 100)) errors.Add($"{s}:BiasVariance must be in (0, 100], got {o.BiasVariance}");
         if (!(o.CellVariance > 0 && o.CellVariance <= 100)) errors.Add($"{s}:CellVariance must be in (0, 100], got {o.CellVariance}");
+        if (!(o.InteractionVariance >= 0 && o.InteractionVariance <= 100)) errors.Add($"{s}:InteractionVariance must be in [0, 100], got {o.InteractionVariance}");
         if (!(o.OpenWeight >= 0 && o.OpenWeight <= 1)) errors.Add($"{s}:OpenWeight must be in [0, 1], got {o.OpenWeight}");
         if (o.OutcomeWindow < TimeSpan.FromMinutes(1) || o.OutcomeWindow > TimeSpan.FromDays(7))
             errors.Add($"{s}:OutcomeWindow must be between 1m and 7d, got {o.OutcomeWindow}");
         if (o.RefreshInterval < TimeSpan.FromMilliseconds(100) || o.RefreshInterval > TimeSpan.FromMinutes(10))
             errors.Add($"{s}:RefreshInterval must be between 100ms and 10m, got {o.RefreshInterval}");
+        if (o.BudgetHorizon < TimeSpan.Zero || o.BudgetHorizon > TimeSpan.FromDays(7))
+            errors.Add($"{s}:BudgetHorizon must be between 0 and 7d, got {o.BudgetHorizon}");
         if (o.BudgetMinSamples is < 1 or > BudgetSamples.Capacity)
             errors.Add($"{s}:BudgetMinSamples must be between 1 and {BudgetSamples.Capacity}, got {o.BudgetMinSamples}");
         if (!(o.UncertainMaxHrStd > 0 && o.UncertainMaxHrStd <= 100)) errors.Add($"{s}:UncertainMaxHrStd must be in (0, 100], got {o.UncertainMaxHrStd}");

@@ -28,6 +28,8 @@ public sealed record class BudgetSamples
     /// <summary>Local day numbers (DateOnly.DayNumber) of the first and the latest pass; 0 = none.</summary>
     [Id(4)] public int FirstDay { get; set; }
     [Id(5)] public int LastDay { get; set; }
+    /// <summary>Local time (ticks) of each score in <see cref="Scores"/>, index-aligned; 0 = unknown (kept before times were recorded).</summary>
+    [Id(6)] public long[] LocalTicks { get; set; } = new long[Capacity];
 
     /// <summary>Records one pass at local time <paramref name="local"/> whose best score was <paramref name="score"/>.</summary>
     public void Record(double score, DateTime local)
@@ -35,7 +37,9 @@ public sealed record class BudgetSamples
         if (!double.IsFinite(score)) return;
         if (Scores.Length != Capacity) Scores = new float[Capacity];
         if (PassesByHour.Length != 24) PassesByHour = new int[24];
+        if (LocalTicks.Length != Capacity) LocalTicks = new long[Capacity];
         Scores[Next] = (float)score;
+        LocalTicks[Next] = local.Ticks;
         Next = (Next + 1) % Capacity;
         Count = Math.Min(Count + 1, Capacity);
         PassesByHour[local.Hour]++;
@@ -56,11 +60,18 @@ public readonly record struct LearnedThreshold(double Threshold, double Quantile
 /// </summary>
 public static class BudgetThreshold
 {
-    /// <summary>The learned threshold, or null when there are fewer than <paramref name="minSamples"/> scores or no push is left.</summary>
-    public static LearnedThreshold? Compute(BudgetSamples samples, DateTime localNow, int pushesLeft, int capDay, int minSamples)
+    /// <summary>
+    /// The learned threshold, or null when there are fewer than <paramref name="minSamples"/> scores (within
+    /// <paramref name="horizon"/> before <paramref name="localNow"/> when it is positive) or no push is left. With a
+    /// horizon only the scores of that recent stretch count: the scorer keeps learning, so older scores were made on a
+    /// scale that no longer holds (a model that learns its base rate lowers every score).
+    /// </summary>
+    public static LearnedThreshold? Compute(BudgetSamples samples, DateTime localNow, int pushesLeft, int capDay, int minSamples,
+        TimeSpan horizon = default)
     {
         ArgumentNullException.ThrowIfNull(samples);
-        if (samples.Count < Math.Max(1, minSamples) || pushesLeft <= 0 || samples.FirstDay == 0) return null;
+        var recent = Recent(samples, localNow, horizon);
+        if (recent < Math.Max(1, minSamples) || pushesLeft <= 0 || samples.FirstDay == 0) return null;
         var days = Math.Max(1, samples.LastDay - samples.FirstDay + 1);
         var hour = localNow.Hour;
         var rest = 1 - (localNow.Minute * 60 + localNow.Second) / 3600.0;
@@ -74,11 +85,27 @@ public static class BudgetThreshold
         var q = Math.Max(passes > pushesLeft ? 1 - pushesLeft / passes : 0, perDay > capDay ? 1 - capDay / perDay : 0);
         if (q <= 0) return new LearnedThreshold(0, 0, pushesLeft, passes, samples.Count, perDay);
         Span<float> sorted = stackalloc float[BudgetSamples.Capacity];
-        sorted = sorted[..samples.Count];
-        samples.Scores.AsSpan(0, samples.Count).CopyTo(sorted);
+        var kept = 0;
+        var from = horizon > TimeSpan.Zero ? localNow.Ticks - horizon.Ticks : long.MinValue;
+        for (var i = 0; i < samples.Count; i++)
+            if (horizon <= TimeSpan.Zero || samples.LocalTicks[i] >= from) sorted[kept++] = samples.Scores[i];
+        sorted = sorted[..kept];
         sorted.Sort();
         var rank = Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1);
-        return new LearnedThreshold(Math.Clamp(sorted[rank], 0, 1), q, pushesLeft, passes, samples.Count, perDay);
+        return new LearnedThreshold(Math.Clamp(sorted[rank], 0, 1), q, pushesLeft, passes, kept, perDay);
+    }
+
+    /// <summary>Scores recorded within <paramref name="horizon"/> before <paramref name="localNow"/> (all of them when the horizon is not positive).</summary>
+    public static int Recent(BudgetSamples samples, DateTime localNow, TimeSpan horizon)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        if (horizon <= TimeSpan.Zero) return samples.Count;
+        if (samples.LocalTicks.Length != BudgetSamples.Capacity) return 0;
+        var from = localNow.Ticks - horizon.Ticks;
+        var n = 0;
+        for (var i = 0; i < samples.Count; i++)
+            if (samples.LocalTicks[i] >= from) n++;
+        return n;
     }
 
     /// <summary>
@@ -112,6 +139,62 @@ public static class BudgetThreshold
     /// </summary>
     public static double ExploreFloor(double exploreRate, int capDay, double passesPerDay) =>
         double.IsFinite(passesPerDay) && passesPerDay > 0 ? exploreRate * Math.Min(1, capDay / passesPerDay) : exploreRate;
+
+    /// <summary>
+    /// The exploration chance of a pass spread evenly over waking time rather than over passes: 1 − exp(−λ·Δt) with
+    /// λ = explore.rate × cap.day / waking hours a day and Δt the waking hours since the user's previous pass. A day
+    /// then holds about explore.rate × cap.day explored pushes wherever the passes fall, and states that produce many
+    /// passes (the state changes often) are not explored more often than calm ones. Range [0, 1].
+    /// </summary>
+    public static double ExploreChance(double exploreRate, int capDay, double wakingHoursPerDay, double elapsedWakingHours)
+    {
+        if (!(exploreRate > 0) || capDay <= 0 || !(wakingHoursPerDay > 0) || !(elapsedWakingHours > 0)) return 0;
+        var lambda = exploreRate * capDay / wakingHoursPerDay;
+        return Math.Clamp(1 - Math.Exp(-lambda * Math.Min(elapsedWakingHours, wakingHoursPerDay)), 0, 1);
+    }
+
+    /// <summary>
+    /// Waking hours (outside quiet hours [<paramref name="quietStart"/>, <paramref name="quietEnd"/>)) between
+    /// <paramref name="fromLocal"/> and <paramref name="toLocal"/> (local times; 0 when to ≤ from), counted per minute
+    /// boundary of the quiet window, over at most two days.
+    /// </summary>
+    public static double WakingHoursBetween(DateTime fromLocal, DateTime toLocal, TimeOnly quietStart, TimeOnly quietEnd)
+    {
+        if (toLocal <= fromLocal) return 0;
+        if (toLocal - fromLocal > TimeSpan.FromDays(2)) fromLocal = toLocal - TimeSpan.FromDays(2);
+        double hours = 0;
+        var day = fromLocal.Date.AddDays(-1);
+        while (day <= toLocal.Date)
+        {
+            // The waking interval(s) of this calendar day: [quietEnd, quietStart) when quietEnd < quietStart (a night quiet
+            // window), else [0, quietStart) and [quietEnd, 24h) — or the whole day when there are no quiet hours.
+            if (quietStart == quietEnd) hours += Overlap(day, day.AddDays(1));
+            else if (quietEnd < quietStart) hours += Overlap(day + quietEnd.ToTimeSpan(), day + quietStart.ToTimeSpan());
+            else
+            {
+                hours += Overlap(day, day + quietStart.ToTimeSpan());
+                hours += Overlap(day + quietEnd.ToTimeSpan(), day.AddDays(1));
+            }
+            day = day.AddDays(1);
+        }
+        return hours;
+
+        double Overlap(DateTime a, DateTime b)
+        {
+            var start = a > fromLocal ? a : fromLocal;
+            var end = b < toLocal ? b : toLocal;
+            return end > start ? (end - start).TotalHours : 0;
+        }
+    }
+
+    /// <summary>Waking hours a day outside quiet hours [<paramref name="quietStart"/>, <paramref name="quietEnd"/>) (24 when they are equal).</summary>
+    public static double WakingHoursPerDay(TimeOnly quietStart, TimeOnly quietEnd)
+    {
+        if (quietStart == quietEnd) return 24;
+        var quiet = (quietEnd.ToTimeSpan() - quietStart.ToTimeSpan()).TotalHours;
+        if (quiet < 0) quiet += 24;
+        return 24 - quiet;
+    }
 
     /// <summary>Pushes in <paramref name="history"/> sent on the local day <paramref name="today"/> in <paramref name="zone"/>.</summary>
     public static int SentOn(IReadOnlyList<Rules.PushRecord> history, DateOnly today, TimeZoneInfo zone)

@@ -56,9 +56,17 @@ public sealed record class OnlinePropensityState
 /// <param name="BiasVariance">Prior variance of each head's global bias (log-odds²). Range (0, 100].</param>
 /// <param name="CellVariance">Prior variance of every other cell (log-odds²). Range (0, 100].</param>
 /// <param name="OpenWeight">Likelihood weight λ ∈ [0, 1] of an open outcome (0 = ignore the weak signal).</param>
-public readonly record struct OnlinePropensityOptions(double BiasVariance, double CellVariance, double OpenWeight)
+/// <param name="InteractionVariance">
+/// Prior variance of the state × category interaction cells (kinds 2–9); NaN = <paramref name="CellVariance"/>. Range (0, 100].
+/// Smaller than the main effects' (effect hierarchy): early on the few outcomes move the shared state cells and the
+/// category's own cell, and a category's deviation in a state is believed only once outcomes show it.
+/// </param>
+public readonly record struct OnlinePropensityOptions(double BiasVariance, double CellVariance, double OpenWeight, double InteractionVariance = double.NaN)
 {
     public static OnlinePropensityOptions Default { get; } = new(BiasVariance: 1.0, CellVariance: 0.3, OpenWeight: 0.5);
+
+    /// <summary><see cref="InteractionVariance"/>, or <see cref="CellVariance"/> when it is not set.</summary>
+    public double InteractionPriorVariance => double.IsNaN(InteractionVariance) ? CellVariance : InteractionVariance;
 }
 
 /// <summary>
@@ -201,18 +209,20 @@ public sealed class OnlinePropensity
     }
 
     /// <summary>
-    /// σ(Σ_j (m_j + √v_j·z_j)) with z_j ~ N(0, 1) a pure function of (<paramref name="seed"/>, cell key):
-    /// one posterior draw of the weights, shared by every candidate scored with the same seed.
+    /// σ(Σ_j (m_j + κ√v_j·z_j)) with z_j ~ N(0, 1) a pure function of (<paramref name="seed"/>, cell key):
+    /// one posterior draw of the weights, shared by every candidate scored with the same seed; κ =
+    /// <paramref name="spread"/> (1 = a posterior draw, 0 = the posterior median σ(μ)). Range of κ: [0, 1].
     /// </summary>
-    public double Draw(in PropensityContext context, string category, ulong seed, PropensityHead head = PropensityHead.Conversion)
+    public double Draw(in PropensityContext context, string category, ulong seed, PropensityHead head = PropensityHead.Conversion, double spread = 1)
     {
+        if (!(spread >= 0 && spread <= 1)) throw new ArgumentOutOfRangeException(nameof(spread), spread, "spread must be in [0, 1].");
         Span<ulong> keys = stackalloc ulong[CellCount];
         Cells(in context, category, head, keys);
         double t = 0;
         for (var j = 0; j < CellCount; j++)
         {
             var (m, v) = Cell(keys[j], j);
-            t += m + Math.Sqrt(v) * Gaussian(seed, keys[j]);
+            t += spread == 0 ? m : m + spread * Math.Sqrt(v) * Gaussian(seed, keys[j]);
         }
         return Sigmoid(t);
     }
@@ -295,12 +305,19 @@ public sealed class OnlinePropensity
         return slot;
     }
 
-    private double PriorVariance(int position) => position == 0 ? Options.BiasVariance : Options.CellVariance;
+    private double PriorVariance(int position) => position switch
+    {
+        0 => Options.BiasVariance,
+        >= 2 and <= 9 => Options.InteractionPriorVariance,
+        _ => Options.CellVariance,
+    };
 
     private static void Validate(OnlinePropensityOptions o)
     {
         if (!(o.BiasVariance > 0 && o.BiasVariance <= 100)) throw new ArgumentOutOfRangeException(nameof(o), o.BiasVariance, "BiasVariance must be in (0, 100].");
         if (!(o.CellVariance > 0 && o.CellVariance <= 100)) throw new ArgumentOutOfRangeException(nameof(o), o.CellVariance, "CellVariance must be in (0, 100].");
+        if (!double.IsNaN(o.InteractionVariance) && !(o.InteractionVariance > 0 && o.InteractionVariance <= 100))
+            throw new ArgumentOutOfRangeException(nameof(o), o.InteractionVariance, "InteractionVariance must be in (0, 100] or NaN.");
         if (!(o.OpenWeight >= 0 && o.OpenWeight <= 1)) throw new ArgumentOutOfRangeException(nameof(o), o.OpenWeight, "OpenWeight must be in [0, 1].");
     }
 

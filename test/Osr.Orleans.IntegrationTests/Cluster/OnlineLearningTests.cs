@@ -1,6 +1,10 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+using Osr.Orleans.Grains.Decisions;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.IntegrationTests.Infrastructure;
 using Osr.Orleans.Models.Events;
+using Osr.Orleans.Models.Rules;
 
 namespace Osr.Orleans.IntegrationTests.Cluster;
 
@@ -26,7 +30,13 @@ public sealed class OnlineLearningTests(ClusterFixture fixture)
     public async Task TheProbabilityOfTheChosenItemIsEstimatedOverTheDraws()
     {
         // Four draws of two candidates (threshold 0.75, explore.rate 0.05): drinks wins rows 0, 1 and 3,
-        // gear row 2 → P(drinks) = 3/4.
+        // gear row 2 → P(drinks) = 3/4. The threshold is pinned for this user: a learned one would first observe
+        // the user's passes and send nothing by score.
+        var rules = fixture.Grains.GetGrain<IRulesGrain>(GrainKeys.Global);
+        (await rules.SetAsync(RuleKeys.Threshold, RuleScope.ForUser("ol-draws"), "0.75")).Ok.Should().BeTrue();
+        var version = await rules.GetVersionAsync();
+        var caches = fixture.Cluster.Silos.Cast<InProcessSiloHandle>().Select(s => s.SiloHost.Services.GetRequiredService<RulesCache>()).ToArray();
+        await Poll.ForAsync(() => Task.FromResult(caches.All(c => c.Current.Version >= version)), ok => ok, "the rule reaches every silo");
         double[] draws = [0.9, 0.8, 0.95, 0.7, 0.6, 0.85, 0.8, 0.2];
         var decision = await DecideAsync("ol-draws", Noon, draws: draws);
 

@@ -72,6 +72,48 @@ public sealed class OnlinePropensityTests
     }
 
     [Fact]
+    public void InteractionCellsCanStartNarrowerThanTheMainEffects()
+    {
+        var state = State(ActivityLabel.Rest, 10);
+        // Default: bias 1 + 14 cells × 0.3.
+        new OnlinePropensity(OnlinePropensityOptions.Default).Logit(in state, "posts").Variance.Should().BeApproximately(1 + 14 * 0.3, 1e-12);
+        // Interactions (kinds 2–9, eight cells) at 0.1: 1 + 8 × 0.1 + 6 × 0.3.
+        var narrow = new OnlinePropensity(OnlinePropensityOptions.Default with { InteractionVariance = 0.1 });
+        narrow.Logit(in state, "posts").Variance.Should().BeApproximately(1 + 8 * 0.1 + 6 * 0.3, 1e-12);
+        // One failure moves a narrow interaction cell less than a main-effect cell of the same state.
+        narrow.Learn(in state, "posts", PropensityHead.Conversion, false);
+        var after = narrow.Snapshot();
+        Span<ulong> keys = stackalloc ulong[OnlinePropensity.CellCount];
+        OnlinePropensity.Cells(in state, "posts", PropensityHead.Conversion, keys);
+        double Mean(ulong key) => after.Means[Array.IndexOf(after.Keys, key)];
+        Math.Abs(Mean(keys[4])).Should().BeLessThan(Math.Abs(Mean(keys[12])), "label × hour for the category vs label × hour shared");
+        var bad = () => new OnlinePropensity(OnlinePropensityOptions.Default with { InteractionVariance = 0 });
+        bad.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
+    public void TheMedianGivesNoBonusToAStateNeverSeen()
+    {
+        // Failures in a rest state teach the base rate (the bias falls); a commute state was never pushed in.
+        var model = new OnlinePropensity(OnlinePropensityOptions.Default);
+        var rng = new Random(11);
+        var seen = State(ActivityLabel.Rest, 10);
+        var unseen = State(ActivityLabel.Commute, 17);
+        for (var i = 0; i < 300; i++) model.Learn(in seen, "posts", PropensityHead.Conversion, rng.NextDouble() < 0.1);
+
+        // The posterior-predictive mean E[σ(t)] rates the unseen state higher only because it is uncertain …
+        model.Mean(in unseen, "posts").Should().BeGreaterThan(model.Mean(in seen, "posts") * 1.1);
+        // … the median σ(μ) (spread 0, any seed) does not: the unseen cells add nothing to μ.
+        var seenMedian = model.Draw(in seen, "posts", seed: 1, spread: 0);
+        var unseenMedian = model.Draw(in unseen, "posts", seed: 2, spread: 0);
+        unseenMedian.Should().BeApproximately(OnlinePropensity.Sigmoid(model.Logit(in unseen, "posts").Mean), 1e-12);
+        seenMedian.Should().BeApproximately(OnlinePropensity.Sigmoid(model.Logit(in seen, "posts").Mean), 1e-12);
+        unseenMedian.Should().BeLessThan(model.Mean(in unseen, "posts"));
+        var bad = () => model.Draw(in seen, "posts", 1, spread: 1.5);
+        bad.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
     public void ThompsonSamplingAsABanditSettlesOnTheBetterCategory()
     {
         var model = new OnlinePropensity(OnlinePropensityOptions.Default);

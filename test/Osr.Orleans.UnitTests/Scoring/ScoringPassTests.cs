@@ -74,6 +74,63 @@ public sealed class ScoringPassTests
     }
 
     [Fact]
+    public void OnlyRecentScoresMakeTheLearnedThresholdWhenAHorizonIsGiven()
+    {
+        // Day 1: 60 passes scoring 0.9 (a model that has not learned its base rate yet); day 2 from 08:00: 40 passes
+        // scoring 0.00, 0.01, …, 0.39 (the same moments, after learning lowered every score).
+        var samples = new BudgetSamples();
+        var day = new DateTime(2026, 11, 2, 0, 0, 0);
+        for (var i = 0; i < 60; i++) samples.Record(0.9, day.AddHours(5).AddMinutes(10 * i));
+        for (var i = 0; i < 40; i++) samples.Record(i / 100.0, day.AddDays(1).AddHours(8).AddMinutes(10 * i));
+        var now = day.AddDays(1).AddHours(15);
+
+        // All scores: q = 0.97 (100 passes over 2 days → 50 a day, 3 of them) → a day-1 score, never reached today.
+        BudgetThreshold.Compute(samples, now, 3, 3, 30)!.Value.Threshold.Should().BeApproximately(0.9, 1e-6);
+        // Last 24 h: only day 2's 40 scores; the same quantile (0.94) of them → rank ⌈0.94·40⌉ = 38 → 0.37.
+        var recent = BudgetThreshold.Compute(samples, now, 3, 3, 30, TimeSpan.FromHours(24))!.Value;
+        recent.Samples.Should().Be(40);
+        recent.Threshold.Should().BeApproximately(0.37, 1e-6);
+        BudgetThreshold.Recent(samples, now, TimeSpan.FromHours(24)).Should().Be(40);
+        BudgetThreshold.Recent(samples, now, TimeSpan.Zero).Should().Be(100);
+        // Fewer recent scores than the minimum: none (the caller observes instead of sending by score).
+        BudgetThreshold.Compute(samples, now, 3, 3, 41, TimeSpan.FromHours(24)).Should().BeNull();
+        // Scores kept before their times were recorded count as old.
+        var legacy = new BudgetSamples { LocalTicks = [] };
+        BudgetThreshold.Recent(legacy, now, TimeSpan.FromHours(24)).Should().Be(0);
+    }
+
+    [Fact]
+    public void ExplorationIsSpreadOverWakingTimeNotOverPasses()
+    {
+        // Quiet 22:00–07:00 → 15 waking hours; explore.rate 0.05, cap 3 → λ = 0.01 an hour.
+        var quietStart = new TimeOnly(22, 0);
+        var quietEnd = new TimeOnly(7, 0);
+        BudgetThreshold.WakingHoursPerDay(quietStart, quietEnd).Should().Be(15);
+        BudgetThreshold.WakingHoursPerDay(new TimeOnly(1, 0), new TimeOnly(6, 0)).Should().Be(19);
+        BudgetThreshold.WakingHoursPerDay(quietStart, quietStart).Should().Be(24);
+
+        var day = new DateTime(2026, 11, 2, 0, 0, 0);
+        BudgetThreshold.WakingHoursBetween(day.AddHours(9), day.AddHours(10.5), quietStart, quietEnd).Should().BeApproximately(1.5, 1e-9);
+        // Across the night: 21:00 → 08:00 next day is 1 h + 1 h awake.
+        BudgetThreshold.WakingHoursBetween(day.AddHours(21), day.AddDays(1).AddHours(8), quietStart, quietEnd).Should().BeApproximately(2, 1e-9);
+        BudgetThreshold.WakingHoursBetween(day.AddHours(23), day.AddDays(1).AddHours(6), quietStart, quietEnd).Should().Be(0);
+        BudgetThreshold.WakingHoursBetween(day.AddHours(10), day.AddHours(9), quietStart, quietEnd).Should().Be(0);
+        // Quiet hours inside one calendar day (01:00–06:00): 00:00 → 07:00 is 1 h + 1 h awake.
+        BudgetThreshold.WakingHoursBetween(day, day.AddHours(7), new TimeOnly(1, 0), new TimeOnly(6, 0)).Should().BeApproximately(2, 1e-9);
+
+        // One pass an hour or four passes of 15 minutes: the same chance to explore within the hour.
+        var hourly = BudgetThreshold.ExploreChance(0.05, 3, 15, 1);
+        hourly.Should().BeApproximately(1 - Math.Exp(-0.01), 1e-12);
+        var quarter = BudgetThreshold.ExploreChance(0.05, 3, 15, 0.25);
+        (1 - Math.Pow(1 - quarter, 4)).Should().BeApproximately(hourly, 1e-12);
+        // A whole waking day: about explore.rate × cap explored pushes (1 − e^−0.15 for the first).
+        BudgetThreshold.ExploreChance(0.05, 3, 15, 15).Should().BeApproximately(1 - Math.Exp(-0.15), 1e-12);
+        BudgetThreshold.ExploreChance(0.05, 3, 15, 40).Should().BeApproximately(1 - Math.Exp(-0.15), 1e-12, "at most a day counts");
+        BudgetThreshold.ExploreChance(0.05, 3, 15, 0).Should().Be(0);
+        BudgetThreshold.ExploreChance(0, 3, 15, 2).Should().Be(0);
+    }
+
+    [Fact]
     public void AnUncertainStateIsDeferred()
     {
         var sure = new StateEstimate(0, 72, 1.5, 0, 1.2, 0.2, 100, 3, 0.5, 0.1, double.NaN, double.NaN, double.NaN);
