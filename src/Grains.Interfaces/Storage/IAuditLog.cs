@@ -17,7 +17,9 @@ public interface IAuditLog
 
     /// <summary>
     /// Redacts every entry that concerns <paramref name="userId"/> (<see cref="AuditEntry.User"/>): who, when and the action stay;
-    /// the target becomes <see cref="AuditRecords.ErasedTarget"/> and the user, before and after are removed. Returns how many.
+    /// the target becomes <see cref="AuditRecords.ErasedTarget"/> and the user, before and after are removed. An entry of another
+    /// user whose before or after names <paramref name="userId"/> (<c>"userId"</c>, a device that moved between owners) loses
+    /// that side. Returns how many entries changed.
     /// </summary>
     Task<long> ForgetUserAsync(string userId, CancellationToken cancellationToken = default);
 }

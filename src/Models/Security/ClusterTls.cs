@@ -9,7 +9,7 @@ public sealed record ClusterTlsMaterial(X509Certificate2 Certificate, X509Certif
 /// <summary>
 /// Loads and checks <see cref="ClusterTlsSettings"/>, and decides whether the other end's certificate is trusted: it must chain
 /// to one of the configured authorities (and only those: the machine's own trust store plays no part), be within its validity
-/// period, and be meant for TLS (no key usage restricting it elsewhere). Host names are not checked: silos dial each other by
+/// period (its extended key usage is not checked: the authority is trusted to issue only cluster certificates). Host names are not checked: silos dial each other by
 /// the addresses in the membership table, so the authority is what identifies a member of the cluster.
 /// </summary>
 public static class ClusterTls

@@ -33,9 +33,21 @@ public sealed class PostgreSqlAuditLog(PostgreSqlDatabase database) : IAuditLog
         return entries;
     }
 
-    public async Task<long> ForgetUserAsync(string userId, CancellationToken cancellationToken = default) =>
-        (await Database.ExecuteOwnAsync([Command(
-            "UPDATE osr_audit SET target = $2, user_id = NULL, before = NULL, after = NULL WHERE user_id = $1", P(userId), P(AuditRecords.ErasedTarget))], cancellationToken).ConfigureAwait(false))[0];
+    public async Task<long> ForgetUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var changed = await Database.ExecuteOwnAsync(
+        [
+            Command("UPDATE osr_audit SET target = $2, user_id = NULL, before = NULL, after = NULL WHERE user_id = $1", P(userId), P(AuditRecords.ErasedTarget)),
+            // An entry of another user that still names this one (a device that moved from them): that side goes.
+            Command("""
+                UPDATE osr_audit SET
+                    before = CASE WHEN before::jsonb ->> 'userId' = $1 THEN NULL ELSE before END,
+                    after = CASE WHEN after::jsonb ->> 'userId' = $1 THEN NULL ELSE after END
+                WHERE before::jsonb ->> 'userId' = $1 OR after::jsonb ->> 'userId' = $1
+                """, P(userId)),
+        ], cancellationToken).ConfigureAwait(false);
+        return changed[0] + changed[1];
+    }
 
     /// <summary>The seven column values of <paramref name="entry"/>, in column order (also used by <see cref="PostgreSqlRuleStore"/>).</summary>
     internal static NpgsqlParameter[] Values(AuditEntry entry) =>

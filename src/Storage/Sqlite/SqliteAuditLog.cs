@@ -30,9 +30,21 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
             return entries;
         }, cancellationToken);
 
-    public async Task<long> ForgetUserAsync(string userId, CancellationToken cancellationToken = default) =>
-        (await Database.ExecuteAsync(["UPDATE audit SET target = $erased, user_id = NULL, before = NULL, after = NULL WHERE user_id = $u"],
-            [("$u", userId), ("$erased", AuditRecords.ErasedTarget)], cancellationToken).ConfigureAwait(false))[0];
+    public async Task<long> ForgetUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var changed = await Database.ExecuteAsync(
+        [
+            "UPDATE audit SET target = $erased, user_id = NULL, before = NULL, after = NULL WHERE user_id = $u",
+            // An entry of another user that still names this one (a device that moved from them): that side goes.
+            """
+            UPDATE audit SET
+                before = CASE WHEN json_extract(before, '$.userId') = $u THEN NULL ELSE before END,
+                after = CASE WHEN json_extract(after, '$.userId') = $u THEN NULL ELSE after END
+            WHERE json_extract(before, '$.userId') = $u OR json_extract(after, '$.userId') = $u
+            """,
+        ], [("$u", userId), ("$erased", AuditRecords.ErasedTarget)], cancellationToken).ConfigureAwait(false);
+        return changed[0] + changed[1];
+    }
 
     /// <summary>Inserts <paramref name="entry"/> in <paramref name="transaction"/> (also used by <see cref="SqliteRuleStore"/>).</summary>
     internal static int Insert(SqliteConnection connection, SqliteTransaction transaction, AuditEntry entry)

@@ -78,6 +78,23 @@ public abstract class AuditLogTests<TBackend> : StoreSuite<TBackend> where TBack
         string.Concat(entries.Take(2).Select(e => e.Target + e.Before + e.After)).Should().NotContain("u-1").And.NotContain("d-7");
         entries[2].Should().Be(Entry(2, AuditActions.DevicesRegister, "d-8", "u-2", null, """{"userId":"u-2"}""") with { Id = entries[2].Id });
     }
+
+    [Fact]
+    public async Task ForgettingAUserRemovesItsIdFromEntriesOfAnotherUser()
+    {
+        // d-7 moved from u-1 to u-2: the entry concerns u-2, its before still names u-1.
+        await Audit.AppendAsync(Entry(0, AuditActions.DevicesRegister, "d-7", "u-2",
+            """{"userId":"u-1","kind":"watch"}""", """{"userId":"u-2","kind":"watch"}"""));
+        await Audit.AppendAsync(Entry(1, AuditActions.DevicesRevoke, "d-9", "u-3", """{"userId":"u-3"}""", """{"userId":"u-3"}"""));
+
+        var redacted = await Audit.ForgetUserAsync("u-1");
+
+        redacted.Should().Be(1);
+        var entries = await Audit.ReadAsync(null, 10);
+        string.Concat(entries.Select(e => e.Target + e.User + e.Before + e.After)).Should().NotContain("u-1");
+        entries[0].Should().Be(Entry(0, AuditActions.DevicesRegister, "d-7", "u-2", null, """{"userId":"u-2","kind":"watch"}""") with { Id = entries[0].Id });
+        entries[1].Should().Be(Entry(1, AuditActions.DevicesRevoke, "d-9", "u-3", """{"userId":"u-3"}""", """{"userId":"u-3"}""") with { Id = entries[1].Id });
+    }
 }
 
 public sealed class SqliteAuditLogTests : AuditLogTests<SqliteBackend>;

@@ -11,7 +11,8 @@ internal static class DeviceCertificate
     public static bool Names(X509Certificate2 certificate, string deviceId)
     {
         foreach (var rdn in certificate.SubjectName.EnumerateRelativeDistinguishedNames())
-            if (rdn.GetSingleElementType().Value == CommonNameOid && string.Equals(rdn.GetSingleElementValue(), deviceId, StringComparison.Ordinal)) return true;
+            if (!rdn.HasMultipleElements // a multi-valued RDN (CN=…+O=…) names no device; GetSingleElement* would throw
+                && rdn.GetSingleElementType().Value == CommonNameOid && string.Equals(rdn.GetSingleElementValue(), deviceId, StringComparison.Ordinal)) return true;
         foreach (var extension in certificate.Extensions)
         {
             if (extension is not X509SubjectAlternativeNameExtension san) continue;

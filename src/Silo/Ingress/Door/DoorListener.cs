@@ -109,12 +109,21 @@ internal sealed class DoorListener(
                 continue;
             }
 
-            var remote = (IPEndPoint)socket.RemoteEndPoint!;
-            if (admission.TryAdmit(remote.Address) is { } refusal)
+            IPEndPoint remote;
+            try
             {
-                admission.Refused(refusal, remote);
-                socket.LingerState = new LingerOption(true, 0); // reset: nothing of it is kept
-                socket.Dispose();
+                remote = (IPEndPoint)socket.RemoteEndPoint!;
+                if (admission.TryAdmit(remote.Address) is { } refusal)
+                {
+                    admission.Refused(refusal, remote);
+                    socket.LingerState = new LingerOption(true, 0); // reset: nothing of it is kept
+                    socket.Dispose();
+                    continue;
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                socket.Dispose(); // gone before it was admitted or refused; the loop goes on
                 continue;
             }
             _ = Task.Run(() => ServeAsync(socket, remote, tls, stopping), CancellationToken.None);
@@ -126,9 +135,11 @@ internal sealed class DoorListener(
         using var deadline = new CancellationTokenSource(options.ConnectTimeout, time);
         // The deadline aborts the socket: pending reads and the handshake end at once.
         await using var abort = deadline.Token.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket).ConfigureAwait(false);
-        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        Stream? stream = null;
         try
         {
+            // Inside the try: a socket aborted already fails here, and its slot is still released below.
+            stream = new NetworkStream(socket, ownsSocket: true);
             X509Certificate2? clientCertificate = null;
             if (tls)
             {
@@ -157,9 +168,9 @@ internal sealed class DoorListener(
         }
         finally
         {
-            await stream.DisposeAsync().ConfigureAwait(false);
+            admission.Release(); // first: nothing below may keep the slot taken
+            if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
             socket.Dispose();
-            admission.Release();
         }
     }
 

@@ -75,9 +75,10 @@ internal sealed class ServerCertificates : IDisposable
                 DoorLog.CertificateReloaded(_logger, loaded.Leaf.Subject, loaded.Leaf.Thumbprint, loaded.Leaf.NotAfter);
                 return true;
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException
+                                           or ArgumentException or InvalidOperationException)
             {
-                // Files being replaced one by one (certificate before key) fail here once and load on the next check.
+                // This runs on a timer: nothing may escape (it would end the process). Files being replaced one by one (certificate before key) fail here once and load on the next check.
                 DoorLog.CertificateReloadFailed(_logger, ex, _options.CertificatePath ?? "");
                 return false;
             }
