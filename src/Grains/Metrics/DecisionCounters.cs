@@ -77,17 +77,16 @@ public sealed class DecisionCounters
     }
 
     /// <summary>
-    /// Distinct values a breakdown (model version, segment) may take on this silo; further values are counted under
-    /// <see cref="OtherValue"/>, so counters (here, in the stats grain and on /metrics) stay bounded whatever the
-    /// imported segments are.
+    /// Distinct segments (free text from the users CSV) the conversion breakdown counts on this silo; further segments
+    /// are counted under <see cref="OtherValue"/>, so counters (here, in the stats grain and on /metrics) stay bounded
+    /// whatever is imported. Model versions are not bounded this way: the system names them, one per training.
     /// </summary>
     public const int MaxBreakdownValues = 100;
 
-    /// <summary>The value counters of breakdown values beyond <see cref="MaxBreakdownValues"/> are added to.</summary>
+    /// <summary>The segment counters of segments beyond <see cref="MaxBreakdownValues"/> are added to.</summary>
     public const string OtherValue = "other";
 
-    private static readonly string[] Breakdowns = [CounterNames.BySegment, CounterNames.ByModel];
-    private readonly ConcurrentDictionary<string, byte>[] _breakdownValues = [new(StringComparer.Ordinal), new(StringComparer.Ordinal)];
+    private readonly ConcurrentDictionary<string, byte> _segments = new(StringComparer.Ordinal);
 
     public void Add(string name, long n = 1)
     {
@@ -95,21 +94,16 @@ public sealed class DecisionCounters
         Interlocked.Add(ref box.Value, n);
     }
 
-    /// <summary><paramref name="name"/>, or its breakdown value replaced by <see cref="OtherValue"/> when that breakdown is full.</summary>
+    /// <summary><paramref name="name"/>, or its segment replaced by <see cref="OtherValue"/> when the segments are full.</summary>
     private string Bounded(string name)
     {
-        for (var b = 0; b < Breakdowns.Length; b++)
-        {
-            var at = name.IndexOf(Breakdowns[b], StringComparison.Ordinal);
-            if (at < 0) continue;
-            var start = at + Breakdowns[b].Length; // the value is the rest of the name (it may contain dots)
-            var value = name[start..];
-            var values = _breakdownValues[b];
-            if (values.ContainsKey(value) || value == OtherValue) return name;
-            if (values.Count < MaxBreakdownValues && values.TryAdd(value, 0)) return name;
-            return string.Concat(name.AsSpan(0, start), OtherValue);
-        }
-        return name;
+        var at = name.IndexOf(CounterNames.BySegment, StringComparison.Ordinal);
+        if (at < 0) return name;
+        var start = at + CounterNames.BySegment.Length; // the segment is the rest of the name (it may contain dots)
+        var value = name[start..];
+        if (_segments.ContainsKey(value) || value == OtherValue) return name;
+        if (_segments.Count < MaxBreakdownValues && _segments.TryAdd(value, 0)) return name;
+        return string.Concat(name.AsSpan(0, start), OtherValue);
     }
 
     public long Total(string name) => _totals.TryGetValue(name, out var box) ? Volatile.Read(ref box.Value) : 0;

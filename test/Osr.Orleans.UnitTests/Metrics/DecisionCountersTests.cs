@@ -25,10 +25,11 @@ public class DecisionCountersTests
     }
 
     [Fact]
-    public void EachBreakdownHasItsOwnBoundAndOtherCountersAreNotFolded()
+    public void ModelVersionsAndOtherCountersAreNotFolded()
     {
         var counters = new DecisionCounters();
         for (var i = 0; i < DecisionCounters.MaxBreakdownValues; i++) counters.Add(Sent + CounterNames.BySegment + $"s{i}");
+        for (var i = 0; i < DecisionCounters.MaxBreakdownValues; i++) counters.Add(Sent + CounterNames.ByModel + $"p-{i}");
 
         counters.Add(Sent + CounterNames.ByModel + "p-20261206");
         counters.Add(CounterNames.DecisionsSuppressedPrefix + "quiet");
