@@ -31,7 +31,7 @@ public sealed class StateOptions
 
     /// <summary>
     /// Event clock only: how far a reading's ts may lead both its user's event time and the wall clock
-    /// (<see cref="Models.Readings.EventClockBound"/>). Set by the silo from <c>Osr:Clock:MaxEventLead</c>. Default 7 days.
+    /// (<see cref="Models.Readings.EventClockBound"/>). Set by the silo from <c>Osr:Clock:MaxEventLead</c>, which it validates. Default 7 days.
     /// </summary>
     public TimeSpan MaxEventLead { get; set; } = TimeSpan.FromDays(7);
 
@@ -48,8 +48,6 @@ public sealed class StateOptionsValidator : IValidateOptions<StateOptions>
             errors.Add($"{StateOptions.Section}:CheckpointInterval must be between 100ms and 5m, got {o.CheckpointInterval}");
         if (o.ReorderTolerance < TimeSpan.Zero || o.ReorderTolerance > TimeSpan.FromMinutes(10))
             errors.Add($"{StateOptions.Section}:ReorderTolerance must be between 0 and 10m, got {o.ReorderTolerance}");
-        if (o.MaxEventLead < TimeSpan.FromMinutes(1) || o.MaxEventLead > TimeSpan.FromDays(3650))
-            errors.Add($"Osr:Clock:MaxEventLead must be between 1 min and 3650 days, got {o.MaxEventLead}");
         if (o.RecentReadings is < 0 or > 100)
             errors.Add($"{StateOptions.Section}:RecentReadings must be between 0 and 100, got {o.RecentReadings}");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
