@@ -30,5 +30,6 @@ OSR_TEST_POSTGRES=$(scripts/postgres.sh url "$pg_dir" "$pg_port")
 dotnet build Osr.Orleans.sln -c Release -warnaserror -v q -nologo
 # A test that hangs is killed after 5 minutes, named in the output and counted as a failure,
 # instead of stalling the whole run (no test comes near that: the slowest takes ~20 s).
-dotnet test Osr.Orleans.sln -c Release --no-build -v q --nologo \
+# The console logger at "minimal" prints each failed test's message and stack (passing tests stay silent).
+dotnet test Osr.Orleans.sln -c Release --no-build -v q --nologo --logger "console;verbosity=minimal" \
   --blame-hang-timeout 5m --blame-hang-dump-type mini "$@"
