@@ -72,14 +72,16 @@ internal static class TestCertificates
 /// <summary>Runs a command-line tool (mosquitto_pub, …) to its end, bounded.</summary>
 internal static class Cli
 {
-    public static async Task<(int Exit, string Output)> RunAsync(string file, params string[] args)
+    public static Task<(int Exit, string Output)> RunAsync(string file, params string[] args) => RunAsync(TimeSpan.FromSeconds(20), file, args);
+
+    public static async Task<(int Exit, string Output)> RunAsync(TimeSpan timeout, string file, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var cts = new CancellationTokenSource(timeout);
         await process.WaitForExitAsync(cts.Token);
         return (process.ExitCode, await stdout + await stderr);
     }

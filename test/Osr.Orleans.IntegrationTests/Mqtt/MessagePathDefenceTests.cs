@@ -91,7 +91,7 @@ public sealed class MessagePathDefenceTests
         const int messages = 5;
 
         var clock = Stopwatch.StartNew();
-        var (exit, output) = await RunAsync("mosquitto_pub", "-h", "127.0.0.1", "-p", port.ToString(), "-V", "mqttv311", "-q", "1",
+        var (exit, output) = await Cli.RunAsync(TimeSpan.FromSeconds(30), "mosquitto_pub", "-h", "127.0.0.1", "-p", port.ToString(), "-V", "mqttv311", "-q", "1",
             "-i", "fl-mosq", "-u", "fl-mosq", "-P", secret, "-t", ReadingsTopic("fl-mosq"), "-f", dir.Path, "--repeat", messages.ToString());
         clock.Stop();
 
@@ -181,17 +181,5 @@ public sealed class MessagePathDefenceTests
         public string Path { get; }
 
         public void Dispose() => File.Delete(Path);
-    }
-
-    private static async Task<(int Exit, string Output)> RunAsync(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(cts.Token);
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

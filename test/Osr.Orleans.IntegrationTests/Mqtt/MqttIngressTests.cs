@@ -54,7 +54,7 @@ public sealed class MqttIngressTests(SiloFixture silo)
         var secret = await silo.RegisterAsync("mq-mosq", "mq-umosq");
         var payload = Readings.Json(1, DateTimeOffset.UtcNow, 66);
 
-        var (exit, output) = await RunAsync("mosquitto_pub",
+        var (exit, output) = await Cli.RunAsync("mosquitto_pub",
             "-h", "127.0.0.1", "-p", silo.MqttPort.ToString(), "-V", "mqttv5", "-q", "1",
             "-i", "mq-mosq", "-u", "mq-mosq", "-P", secret,
             "-t", ReadingsTopic("mq-mosq"), "-m", payload);
@@ -68,7 +68,7 @@ public sealed class MqttIngressTests(SiloFixture silo)
     {
         await silo.RegisterAsync("mq-mosq2", "mq-umosq2");
 
-        var (exit, output) = await RunAsync("mosquitto_pub",
+        var (exit, output) = await Cli.RunAsync("mosquitto_pub",
             "-h", "127.0.0.1", "-p", silo.MqttPort.ToString(), "-q", "1", "-i", "mq-mosq2",
             "-u", "mq-mosq2", "-P", "not-the-secret", "-t", ReadingsTopic("mq-mosq2"), "-m", "{}");
 
@@ -220,17 +220,5 @@ public sealed class MqttIngressTests(SiloFixture silo)
         gauges.MqttConnections.Should().BeGreaterThanOrEqualTo(1, "this test's device is connected");
         gauges.ActiveUsers.Should().BeGreaterThanOrEqualTo(1);
         gauges.HeapBytes.Should().BePositive();
-    }
-
-    private static async Task<(int Exit, string Output)> RunAsync(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await process.WaitForExitAsync(cts.Token);
-        return (process.ExitCode, await stdout + await stderr);
     }
 }
