@@ -15,10 +15,11 @@ public interface IDeviceGrain : IGrainWithStringKey
     /// Registers the device for <paramref name="userId"/> and returns a fresh secret (shown
     /// once; only its hash is stored). Re-registering for the same user (a revoked or a factory-reset
     /// device) gives a new secret and starts a new sequence epoch: the device's <c>seq</c> may start
-    /// again at 0. A device owned by another user is refused.
+    /// again at 0. A device owned by another user is refused. Recorded in the audit trail with the change
+    /// (<c>devices.register</c>, or <c>devices.import</c> with <paramref name="imported"/>), as are rotate and revoke.
     /// </summary>
     [Alias("Register")]
-    ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind);
+    ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported = false);
 
     /// <summary>A new secret for a registered device; the old one is refused from now on and live sessions are closed.</summary>
     [Alias("Rotate")]

@@ -7,6 +7,7 @@ using Osr.Orleans.Grains.Logging;
 using Osr.Orleans.Grains.Metrics;
 using Osr.Orleans.Models.Limits;
 using Osr.Orleans.Grains.Options;
+using Osr.Orleans.Models.Audit;
 using Osr.Orleans.Models.Events;
 using Osr.Orleans.Models.Readings;
 
@@ -26,16 +27,19 @@ public sealed record class DeviceState
     [Id(5)] public DateTimeOffset RegisteredAt { get; set; }
     /// <summary>Set by <c>devices revoke</c>: the device is refused until it is registered again.</summary>
     [Id(6)] public bool Revoked { get; set; }
+    /// <summary>Audit entries stored with the change they record, until the audit log has them (<see cref="Admin.AuditOutbox"/>).</summary>
+    [Id(7)] public List<AuditEntry> PendingAudit { get; set; } = [];
 }
 
 /// <inheritdoc cref="IDeviceGrain"/>
-public sealed class DeviceGrain(
+public sealed partial class DeviceGrain(
     [PersistentState("device", StorageNames.Default)] IPersistentState<DeviceState> state,
     IOptions<IngestOptions> ingestOptions,
     IngestCounters counters,
     ActivationCounter activations,
     OsrClock time,
     Devices.IDeviceSessions sessions,
+    Admin.AuditOutbox audit,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
 {
     private TokenBucket _bucket = new(ingestOptions.Value.Burst);
@@ -50,6 +54,7 @@ public sealed class DeviceGrain(
     {
         activations.DeviceActivated();
         if (state.State.UserId is { } userId) _owner = GrainFactory.GetGrain<IUserStateGrain>(userId);
+        if (state.State.PendingAudit.Count > 0) return ActivateWithPendingAuditAsync();
         return _owner is null ? Task.CompletedTask : LoadLastSeqAsync();
     }
 
@@ -61,78 +66,6 @@ public sealed class DeviceGrain(
 
     /// <summary>One call per activation: the owner's checkpoint holds this device's dedupe position (its seq window).</summary>
     private async Task LoadLastSeqAsync() => _window = await _owner!.GetSeqWindowAsync(DeviceId);
-
-    public async ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind)
-    {
-        if (!GrainKeys.IsValidId(DeviceId)) return new(false, null, GrainKeys.InvalidIdMessage("device", DeviceId));
-        if (!GrainKeys.IsValidId(userId)) return new(false, null, GrainKeys.InvalidIdMessage("user", userId));
-        if (!GrainKeys.IsValidId(kind)) return new(false, null, GrainKeys.InvalidIdMessage("kind", kind));
-        if (state.State.UserId is { } owner && owner != userId)
-            return new(false, null, $"device '{DeviceId}' is registered to another user");
-
-        var reRegistered = state.State.UserId is not null;
-        var secret = await NewSecretAsync(userId);
-        state.State.UserId = userId;
-        state.State.Kind = kind;
-        state.State.RegisteredAt = time.UtcNow;
-        state.State.Revoked = false;
-        _owner = GrainFactory.GetGrain<IUserStateGrain>(userId);
-        // A new sequence epoch: the owner forgets this device's dedupe position.
-        await _owner.AttachDeviceAsync(DeviceId, kind);
-        _window = SeqWindow.Empty;
-        await state.WriteStateAsync();
-        if (reRegistered) await sessions.DisconnectAsync(DeviceId);
-        DeviceLog.Registered(logger, DeviceId, userId, kind);
-        return new(true, secret, null);
-    }
-
-    public async ValueTask<DeviceRegistrationResult> RotateAsync()
-    {
-        if (state.State.UserId is null) return new(false, null, $"device '{DeviceId}' is not registered");
-        if (state.State.Revoked) return new(false, null, $"device '{DeviceId}' is revoked; register it again");
-        var secret = await NewSecretAsync(state.State.UserId);
-        await state.WriteStateAsync();
-        await sessions.DisconnectAsync(DeviceId);
-        DeviceLog.Rotated(logger, DeviceId);
-        return new(true, secret, null);
-    }
-
-    public async ValueTask<bool> RevokeAsync()
-    {
-        if (state.State.UserId is null) return false;
-        state.State.Revoked = true;
-        await state.WriteStateAsync();
-        await sessions.RevokeAsync(DeviceId);
-        DeviceLog.Revoked(logger, DeviceId);
-        return true;
-    }
-
-    public async ValueTask<bool> ForgetAsync(string userId)
-    {
-        if (state.State.UserId is { } owner && owner != userId) return false;
-        var had = state.State.UserId is not null;
-        await state.ClearStateAsync();
-        state.State = new DeviceState();
-        _owner = null;
-        _window = SeqWindow.Empty;
-        // Closes live sessions; in External mode also disables the broker account.
-        await sessions.RevokeAsync(DeviceId);
-        DeactivateOnIdle();
-        DeviceLog.Forgotten(logger, DeviceId);
-        return had;
-    }
-
-    /// <summary>A fresh 256-bit secret, handed to the broker's account (external mode) before its salted hash replaces the old one in the state (written by the caller).</summary>
-    private async Task<string> NewSecretAsync(string userId)
-    {
-        var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var salt = RandomNumberGenerator.GetBytes(16);
-        // If the broker refuses the account, the device keeps its old secret and the admin sees the error.
-        await sessions.SetCredentialsAsync(DeviceId, userId, secret);
-        state.State.Salt = salt;
-        state.State.SecretHash = Hash(salt, secret);
-        return secret;
-    }
 
     public ValueTask<string?> AuthenticateCertificateAsync() =>
         ValueTask.FromResult(state.State is { UserId: { } userId, Revoked: false } ? userId : null);

@@ -30,6 +30,7 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton(OsrClock.System);
         services.TryAddSingleton<IngestCounters>();
         services.TryAddSingleton<ActivationCounter>();
+        services.TryAddSingleton<Admin.AuditOutbox>();
         services.AddOptions<AlsTrainingOptions>().Bind(configuration.GetSection(AlsTrainingOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AlsTrainingOptions>, AlsTrainingOptionsValidator>();
         services.AddOptions<ModelsOptions>().Bind(configuration.GetSection(ModelsOptions.Section));

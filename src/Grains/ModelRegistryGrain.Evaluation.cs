@@ -26,7 +26,7 @@ public sealed partial class ModelRegistryGrain
         else if (candidate.Version == PropensityModel.PriorVersion) verdict = "the prior is not promoted (use: osr-admin model rollback propensity)";
         else if (candidate.DoublyRobust.Lower > active.DoublyRobust.Value)
         {
-            await ActivateAsync(PropensityModels.Kind, version, pushCurrent: true);
+            await ActivateAsync(PropensityModels.Kind, version, pushCurrent: true, Models.Audit.AuditActions.ModelPromote);
             promoted = true;
             verdict = $"promoted: DR lower bound {candidate.DoublyRobust.Lower:0.0000} > active {active.Version} DR {active.DoublyRobust.Value:0.0000}";
         }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Options;
 using Osr.Orleans.Grains.Recommendation;
+using Osr.Orleans.Models.Audit;
 using Osr.Orleans.Models.Recommendation;
 
 namespace Osr.Orleans.Grains;
@@ -23,6 +24,7 @@ public sealed partial class ModelRegistryGrain(
     AlsTrainingService trainer,
     PropensityTrainingService propensityTrainer,
     ActiveModels activeModels,
+    Admin.AuditOutbox audit,
     IOptions<AlsTrainingOptions> options,
     OsrClock clock,
     IReminderTable reminders,
@@ -39,7 +41,13 @@ public sealed partial class ModelRegistryGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var kind in Kinds) _active[kind] = await repository.ReadActiveAsync(kind);
+        foreach (var kind in Kinds)
+        {
+            _active[kind] = await repository.ReadActiveAsync(kind);
+            // Entries a crash or a refusing audit log left with their change go first.
+            if (_active[kind].PendingAudit is { Count: > 0 } pending)
+                await audit.TryDeliverAsync(pending, () => repository.WriteActiveAsync(kind, _active[kind]));
+        }
         // Registered once and kept across restarts: re-registering on every activation would move
         // the next retraining a full period away each time the silo restarts.
         var every = options.Value.RetrainEvery;
@@ -97,7 +105,7 @@ public sealed partial class ModelRegistryGrain(
         if (!await ExistsAsync(kind, version))
             return new(false, $"no {kind} model version '{version}' (see: osr-admin model list)", pointer.Active);
         if (pointer.Active == version) return new(true, $"{version} is already active", version);
-        await ActivateAsync(kind, version, pushCurrent: true);
+        await ActivateAsync(kind, version, pushCurrent: true, AuditActions.ModelPromote);
         return new(true, $"{kind} {version} is now active", version);
     }
 
@@ -106,9 +114,7 @@ public sealed partial class ModelRegistryGrain(
         if (!_active.TryGetValue(kind, out var pointer)) return new(false, $"unknown model kind '{kind}' (known: als, propensity)", null);
         if (pointer.History.Length == 0) return new(false, $"no earlier {kind} version to roll back to", pointer.Active);
         var previous = pointer.History[^1];
-        _active[kind] = new ActivePointer(previous, pointer.History[..^1]);
-        await repository.WriteActiveAsync(kind, _active[kind]);
-        activeModels.Set(kind, previous);
+        await SetActiveAsync(kind, pointer with { Active = previous, History = pointer.History[..^1] }, AuditActions.ModelRollback);
         RegistryLog.Activated(logger, kind, previous, "rollback");
         return new(true, $"{kind} rolled back to {previous}", previous);
     }
@@ -127,7 +133,8 @@ public sealed partial class ModelRegistryGrain(
         if (job.State == TrainingState.Succeeded && job.PromoteIfBetter && job.Version is { } version)
         {
             var (promote, reason) = await ShouldPromoteAsync(job);
-            if (promote) await ActivateAsync(job.Kind, version, pushCurrent: true);
+            // The registry's own decision (promote if better), not an admin change: logged, not audited.
+            if (promote) await ActivateAsync(job.Kind, version, pushCurrent: true, adminAction: null);
             job = job with { Promoted = promote, Message = job.Message + "; " + reason };
         }
         Remember(job);
@@ -181,15 +188,28 @@ public sealed partial class ModelRegistryGrain(
         return candidate >= current - tolerance ? (true, "promoted: " + alsText) : (false, "not promoted: " + alsText);
     }
 
-    private async Task ActivateAsync(string kind, string version, bool pushCurrent)
+    private async Task ActivateAsync(string kind, string version, bool pushCurrent, string? adminAction)
     {
         var pointer = _active[kind];
         var history = pushCurrent && pointer.Active is { } current ? [.. pointer.History, current] : pointer.History;
-        _active[kind] = new ActivePointer(version, history.Length > 50 ? history[^50..] : history);
-        await repository.WriteActiveAsync(kind, _active[kind]);
-        activeModels.Set(kind, version);
+        await SetActiveAsync(kind, pointer with { Active = version, History = history.Length > 50 ? history[^50..] : history }, adminAction);
         if (kind == ModelManifest.AlsKind) repository.Evict(new HashSet<string>(StringComparer.Ordinal) { version });
         RegistryLog.Activated(logger, kind, version, "promotion");
+    }
+
+    /// <summary>
+    /// Stores <paramref name="next"/> as the kind's pointer and serves it. An admin's change (<paramref name="adminAction"/>)
+    /// stores its audit entry in the same pointer write, then copies it to the audit trail (<see cref="Admin.AuditOutbox"/>).
+    /// </summary>
+    private async Task SetActiveAsync(string kind, ActivePointer next, string? adminAction)
+    {
+        var pending = next.PendingAudit ?? [];
+        if (adminAction is not null)
+            pending.Add(audit.NewEntry(adminAction, kind, null, AuditRecords.ActiveModel(kind, Active(kind)), AuditRecords.ActiveModel(kind, next.Active)));
+        _active[kind] = next with { PendingAudit = pending.Count > 0 ? pending : null };
+        await repository.WriteActiveAsync(kind, _active[kind]);
+        activeModels.Set(kind, next.Active);
+        if (pending.Count > 0) await audit.DeliverAsync(pending, () => repository.WriteActiveAsync(kind, _active[kind] with { PendingAudit = null }));
     }
 
     private void Remember(TrainingJob job)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Storage;
+using Osr.Orleans.Models.Audit;
 
 namespace Osr.Orleans.Grains;
 
@@ -18,6 +19,8 @@ namespace Osr.Orleans.Grains;
 public sealed partial class UserEraserGrain(
     IEventStore events,
     IDecisionLog decisions,
+    IAuditLog log,
+    Admin.AuditOutbox audit,
     IServiceProvider services,
     ILogger<UserEraserGrain> logger) : Grain, IUserEraserGrain
 {
@@ -42,11 +45,15 @@ public sealed partial class UserEraserGrain(
             : 0;
         var logged = await decisions.ForgetUserAsync(userId);
         var interactions = await events.ForgetUserAsync(userId);
-        // The audit trail keeps who did what when, not to whom (docs/decisions.md, "Audit trail").
-        var audited = services.GetService<IAuditLog>() is { } audit ? await audit.ForgetUserAsync(userId) : 0;
 
-        var result = new UserErasure(userId, false, devices, states, interactions.Rows, logged.Rows, logged.Related, outbox, interactions.Related, audited);
-        result = result with { Known = footprint.Known || devices + states + result.Interactions + result.Decisions + result.Feedback + outbox + result.Segments + audited > 0 };
+        var result = new UserErasure(userId, false, devices, states, interactions.Rows, logged.Rows, logged.Related, outbox, interactions.Related, 0);
+        var known = footprint.Known || devices + states + result.Interactions + result.Decisions + result.Feedback + outbox + result.Segments > 0;
+        // The audit trail keeps who did what when, not to whom (docs/decisions.md, "Audit trail"): the erasure's entry names
+        // no one (counts only) and is appended in the transaction that redacts the user's entries.
+        var record = known ? audit.NewEntry(AuditActions.UsersForget, AuditRecords.ErasedTarget, null, null,
+            AuditRecords.Erasure(devices, states, result.Interactions, result.Decisions, result.Feedback, outbox)) : null;
+        var audited = await log.ForgetUserAsync(userId, record);
+        result = result with { Known = known || audited > 0, AuditEntries = audited };
         Log.Erased(logger, devices, states, result.Interactions, result.Decisions, result.Feedback, outbox);
         DeactivateOnIdle();
         return result;

@@ -7,6 +7,7 @@ using Osr.Orleans.Grains.Metrics;
 using Osr.Orleans.Grains.Options;
 using Osr.Orleans.Grains.Recommendation;
 using Osr.Orleans.Grains.Storage;
+using Osr.Orleans.Models.Audit;
 using Osr.Orleans.Models.Catalog;
 using Osr.Orleans.Models.Features;
 using Osr.Orleans.Models.Filtering;
@@ -40,6 +41,8 @@ public sealed record class UserState
     /// its last seq counts as seen (<see cref="SeqWindow.FromLegacy"/>).
     /// </summary>
     [Id(9)] public Dictionary<string, ulong> SeqSeen { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Audit entries stored with the change they record, until the audit log has them (<see cref="Admin.AuditOutbox"/>).</summary>
+    [Id(10)] public List<AuditEntry> PendingAudit { get; set; } = [];
 
     /// <summary>The device's seq window as checkpointed.</summary>
     public SeqWindow SeqWindowOf(string deviceId) =>
@@ -71,6 +74,7 @@ public sealed class UserStateGrain(
     ScoreWindow scoreWindow,
     IOptions<LearningOptions> learningOptions,
     IOptions<FilterOptions> filterOptions,
+    Admin.AuditOutbox audit,
     ILogger<UserStateGrain> logger) : Grain, IUserStateGrain
 {
     private readonly StateOptions _options = stateOptions.Value;
@@ -102,7 +106,8 @@ public sealed class UserStateGrain(
         s.Filters = null; // the live bank is the truth now; don't keep a second copy in memory
         s.Activity = null;
         RebuildNoise();
-        return Task.CompletedTask;
+        // Entries a crash or a refusing audit log left with their change (a profile import) go first.
+        return s.PendingAudit.Count > 0 ? audit.TryDeliverAsync(s.PendingAudit, CheckpointAsync) : Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -195,9 +200,15 @@ public sealed class UserStateGrain(
     public async ValueTask SetProfileAsync(UserProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
+        var before = state.RecordExists ? Describe(state.State.Profile) : null;
         state.State.Profile = profile;
         await events.UpsertUserSegmentAsync(UserId, profile.Segment);
+        // The profile and its audit entry in one state write; the entry then goes to the audit trail.
+        state.State.PendingAudit.Add(audit.NewEntry(AuditActions.UsersImport, UserId, UserId, before, Describe(profile)));
         await CheckpointAsync();
+        await audit.DeliverAsync(state.State.PendingAudit, CheckpointAsync);
+
+        static string Describe(UserProfile p) => AuditRecords.Profile(p.Age, p.TimeZoneId, p.Segment);
     }
 
     public async ValueTask<UserFootprint> GetFootprintAsync()

@@ -1,16 +1,15 @@
 using Osr.Orleans.Grains.Interfaces;
-using Osr.Orleans.Grains.Storage;
-using Osr.Orleans.Models.Audit;
 using Osr.Orleans.Models.Users;
 
 namespace Osr.Orleans.Grains.Admin;
 
 /// <inheritdoc cref="IUserAdminGrain"/>
 /// <remarks>
-/// An import's entry records the profile set, not the one replaced: reading that would cost a full snapshot of every
-/// imported user (docs/decisions.md, "Audit trail").
+/// The owning grains record the change with it (docs/decisions.md, "Audit trail"): the user's state grain stores an
+/// import's entry with the profile, the eraser appends the erasure's entry in the transaction that redacts the user's
+/// entries. This grain is the admin path's door to them, the interface the device path never reaches.
 /// </remarks>
-public sealed class UserAdminGrain(IAuditLog audit, OsrClock clock) : Grain, IUserAdminGrain
+public sealed class UserAdminGrain : Grain, IUserAdminGrain
 {
     private string UserId => this.GetPrimaryKeyString();
 
@@ -18,19 +17,11 @@ public sealed class UserAdminGrain(IAuditLog audit, OsrClock clock) : Grain, IUs
     {
         ArgumentNullException.ThrowIfNull(profile);
         await GrainFactory.GetGrain<IUserStateGrain>(UserId).SetProfileAsync(profile);
-        await audit.AppendAsync(new AuditEntry(0, clock.UtcNow, AdminCaller.Who(), AuditActions.UsersImport, UserId, UserId,
-            null, AuditRecords.Profile(profile.Age, profile.TimeZoneId, profile.Segment)));
     }
 
     public async ValueTask<UserErasure> ForgetAsync()
     {
         var erased = await GrainFactory.GetGrain<IUserEraserGrain>(UserId).ForgetAsync();
-        if (erased.Known)
-        {
-            // No user id anywhere in this entry: it would keep what was just erased.
-            await audit.AppendAsync(new AuditEntry(0, clock.UtcNow, AdminCaller.Who(), AuditActions.UsersForget, AuditRecords.ErasedTarget, null,
-                null, AuditRecords.Erasure(erased.Devices, erased.GrainStates, erased.Interactions, erased.Decisions, erased.Feedback, erased.OutboxEntries)));
-        }
         DeactivateOnIdle();
         return erased;
     }

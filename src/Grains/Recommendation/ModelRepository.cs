@@ -1,3 +1,4 @@
+using Osr.Orleans.Models.Audit;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -257,8 +258,11 @@ public sealed class ModelRepository(IOptions<ModelsOptions> options, IModelFileS
     }
 }
 
-/// <summary>The active version of a kind and the versions active before it, newest last.</summary>
-public sealed record ActivePointer(string? Active, string[] History)
+/// <summary>
+/// The active version of a kind and the versions active before it, newest last; <see cref="PendingAudit"/> holds the audit
+/// entries of admin changes stored with the pointer until the audit log has them (<see cref="Admin.AuditOutbox"/>).
+/// </summary>
+public sealed record ActivePointer(string? Active, string[] History, List<AuditEntry>? PendingAudit = null)
 {
     public static ActivePointer None { get; } = new(null, []);
 }

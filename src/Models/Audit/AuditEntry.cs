@@ -4,7 +4,8 @@ namespace Osr.Orleans.Models.Audit;
 /// One admin change (docs/contract.md, <c>osr-admin audit show</c>): who made it, when, what (an
 /// <see cref="AuditActions">action</see> and its target), and the state before and after as JSON
 /// (null when there was none). <see cref="User"/> is the user the change concerns, if exactly one:
-/// <c>users forget</c> erases that user's entries (docs/decisions.md, "Audit trail").
+/// <c>users forget</c> erases that user's entries (docs/decisions.md, "Audit trail"). <see cref="ChangeId"/> names the change
+/// once: an entry committed with its change and copied to the log more than once is stored once.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("osr.audit-entry")]
 public sealed record AuditEntry(
@@ -15,7 +16,8 @@ public sealed record AuditEntry(
     [property: Id(4)] string Target,
     [property: Id(5)] string? User,
     [property: Id(6)] string? Before,
-    [property: Id(7)] string? After);
+    [property: Id(7)] string? After,
+    [property: Id(8)] string? ChangeId = null);
 
 /// <summary>The audited admin changes, as stored in <see cref="AuditEntry.Action"/>.</summary>
 public static class AuditActions

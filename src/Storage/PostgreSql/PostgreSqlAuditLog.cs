@@ -8,7 +8,7 @@ namespace Osr.Orleans.Storage.PostgreSql;
 /// <summary><see cref="IAuditLog"/> on PostgreSQL (table <c>osr_audit</c>).</summary>
 public sealed class PostgreSqlAuditLog(PostgreSqlDatabase database) : IAuditLog
 {
-    internal const string Columns = "at, who, action, target, user_id, before, after";
+    internal const string Columns = "at, who, action, target, user_id, before, after, change_id";
 
     public PostgreSqlDatabase Database { get; } = database;
 
@@ -16,7 +16,7 @@ public sealed class PostgreSqlAuditLog(PostgreSqlDatabase database) : IAuditLog
     {
         ArgumentNullException.ThrowIfNull(entry);
         return Database.WriteAsync(batch => batch.Add(Command(
-            $"INSERT INTO osr_audit ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7)", Values(entry))), cancellationToken);
+            $"INSERT INTO osr_audit ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING", Values(entry))), cancellationToken);
     }
 
     public async Task<IReadOnlyList<AuditEntry>> ReadAsync(DateTimeOffset? since, int limit, CancellationToken cancellationToken = default)
@@ -29,12 +29,14 @@ public sealed class PostgreSqlAuditLog(PostgreSqlDatabase database) : IAuditLog
         var entries = new List<AuditEntry>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             entries.Add(new AuditEntry(reader.GetInt64(0), new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero), reader.GetString(2),
-                reader.GetString(3), reader.GetString(4), Nullable(reader, 5), Nullable(reader, 6), Nullable(reader, 7)));
+                reader.GetString(3), reader.GetString(4), Nullable(reader, 5), Nullable(reader, 6), Nullable(reader, 7), Nullable(reader, 8)));
         return entries;
     }
 
-    public async Task<long> ForgetUserAsync(string userId, CancellationToken cancellationToken = default)
+    public async Task<long> ForgetUserAsync(string userId, AuditEntry? record, CancellationToken cancellationToken = default)
     {
+        NpgsqlBatchCommand[] appended = record is null ? [] :
+            [Command($"INSERT INTO osr_audit ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING", Values(record))];
         var changed = await Database.ExecuteOwnAsync(
         [
             Command("UPDATE osr_audit SET target = $2, user_id = NULL, before = NULL, after = NULL WHERE user_id = $1", P(userId), P(AuditRecords.ErasedTarget)),
@@ -45,13 +47,14 @@ public sealed class PostgreSqlAuditLog(PostgreSqlDatabase database) : IAuditLog
                     after = CASE WHEN after::jsonb ->> 'userId' = $1 THEN NULL ELSE after END
                 WHERE before::jsonb ->> 'userId' = $1 OR after::jsonb ->> 'userId' = $1
                 """, P(userId)),
+            .. appended,
         ], cancellationToken).ConfigureAwait(false);
         return changed[0] + changed[1];
     }
 
-    /// <summary>The seven column values of <paramref name="entry"/>, in column order (also used by <see cref="PostgreSqlRuleStore"/>).</summary>
+    /// <summary>The eight column values of <paramref name="entry"/>, in <see cref="Columns"/> order (also used by <see cref="PostgreSqlRuleStore"/>).</summary>
     internal static NpgsqlParameter[] Values(AuditEntry entry) =>
-        [P(entry.At.UtcTicks), P(entry.Who), P(entry.Action), P(entry.Target), Text(entry.User), Text(entry.Before), Text(entry.After)];
+        [P(entry.At.UtcTicks), P(entry.Who), P(entry.Action), P(entry.Target), Text(entry.User), Text(entry.Before), Text(entry.After), Text(entry.ChangeId)];
 
     private static string? Nullable(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }

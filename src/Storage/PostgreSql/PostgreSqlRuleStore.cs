@@ -22,7 +22,7 @@ public sealed class PostgreSqlRuleStore(PostgreSqlDatabase database) : IRuleStor
             ? Command(Insert, P(rules.Version), P(json), P(rules.ChangedAt.UtcTicks))
             : Command(
                 $"WITH stored AS ({Insert} RETURNING version) " +
-                $"INSERT INTO osr_audit ({PostgreSqlAuditLog.Columns}) SELECT $4, $5, $6, $7, $8, $9, $10 FROM stored",
+                $"INSERT INTO osr_audit ({PostgreSqlAuditLog.Columns}) SELECT $4, $5, $6, $7, $8, $9, $10, $11 FROM stored",
                 [P(rules.Version), P(json), P(rules.ChangedAt.UtcTicks), .. PostgreSqlAuditLog.Values(audit)])), cancellationToken);
     }
 

@@ -19,20 +19,35 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
         Database.ReadAsync<IReadOnlyList<AuditEntry>>(connection =>
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "SELECT id, at, who, action, target, user_id, before, after FROM audit WHERE at >= $since ORDER BY id LIMIT $limit";
+            command.CommandText = "SELECT id, at, who, action, target, user_id, before, after, change_id FROM audit WHERE at >= $since ORDER BY id LIMIT $limit";
             command.Parameters.AddWithValue("$since", since?.UtcTicks ?? long.MinValue);
             command.Parameters.AddWithValue("$limit", Math.Max(0, limit));
             using var reader = command.ExecuteReader();
             var entries = new List<AuditEntry>();
             while (reader.Read())
                 entries.Add(new AuditEntry(reader.GetInt64(0), new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero), reader.GetString(2),
-                    reader.GetString(3), reader.GetString(4), Nullable(reader, 5), Nullable(reader, 6), Nullable(reader, 7)));
+                    reader.GetString(3), reader.GetString(4), Nullable(reader, 5), Nullable(reader, 6), Nullable(reader, 7), Nullable(reader, 8)));
             return entries;
         }, cancellationToken);
 
-    public async Task<long> ForgetUserAsync(string userId, CancellationToken cancellationToken = default)
-    {
-        var changed = await Database.ExecuteAsync(
+    public Task<long> ForgetUserAsync(string userId, AuditEntry? record, CancellationToken cancellationToken = default) =>
+        Database.WriteAsync((connection, transaction) =>
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.Parameters.AddWithValue("$u", userId);
+            command.Parameters.AddWithValue("$erased", AuditRecords.ErasedTarget);
+            long changed = 0;
+            foreach (var statement in ForgetStatements)
+            {
+                command.CommandText = statement;
+                changed += command.ExecuteNonQuery();
+            }
+            if (record is not null) Insert(connection, transaction, record);
+            return changed;
+        }, cancellationToken);
+
+    private static readonly string[] ForgetStatements =
         [
             "UPDATE audit SET target = $erased, user_id = NULL, before = NULL, after = NULL WHERE user_id = $u",
             // An entry of another user that still names this one (a device that moved from them): that side goes.
@@ -42,16 +57,20 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
                 after = CASE WHEN json_extract(after, '$.userId') = $u THEN NULL ELSE after END
             WHERE json_extract(before, '$.userId') = $u OR json_extract(after, '$.userId') = $u
             """,
-        ], [("$u", userId), ("$erased", AuditRecords.ErasedTarget)], cancellationToken).ConfigureAwait(false);
-        return changed[0] + changed[1];
-    }
+        ];
 
-    /// <summary>Inserts <paramref name="entry"/> in <paramref name="transaction"/> (also used by <see cref="SqliteRuleStore"/>).</summary>
+    /// <summary>
+    /// Inserts <paramref name="entry"/> in <paramref name="transaction"/> (also used by <see cref="SqliteRuleStore"/>); an entry whose
+    /// change id is already stored is not inserted again (returns 0).
+    /// </summary>
     internal static int Insert(SqliteConnection connection, SqliteTransaction transaction, AuditEntry entry)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "INSERT INTO audit (at, who, action, target, user_id, before, after) VALUES ($at, $who, $action, $target, $user, $before, $after)";
+        command.CommandText = """
+            INSERT INTO audit (at, who, action, target, user_id, before, after, change_id)
+            VALUES ($at, $who, $action, $target, $user, $before, $after, $change) ON CONFLICT DO NOTHING
+            """;
         command.Parameters.AddWithValue("$at", entry.At.UtcTicks);
         command.Parameters.AddWithValue("$who", entry.Who);
         command.Parameters.AddWithValue("$action", entry.Action);
@@ -59,6 +78,7 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
         command.Parameters.AddWithValue("$user", (object?)entry.User ?? DBNull.Value);
         command.Parameters.AddWithValue("$before", (object?)entry.Before ?? DBNull.Value);
         command.Parameters.AddWithValue("$after", (object?)entry.After ?? DBNull.Value);
+        command.Parameters.AddWithValue("$change", (object?)entry.ChangeId ?? DBNull.Value);
         return command.ExecuteNonQuery();
     }
 

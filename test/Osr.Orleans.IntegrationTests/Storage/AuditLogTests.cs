@@ -53,14 +53,48 @@ public abstract class AuditLogTests<TBackend> : StoreSuite<TBackend> where TBack
     }
 
     [Fact]
+    public async Task AnEntryCopiedTwiceUnderOneChangeIdIsStoredOnce()
+    {
+        // The outbox copies an entry again when a crash came between the copy and the state write that clears it.
+        var change = Entry(0, AuditActions.DevicesRevoke, "d-1", "u-1", """{"revoked":false}""", """{"revoked":true}""") with { ChangeId = "c-1" };
+        var other = Entry(1, AuditActions.DevicesRevoke, "d-2", "u-1") with { ChangeId = "c-2" };
+
+        await Audit.AppendAsync(change);
+        await Audit.AppendAsync(change);
+        await Audit.AppendAsync(other);
+        // Entries without a change id (none is needed where the change and its entry share a transaction) are never merged.
+        await Audit.AppendAsync(Entry(2, AuditActions.ModelTrain, "als"));
+        await Audit.AppendAsync(Entry(2, AuditActions.ModelTrain, "als"));
+
+        var entries = await Audit.ReadAsync(null, 10);
+        entries.Select(e => e.ChangeId).Should().Equal("c-1", "c-2", null, null);
+        entries[0].Should().Be(change with { Id = entries[0].Id });
+    }
+
+    [Fact]
+    public async Task AnErasuresOwnEntryIsAppendedWithTheRedactionAndNotCounted()
+    {
+        await Audit.AppendAsync(Entry(0, AuditActions.UsersImport, "u-1", "u-1", null, """{"segment":"runners"}"""));
+        var record = Entry(3, AuditActions.UsersForget, AuditRecords.ErasedTarget, null, null, """{"devices":1}""") with { ChangeId = "forget-1" };
+
+        var redacted = await Audit.ForgetUserAsync("u-1", record);
+
+        redacted.Should().Be(1);
+        var entries = await Audit.ReadAsync(null, 10);
+        entries.Select(e => e.Action).Should().Equal(AuditActions.UsersImport, AuditActions.UsersForget);
+        entries[0].Target.Should().Be(AuditRecords.ErasedTarget);
+        entries[1].Should().Be(record with { Id = entries[1].Id });
+    }
+
+    [Fact]
     public async Task ForgettingAUserRedactsItsEntriesAndKeepsWhoAndWhen()
     {
         await Audit.AppendAsync(Entry(0, AuditActions.UsersImport, "u-1", "u-1", null, """{"segment":"runners"}"""));
         await Audit.AppendAsync(Entry(1, AuditActions.DevicesRegister, "d-7", "u-1", null, """{"userId":"u-1"}"""));
         await Audit.AppendAsync(Entry(2, AuditActions.DevicesRegister, "d-8", "u-2", null, """{"userId":"u-2"}"""));
 
-        var redacted = await Audit.ForgetUserAsync("u-1");
-        var again = await Audit.ForgetUserAsync("u-1");
+        var redacted = await Audit.ForgetUserAsync("u-1", null);
+        var again = await Audit.ForgetUserAsync("u-1", null);
 
         redacted.Should().Be(2);
         again.Should().Be(0);
@@ -87,7 +121,7 @@ public abstract class AuditLogTests<TBackend> : StoreSuite<TBackend> where TBack
             """{"userId":"u-1","kind":"watch"}""", """{"userId":"u-2","kind":"watch"}"""));
         await Audit.AppendAsync(Entry(1, AuditActions.DevicesRevoke, "d-9", "u-3", """{"userId":"u-3"}""", """{"userId":"u-3"}"""));
 
-        var redacted = await Audit.ForgetUserAsync("u-1");
+        var redacted = await Audit.ForgetUserAsync("u-1", null);
 
         redacted.Should().Be(1);
         var entries = await Audit.ReadAsync(null, 10);

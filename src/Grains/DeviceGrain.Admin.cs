@@ -1,0 +1,119 @@
+using System.Security.Cryptography;
+using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Grains.Logging;
+using Osr.Orleans.Models.Audit;
+using Osr.Orleans.Models.Readings;
+
+namespace Osr.Orleans.Grains;
+
+/// <summary>
+/// The device's admin changes: register, rotate, revoke, forget. Each change but forget is stored with its audit entry
+/// in one state write and the entry is then copied to the audit trail (<see cref="Admin.AuditOutbox"/>), whoever called.
+/// </summary>
+public sealed partial class DeviceGrain
+{
+    public async ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported = false)
+    {
+        if (!GrainKeys.IsValidId(DeviceId)) return new(false, null, GrainKeys.InvalidIdMessage("device", DeviceId));
+        if (!GrainKeys.IsValidId(userId)) return new(false, null, GrainKeys.InvalidIdMessage("user", userId));
+        if (!GrainKeys.IsValidId(kind)) return new(false, null, GrainKeys.InvalidIdMessage("kind", kind));
+        if (state.State.UserId is { } owner && owner != userId)
+            return new(false, null, $"device '{DeviceId}' is registered to another user");
+
+        var reRegistered = state.State.UserId is not null;
+        var before = Describe(newSecret: false);
+        var secret = await NewSecretAsync(userId);
+        state.State.UserId = userId;
+        state.State.Kind = kind;
+        state.State.RegisteredAt = time.UtcNow;
+        state.State.Revoked = false;
+        _owner = GrainFactory.GetGrain<IUserStateGrain>(userId);
+        // A new sequence epoch: the owner forgets this device's dedupe position.
+        await _owner.AttachDeviceAsync(DeviceId, kind);
+        _window = SeqWindow.Empty;
+        await WriteWithEntryAsync(imported ? AuditActions.DevicesImport : AuditActions.DevicesRegister, before);
+        if (reRegistered) await sessions.DisconnectAsync(DeviceId);
+        DeviceLog.Registered(logger, DeviceId, userId, kind);
+        await DeliverAuditAsync();
+        return new(true, secret, null);
+    }
+
+    public async ValueTask<DeviceRegistrationResult> RotateAsync()
+    {
+        if (state.State.UserId is null) return new(false, null, $"device '{DeviceId}' is not registered");
+        if (state.State.Revoked) return new(false, null, $"device '{DeviceId}' is revoked; register it again");
+        var before = Describe(newSecret: false);
+        var secret = await NewSecretAsync(state.State.UserId);
+        await WriteWithEntryAsync(AuditActions.DevicesRotate, before);
+        await sessions.DisconnectAsync(DeviceId);
+        DeviceLog.Rotated(logger, DeviceId);
+        await DeliverAuditAsync();
+        return new(true, secret, null);
+    }
+
+    public async ValueTask<bool> RevokeAsync()
+    {
+        if (state.State.UserId is null) return false;
+        var before = Describe(newSecret: false);
+        state.State.Revoked = true;
+        await WriteWithEntryAsync(AuditActions.DevicesRevoke, before);
+        await sessions.RevokeAsync(DeviceId);
+        DeviceLog.Revoked(logger, DeviceId);
+        await DeliverAuditAsync();
+        return true;
+    }
+
+    public async ValueTask<bool> ForgetAsync(string userId)
+    {
+        if (state.State.UserId is { } owner && owner != userId) return false;
+        var had = state.State.UserId is not null;
+        await state.ClearStateAsync();
+        state.State = new DeviceState();
+        _owner = null;
+        _window = SeqWindow.Empty;
+        // Closes live sessions; in External mode also disables the broker account.
+        await sessions.RevokeAsync(DeviceId);
+        DeactivateOnIdle();
+        DeviceLog.Forgotten(logger, DeviceId);
+        return had;
+    }
+
+    /// <summary>A fresh 256-bit secret, handed to the broker's account (external mode) before its salted hash replaces the old one in the state (written by the caller).</summary>
+    private async Task<string> NewSecretAsync(string userId)
+    {
+        var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var salt = RandomNumberGenerator.GetBytes(16);
+        // If the broker refuses the account, the device keeps its old secret and the admin sees the error.
+        await sessions.SetCredentialsAsync(DeviceId, userId, secret);
+        state.State.Salt = salt;
+        state.State.SecretHash = Hash(salt, secret);
+        return secret;
+    }
+
+    /// <summary>Stores the change made to the state together with its audit entry (before as given, after as the state is now).</summary>
+    private Task WriteWithEntryAsync(string action, string? before)
+    {
+        var newSecret = action is not AuditActions.DevicesRevoke;
+        state.State.PendingAudit.Add(audit.NewEntry(action, DeviceId, state.State.UserId, before, Describe(newSecret)));
+        return state.WriteStateAsync();
+    }
+
+    private Task DeliverAuditAsync() => audit.DeliverAsync(state.State.PendingAudit, state.WriteStateAsync);
+
+    /// <summary>Entries a crash or a refusing audit log left with their change go before anything else is done.</summary>
+    private async Task ActivateWithPendingAuditAsync()
+    {
+        await audit.TryDeliverAsync(state.State.PendingAudit, state.WriteStateAsync);
+        if (_owner is not null) await LoadLastSeqAsync();
+    }
+
+    /// <summary>What the audit trail keeps of this device (never the secret or its hash), or null when unregistered.</summary>
+    private string? Describe(bool newSecret)
+    {
+        var s = state.State;
+        if (s.UserId is null) return null;
+        return newSecret
+            ? AuditRecords.DeviceWithNewSecret(s.UserId, s.Kind, s.Revoked, s.RegisteredAt)
+            : AuditRecords.Device(s.UserId, s.Kind, s.Revoked, s.RegisteredAt);
+    }
+}
