@@ -1,9 +1,12 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Grains.Recommendation;
 using Osr.Orleans.IntegrationTests.Durability;
 using Osr.Orleans.IntegrationTests.Infrastructure;
 using Osr.Orleans.Models.Audit;
+using Osr.Orleans.Models.Scoring;
 using Osr.Orleans.Models.Users;
 
 namespace Osr.Orleans.IntegrationTests.Storage;
@@ -99,6 +102,36 @@ public sealed class AuditOutboxTests
             await silo.Grains.GetGrain<IDeviceGrain>("ob-d2").GetInfoAsync();
             await silo.Grains.GetGrain<IUserStateGrain>("ob-u9").GetFootprintAsync();
             (await ReadAuditAsync(silo)).Should().HaveCount(3);
+        }
+    }
+
+    [Fact]
+    public async Task APromotionOrRollbackIsStoredWithItsEntryInTheModelPointerAndDeliveredAfterARestart()
+    {
+        var settings = await SettingsAsync("Sqlite");
+        settings["Osr:Models:Path"] = TempDirectory.Create("osr-models");
+        await using (var silo = await InProcessSilo.StartAsync(settings))
+        {
+            var repository = silo.Services.GetRequiredService<ModelRepository>();
+            foreach (var version in new[] { "p-1", "p-2" })
+                await repository.SavePropensityAsync(PropensityModel.FromManifest(PropensityModel.Prior.Manifest with { Version = version, Trainer = "test" }));
+            var models = silo.Grains.GetGrain<IModelAdminGrain>(GrainKeys.Global);
+            (await models.PromoteAsync("propensity", "p-1")).Ok.Should().BeTrue();
+            (await models.PromoteAsync("propensity", "p-2")).Ok.Should().BeTrue();
+            await HideAuditTableAsync("Sqlite", settings, hide: true);
+            await FluentActions.Awaiting(async () => await models.RollbackAsync("propensity")).Should().ThrowAsync<Exception>();
+            await HideAuditTableAsync("Sqlite", settings, hide: false);
+            (await silo.Grains.GetGrain<IModelRegistryGrain>(GrainKeys.Global).GetActiveAsync("propensity")).Should().Be("p-1");
+        }
+
+        await using (var silo = await InProcessSilo.StartAsync(settings))
+        {
+            (await silo.Grains.GetGrain<IModelRegistryGrain>(GrainKeys.Global).GetActiveAsync("propensity")).Should().Be("p-1");
+
+            var audit = await ReadAuditAsync(silo);
+            audit.Select(e => e.Action).Should().Equal(AuditActions.ModelPromote, AuditActions.ModelPromote, AuditActions.ModelRollback);
+            audit[2].Before.Should().Contain("p-2");
+            audit[2].After.Should().Contain("p-1");
         }
     }
 
