@@ -5,8 +5,9 @@ namespace Osr.Orleans.Models.Door;
 /// then on every attempt is refused, without checking the credentials, until <see cref="Delay"/> after the last
 /// failure; the delay doubles with each further failure up to <see cref="MaxDelay"/>. A success clears the key;
 /// a key whose lock expired long ago (<see cref="ForgetAfter"/> after its last failure) is forgotten. At most
-/// <c>capacity</c> keys are kept: when full, forgotten keys are dropped first, then new keys are not tracked
-/// (the per-address connect rate still bounds them). Thread-safe.
+/// <c>capacity</c> keys are kept: when full, forgotten keys are dropped first; if that frees nothing, the eighth of
+/// the keys whose refusal ends soonest (few failures, or long ago) make room, so a flood of new keys cannot stop the
+/// table from tracking, and the keys locked longest — the persistent ones — are the last to go. Thread-safe.
 /// </summary>
 public sealed class LoginBackoff<TKey>(int freeFailures, int capacity) where TKey : notnull
 {
@@ -61,7 +62,7 @@ public sealed class LoginBackoff<TKey>(int freeFailures, int capacity) where TKe
                 return;
             }
             if (_entries.Count >= capacity) Sweep(nowMs);
-            if (_entries.Count >= capacity) return;
+            if (_entries.Count >= capacity) EvictSoonestEnding(Math.Max(1, capacity / 8));
             _entries[key] = new Entry(1, nowMs);
         }
     }
@@ -69,6 +70,26 @@ public sealed class LoginBackoff<TKey>(int freeFailures, int capacity) where TKe
     public void Success(TKey key)
     {
         lock (_gate) _entries.Remove(key);
+    }
+
+    private long LockEnd(Entry e) => e.LastFailureMs + (long)Delay(e.Failures).TotalMilliseconds;
+
+    /// <summary>Drops about <paramref name="count"/> keys with the earliest lock end (one sort per eighth of the table filled).</summary>
+    private void EvictSoonestEnding(int count)
+    {
+        var ends = new long[_entries.Count];
+        var i = 0;
+        foreach (var e in _entries.Values) ends[i++] = LockEnd(e);
+        Array.Sort(ends);
+        var cutoff = ends[Math.Min(count, ends.Length) - 1];
+        var removed = 0;
+        foreach (var (key, e) in _entries)
+        {
+            if (removed == count) break;
+            if (LockEnd(e) > cutoff) continue;
+            _entries.Remove(key);
+            removed++;
+        }
     }
 
     private void Sweep(long nowMs)

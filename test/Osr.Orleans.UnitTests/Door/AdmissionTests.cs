@@ -72,11 +72,28 @@ public sealed class AdmissionTests
         backoff.Failure(1, 0);
         backoff.Failure(2, 0);
         backoff.Failure(3, 0);
-        backoff.Count.Should().Be(2, "a full table tracks no new key");
+        backoff.Count.Should().Be(2, "the table never holds more than its capacity");
 
         var later = (long)LoginBackoff<int>.ForgetAfter.TotalMilliseconds + 1;
-        backoff.Failure(3, later);
+        backoff.Failure(4, later);
         backoff.Count.Should().Be(1, "the old keys were forgotten to make room");
+    }
+
+    [Fact]
+    public void AFullTableKeepsTrackingNewKeysAndKeepsThePersistentOnesLocked()
+    {
+        var backoff = new LoginBackoff<int>(5, 16);
+        // Key 0 is persistent: 12 failures, locked for 2^7 s after its last one.
+        for (var n = 0; n < 12; n++) backoff.Failure(0, n);
+        // A flood of new keys, one failure each, fills the table many times over.
+        for (var key = 1; key <= 1000; key++) backoff.Failure(key, 100 + key);
+
+        backoff.Count.Should().BeLessThanOrEqualTo(16);
+        backoff.IsLocked(0, 2_000, out _).Should().BeTrue("the longest lock is the last to be dropped");
+        // The newest flood key is tracked: five more failures lock it.
+        for (var n = 0; n < 5; n++) backoff.Failure(1000, 2_000 + n);
+        backoff.IsLocked(1000, 2_005, out var retry).Should().BeTrue("a full table still tracks new keys");
+        retry.Should().BeGreaterThan(TimeSpan.Zero);
     }
 
     [Fact]
