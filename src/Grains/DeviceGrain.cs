@@ -84,11 +84,9 @@ public sealed partial class DeviceGrain(
         if (_owner is null || state.State.Revoked) return new(0, 0, 0, RejectReason.UnknownDevice);
         if (readings.Length == 0) return default;
 
+        // Counted by the caller, which knows whether the refusal is final (an MQTT 3.1.1 message is held and offered again).
         if (!_bucket.TryTake(readings.Length, time.UtcTicks, ingestOptions.Value.MaxReadingsPerSecond))
-        {
-            counters.Rejected(RejectReason.QuotaExceeded, readings.Length);
             return new(0, 0, 0, RejectReason.QuotaExceeded);
-        }
 
         // Seen (or below the seq window) = duplicate; a reordered older seq inside the window is still fresh.
         var fresh = FreshReadings.Select(readings, _window, out var duplicates, out var next);

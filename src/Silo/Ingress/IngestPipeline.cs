@@ -140,6 +140,7 @@ public sealed class IngestPipeline(
                 var wait = QuotaHold.WaitTicks(batch.Length, _ingest.MaxReadingsPerSecond, _ingest.Burst);
                 if (wait < 0 || held + wait > _flood.MaxHold.Ticks)
                 {
+                    counters.Rejected(RejectReason.QuotaExceeded, batch.Length);
                     counters.MessageRefused();
                     return new(MqttPubAckReasonCode.QuotaExceeded, "quota exceeded; resend later", true);
                 }
@@ -153,6 +154,7 @@ public sealed class IngestPipeline(
                 case RejectReason.None:
                     return IngestOutcome.Accepted;
                 case RejectReason.QuotaExceeded:
+                    counters.Rejected(RejectReason.QuotaExceeded, batch.Length);
                     counters.MessageRefused();
                     await ReplyAsync(replies, gate, deviceId, batch[0].Seq, RejectReason.QuotaExceeded,
                         $"{batch.Length} reading(s) refused: over the per-device rate limit");

@@ -7,6 +7,7 @@ using MQTTnet.Formatter;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Metrics;
 using Osr.Orleans.IntegrationTests.Infrastructure;
+using Osr.Orleans.Models.Readings;
 
 namespace Osr.Orleans.IntegrationTests.Mqtt;
 
@@ -129,7 +130,9 @@ public sealed class MessagePathDefenceTests
         device.IsConnected.Should().BeTrue();
         (await silo.Grains.GetGrain<IUserStateGrain>("q311-u").GetSnapshotAsync()).ReadingsApplied.Should().Be(batches * perBatch,
             "every positive PUBACK means the readings were applied");
-        silo.Services.GetRequiredService<IngestCounters>().Total(CounterNames.MessagesHeld).Should().BePositive("60 readings exceed the burst of 20");
+        var counters = silo.Services.GetRequiredService<IngestCounters>();
+        counters.Total(CounterNames.MessagesHeld).Should().BePositive("60 readings exceed the burst of 20");
+        counters.Total(CounterNames.Rejected(RejectReason.QuotaExceeded)).Should().Be(0, "a held message that was applied was not rejected");
     }
 
     [Fact]
@@ -144,6 +147,7 @@ public sealed class MessagePathDefenceTests
         var batch = string.Join(",", Enumerable.Range(1, 5).Select(i => Readings.Json(i, now.AddSeconds(-10 + i), 60)));
         (await device.PublishAsync(ReadingsTopic("q5"), $"[{batch}]")).ReasonCode.Should().Be(MqttClientPublishReasonCode.Success);
         (await device.PublishAsync(ReadingsTopic("q5"), Readings.Json(6, now, 60))).ReasonCode.Should().Be(MqttClientPublishReasonCode.QuotaExceeded);
+        silo.Services.GetRequiredService<IngestCounters>().Total(CounterNames.Rejected(RejectReason.QuotaExceeded)).Should().Be(1);
     }
 
     [Fact]
