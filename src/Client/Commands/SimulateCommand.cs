@@ -74,6 +74,11 @@ public static class SimulateCommand
             DefaultValueFactory = _ => "send",
         };
         latencyFrom.AcceptOnlyFromAmong("send", "intended");
+        var latencySamples = new Option<string?>("--latency-samples")
+        {
+            Description = "Also write every latency of the measured window to FILE, one value in microseconds per line (needs --duration)",
+            HelpName = "FILE",
+        };
         var clock = new Option<string>("--clock")
         {
             Description = "wall: publish readings stamped with the wall clock, in real time (default). event: a backtest that replays --days of " +
@@ -112,12 +117,14 @@ public static class SimulateCommand
         var command = new Command("simulate", "Simulated users and devices publishing readings over real MQTT, with PUBACK latency; with --clock event, a backtest over simulated days")
         {
             users, rate, duration, batch, cycle, realtime, watch, seed, prefix, mqtt, localAddresses, concurrency,
-            noProvision, warmup, latencyFrom, clock, days, start, step, interval, noCatalog, noFeedback,
+            noProvision, warmup, latencyFrom, latencySamples, clock, days, start, step, interval, noCatalog, noFeedback,
         };
         command.Validators.Add(r =>
         {
             if (r.GetResult(cycle) is not null && r.GetValue(realtime)) r.AddError("--cycle and --realtime-day cannot be combined");
             if (r.GetValue(watch) && r.GetValue(noProvision)) r.AddError("--watch needs the cluster and cannot be combined with --no-provision");
+            if (r.GetResult(latencySamples) is { Implicit: false } && r.GetResult(duration) is not { Implicit: false })
+                r.AddError("--latency-samples needs --duration (the samples are kept in memory until the run ends)");
             static bool Given(OptionResult? o) => o is { Implicit: false };
             // The raw token: a bad --clock value is reported by the option itself (GetValue would throw here).
             var clockToken = r.GetResult(clock) is { Implicit: false, Tokens.Count: > 0 } c ? c.Tokens[0].Value : "wall";
@@ -132,6 +139,7 @@ public static class SimulateCommand
                     (batch, "messages carry up to 300 readings of one device"),
                     (warmup, "there is no measured window"),
                     (latencyFrom, "it measures decisions, not latency"),
+                    (latencySamples, "it measures decisions, not latency"),
                     (watch, "the live table follows the wall clock"),
                     (noProvision, "it needs the cluster"),
                 };
@@ -166,6 +174,7 @@ public static class SimulateCommand
                 Provision = !ctx.Get(noProvision),
                 Warmup = ctx.Get(warmup),
                 LatencyFromIntended = ctx.Get(latencyFrom) == "intended",
+                LatencySamplesPath = ctx.Get(latencySamples),
                 Clock = ctx.Get(clock) == "event" ? SimulationClock.Event : SimulationClock.Wall,
                 Days = ctx.Get(days),
                 Start = ctx.Get(start) ?? SimulationOptions.DefaultStart,

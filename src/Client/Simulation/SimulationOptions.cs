@@ -75,6 +75,9 @@ public sealed record SimulationOptions
     /// </summary>
     public bool LatencyFromIntended { get; init; }
 
+    /// <summary>With <c>--latency-samples FILE</c>: every latency of the measured window, raw, one µs value per line (needs <see cref="Duration"/>).</summary>
+    public string? LatencySamplesPath { get; init; }
+
     /// <summary><c>--clock</c>: publish on the wall clock (default), or replay simulated days at event time (the backtest).</summary>
     public SimulationClock Clock { get; init; } = SimulationClock.Wall;
 

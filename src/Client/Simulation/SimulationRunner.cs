@@ -43,7 +43,13 @@ public static class SimulationRunner
             foreach (var device in devices) device.Secret = SimulationOptions.UnprovisionedSecret;
         }
 
-        var stats = new SimulationStats { ReportIntendedLatency = options.LatencyFromIntended };
+        var stats = new SimulationStats
+        {
+            ReportIntendedLatency = options.LatencyFromIntended,
+            Samples = options.LatencySamplesPath is not null && options.Duration is { } window
+                ? new LatencySamples(LatencySamples.CapacityFor((options.Rate ?? devices.Count) / options.Batch, window.TotalSeconds))
+                : null,
+        };
         // Every watch of a provisioned run listens to its user's notifications (a bare broker has none to send).
         var listener = cluster is not null ? new NotificationListener(plan.Users, time) : null;
         var fleet = new MqttFleet(stats, time, listener);
@@ -152,6 +158,24 @@ public static class SimulationRunner
         else Render(ctx.Services.Console, summary, notifications);
 
         await fleet.DisconnectAllAsync(devices, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        return await WriteSamplesAsync(stats.Samples, options.LatencySamplesPath, log).ConfigureAwait(false);
+    }
+
+    /// <summary>With <c>--latency-samples FILE</c>, after the summary was printed (a file that cannot be written loses nothing else): exit 1 then.</summary>
+    private static async Task<int> WriteSamplesAsync(LatencySamples? samples, string? path, TextWriter log)
+    {
+        if (samples is null || path is null) return ExitCodes.Success;
+        try
+        {
+            await samples.WriteAsync(path, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await log.WriteLineAsync($"cannot write the latency samples to {path}: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
+        await log.WriteLineAsync($"latency samples: {samples.Count} written to {path}{(samples.Dropped > 0 ? $", {samples.Dropped} did not fit" : "")}").ConfigureAwait(false);
         return ExitCodes.Success;
     }
 

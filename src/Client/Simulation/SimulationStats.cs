@@ -34,6 +34,10 @@ public sealed class SimulationStats
 
     /// <summary>The summary's <c>latencyMs</c> is <see cref="IntendedLatencyMicros"/> instead of <see cref="LatencyMicros"/>.</summary>
     public bool ReportIntendedLatency { get; set; }
+
+    /// <summary>When set, every latency the summary counts (the one <see cref="ReportIntendedLatency"/> chooses) is also kept raw.</summary>
+    public LatencySamples? Samples { get; init; }
+
     public ConcurrentDictionary<string, long> RefusedByReason { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, long> ErrorsByReason { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, long> ConnectFailures { get; } = new(StringComparer.Ordinal);
@@ -95,6 +99,7 @@ public sealed class SimulationStats
         if (ackedTimestamp < Volatile.Read(ref _measureUntil)) Interlocked.Add(ref _readingsAckedInWindow, readings);
         LatencyMicros.Record(sendMicros);
         IntendedLatencyMicros.Record(intendedMicros);
+        Samples?.Record(ReportIntendedLatency ? intendedMicros : sendMicros);
     }
 
     public void OnRefused(string reason)

@@ -18,12 +18,16 @@ public static class IngestBenchmark
           run --devices N --rate R[,R…] [--batch K] [--target grains|bare|both] [--warmup 10s] [--duration 30s]
           grains-direct --users N --rate R [--warmup 10s] [--duration 40s]
                                   the grain path without MQTT (an Orleans client calls IDeviceGrain.IngestAsync)
+          flood-stats DIR [--draws 10000] [--seed 1]
+                                  the flood comparison of Ingest/flood-rounds.sh's output: per round, pooled, bootstrap interval
         options: --report FILE    also write the tables (markdown) to FILE
                  --target-env K=V[,K=V]  environment of the target process (e.g. DOTNET_gcServer=1)
                  --load-env K=V[,K=V]    environment of the load generator
                  --silo-args A[,A]       extra silo arguments, e.g. --Osr:State:CheckpointInterval=00:05:00
                  --flood N        silo only: N more devices flood 64 KiB garbage during each scenario (Ingest/Flooder.cs)
                  --flood-interval T   the flood devices send one message per T themselves instead (a comparison)
+                 --samples-out FILE   run with one rate and one target: the load generator writes every latency of the
+                                  measured window to FILE (µs, one per line; Ingest/flood-rounds.sh, flood-stats)
                  --verbose        echo the load generator's progress
                  --gc-log         print every GC pause of the target and the load generator (from EventPipe)
                  --alloc-types    print what the target allocates, by type (sampled GC AllocationTick events)
@@ -33,6 +37,7 @@ public static class IngestBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.Length > 0 && args[0] == "flood-stats") return FloodStats.Run(args[1..]);
         if (args.Length > 0 && args[0] == "bare-broker") return await BareBroker.RunAsync(args[1..]).ConfigureAwait(false);
         if (args.Length > 0 && args[0] == "lag-subscriber") return await LagSubscriber.RunAsync(args[1..]).ConfigureAwait(false);
         if (args.Length > 0 && args[0] == "grains-direct-load") return await GrainsDirectLoad.RunAsync(args[1..]).ConfigureAwait(false);
@@ -90,6 +95,12 @@ public static class IngestBenchmark
             return 2;
         }
 
+        if (a.Has("--samples-out") && (a.Get("--samples-out") is null || plan.Count != 1 || targets.Length != 1 || plan[0].Kind == "direct"))
+        {
+            await Console.Error.WriteLineAsync("--samples-out FILE needs 'run' with one --rate and one --target (one MQTT run)\n" + Usage).ConfigureAwait(false);
+            return 2;
+        }
+
         var environment = ParseEnvironment(a.Get("--target-env"));
         var loadEnvironment = ParseEnvironment(a.Get("--load-env"));
         using var cts = DriverCli.CancelOnCtrlC();
@@ -99,7 +110,8 @@ public static class IngestBenchmark
         {
             var run = new RunContext(Paths.Discover(), environment, loadEnvironment, a.Has("--verbose"), a.Has("--gc-log"), a.Has("--alloc-types"),
                 (a.Get("--silo-args") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                a.GetInt("--flood", 0), a.Has("--flood-interval") ? a.GetDuration("--flood-interval", TimeSpan.FromSeconds(1)) : null);
+                a.GetInt("--flood", 0), a.Has("--flood-interval") ? a.GetDuration("--flood-interval", TimeSpan.FromSeconds(1)) : null,
+                a.Get("--samples-out"));
             await Console.Error.WriteLineAsync($"ingest benchmark: {plan.Count} scenarios × {targets.Length} targets; open-file limit {ProcStats.Run("sh", "-c \"ulimit -Hn\"").Trim()} per process").ConfigureAwait(false);
             foreach (var group in plan.GroupBy(s => s.Group))
             {

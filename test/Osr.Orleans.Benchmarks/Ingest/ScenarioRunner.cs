@@ -19,9 +19,13 @@ internal sealed record Scenario(string Group, string Kind, int Devices, double R
         : $"{Devices / 1000.0:0.#}k dev @ {Rate / 1000.0:0.#}k/s{(Batch > 1 ? $" batch {Batch}" : "")}";
 }
 
-/// <summary>What every scenario of a run shares: the built programs, extra environment of the target and the load generator, output options.</summary>
+/// <summary>
+/// What every scenario of a run shares: the built programs, extra environment of the target and the load generator, output options;
+/// <paramref name="SamplesOut"/>: the load generator writes every latency of the measured window there (one MQTT run only).
+/// </summary>
 internal sealed record RunContext(Paths Paths, IReadOnlyDictionary<string, string> TargetEnvironment,
-    IReadOnlyDictionary<string, string> LoadEnvironment, bool Verbose, bool GcLog, bool AllocationTypes, IReadOnlyList<string> SiloArgs, int Flood = 0, TimeSpan? FloodInterval = null);
+    IReadOnlyDictionary<string, string> LoadEnvironment, bool Verbose, bool GcLog, bool AllocationTypes, IReadOnlyList<string> SiloArgs, int Flood = 0, TimeSpan? FloodInterval = null,
+    string? SamplesOut = null);
 
 /// <summary>Memory of the target right after start-up, before any device (the baseline of "per user" numbers).</summary>
 internal sealed record Baseline(long RssBytes, long? HeapBytes);
@@ -116,6 +120,7 @@ internal static partial class ScenarioRunner
         var users = UsersForDevices(s.Devices);
         var args = SimulateArgs(users, s.Rate, prefix, $"127.0.0.1:{target.MqttPort}", s.Warmup, s.Duration);
         args.AddRange(["--batch", I(s.Batch)]);
+        if (run.SamplesOut is { } samples) args.AddRange(["--latency-samples", Path.GetFullPath(samples)]);
         if (s.Devices > 5000) args.AddRange(["--local-addresses", string.Join(',', ExtraLoopbacks)]);
         // The ingest benchmark measures the live path only: no demo catalogue, no ALS model, so no scoring passes.
         if (target.Kind == TargetKind.Grains) args.AddRange(["--gateway", target.Gateway, "--no-catalog", "--no-feedback"]);

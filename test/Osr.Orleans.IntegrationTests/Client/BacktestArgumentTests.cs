@@ -38,6 +38,8 @@ public class BacktestArgumentTests
     [InlineData("--clock", "event", "--warmup", "10s")]
     [InlineData("--clock", "event", "--latency-from", "intended")]
     [InlineData("--no-provision", "--no-catalog")]
+    [InlineData("--clock", "event", "--latency-samples", "s.txt")]
+    [InlineData("--latency-samples", "s.txt")]
     public async Task BadBacktestArgumentsExitWithTwoWithoutConnecting(params string[] args)
     {
         var cli = new TestCli();
@@ -81,6 +83,7 @@ public class BacktestArgumentTests
     [InlineData("--clock", "event", "--days", "60", "--step", "6h", "--interval", "10m", "--start", "2026-03-29T00:00:00+02:00")]
     [InlineData("--clock", "event", "--days", "1", "--step", "1m", "--interval", "1s", "--start", "2026-11-02t06:30:00.250z", "--no-feedback", "--no-catalog")]
     [InlineData("--clock", "wall", "--duration", "1s", "--no-feedback")]
+    [InlineData("--duration", "1s", "--latency-samples", "s.txt")]
     public async Task GoodArgumentsGetAsFarAsConnecting(params string[] args)
     {
         var cli = new TestCli();

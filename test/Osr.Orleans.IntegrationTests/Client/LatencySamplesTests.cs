@@ -1,0 +1,42 @@
+using Osr.Orleans.Client.Simulation;
+
+namespace Osr.Orleans.IntegrationTests.Client;
+
+public sealed class LatencySamplesTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("osr-samples-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task KeepsWhatFitsInRecordingOrderAndCountsTheRest()
+    {
+        var samples = new LatencySamples(3);
+        foreach (var v in new long[] { 1500, 7, 2_000_000, 9 }) samples.Record(v);
+
+        samples.Count.Should().Be(3);
+        samples.Dropped.Should().Be(1);
+        var path = Path.Combine(_dir, "s.txt");
+        await samples.WriteAsync(path, CancellationToken.None);
+        (await File.ReadAllTextAsync(path)).Should().Be("1500\n7\n2000000\n");
+    }
+
+    [Fact]
+    public async Task ConcurrentRecordsAreAllKept()
+    {
+        var samples = new LatencySamples(40_000);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < 10_000; i++) samples.Record(t * 10_000 + i);
+        })));
+
+        samples.Count.Should().Be(40_000);
+        samples.Dropped.Should().Be(0);
+        var path = Path.Combine(_dir, "s.txt");
+        await samples.WriteAsync(path, CancellationToken.None);
+        (await File.ReadAllLinesAsync(path)).Select(long.Parse).Order().Should().Equal(Enumerable.Range(0, 40_000).Select(i => (long)i));
+    }
+
+    [Fact]
+    public void CapacityHasAQuarterToSpare() => LatencySamples.CapacityFor(1000, 60).Should().Be(75_000 + 1024);
+}

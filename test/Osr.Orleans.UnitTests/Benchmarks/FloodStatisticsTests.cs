@@ -1,0 +1,88 @@
+using Osr.Orleans.Benchmarks.Ingest;
+
+namespace Osr.Orleans.UnitTests.Benchmarks;
+
+public class FloodStatisticsTests
+{
+    private static long[] Range(long from, long to, long step = 1)
+    {
+        var values = new List<long>();
+        for (var v = from; v <= to; v += step) values.Add(v);
+        return [.. values];
+    }
+
+    [Fact]
+    public void Percentile_is_the_nearest_rank()
+    {
+        var hundred = Range(1, 100);
+        FloodStatistics.Percentile(hundred, 50).Should().Be(50);
+        FloodStatistics.Percentile(hundred, 99).Should().Be(99);
+        FloodStatistics.Percentile(hundred, 100).Should().Be(100);
+        FloodStatistics.Percentile(hundred, 0).Should().Be(1);
+        FloodStatistics.Percentile(Range(1, 10), 99).Should().Be(10);   // ⌈9.9⌉ = 10th
+        FloodStatistics.Percentile(Range(1, 10), 50).Should().Be(5);
+    }
+
+    [Fact]
+    public void A_weighted_pool_counts_a_round_as_often_as_its_weight()
+    {
+        var pool = PooledSamples.Of([[3, 1, 2], [20, 10]]);
+        // Weights 2, 1: the pool is 1 1 2 2 3 3 10 20.
+        pool.Percentile([2, 1], 50).Should().Be(2);    // 4th of 8
+        pool.Percentile([2, 1], 60).Should().Be(3);    // 5th
+        pool.Percentile([2, 1], 75).Should().Be(3);    // 6th, found walking down
+        pool.Percentile([2, 1], 87.5).Should().Be(10); // 7th
+        pool.Percentile([2, 1], 99).Should().Be(20);   // 8th
+        pool.Percentile([0, 1], 50).Should().Be(10);
+        pool.Percentile([0, 1], 99).Should().Be(20);
+        pool.Percentile([1, 0], 99).Should().Be(3);
+    }
+
+    [Fact]
+    public void A_weighted_pool_agrees_with_the_repeated_samples()
+    {
+        var random = new Random(7);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            long[][] rounds = [.. Enumerable.Range(0, 1 + random.Next(4)).Select(_ => Enumerable.Range(0, 1 + random.Next(30)).Select(_ => (long)random.Next(50)).ToArray())];
+            var weights = rounds.Select(_ => random.Next(3)).ToArray();
+            if (weights.All(w => w == 0)) weights[0] = 1;
+            var repeated = FloodStatistics.Sorted([.. rounds.SelectMany((r, i) => Enumerable.Repeat(r, weights[i]).SelectMany(x => x))]);
+            var pool = PooledSamples.Of(rounds);
+            foreach (var p in new[] { 1.0, 50, 90, 99, 100 })
+                pool.Percentile(weights, p).Should().Be(FloodStatistics.Percentile(repeated, p), $"trial {trial}, p{p}");
+        }
+    }
+
+    [Fact]
+    public void When_every_round_doubles_the_interval_is_the_point()
+    {
+        FloodRound[] rounds = [new(1, Range(1, 100), Range(2, 200, 2)), new(2, Range(101, 200), Range(202, 400, 2))];
+        var c = FloodStatistics.Compare(rounds, 1000, seed: 1);
+        (c.P99Without, c.P99With).Should().Be((198, 396));   // 198th of 1..200, and twice that
+        (c.P50Without, c.P50With).Should().Be((100, 200));
+        c.P99Ratio.Should().Be(2);
+        (c.CiLow, c.CiHigh).Should().Be((2, 2));
+        c.MedianRoundRatio.Should().Be(2);
+    }
+
+    [Fact]
+    public void The_bootstrap_keeps_the_runs_of_a_round_together()
+    {
+        // Round 1: no change (p99 99 vs 99); round 2: three times slower (99 vs 297). A draw picks (1,1) with probability
+        // 1/4 (ratio 1), (2,2) with 1/4 (ratio 3), one of each with 1/2 (pooled: 294 / 99). Unpaired draws would give other ratios.
+        FloodRound[] rounds = [new(1, Range(1, 100), Range(1, 100)), new(2, Range(1, 100), Range(3, 300, 3))];
+        var c = FloodStatistics.Compare(rounds, 10_000, seed: 1);
+        c.P99Ratio.Should().BeApproximately(294.0 / 99, 1e-12);
+        (c.CiLow, c.CiHigh).Should().Be((1, 3));
+        c.MedianRoundRatio.Should().Be(2);
+        FloodStatistics.Compare(rounds, 10_000, seed: 1).Should().Be(c);   // seeded: the same draws
+    }
+
+    [Fact]
+    public void The_median_of_an_even_count_is_the_mean_of_the_middle_two()
+    {
+        FloodStatistics.Median([3.0, 1, 2]).Should().Be(2);
+        FloodStatistics.Median([4.0, 1, 3, 2]).Should().Be(2.5);
+    }
+}
