@@ -12,7 +12,31 @@ namespace Osr.Orleans.Grains;
 /// </summary>
 public sealed partial class DeviceGrain
 {
-    public async ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported = false)
+    public ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported = false) =>
+        DiscardOnFailureAsync(() => RegisterCoreAsync(userId, kind, imported));
+
+    public ValueTask<DeviceRegistrationResult> RotateAsync() => DiscardOnFailureAsync(RotateCoreAsync);
+
+    public ValueTask<bool> RevokeAsync() => DiscardOnFailureAsync(RevokeCoreAsync);
+
+    /// <summary>
+    /// A change that failed half-way (the broker refused the account, the owner or the storage failed) may have changed the
+    /// state in memory only: the activation goes, and the next one reads what was stored — never a change without its entry.
+    /// </summary>
+    private async ValueTask<T> DiscardOnFailureAsync<T>(Func<Task<T>> change)
+    {
+        try
+        {
+            return await change();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private async Task<DeviceRegistrationResult> RegisterCoreAsync(string userId, string kind, bool imported)
     {
         if (!GrainKeys.IsValidId(DeviceId)) return new(false, null, GrainKeys.InvalidIdMessage("device", DeviceId));
         if (!GrainKeys.IsValidId(userId)) return new(false, null, GrainKeys.InvalidIdMessage("user", userId));
@@ -38,7 +62,7 @@ public sealed partial class DeviceGrain
         return new(true, secret, null);
     }
 
-    public async ValueTask<DeviceRegistrationResult> RotateAsync()
+    private async Task<DeviceRegistrationResult> RotateCoreAsync()
     {
         if (state.State.UserId is null) return new(false, null, $"device '{DeviceId}' is not registered");
         if (state.State.Revoked) return new(false, null, $"device '{DeviceId}' is revoked; register it again");
@@ -51,7 +75,7 @@ public sealed partial class DeviceGrain
         return new(true, secret, null);
     }
 
-    public async ValueTask<bool> RevokeAsync()
+    private async Task<bool> RevokeCoreAsync()
     {
         if (state.State.UserId is null) return false;
         var before = Describe(newSecret: false);
@@ -67,6 +91,8 @@ public sealed partial class DeviceGrain
     {
         if (state.State.UserId is { } owner && owner != userId) return false;
         var had = state.State.UserId is not null;
+        // Entries still pending go to the trail first, where the erasure's last step redacts them (who and when stay).
+        await audit.TryDeliverAsync(state.State.PendingAudit, () => Task.CompletedTask);
         await state.ClearStateAsync();
         state.State = new DeviceState();
         _owner = null;
@@ -98,12 +124,12 @@ public sealed partial class DeviceGrain
         return state.WriteStateAsync();
     }
 
-    private Task DeliverAuditAsync() => audit.DeliverAsync(state.State.PendingAudit, state.WriteStateAsync);
+    private Task DeliverAuditAsync() => audit.SettleAsync(this, () => state.State.PendingAudit, state.WriteStateAsync);
 
     /// <summary>Entries a crash or a refusing audit log left with their change go before anything else is done.</summary>
     private async Task ActivateWithPendingAuditAsync()
     {
-        await audit.TryDeliverAsync(state.State.PendingAudit, state.WriteStateAsync);
+        await DeliverAuditAsync();
         if (_owner is not null) await LoadLastSeqAsync();
     }
 

@@ -45,8 +45,7 @@ public sealed partial class ModelRegistryGrain(
         {
             _active[kind] = await repository.ReadActiveAsync(kind);
             // Entries a crash or a refusing audit log left with their change go first.
-            if (_active[kind].PendingAudit is { Count: > 0 } pending)
-                await audit.TryDeliverAsync(pending, () => repository.WriteActiveAsync(kind, _active[kind]));
+            if (_active[kind].PendingAudit is { Count: > 0 }) await SettleAuditAsync(kind);
         }
         // Registered once and kept across restarts: re-registering on every activation would move
         // the next retraining a full period away each time the silo restarts.
@@ -209,8 +208,11 @@ public sealed partial class ModelRegistryGrain(
         _active[kind] = next with { PendingAudit = pending.Count > 0 ? pending : null };
         await repository.WriteActiveAsync(kind, _active[kind]);
         activeModels.Set(kind, next.Active);
-        if (pending.Count > 0) await audit.DeliverAsync(pending, () => repository.WriteActiveAsync(kind, _active[kind] with { PendingAudit = null }));
+        if (pending.Count > 0) await SettleAuditAsync(kind);
     }
+
+    private Task SettleAuditAsync(string kind) => audit.SettleAsync(this, () => _active[kind].PendingAudit ?? [],
+        () => repository.WriteActiveAsync(kind, _active[kind] with { PendingAudit = null }));
 
     private void Remember(TrainingJob job)
     {

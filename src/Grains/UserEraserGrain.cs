@@ -50,9 +50,10 @@ public sealed partial class UserEraserGrain(
         var known = footprint.Known || devices + states + result.Interactions + result.Decisions + result.Feedback + outbox + result.Segments > 0;
         // The audit trail keeps who did what when, not to whom (docs/decisions.md, "Audit trail"): the erasure's entry names
         // no one (counts only) and is appended in the transaction that redacts the user's entries.
-        var record = known ? audit.NewEntry(AuditActions.UsersForget, AuditRecords.ErasedTarget, null, null,
-            AuditRecords.Erasure(devices, states, result.Interactions, result.Decisions, result.Feedback, outbox)) : null;
-        var audited = await log.ForgetUserAsync(userId, record);
+        // A retry after a failure at this last step finds nothing else left: the entry still goes if the trail names the user.
+        var record = audit.NewEntry(AuditActions.UsersForget, AuditRecords.ErasedTarget, null, null,
+            AuditRecords.Erasure(devices, states, result.Interactions, result.Decisions, result.Feedback, outbox));
+        var audited = await log.ForgetUserAsync(userId, record, recordOnlyIfNamed: !known);
         result = result with { Known = known || audited > 0, AuditEntries = audited };
         Log.Erased(logger, devices, states, result.Interactions, result.Decisions, result.Feedback, outbox);
         DeactivateOnIdle();

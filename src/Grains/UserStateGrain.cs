@@ -107,8 +107,10 @@ public sealed class UserStateGrain(
         s.Activity = null;
         RebuildNoise();
         // Entries a crash or a refusing audit log left with their change (a profile import) go first.
-        return s.PendingAudit.Count > 0 ? audit.TryDeliverAsync(s.PendingAudit, CheckpointAsync) : Task.CompletedTask;
+        return s.PendingAudit.Count > 0 ? SettleAuditAsync() : Task.CompletedTask;
     }
+
+    private Task SettleAuditAsync() => audit.SettleAsync(this, () => state.State.PendingAudit, CheckpointAsync);
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -201,12 +203,12 @@ public sealed class UserStateGrain(
     {
         ArgumentNullException.ThrowIfNull(profile);
         var before = state.RecordExists ? Describe(state.State.Profile) : null;
+        // The profile and its audit entry together, before anything can fail: whichever write stores one stores both.
         state.State.Profile = profile;
-        await events.UpsertUserSegmentAsync(UserId, profile.Segment);
-        // The profile and its audit entry in one state write; the entry then goes to the audit trail.
         state.State.PendingAudit.Add(audit.NewEntry(AuditActions.UsersImport, UserId, UserId, before, Describe(profile)));
+        await events.UpsertUserSegmentAsync(UserId, profile.Segment);
         await CheckpointAsync();
-        await audit.DeliverAsync(state.State.PendingAudit, CheckpointAsync);
+        await SettleAuditAsync();
 
         static string Describe(UserProfile p) => AuditRecords.Profile(p.Age, p.TimeZoneId, p.Segment);
     }
@@ -224,6 +226,8 @@ public sealed class UserStateGrain(
     {
         var had = state.RecordExists || _bank is not null;
         Checkpoint.Discard();
+        // Entries still pending go to the trail first, where the erasure's last step redacts them (who and when stay).
+        await audit.TryDeliverAsync(state.State.PendingAudit, () => Task.CompletedTask);
         await state.ClearStateAsync();
         state.State = new UserState();
         _bank = null;

@@ -25,7 +25,8 @@ public interface IAuditLog
     /// the target becomes <see cref="AuditRecords.ErasedTarget"/> and the user, before and after are removed. An entry of another
     /// user whose before or after names <paramref name="userId"/> (<c>"userId"</c>, a device that moved between owners) loses
     /// that side. <paramref name="record"/> (the erasure's own entry, naming no one), when given, is appended in the same
-    /// transaction. Returns how many entries changed (the record not counted).
+    /// transaction — with <paramref name="recordOnlyIfNamed"/>, only if some entry names the user (a retried erasure that
+    /// finds nothing else left). Returns how many entries changed (the record not counted).
     /// </summary>
-    Task<long> ForgetUserAsync(string userId, AuditEntry? record, CancellationToken cancellationToken = default);
+    Task<long> ForgetUserAsync(string userId, AuditEntry? record, bool recordOnlyIfNamed = false, CancellationToken cancellationToken = default);
 }

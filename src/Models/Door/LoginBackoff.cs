@@ -6,11 +6,22 @@ namespace Osr.Orleans.Models.Door;
 /// failure; the delay doubles with each further failure up to <see cref="MaxDelay"/>. A success clears the key;
 /// a key whose lock expired long ago (<see cref="ForgetAfter"/> after its last failure) is forgotten. At most
 /// <c>capacity</c> keys are kept: when full, forgotten keys are dropped first; if that frees nothing, the eighth of
-/// the keys whose refusal ends soonest (few failures, or long ago) make room, so a flood of new keys cannot stop the
-/// table from tracking, and the keys locked longest — the persistent ones — are the last to go. Thread-safe.
+/// the keys with the fewest failures (the oldest first) make room, so a flood of new keys cannot stop the table from
+/// tracking, and the keys with the most failures — the persistent ones — are the last to go. Thread-safe.
 /// </summary>
-public sealed class LoginBackoff<TKey>(int freeFailures, int capacity) where TKey : notnull
+public sealed class LoginBackoff<TKey> where TKey : notnull
 {
+    private readonly int freeFailures;
+    private readonly int capacity;
+
+    public LoginBackoff(int freeFailures, int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(freeFailures);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        this.freeFailures = freeFailures;
+        this.capacity = capacity;
+    }
+
     public const int DefaultFreeFailures = 5;
     public static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(5);
@@ -19,6 +30,7 @@ public sealed class LoginBackoff<TKey>(int freeFailures, int capacity) where TKe
     private readonly record struct Entry(int Failures, long LastFailureMs);
 
     private readonly Dictionary<TKey, Entry> _entries = [];
+    private (int Failures, long LastFailureMs)[]? _ranks;
     private readonly object _gate = new();
 
     public int Count
@@ -62,7 +74,7 @@ public sealed class LoginBackoff<TKey>(int freeFailures, int capacity) where TKe
                 return;
             }
             if (_entries.Count >= capacity) Sweep(nowMs);
-            if (_entries.Count >= capacity) EvictSoonestEnding(Math.Max(1, capacity / 8));
+            if (_entries.Count >= capacity) EvictWeakest(Math.Max(1, capacity / 8));
             _entries[key] = new Entry(1, nowMs);
         }
     }
@@ -72,21 +84,19 @@ public sealed class LoginBackoff<TKey>(int freeFailures, int capacity) where TKe
         lock (_gate) _entries.Remove(key);
     }
 
-    private long LockEnd(Entry e) => e.LastFailureMs + (long)Delay(e.Failures).TotalMilliseconds;
-
-    /// <summary>Drops about <paramref name="count"/> keys with the earliest lock end (one sort per eighth of the table filled).</summary>
-    private void EvictSoonestEnding(int count)
+    /// <summary>Drops about <paramref name="count"/> keys with the fewest failures, the longest ago first (one sort per eighth of the table filled).</summary>
+    private void EvictWeakest(int count)
     {
-        var ends = new long[_entries.Count];
-        var i = 0;
-        foreach (var e in _entries.Values) ends[i++] = LockEnd(e);
-        Array.Sort(ends);
-        var cutoff = ends[Math.Min(count, ends.Length) - 1];
+        var ranks = _ranks ??= new (int, long)[capacity];
+        var n = 0;
+        foreach (var e in _entries.Values) ranks[n++] = (e.Failures, e.LastFailureMs);
+        Array.Sort(ranks, 0, n);
+        var cutoff = ranks[Math.Min(count, n) - 1];
         var removed = 0;
         foreach (var (key, e) in _entries)
         {
             if (removed == count) break;
-            if (LockEnd(e) > cutoff) continue;
+            if ((e.Failures, e.LastFailureMs).CompareTo(cutoff) > 0) continue;
             _entries.Remove(key);
             removed++;
         }

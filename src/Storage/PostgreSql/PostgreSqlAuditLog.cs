@@ -33,12 +33,20 @@ public sealed class PostgreSqlAuditLog(PostgreSqlDatabase database) : IAuditLog
         return entries;
     }
 
-    public async Task<long> ForgetUserAsync(string userId, AuditEntry? record, CancellationToken cancellationToken = default)
+    public async Task<long> ForgetUserAsync(string userId, AuditEntry? record, bool recordOnlyIfNamed = false, CancellationToken cancellationToken = default)
     {
+        // The record first (one implicit transaction for the batch), so that its condition sees the entries before redaction.
         NpgsqlBatchCommand[] appended = record is null ? [] :
-            [Command($"INSERT INTO osr_audit ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING", Values(record))];
+        [
+            Command($"""
+                INSERT INTO osr_audit ({Columns}) SELECT $1, $2, $3, $4, $5, $6, $7, $8
+                WHERE NOT $9 OR EXISTS (SELECT 1 FROM osr_audit WHERE {NamesUser("$10")})
+                ON CONFLICT DO NOTHING
+                """, [.. Values(record), P(recordOnlyIfNamed), P(userId)]),
+        ];
         var changed = await Database.ExecuteOwnAsync(
         [
+            .. appended,
             Command("UPDATE osr_audit SET target = $2, user_id = NULL, before = NULL, after = NULL WHERE user_id = $1", P(userId), P(AuditRecords.ErasedTarget)),
             // An entry of another user that still names this one (a device that moved from them): that side goes.
             Command("""
@@ -47,10 +55,11 @@ public sealed class PostgreSqlAuditLog(PostgreSqlDatabase database) : IAuditLog
                     after = CASE WHEN after::jsonb ->> 'userId' = $1 THEN NULL ELSE after END
                 WHERE before::jsonb ->> 'userId' = $1 OR after::jsonb ->> 'userId' = $1
                 """, P(userId)),
-            .. appended,
         ], cancellationToken).ConfigureAwait(false);
-        return changed[0] + changed[1];
+        return changed[^2] + changed[^1];
     }
+
+    private static string NamesUser(string p) => $"user_id = {p} OR before::jsonb ->> 'userId' = {p} OR after::jsonb ->> 'userId' = {p}";
 
     /// <summary>The eight column values of <paramref name="entry"/>, in <see cref="Columns"/> order (also used by <see cref="PostgreSqlRuleStore"/>).</summary>
     internal static NpgsqlParameter[] Values(AuditEntry entry) =>

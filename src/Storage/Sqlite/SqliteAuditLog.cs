@@ -30,22 +30,29 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
             return entries;
         }, cancellationToken);
 
-    public Task<long> ForgetUserAsync(string userId, AuditEntry? record, CancellationToken cancellationToken = default) =>
+    public Task<long> ForgetUserAsync(string userId, AuditEntry? record, bool recordOnlyIfNamed = false, CancellationToken cancellationToken = default) =>
         Database.WriteAsync((connection, transaction) =>
         {
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.Parameters.AddWithValue("$u", userId);
             command.Parameters.AddWithValue("$erased", AuditRecords.ErasedTarget);
+            var named = recordOnlyIfNamed && record is not null && Named(command);
             long changed = 0;
             foreach (var statement in ForgetStatements)
             {
                 command.CommandText = statement;
                 changed += command.ExecuteNonQuery();
             }
-            if (record is not null) Insert(connection, transaction, record);
+            if (record is not null && (!recordOnlyIfNamed || named)) Insert(connection, transaction, record);
             return changed;
         }, cancellationToken);
+
+    private static bool Named(SqliteCommand command)
+    {
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM audit WHERE user_id = $u OR json_extract(before, '$.userId') = $u OR json_extract(after, '$.userId') = $u)";
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 1;
+    }
 
     private static readonly string[] ForgetStatements =
         [

@@ -38,7 +38,7 @@ public class BacktestArgumentTests
     [InlineData("--clock", "event", "--warmup", "10s")]
     [InlineData("--clock", "event", "--latency-from", "intended")]
     [InlineData("--no-provision", "--no-catalog")]
-    [InlineData("--clock", "event", "--latency-samples", "s.txt")]
+    [InlineData("--clock", "event", "--duration", "1s", "--latency-samples", "s.txt")]
     [InlineData("--latency-samples", "s.txt")]
     public async Task BadBacktestArgumentsExitWithTwoWithoutConnecting(params string[] args)
     {

@@ -87,6 +87,21 @@ public abstract class AuditLogTests<TBackend> : StoreSuite<TBackend> where TBack
     }
 
     [Fact]
+    public async Task ARetriedErasuresEntryIsAppendedOnlyIfTheTrailStillNamesTheUser()
+    {
+        var record = Entry(3, AuditActions.UsersForget, AuditRecords.ErasedTarget) with { ChangeId = "forget-2" };
+
+        // Nothing names u-5: a retry with nothing left adds no entry.
+        (await Audit.ForgetUserAsync("u-5", record, recordOnlyIfNamed: true)).Should().Be(0);
+        (await Audit.ReadAsync(null, 10)).Should().BeEmpty();
+
+        // A device entry of another user still names u-5 in its before: the erasure is recorded with its redaction.
+        await Audit.AppendAsync(Entry(1, AuditActions.DevicesRegister, "d-3", "u-6", """{"userId":"u-5"}""", """{"userId":"u-6"}"""));
+        (await Audit.ForgetUserAsync("u-5", record, recordOnlyIfNamed: true)).Should().Be(1);
+        (await Audit.ReadAsync(null, 10)).Select(e => e.Action).Should().Equal(AuditActions.DevicesRegister, AuditActions.UsersForget);
+    }
+
+    [Fact]
     public async Task ForgettingAUserRedactsItsEntriesAndKeepsWhoAndWhen()
     {
         await Audit.AppendAsync(Entry(0, AuditActions.UsersImport, "u-1", "u-1", null, """{"segment":"runners"}"""));

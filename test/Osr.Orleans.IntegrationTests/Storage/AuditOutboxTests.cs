@@ -14,7 +14,7 @@ namespace Osr.Orleans.IntegrationTests.Storage;
 /// <summary>
 /// Admin changes kept in grain state carry their audit entry in the same state write (src/Grains/Admin/AuditOutbox.cs), on a
 /// real silo with SQLite and with PostgreSQL storage: whoever calls the owning grain is recorded; when the audit log refuses
-/// the entry, the change stands with its entry, and the entry reaches the log exactly once — with the grain's next change, or
+/// the entry, the change stands with its entry, and the entry reaches the log exactly once — by the active grain's retry, or
 /// when the grain is next activated after a restart.
 /// </summary>
 public sealed class AuditOutboxTests
@@ -47,7 +47,7 @@ public sealed class AuditOutboxTests
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public async Task WhenTheAuditLogRefusesTheChangeStandsAndItsEntryArrivesOnceWithTheNextChange(string mode)
+    public async Task WhenTheAuditLogRefusesTheChangeStandsAndItsEntryArrivesOnceTheLogIsBack(string mode)
     {
         var settings = await SettingsAsync(mode);
         await using var silo = await InProcessSilo.StartAsync(settings);
@@ -55,11 +55,12 @@ public sealed class AuditOutboxTests
         (await device.RegisterAsync("ob-u1", "watch", imported: false)).Ok.Should().BeTrue();
 
         await HideAuditTableAsync(mode, settings, hide: true);
-        await FluentActions.Awaiting(async () => await device.RevokeAsync()).Should().ThrowAsync<Exception>("the audit log is gone");
-        (await silo.Grains.GetGrain<IDeviceGrain>("ob-d1").GetInfoAsync())!.Revoked.Should().BeTrue("the change was stored before its entry was copied");
-
+        (await device.RevokeAsync()).Should().BeTrue("the change is stored with its entry; the copy to the trail waits");
+        (await silo.Grains.GetGrain<IDeviceGrain>("ob-d1").GetInfoAsync())!.Revoked.Should().BeTrue();
         await HideAuditTableAsync(mode, settings, hide: false);
-        (await ReadAuditAsync(silo)).Select(e => e.Action).Should().Equal(AuditActions.DevicesRegister);
+
+        // The active grain retries on its timer.
+        await Poll.UntilAsync(async () => (await ReadAuditAsync(silo)).Length == 2, "the revoke's entry reaches the trail", TimeSpan.FromSeconds(60));
         (await device.RegisterAsync("ob-u1", "watch", imported: false)).Ok.Should().BeTrue();
 
         var audit = await ReadAuditAsync(silo);
@@ -78,10 +79,11 @@ public sealed class AuditOutboxTests
         {
             (await silo.Grains.GetGrain<IDeviceAdminGrain>("ob-d2").RegisterAsync("ob-u2", "watch", imported: true)).Ok.Should().BeTrue();
             await HideAuditTableAsync(mode, settings, hide: true);
-            await FluentActions.Awaiting(async () => await silo.Grains.GetGrain<IDeviceAdminGrain>("ob-d2").RevokeAsync()).Should().ThrowAsync<Exception>();
-            await FluentActions.Awaiting(async () => await silo.Grains.GetGrain<IUserAdminGrain>("ob-u9").ImportProfileAsync(profile)).Should().ThrowAsync<Exception>();
-            await HideAuditTableAsync(mode, settings, hide: false);
+            (await silo.Grains.GetGrain<IDeviceAdminGrain>("ob-d2").RevokeAsync()).Should().BeTrue();
+            await silo.Grains.GetGrain<IUserAdminGrain>("ob-u9").ImportProfileAsync(profile);
         }
+        // The silo stopped with both entries still in the grains' state.
+        await HideAuditTableAsync(mode, settings, hide: false);
 
         await using (var silo = await InProcessSilo.StartAsync(settings))
         {
@@ -119,10 +121,9 @@ public sealed class AuditOutboxTests
             (await models.PromoteAsync("propensity", "p-1")).Ok.Should().BeTrue();
             (await models.PromoteAsync("propensity", "p-2")).Ok.Should().BeTrue();
             await HideAuditTableAsync("Sqlite", settings, hide: true);
-            await FluentActions.Awaiting(async () => await models.RollbackAsync("propensity")).Should().ThrowAsync<Exception>();
-            await HideAuditTableAsync("Sqlite", settings, hide: false);
-            (await silo.Grains.GetGrain<IModelRegistryGrain>(GrainKeys.Global).GetActiveAsync("propensity")).Should().Be("p-1");
+            (await models.RollbackAsync("propensity")).ActiveVersion.Should().Be("p-1");
         }
+        await HideAuditTableAsync("Sqlite", settings, hide: false);
 
         await using (var silo = await InProcessSilo.StartAsync(settings))
         {

@@ -94,6 +94,7 @@ public sealed class AdmissionTests
         for (var n = 0; n < 5; n++) backoff.Failure(1000, 2_000 + n);
         backoff.IsLocked(1000, 2_005, out var retry).Should().BeTrue("a full table still tracks new keys");
         retry.Should().BeGreaterThan(TimeSpan.Zero);
+        FluentActions.Invoking(() => new LoginBackoff<int>(5, 0)).Should().Throw<ArgumentOutOfRangeException>();
     }
 
     [Fact]
