@@ -4,9 +4,9 @@ using Osr.Orleans.Models.Readings;
 namespace Osr.Orleans.Grains.Interfaces;
 
 /// <summary>
-/// One physical device (a watch, a phone), keyed by device id. Validates ownership, drops
-/// duplicates by sequence number, rate-limits, and forwards accepted readings in one batch
-/// to the owner's <see cref="IUserStateGrain"/>.
+/// One physical device (a watch, a phone), keyed by device id: its registration, secret and owner. It is asked at
+/// login (or once per device by an external broker's consumer), never per message: a device's messages go straight
+/// to its owner's <see cref="IUserStateGrain"/>, which keeps the device's quota and dedupe position.
 /// </summary>
 [Alias("osr.IDeviceGrain")]
 public interface IDeviceGrain : IGrainWithStringKey
@@ -41,31 +41,16 @@ public interface IDeviceGrain : IGrainWithStringKey
     ValueTask<string?> AuthenticateAsync(string secret);
 
     /// <summary>
-    /// A login by a device certificate the broker verified (it chains to the configured CA and names this device):
-    /// the owner's user id, or null when the device is not registered or is revoked.
+    /// The owner's user id when the device is registered and not revoked, else null: what a login by a device
+    /// certificate the broker verified (it chains to the configured CA and names this device) is checked against, and
+    /// what an external broker's consumer asks once per device to route its messages to the owner
+    /// (<see cref="IUserStateGrain.IngestAsync"/>).
     /// </summary>
-    [Alias("AuthenticateCertificate")]
-    ValueTask<string?> AuthenticateCertificateAsync();
-
-    /// <summary>
-    /// Ingests one message's readings (already parsed and validated). The call completes
-    /// only after the owner's state grain applied them, so acknowledging the MQTT message
-    /// afterwards never loses an accepted reading. The array is passed without a copy
-    /// (<c>[Immutable]</c>): neither the caller nor the grain may change it after the call.
-    /// </summary>
-    [Alias("Ingest")]
-    ValueTask<IngestResult> IngestAsync([Immutable] Reading[] readings);
+    [Alias("GetOwner")]
+    ValueTask<string?> GetOwnerAsync();
 
     [Alias("GetInfo")]
     ValueTask<DeviceInfo?> GetInfoAsync();
-
-    /// <summary>
-    /// Records one event of this device (an interaction, later a notification feedback) for
-    /// its owner; completes when the event is stored. Returns <see cref="RejectReason.None"/>
-    /// or why it was refused.
-    /// </summary>
-    [Alias("RecordEvent")]
-    ValueTask<RejectReason> RecordEventAsync(DeviceEvent deviceEvent);
 }
 
 [GenerateSerializer, Immutable, Alias("osr.device-registration-result")]
@@ -82,14 +67,3 @@ public sealed record DeviceInfo(
     [property: Id(3)] long LastSeq,
     [property: Id(4)] DateTimeOffset RegisteredAt,
     [property: Id(5)] bool Revoked = false);
-
-/// <summary>
-/// Outcome of one ingested message. <see cref="Refused"/> is set when the whole message was
-/// refused (unknown device, quota exceeded): nothing of it was applied.
-/// </summary>
-[GenerateSerializer, Immutable, Alias("osr.ingest-result")]
-public readonly record struct IngestResult(
-    [property: Id(0)] int Accepted,
-    [property: Id(1)] int Duplicates,
-    [property: Id(2)] int OutOfOrder,
-    [property: Id(3)] RejectReason Refused);

@@ -1,4 +1,5 @@
 using Osr.Orleans.Models.Catalog;
+using Osr.Orleans.Models.Events;
 using Osr.Orleans.Models.Readings;
 using Osr.Orleans.Models.Users;
 
@@ -12,26 +13,38 @@ namespace Osr.Orleans.Grains.Interfaces;
 public interface IUserStateGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Applies a batch of readings from one device (sorted by time here). Returns how many
-    /// were applied and how many were too far behind the filter's clock to apply. The array is
+    /// Ingests one message's readings from <paramref name="deviceId"/> (already parsed and validated): the device's
+    /// reading quota, dedupe by <c>seq</c> and the seq-jump bound, then the filters — the one grain call a reading
+    /// costs. The call completes only after the readings were applied, so acknowledging the MQTT message afterwards
+    /// never loses an accepted reading. Refused whole (nothing applied) for a device not attached to this user or
+    /// revoked (<see cref="RejectReason.UnknownDevice"/>), over the quota, past the seq jump, or under the event
+    /// clock with a reading beyond <see cref="EventClockBound"/> (<see cref="RejectReason.TsJump"/>). The array is
     /// passed without a copy (<c>[Immutable]</c>): it is sorted into a copy, never in place.
-    /// Under the event clock a batch with a reading beyond <see cref="EventClockBound"/> is refused whole
-    /// (<see cref="RejectReason.TsJump"/>). Every seq of the batch is marked in the device's seq window.
     /// </summary>
-    [Alias("Apply")]
-    ValueTask<BatchApplyResult> ApplyAsync(string deviceId, [Immutable] Reading[] readings);
+    [Alias("Ingest")]
+    ValueTask<IngestResult> IngestAsync(string deviceId, [Immutable] Reading[] readings);
+
+    /// <summary>
+    /// Records one event of <paramref name="deviceId"/> (an interaction, or a notification feedback handed to the
+    /// throttle); completes when the event is stored. Returns <see cref="RejectReason.None"/> or why it was refused.
+    /// </summary>
+    [Alias("RecordEvent")]
+    ValueTask<RejectReason> RecordEventAsync(string deviceId, DeviceEvent deviceEvent);
 
     /// <summary>The highest <c>seq</c> of <paramref name="deviceId"/> this user applied (checkpointed with the filters), or −1.</summary>
     [Alias("GetLastSeq")]
     ValueTask<long> GetLastSeqAsync(string deviceId);
 
-    /// <summary>The device's dedupe position: its last seq and which of the 64 seqs up to it were applied.</summary>
-    [Alias("GetSeqWindow")]
-    ValueTask<SeqWindow> GetSeqWindowAsync(string deviceId);
-
-    /// <summary>Records that a device of this user exists and which kind it is (its noise profile).</summary>
+    /// <summary>
+    /// Records that a device of this user exists and which kind it is (its noise profile); a (re-)registration, so
+    /// the device's sequence starts a new epoch and a revoked device is accepted again.
+    /// </summary>
     [Alias("AttachDevice")]
     ValueTask AttachDeviceAsync(string deviceId, string kind);
+
+    /// <summary>Refuses the device's messages from now on (<c>devices revoke</c>) until it is attached again.</summary>
+    [Alias("RevokeDevice")]
+    ValueTask RevokeDeviceAsync(string deviceId);
 
     /// <summary>Stores an interaction of this user in the interaction log (durable when this completes).</summary>
     [Alias("RecordInteraction")]
@@ -78,9 +91,13 @@ public sealed record UserFootprint(
     [property: Id(0)] bool Known,
     [property: Id(1)] string[] DeviceIds);
 
-/// <summary>What <see cref="IUserStateGrain.ApplyAsync"/> did; <see cref="Refused"/> other than none: nothing was applied.</summary>
-[GenerateSerializer, Immutable, Alias("osr.batch-apply-result")]
-public readonly record struct BatchApplyResult(
-    [property: Id(0)] int Applied,
-    [property: Id(1)] int OutOfOrder,
-    [property: Id(2)] RejectReason Refused = RejectReason.None);
+/// <summary>
+/// Outcome of one ingested message. <see cref="Refused"/> is set when the whole message was
+/// refused (unknown device, quota exceeded): nothing of it was applied.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("osr.ingest-result")]
+public readonly record struct IngestResult(
+    [property: Id(0)] int Accepted,
+    [property: Id(1)] int Duplicates,
+    [property: Id(2)] int OutOfOrder,
+    [property: Id(3)] RejectReason Refused);

@@ -41,7 +41,8 @@ public readonly record struct ReadingView(
 [GenerateSerializer, Immutable, Alias("osr.device-ref")]
 public readonly record struct DeviceRef(
     [property: Id(0)] string DeviceId,
-    [property: Id(1)] string Kind);
+    [property: Id(1)] string Kind,
+    [property: Id(2)] bool Revoked = false);
 
 /// <summary>Filter health per channel: outliers gated and the running mean NIS.</summary>
 [GenerateSerializer, Immutable, Alias("osr.filter-health")]

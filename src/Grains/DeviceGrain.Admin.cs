@@ -54,7 +54,6 @@ public sealed partial class DeviceGrain
         _owner = GrainFactory.GetGrain<IUserStateGrain>(userId);
         // A new sequence epoch: the owner forgets this device's dedupe position.
         await _owner.AttachDeviceAsync(DeviceId, kind);
-        _window = SeqWindow.Empty;
         await WriteWithEntryAsync(imported ? AuditActions.DevicesImport : AuditActions.DevicesRegister, before);
         if (reRegistered) await sessions.DisconnectAsync(DeviceId);
         DeviceLog.Registered(logger, DeviceId, userId, kind);
@@ -80,6 +79,8 @@ public sealed partial class DeviceGrain
         if (state.State.UserId is null) return false;
         var before = Describe(newSecret: false);
         state.State.Revoked = true;
+        // The owner refuses the device's messages first (it sees every message, the device grain none), then the change is stored.
+        await _owner!.RevokeDeviceAsync(DeviceId);
         await WriteWithEntryAsync(AuditActions.DevicesRevoke, before);
         await sessions.RevokeAsync(DeviceId);
         DeviceLog.Revoked(logger, DeviceId);
@@ -96,7 +97,6 @@ public sealed partial class DeviceGrain
         await state.ClearStateAsync();
         state.State = new DeviceState();
         _owner = null;
-        _window = SeqWindow.Empty;
         // Closes live sessions; in External mode also disables the broker account.
         await sessions.RevokeAsync(DeviceId);
         DeactivateOnIdle();
@@ -125,13 +125,6 @@ public sealed partial class DeviceGrain
     }
 
     private Task DeliverAuditAsync() => audit.SettleAsync(this, () => state.State.PendingAudit, state.WriteStateAsync);
-
-    /// <summary>Entries a crash or a refusing audit log left with their change go before anything else is done.</summary>
-    private async Task ActivateWithPendingAuditAsync()
-    {
-        await DeliverAuditAsync();
-        if (_owner is not null) await LoadLastSeqAsync();
-    }
 
     /// <summary>What the audit trail keeps of this device (never the secret or its hash), or null when unregistered.</summary>
     private string? Describe(bool newSecret)

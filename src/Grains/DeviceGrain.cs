@@ -1,19 +1,15 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Logging;
 using Osr.Orleans.Grains.Metrics;
-using Osr.Orleans.Models.Limits;
-using Osr.Orleans.Grains.Options;
 using Osr.Orleans.Models.Audit;
-using Osr.Orleans.Models.Events;
 using Osr.Orleans.Models.Readings;
 
 namespace Osr.Orleans.Grains;
 
-/// <summary>Persisted registration and dedupe position of one device.</summary>
+/// <summary>Persisted registration of one device (its dedupe position and quota live with the owner, <see cref="UserStateGrain"/>).</summary>
 [GenerateSerializer, Alias("osr.device-state")]
 public sealed record class DeviceState
 {
@@ -32,20 +28,20 @@ public sealed record class DeviceState
 }
 
 /// <inheritdoc cref="IDeviceGrain"/>
+/// <remarks>
+/// Asked at login and on admin changes only, so an activation is idle soon after its device connected: it goes after
+/// two idle minutes rather than the silo's default, and a connected device costs its owner's activation alone.
+/// </remarks>
+[CollectionAgeLimit(Minutes = 2)]
 public sealed partial class DeviceGrain(
     [PersistentState("device", StorageNames.Default)] IPersistentState<DeviceState> state,
-    IOptions<IngestOptions> ingestOptions,
-    IngestCounters counters,
     ActivationCounter activations,
     OsrClock time,
     Devices.IDeviceSessions sessions,
     Admin.AuditOutbox audit,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain
 {
-    private TokenBucket _bucket = new(ingestOptions.Value.Burst);
     private IUserStateGrain? _owner;
-    private SeqWindow _window = SeqWindow.Empty;
-
     private string? _deviceId;
 
     private string DeviceId => _deviceId ??= this.GetPrimaryKeyString();
@@ -54,8 +50,7 @@ public sealed partial class DeviceGrain(
     {
         activations.DeviceActivated();
         if (state.State.UserId is { } userId) _owner = GrainFactory.GetGrain<IUserStateGrain>(userId);
-        if (state.State.PendingAudit.Count > 0) return ActivateWithPendingAuditAsync();
-        return _owner is null ? Task.CompletedTask : LoadLastSeqAsync();
+        return state.State.PendingAudit.Count > 0 ? DeliverAuditAsync() : Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -64,10 +59,7 @@ public sealed partial class DeviceGrain(
         return Task.CompletedTask;
     }
 
-    /// <summary>One call per activation: the owner's checkpoint holds this device's dedupe position (its seq window).</summary>
-    private async Task LoadLastSeqAsync() => _window = await _owner!.GetSeqWindowAsync(DeviceId);
-
-    public ValueTask<string?> AuthenticateCertificateAsync() =>
+    public ValueTask<string?> GetOwnerAsync() =>
         ValueTask.FromResult(state.State is { UserId: { } userId, Revoked: false } ? userId : null);
 
     public ValueTask<string?> AuthenticateAsync(string secret)
@@ -79,60 +71,12 @@ public sealed partial class DeviceGrain(
         return ValueTask.FromResult(ok ? s.UserId : null);
     }
 
-    public async ValueTask<IngestResult> IngestAsync(Reading[] readings)
-    {
-        if (_owner is null || state.State.Revoked) return new(0, 0, 0, RejectReason.UnknownDevice);
-        if (readings.Length == 0) return default;
-
-        // Counted by the caller, which knows whether the refusal is final (an MQTT 3.1.1 message is held and offered again).
-        if (!_bucket.TryTake(readings.Length, time.UtcTicks, ingestOptions.Value.MaxReadingsPerSecond))
-            return new(0, 0, 0, RejectReason.QuotaExceeded);
-
-        // Seen (or below the seq window) = duplicate; a reordered older seq inside the window is still fresh.
-        var fresh = FreshReadings.Select(readings, _window, out var duplicates, out var next);
-        if (duplicates > 0) counters.Duplicate(duplicates);
-        if (fresh.Length == 0) return new(0, duplicates, 0, RejectReason.None);
-        // Sorted by seq: the last one is the largest step. The first message of an epoch sets the position.
-        if (!_window.IsEmpty && fresh[^1].Seq - _window.Last > ingestOptions.Value.MaxSeqJump)
-        {
-            counters.Rejected(RejectReason.SeqJump, fresh.Length);
-            return new(0, duplicates, 0, RejectReason.SeqJump);
-        }
-
-        var applied = await _owner.ApplyAsync(DeviceId, fresh);
-        if (applied.Refused != RejectReason.None)
-        {
-            counters.Rejected(applied.Refused, fresh.Length);
-            return new(0, duplicates, 0, applied.Refused);
-        }
-        _window = next;
-        counters.Accepted(fresh.Length - applied.OutOfOrder);
-        counters.Lag(time.UtcTicks - fresh[^1].TimestampUtcTicks);
-        if (applied.OutOfOrder > 0) counters.Rejected(RejectReason.OutOfOrder, applied.OutOfOrder);
-        return new(fresh.Length - applied.OutOfOrder, duplicates, applied.OutOfOrder, RejectReason.None);
-    }
-
-    public async ValueTask<RejectReason> RecordEventAsync(DeviceEvent deviceEvent)
-    {
-        if (_owner is null || state.State.Revoked) return RejectReason.UnknownDevice;
-        if (!_bucket.TryTake(1, time.UtcTicks, ingestOptions.Value.MaxReadingsPerSecond)) return RejectReason.QuotaExceeded;
-        switch (deviceEvent.Type)
-        {
-            case DeviceEventType.Interaction when deviceEvent.ItemId is { } itemId:
-                await _owner.RecordInteractionAsync(itemId, deviceEvent.Action, deviceEvent.TimestampUtcTicks, deviceEvent.EventId);
-                return RejectReason.None;
-            case DeviceEventType.Feedback when deviceEvent.NotificationId is { } notificationId && state.State.UserId is { } userId:
-                return await GrainFactory.GetGrain<INotificationThrottleGrain>(userId)
-                    .RecordFeedbackAsync(notificationId, deviceEvent.Feedback, deviceEvent.TimestampUtcTicks);
-            default:
-                return RejectReason.Unsupported;
-        }
-    }
-
-    public ValueTask<DeviceInfo?> GetInfoAsync()
+    public async ValueTask<DeviceInfo?> GetInfoAsync()
     {
         var s = state.State;
-        return ValueTask.FromResult(s.UserId is null ? null : new DeviceInfo(DeviceId, s.UserId, s.Kind, _window.Last, s.RegisteredAt, s.Revoked));
+        if (s.UserId is null || _owner is null) return null;
+        var lastSeq = await _owner.GetLastSeqAsync(DeviceId);
+        return new DeviceInfo(DeviceId, s.UserId, s.Kind, lastSeq, s.RegisteredAt, s.Revoked);
     }
 
     private static byte[] Hash(byte[] salt, string secret)

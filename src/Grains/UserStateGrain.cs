@@ -60,7 +60,7 @@ public sealed record class UserState
 /// timer armed by the first reading after a checkpoint) and on deactivation — never per
 /// reading.
 /// </remarks>
-public sealed class UserStateGrain(
+public sealed partial class UserStateGrain(
     [PersistentState("user", StorageNames.Default)] IPersistentState<UserState> state,
     IOptions<StateOptions> stateOptions,
     IngestCounters counters,
@@ -74,6 +74,7 @@ public sealed class UserStateGrain(
     ScoreWindow scoreWindow,
     IOptions<LearningOptions> learningOptions,
     IOptions<FilterOptions> filterOptions,
+    IOptions<IngestOptions> ingestOptions,
     Admin.AuditOutbox audit,
     ILogger<UserStateGrain> logger) : Grain, IUserStateGrain
 {
@@ -88,7 +89,6 @@ public sealed class UserStateGrain(
     private (double, double, double, double) _lastScoredPoint;
     private UserFilterBank? _bank;
     private readonly ActivityTracker _tracker = new();
-    private SensorNoise[] _noise = [];
     private RecentReading[]? _recent;
     private int _recentNext;
     private DeferredCheckpoint? _checkpoint;
@@ -105,7 +105,7 @@ public sealed class UserStateGrain(
         if (s.Activity is not null) _tracker.Restore(s.Activity);
         s.Filters = null; // the live bank is the truth now; don't keep a second copy in memory
         s.Activity = null;
-        RebuildNoise();
+        RebuildDevices();
         // Entries a crash or a refusing audit log left with their change (a profile import) go first.
         return s.PendingAudit.Count > 0 ? SettleAuditAsync() : Task.CompletedTask;
     }
@@ -120,15 +120,19 @@ public sealed class UserStateGrain(
 
     private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, _options, WriteCheckpointAsync);
 
-    public ValueTask<BatchApplyResult> ApplyAsync(string deviceId, Reading[] readings)
+    /// <summary>
+    /// Applies fresh readings of the device at <paramref name="deviceIndex"/> to the filters, in time order, and keeps
+    /// <paramref name="window"/> as the device's dedupe position. Under the event clock a batch with a reading beyond
+    /// <see cref="EventClockBound"/> is refused whole (<see cref="RejectReason.TsJump"/>) and the window is not kept.
+    /// </summary>
+    private (int Applied, int OutOfOrder, RejectReason Refused) Apply(int deviceIndex, string deviceId, Reading[] readings, SeqWindow window)
     {
         if (_decisions.ClockMode == ClockMode.Event && readings.Length > 0
             && EventClockBound.FirstBeyond(readings, EventClockBound.Latest(state.State.LastReadingUtcTicks, clock.UtcTicks, _options.MaxEventLead)) >= 0)
         {
-            return ValueTask.FromResult(new BatchApplyResult(0, 0, RejectReason.TsJump));
+            return (0, 0, RejectReason.TsJump);
         }
-        var noise = NoiseFor(deviceId);
-        var deviceIndex = DeviceIndex(deviceId);
+        var noise = _noise[deviceIndex];
         var bank = _bank ??= new UserFilterBank(_filterOptions);
         var ordered = IsSortedByTime(readings) ? readings : SortedByTime(readings);
         var applied = 0;
@@ -158,8 +162,6 @@ public sealed class UserStateGrain(
         if (outliers > 0) counters.FilterOutliers(outliers);
         if (readings.Length > 0)
         {
-            var window = state.State.SeqWindowOf(deviceId);
-            foreach (ref readonly var r in readings.AsSpan()) window = window.Mark(r.Seq);
             state.State.LastSeq[deviceId] = window.Last;
             (state.State.SeqSeen ??= new(StringComparer.Ordinal))[deviceId] = window.Seen;
             state.State.ReadingsApplied += applied;
@@ -168,28 +170,11 @@ public sealed class UserStateGrain(
         }
         // Unwatched (nearly always), this is the live view's whole cost: one compare.
         if (_watch.Armed && _watch.TakeSnapshotSlot(clock.UtcTicks, LiveStreams.UserSnapshotInterval)) PublishWatchEvent(null);
-        return ValueTask.FromResult(new BatchApplyResult(applied, outOfOrder));
+        return (applied, outOfOrder, RejectReason.None);
     }
 
     public ValueTask<long> GetLastSeqAsync(string deviceId) =>
         ValueTask.FromResult(state.State.LastSeq.GetValueOrDefault(deviceId, -1));
-
-    public ValueTask<SeqWindow> GetSeqWindowAsync(string deviceId) => ValueTask.FromResult(state.State.SeqWindowOf(deviceId));
-
-    public async ValueTask AttachDeviceAsync(string deviceId, string kind)
-    {
-        var devices = state.State.Devices;
-        var i = devices.FindIndex(d => d.DeviceId == deviceId);
-        var entry = new DeviceRef(deviceId, kind);
-        // A (re-)registration starts a new sequence epoch for the device.
-        var reset = state.State.LastSeq.Remove(deviceId);
-        state.State.SeqSeen?.Remove(deviceId);
-        if (i >= 0 && devices[i] == entry && !reset) return;
-        if (i >= 0) devices[i] = entry;
-        else devices.Add(entry);
-        RebuildNoise();
-        await CheckpointAsync();
-    }
 
     public async ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks, string? eventId = null)
     {
@@ -239,7 +224,7 @@ public sealed class UserStateGrain(
         _watch = default;
         _lastScoredPoint = default;
         _lastScoredTicks = long.MinValue;
-        RebuildNoise();
+        RebuildDevices();
         DeactivateOnIdle();
         return had;
     }
@@ -547,18 +532,6 @@ public sealed class UserStateGrain(
             s.Activity = null;
         }
     }
-
-    private SensorNoise NoiseFor(string deviceId)
-    {
-        var devices = state.State.Devices;
-        for (var i = 0; i < devices.Count; i++)
-            if (devices[i].DeviceId == deviceId) return _noise[i];
-        return SensorNoiseProfiles.Default;
-    }
-
-    private int DeviceIndex(string deviceId) => state.State.Devices.FindIndex(d => d.DeviceId == deviceId);
-
-    private void RebuildNoise() => _noise = [.. state.State.Devices.Select(d => SensorNoiseProfiles.For(d.Kind))];
 
     private static bool IsSortedByTime(Reading[] readings)
     {

@@ -38,20 +38,19 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
     internal const string DynSecResponseTopic = "$CONTROL/dynamic-security/v1/response";
     private const string DevicePrefix = "osr/v1/devices/";
 
-    private readonly IGrainFactory _grains;
     private readonly IngestPipeline _pipeline;
     private readonly OsrClock _time;
     private readonly ILogger<ExternalBroker> _logger;
     private readonly MqttOptions _options;
     private readonly BrokerConnection[] _connections;
     private readonly Channel<Work>[] _lanes;
-    private readonly ConcurrentDictionary<string, DeviceRef> _deviceGrains = new(StringComparer.Ordinal);
+    private readonly DeviceOwners _owners;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<JsonArray>> _pendingCommands = new(StringComparer.Ordinal);
 
     public ExternalBroker(IGrainFactory grains, IOptions<MqttOptions> options, IngestPipeline pipeline, OsrClock time, IConfiguration configuration,
         ILogger<ExternalBroker> logger)
     {
-        _grains = grains;
+        _owners = new DeviceOwners(grains);
         _pipeline = pipeline;
         _time = time;
         _logger = logger;
@@ -189,9 +188,13 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
                 if (!work.Connection.IsCurrent(work.Epoch)) continue;
                 var topic = work.Message.ApplicationMessage.Topic;
                 TryDeviceId(topic, out var id);
-                var (deviceId, grain) = DeviceGrain(id);
-                var outcome = await _pipeline.HandleAsync(Topics.ClassifyPublish(topic, deviceId), deviceId, grain,
-                    new ReadOnlySequence<byte>(work.Payload, 0, work.Length), work.Connection);
+                if (!_owners.TryGet(id, out var deviceId, out var owner))
+                {
+                    deviceId = id.ToString();
+                    owner = await _owners.RefreshAsync(deviceId);
+                }
+                var outcome = await _pipeline.HandleAsync(Topics.ClassifyPublish(topic, deviceId), deviceId, owner,
+                    new ReadOnlySequence<byte>(work.Payload, 0, work.Length), work.Connection, owners: _owners);
                 if (outcome.Redeliver) await work.Connection.DropAsync(work.Epoch); // no acknowledgement: the broker sends it again
                 else await work.Connection.AcknowledgeAsync(work.Message, work.Epoch, stoppingToken);
             }
@@ -209,18 +212,6 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
             }
         }
     }
-
-    /// <summary>The device grain for a device id, resolved once per device (looked up without allocating a string).</summary>
-    private DeviceRef DeviceGrain(ReadOnlySpan<char> deviceId)
-    {
-        var lookup = _deviceGrains.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (lookup.TryGetValue(deviceId, out var known)) return known;
-        if (_deviceGrains.Count > 1_000_000) _deviceGrains.Clear();
-        var id = deviceId.ToString();
-        return _deviceGrains.GetOrAdd(id, static (key, grains) => new DeviceRef(key, grains.GetGrain<IDeviceGrain>(key)), _grains);
-    }
-
-    private sealed record DeviceRef(string Id, IDeviceGrain Grain);
 
     /// <summary>The device id of <c>osr/v1/devices/{id}/…</c>; false for anything else or an invalid id.</summary>
     internal static bool TryDeviceId(string topic, out ReadOnlySpan<char> deviceId)

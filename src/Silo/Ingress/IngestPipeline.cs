@@ -26,9 +26,9 @@ public readonly record struct IngestOutcome(MqttPubAckReasonCode Code, string? R
 
 /// <summary>
 /// The ingest of device messages shared by both broker modes (docs/architecture.md, hot path): parse and validate,
-/// hand to the device's grain, decide the acknowledgement, report every rejection on the device's <c>errors</c>
+/// hand to the owner's grain in one call (<see cref="IUserStateGrain.IngestAsync"/>), decide the acknowledgement, report every rejection on the device's <c>errors</c>
 /// topic. The broker in front (embedded: <see cref="MqttIngress"/>; external: <see cref="ExternalBroker"/>) has
-/// already established which device sent the message and turns the <see cref="IngestOutcome"/> into its PUBACK.
+/// already established which device sent the message and whose it is, and turns the <see cref="IngestOutcome"/> into its PUBACK.
 /// </summary>
 public sealed class IngestPipeline(
     IOptions<MqttOptions> mqttOptions,
@@ -54,10 +54,13 @@ public sealed class IngestPipeline(
     /// <paramref name="replies"/>. With a <paramref name="gate"/> (the embedded broker's connection) the message is first
     /// paced to the connection's flood limits, whatever it holds, and error replies are limited to its error budget.
     /// <paramref name="holdOnQuota"/> (an MQTT 3.1.1 client, which has no negative PUBACK): a message over the device's
-    /// reading quota is held until the quota has room rather than refused (docs/decisions.md).
+    /// reading quota is held until the quota has room rather than refused (docs/decisions.md). <paramref name="owner"/> is the
+    /// device owner's grain (null: the device is unknown or revoked); with <paramref name="owners"/> (external mode, where the
+    /// owner comes from a cache) an owner that no longer knows the device is looked up again once before the message is refused.
     /// </summary>
-    public ValueTask<IngestOutcome> HandleAsync(DeviceTopic topic, string deviceId, IDeviceGrain grain, ReadOnlySequence<byte> payload,
-        IDeviceChannel replies, FloodGate? gate = null, bool holdOnQuota = false, CancellationToken cancellationToken = default)
+    public ValueTask<IngestOutcome> HandleAsync(DeviceTopic topic, string deviceId, IUserStateGrain? owner, ReadOnlySequence<byte> payload,
+        IDeviceChannel replies, FloodGate? gate = null, bool holdOnQuota = false, CancellationToken cancellationToken = default,
+        DeviceOwners? owners = null)
     {
         counters.MessageReceived();
         if (gate is not null)
@@ -70,28 +73,57 @@ public sealed class IngestPipeline(
                 IngressLog.MessageRefused(logger, deviceId, RejectReason.Flood.Code());
                 return ValueTask.FromResult(new IngestOutcome(MqttPubAckReasonCode.QuotaExceeded, RejectReason.Flood.Code(), true));
             }
-            if (wait > 0) return HoldThenRouteAsync(wait, topic, deviceId, grain, payload, replies, gate, holdOnQuota, cancellationToken);
+            if (wait > 0) return HoldThenRouteAsync(wait, new(topic, deviceId, owner, owners, replies, gate, holdOnQuota), payload, cancellationToken);
         }
-        return RouteAsync(topic, deviceId, grain, payload, replies, gate, holdOnQuota, cancellationToken);
+        return RouteAsync(new(topic, deviceId, owner, owners, replies, gate, holdOnQuota), payload, cancellationToken);
     }
 
     /// <summary>Over the connection's flood limits: the message waits until its tokens are paid for, and so does the connection.</summary>
-    private async ValueTask<IngestOutcome> HoldThenRouteAsync(long waitTicks, DeviceTopic topic, string deviceId, IDeviceGrain grain,
-        ReadOnlySequence<byte> payload, IDeviceChannel replies, FloodGate gate, bool holdOnQuota, CancellationToken cancellationToken)
+    private async ValueTask<IngestOutcome> HoldThenRouteAsync(long waitTicks, Sender sender, ReadOnlySequence<byte> payload,
+        CancellationToken cancellationToken)
     {
         counters.MessageHeld();
         await Task.Delay(TimeSpan.FromTicks(waitTicks), time.Provider, cancellationToken);
-        return await RouteAsync(topic, deviceId, grain, payload, replies, gate, holdOnQuota, cancellationToken);
+        return await RouteAsync(sender, payload, cancellationToken);
     }
 
-    private ValueTask<IngestOutcome> RouteAsync(DeviceTopic topic, string deviceId, IDeviceGrain grain, ReadOnlySequence<byte> payload,
-        IDeviceChannel replies, FloodGate? gate, bool holdOnQuota, CancellationToken cancellationToken) => topic switch
+    private ValueTask<IngestOutcome> RouteAsync(Sender sender, ReadOnlySequence<byte> payload, CancellationToken cancellationToken) => sender.Topic switch
     {
-        DeviceTopic.Readings => IngestReadingsAsync(deviceId, grain, payload, replies, gate, holdOnQuota, cancellationToken),
-        DeviceTopic.Events => IngestEventAsync(deviceId, grain, payload, replies, gate),
-        _ => RefuseAsync(replies, gate, deviceId, RejectReason.WrongTopic, MqttPubAckReasonCode.NotAuthorized,
+        _ when sender.Owner is null => RefuseUnknownAsync(sender),
+        DeviceTopic.Readings => IngestReadingsAsync(sender, payload, cancellationToken),
+        DeviceTopic.Events => IngestEventAsync(sender, payload),
+        _ => RefuseAsync(sender.Replies, sender.Gate, sender.DeviceId, RejectReason.WrongTopic, MqttPubAckReasonCode.NotAuthorized,
             "a device may publish only to osr/v1/devices/{its id}/readings and /events"),
     };
+
+    /// <summary>Who sent a message and how to answer it: what every step of <see cref="HandleAsync"/> needs.</summary>
+    private readonly record struct Sender(DeviceTopic Topic, string DeviceId, IUserStateGrain? Owner, DeviceOwners? Owners,
+        IDeviceChannel Replies, FloodGate? Gate, bool HoldOnQuota);
+
+    private ValueTask<IngestOutcome> RefuseUnknownAsync(Sender sender) =>
+        RefuseAsync(sender.Replies, sender.Gate, sender.DeviceId, RejectReason.UnknownDevice, MqttPubAckReasonCode.NotAuthorized,
+            "device not registered or revoked");
+
+    /// <summary>
+    /// Hands the readings to the owner; in external mode an owner that no longer knows the device (it was forgotten and
+    /// registered to someone else since the cache learnt its owner) makes the cache ask again, once.
+    /// </summary>
+    private static async ValueTask<IngestResult> IngestOnceAsync(Sender sender, Reading[] batch)
+    {
+        var result = await sender.Owner!.IngestAsync(sender.DeviceId, batch);
+        if (result.Refused != RejectReason.UnknownDevice || sender.Owners is null) return result;
+        var again = await sender.Owners.RefreshAsync(sender.DeviceId);
+        return again is null || again.Equals(sender.Owner) ? result : await again.IngestAsync(sender.DeviceId, batch);
+    }
+
+    /// <inheritdoc cref="IngestOnceAsync"/>
+    private static async ValueTask<RejectReason> RecordEventOnceAsync(Sender sender, DeviceEvent deviceEvent)
+    {
+        var result = await sender.Owner!.RecordEventAsync(sender.DeviceId, deviceEvent);
+        if (result != RejectReason.UnknownDevice || sender.Owners is null) return result;
+        var again = await sender.Owners.RefreshAsync(sender.DeviceId);
+        return again is null || again.Equals(sender.Owner) ? result : await again.RecordEventAsync(sender.DeviceId, deviceEvent);
+    }
 
     /// <summary>Publishes an error reply unless the connection's error budget is spent (then only counts it).</summary>
     private Task ReplyAsync(IDeviceChannel replies, FloodGate? gate, string deviceId, long? seq, RejectReason reason, string? detail)
@@ -104,9 +136,9 @@ public sealed class IngestPipeline(
         return replies.PublishAsync(Topics.Errors(deviceId), ErrorMessage.Serialize(seq, reason, detail), MqttQualityOfServiceLevel.AtMostOnce);
     }
 
-    private async ValueTask<IngestOutcome> IngestReadingsAsync(string deviceId, IDeviceGrain grain, ReadOnlySequence<byte> payload, IDeviceChannel replies,
-        FloodGate? gate, bool holdOnQuota, CancellationToken cancellationToken)
+    private async ValueTask<IngestOutcome> IngestReadingsAsync(Sender sender, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
+        var (deviceId, replies, gate) = (sender.DeviceId, sender.Replies, sender.Gate);
         using var activity = OsrTracing.Source.StartActivity(OsrTracing.Ingest, ActivityKind.Consumer);
         activity?.SetTag("osr.device", deviceId).SetTag("osr.topic", "readings");
         var buffers = RentBuffers();
@@ -126,14 +158,14 @@ public sealed class IngestPipeline(
             {
                 try
                 {
-                    result = await grain.IngestAsync(batch);
+                    result = await IngestOnceAsync(sender, batch);
                 }
                 catch (Exception ex)
                 {
                     IngressLog.IngestFailed(logger, ex, deviceId);
                     return new(MqttPubAckReasonCode.UnspecifiedError, "internal error; retry", true);
                 }
-                if (!holdOnQuota || result.Refused != RejectReason.QuotaExceeded) break;
+                if (!sender.HoldOnQuota || result.Refused != RejectReason.QuotaExceeded) break;
                 // MQTT 3.1.1: no negative PUBACK exists, so the ack waits until the quota has room for the batch
                 // (the bucket refills batch / rate seconds at most); past Osr:Mqtt:Flood:MaxHold, or for a batch
                 // larger than the whole bucket, the connection closes unacknowledged and the client sends it again.
@@ -175,9 +207,9 @@ public sealed class IngestPipeline(
         }
     }
 
-    private async ValueTask<IngestOutcome> IngestEventAsync(string deviceId, IDeviceGrain grain, ReadOnlySequence<byte> payload, IDeviceChannel replies,
-        FloodGate? gate)
+    private async ValueTask<IngestOutcome> IngestEventAsync(Sender sender, ReadOnlySequence<byte> payload)
     {
+        var (deviceId, replies, gate) = (sender.DeviceId, sender.Replies, sender.Gate);
         using var activity = OsrTracing.Source.StartActivity(OsrTracing.Ingest, ActivityKind.Consumer);
         activity?.SetTag("osr.device", deviceId).SetTag("osr.topic", "events");
         var deviceEvent = EventParser.Parse(payload, time.UtcTicks, _validation, out var reason, out var detail);
@@ -186,7 +218,7 @@ public sealed class IngestPipeline(
         RejectReason result;
         try
         {
-            result = await grain.RecordEventAsync(deviceEvent);
+            result = await RecordEventOnceAsync(sender, deviceEvent);
         }
         catch (Exception ex)
         {

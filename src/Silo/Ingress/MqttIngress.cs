@@ -189,7 +189,7 @@ public sealed class MqttIngress(
                  && DeviceCertificate.Names(certificate, deviceId))
         {
             // The handshake checked that the certificate chains to the configured CA; the device must still exist.
-            userId = await grains.GetGrain<IDeviceGrain>(deviceId).AuthenticateCertificateAsync();
+            userId = await grains.GetGrain<IDeviceGrain>(deviceId).GetOwnerAsync();
             if (userId is null) refusal = "unknown or revoked device (certificate login)";
         }
         else if (string.IsNullOrEmpty(e.Password)) refusal = "missing password (device secret)";
@@ -211,7 +211,7 @@ public sealed class MqttIngress(
         _admission!.LoginSucceeded(address, deviceId!);
         e.SessionItems[DeviceKey] = deviceId!;
         e.SessionItems[UserKey] = userId!;
-        e.SessionItems[GrainKey] = grains.GetGrain<IDeviceGrain>(deviceId!); // resolved once per connection
+        e.SessionItems[GrainKey] = grains.GetGrain<IUserStateGrain>(userId!); // resolved once per connection: a message is one call, to the owner
         e.ReasonCode = MqttConnectReasonCode.Success;
         counters.ConnectAccepted();
         IngressLog.Connected(logger, deviceId!, e.ClientId, userId!);
@@ -252,7 +252,7 @@ public sealed class MqttIngress(
         var topic = Topics.ClassifyPublish(e.ApplicationMessage.Topic, deviceId);
         var gate = e.SessionItems[GateKey] as Models.Ingress.FloodGate;
         var mqtt311 = e.SessionItems[Mqtt311Key] is true;
-        var outcome = await pipeline.HandleAsync(topic, deviceId, DeviceGrain(e, deviceId), e.ApplicationMessage.Payload, this,
+        var outcome = await pipeline.HandleAsync(topic, deviceId, Owner(e), e.ApplicationMessage.Payload, this,
             gate, mqtt311, e.CancellationToken);
         if (outcome.Code == MqttPubAckReasonCode.Success) return;
         e.Response.ReasonCode = outcome.Code;
@@ -260,6 +260,6 @@ public sealed class MqttIngress(
         if (outcome.Redeliver) e.CloseConnection = true; // no positive ack: the client redelivers after reconnecting
     }
 
-    private IDeviceGrain DeviceGrain(InterceptingPublishEventArgs e, string deviceId) =>
-        e.SessionItems[GrainKey] as IDeviceGrain ?? grains.GetGrain<IDeviceGrain>(deviceId);
+    /// <summary>The owner's grain, resolved at CONNECT with the device and user (null would refuse the message as unknown).</summary>
+    private static IUserStateGrain? Owner(InterceptingPublishEventArgs e) => e.SessionItems[GrainKey] as IUserStateGrain;
 }

@@ -59,7 +59,6 @@ internal static class ScoringLoad
         var seq0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var u in users)
         {
-            u.Device = cluster.Grains.GetGrain<IDeviceGrain>(u.DeviceId);
             u.State = cluster.Grains.GetGrain<IUserStateGrain>(u.UserId);
             u.Seq = seq0;
         }
@@ -124,7 +123,7 @@ internal static class ScoringLoad
                 try
                 {
                     var t0 = Stopwatch.GetTimestamp();
-                    var ingest = await u.Device!.IngestAsync([u.NextReading()]).ConfigureAwait(false);
+                    var ingest = await u.State!.IngestAsync(u.DeviceId, [u.NextReading()]).ConfigureAwait(false);
                     var t1 = Stopwatch.GetTimestamp();
                     stats.Ingest.Add(Ms(t0, t1));
                     if (ingest.Refused != RejectReason.None) throw new InvalidOperationException("reading refused: " + ingest.Refused.Code());
@@ -175,7 +174,6 @@ internal static class ScoringLoad
 
         public string DeviceId { get; } = deviceId;
         public string UserId { get; } = userId;
-        public IDeviceGrain? Device { get; set; }
         public IUserStateGrain? State { get; set; }
         public long Seq { get; set; }
 

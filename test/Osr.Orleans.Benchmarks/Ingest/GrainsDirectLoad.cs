@@ -14,7 +14,7 @@ namespace Osr.Orleans.Benchmarks.Ingest;
 /// (a child process of <c>ingest grains-direct</c>): the grain path without MQTT, for user counts that
 /// cannot be connected over MQTT from one process. As an Orleans client it registers one watch per
 /// simulated user (<see cref="IDeviceGrain.RegisterAsync"/>, which activates the device's and the user's
-/// grains), pauses so the driver can read the silo's memory, then calls <see cref="IDeviceGrain.IngestAsync"/>
+/// grains), pauses so the driver can read the silo's memory, then calls <see cref="IUserStateGrain.IngestAsync"/>
 /// for every device at an aggregate rate R with the simulator's pacing rules (slots phase-shifted per device,
 /// a tick grid, at most one call in flight per device — due readings are batched into the next call),
 /// readings from the simulator's sensor model, and latency from the intended send time. Writes the
@@ -89,11 +89,11 @@ internal static class GrainsDirectLoad
     private static string Percentiles(LatencyHistogram h) => string.Create(CultureInfo.InvariantCulture,
         $"p50 {h.ValueAtPercentile(50) / 1000.0:0.00} ms, p99 {h.ValueAtPercentile(99) / 1000.0:0.00} ms, p99.9 {h.ValueAtPercentile(99.9) / 1000.0:0.00} ms, max {h.Max / 1000.0:0.00} ms");
 
-    /// <summary>Paces <see cref="IDeviceGrain.IngestAsync"/> calls: the simulator's slot and tick rules, grain calls instead of MQTT publishes.</summary>
+    /// <summary>Paces <see cref="IUserStateGrain.IngestAsync"/> calls: the simulator's slot and tick rules, grain calls instead of MQTT publishes.</summary>
     private sealed class DirectPacer
     {
         private readonly DeviceSimulator[] _devices;
-        private readonly IDeviceGrain[] _grains;
+        private readonly IUserStateGrain[] _grains;
         private readonly SimulationStats _stats;
         private readonly TimeProvider _time;
         private readonly long _slotInterval;
@@ -104,7 +104,7 @@ internal static class GrainsDirectLoad
         public DirectPacer(IGrainFactory factory, DeviceSimulator[] devices, SimulationStats stats, TimeProvider time, double rate)
         {
             _devices = devices;
-            _grains = [.. devices.Select(d => factory.GetGrain<IDeviceGrain>(d.DeviceId))];
+            _grains = [.. devices.Select(d => factory.GetGrain<IUserStateGrain>(d.UserId))];
             _stats = stats;
             _time = time;
             _slotInterval = Math.Max(1, (long)(time.TimestampFrequency * (devices.Length / rate)));
@@ -182,12 +182,12 @@ internal static class GrainsDirectLoad
             _ = CallAsync(d, _grains[i], scratch.AsSpan(0, n).ToArray(), intended, measured);
         }
 
-        private async Task CallAsync(DeviceSimulator d, IDeviceGrain grain, Reading[] readings, long intended, bool measured)
+        private async Task CallAsync(DeviceSimulator d, IUserStateGrain grain, Reading[] readings, long intended, bool measured)
         {
             try
             {
                 var started = _time.GetTimestamp();
-                var result = await grain.IngestAsync(readings).ConfigureAwait(false);
+                var result = await grain.IngestAsync(d.DeviceId, readings).ConfigureAwait(false);
                 var acked = _time.GetTimestamp();
                 if (!measured) return;
                 if (result.Refused == RejectReason.None)

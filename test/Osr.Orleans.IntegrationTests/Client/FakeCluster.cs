@@ -1,3 +1,4 @@
+using Osr.Orleans.Models.Events;
 using Orleans.Runtime;
 using Osr.Orleans.Client.Cluster;
 using Osr.Orleans.Grains.Interfaces;
@@ -142,12 +143,15 @@ internal sealed class FakeUserStateGrain(UserSnapshot snapshot) : IUserStateGrai
     public ValueTask<UserSnapshot> GetSnapshotAsync() => ValueTask.FromResult(snapshot);
     public ValueTask<DateTimeOffset> WatchAsync(TimeSpan lease) => throw new NotSupportedException();
 
-    public ValueTask<BatchApplyResult> ApplyAsync(string deviceId, Reading[] readings) => throw new NotSupportedException();
+    public ValueTask<IngestResult> IngestAsync(string deviceId, Reading[] readings) => throw new NotSupportedException();
+
+    public ValueTask<RejectReason> RecordEventAsync(string deviceId, DeviceEvent deviceEvent) => throw new NotSupportedException();
 
     public ValueTask AttachDeviceAsync(string deviceId, string kind) => throw new NotSupportedException();
 
+    public ValueTask RevokeDeviceAsync(string deviceId) => throw new NotSupportedException();
+
     public ValueTask<long> GetLastSeqAsync(string deviceId) => throw new NotSupportedException();
-    public ValueTask<SeqWindow> GetSeqWindowAsync(string deviceId) => throw new NotSupportedException();
 
     public ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks, string? eventId = null) => throw new NotSupportedException();
 

@@ -16,9 +16,9 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         await fixture.RegisterAsync("dup-d1", "dup-u1");
         var device = fixture.Grains.GetGrain<IDeviceGrain>("dup-d1");
 
-        var first = await device.IngestAsync(Readings.Resting(1, T0, 5));
-        var again = await device.IngestAsync(Readings.Resting(1, T0, 5));
-        var overlap = await device.IngestAsync(Readings.Resting(4, T0.AddSeconds(3), 4)); // seq 4..7: 4,5 dup
+        var first = await fixture.Grains.IngestAsync(device, Readings.Resting(1, T0, 5));
+        var again = await fixture.Grains.IngestAsync(device, Readings.Resting(1, T0, 5));
+        var overlap = await fixture.Grains.IngestAsync(device, Readings.Resting(4, T0.AddSeconds(3), 4)); // seq 4..7: 4,5 dup
 
         first.Should().Be(new IngestResult(5, 0, 0, RejectReason.None));
         again.Should().Be(new IngestResult(0, 5, 0, RejectReason.None));
@@ -35,10 +35,10 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         var device = fixture.Grains.GetGrain<IDeviceGrain>("reord-d1");
         var r = Readings.Resting(1, T0, 4);
 
-        var first = await device.IngestAsync([r[0]]);
-        var overtaking = await device.IngestAsync([r[2]]); // seq 3 delivered before seq 2 (two silos, one broker)
-        var late = await device.IngestAsync([r[1]]);
-        var repeats = await device.IngestAsync([r[1], r[2], r[0]]);
+        var first = await fixture.Grains.IngestAsync(device, [r[0]]);
+        var overtaking = await fixture.Grains.IngestAsync(device, [r[2]]); // seq 3 delivered before seq 2 (two silos, one broker)
+        var late = await fixture.Grains.IngestAsync(device, [r[1]]);
+        var repeats = await fixture.Grains.IngestAsync(device, [r[1], r[2], r[0]]);
 
         first.Accepted.Should().Be(1);
         overtaking.Should().Be(new IngestResult(1, 0, 0, RejectReason.None));
@@ -55,15 +55,15 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         var device = fixture.Grains.GetGrain<IDeviceGrain>("reord-d2");
         var user = fixture.Grains.GetGrain<IUserStateGrain>("reord-u2");
         var r = Readings.Resting(1, T0, 4);
-        await device.IngestAsync([r[0]]);
-        await device.IngestAsync([r[2]]);
+        await fixture.Grains.IngestAsync(device, [r[0]]);
+        await fixture.Grains.IngestAsync(device, [r[2]]);
 
         await user.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
         await device.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
 
-        (await user.GetSeqWindowAsync("reord-d2")).Should().Be(new SeqWindow(3, 0b101));
-        (await device.IngestAsync([r[2]])).Duplicates.Should().Be(1);
-        (await device.IngestAsync([r[1]])).Accepted.Should().Be(1);
+        (await user.GetLastSeqAsync("reord-d2")).Should().Be(3);
+        (await fixture.Grains.IngestAsync(device, [r[2]])).Duplicates.Should().Be(1);
+        (await fixture.Grains.IngestAsync(device, [r[1]])).Accepted.Should().Be(1);
         (await user.GetSnapshotAsync()).ReadingsApplied.Should().Be(3);
     }
 
@@ -73,10 +73,10 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         await fixture.RegisterAsync("reord-d3", "reord-u3");
         var device = fixture.Grains.GetGrain<IDeviceGrain>("reord-d3");
 
-        await device.IngestAsync([Readings.Hr(1, T0, 60)]);
-        await device.IngestAsync([Readings.Hr(1 + SeqWindow.Size + 1, T0.AddSeconds(2), 61)]);
+        await fixture.Grains.IngestAsync(device, [Readings.Hr(1, T0, 60)]);
+        await fixture.Grains.IngestAsync(device, [Readings.Hr(1 + SeqWindow.Size + 1, T0.AddSeconds(2), 61)]);
 
-        (await device.IngestAsync([Readings.Hr(2, T0.AddSeconds(1), 60)])).Should().Be(new IngestResult(0, 1, 0, RejectReason.None));
+        (await fixture.Grains.IngestAsync(device, [Readings.Hr(2, T0.AddSeconds(1), 60)])).Should().Be(new IngestResult(0, 1, 0, RejectReason.None));
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         var device = fixture.Grains.GetGrain<IDeviceGrain>("dup-d2");
         var r = Readings.Resting(10, T0, 4);
 
-        var result = await device.IngestAsync([r[2], r[0], r[3], r[0], r[1]]);
+        var result = await fixture.Grains.IngestAsync(device, [r[2], r[0], r[3], r[0], r[1]]);
 
         result.Should().Be(new IngestResult(4, 1, 0, RejectReason.None));
         (await device.GetInfoAsync())!.LastSeq.Should().Be(13);
@@ -100,17 +100,17 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         var greedy = fixture.Grains.GetGrain<IDeviceGrain>("rate-d1");
         var polite = fixture.Grains.GetGrain<IDeviceGrain>("rate-d2");
 
-        (await greedy.IngestAsync(Readings.Resting(1, T0, ClusterFixture.Burst))).Accepted.Should().Be(ClusterFixture.Burst);
-        var refused = await greedy.IngestAsync(Readings.Resting(100, T0.AddSeconds(30), 5));
-        var other = await polite.IngestAsync(Readings.Resting(1, T0, 5));
+        (await fixture.Grains.IngestAsync(greedy, Readings.Resting(1, T0, ClusterFixture.Burst))).Accepted.Should().Be(ClusterFixture.Burst);
+        var refused = await fixture.Grains.IngestAsync(greedy, Readings.Resting(100, T0.AddSeconds(30), 5));
+        var other = await fixture.Grains.IngestAsync(polite, Readings.Resting(1, T0, 5));
 
         refused.Should().Be(new IngestResult(0, 0, 0, RejectReason.QuotaExceeded));
         other.Accepted.Should().Be(5);
 
         ClusterFixture.Time.Advance(TimeSpan.FromSeconds(1)); // refills RatePerSecond tokens
-        var afterRefill = await greedy.IngestAsync(Readings.Resting(100, T0.AddSeconds(30), ClusterFixture.RatePerSecond));
+        var afterRefill = await fixture.Grains.IngestAsync(greedy, Readings.Resting(100, T0.AddSeconds(30), ClusterFixture.RatePerSecond));
         afterRefill.Accepted.Should().Be(ClusterFixture.RatePerSecond);
-        (await greedy.IngestAsync(Readings.Resting(200, T0.AddSeconds(60), 1))).Refused.Should().Be(RejectReason.QuotaExceeded);
+        (await fixture.Grains.IngestAsync(greedy, Readings.Resting(200, T0.AddSeconds(60), 1))).Refused.Should().Be(RejectReason.QuotaExceeded);
         (await fixture.Grains.GetGrain<IUserStateGrain>("rate-u1").GetSnapshotAsync()).ReadingsApplied
             .Should().Be(ClusterFixture.Burst + ClusterFixture.RatePerSecond);
     }
@@ -118,10 +118,32 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task UnregisteredDeviceIsRefused()
     {
-        var result = await fixture.Grains.GetGrain<IDeviceGrain>("never-registered").IngestAsync(Readings.Resting(1, T0, 1));
+        var result = await fixture.Grains.IngestAsync(fixture.Grains.GetGrain<IDeviceGrain>("never-registered"), Readings.Resting(1, T0, 1));
 
         result.Refused.Should().Be(RejectReason.UnknownDevice);
         (await fixture.Grains.GetGrain<IDeviceGrain>("never-registered").AuthenticateAsync("anything")).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task TheOwnerRefusesADeviceThatIsNotItsOrIsRevokedAndAcceptsItAgainAfterRegistration()
+    {
+        await fixture.RegisterAsync("own-d9", "own-u9");
+        await fixture.RegisterAsync("own-d10", "own-u10");
+        var owner = fixture.Grains.GetGrain<IUserStateGrain>("own-u9");
+
+        (await owner.IngestAsync("own-d10", Readings.Resting(1, T0, 2))).Refused.Should().Be(RejectReason.UnknownDevice,
+            "a message reaches a user's state only from that user's own devices");
+        (await owner.IngestAsync("own-d9", Readings.Resting(1, T0, 2))).Accepted.Should().Be(2);
+
+        (await fixture.Grains.GetGrain<IDeviceGrain>("own-d9").RevokeAsync()).Should().BeTrue();
+        (await owner.IngestAsync("own-d9", Readings.Resting(3, T0.AddSeconds(2), 2))).Refused.Should().Be(RejectReason.UnknownDevice,
+            "revoked at the owner itself, so a message already on its way (or a stale route) is refused too");
+        (await owner.RecordEventAsync("own-d9", new Models.Events.DeviceEvent(Models.Events.DeviceEventType.Interaction, "item-1",
+            Models.Catalog.InteractionAction.View, null, default, T0.UtcTicks))).Should().Be(RejectReason.UnknownDevice);
+
+        await fixture.RegisterAsync("own-d9", "own-u9");
+        (await owner.IngestAsync("own-d9", Readings.Resting(1, T0.AddSeconds(10), 2))).Accepted.Should().Be(2, "a new registration starts a new epoch");
+        (await owner.GetSnapshotAsync()).Devices.Should().ContainSingle(d => d.DeviceId == "own-d9" && !d.Revoked);
     }
 
     [Fact]

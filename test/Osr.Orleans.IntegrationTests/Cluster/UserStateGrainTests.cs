@@ -21,9 +21,9 @@ public sealed class UserStateGrainTests(ClusterFixture fixture)
         for (var i = 0; i < 20; i++)
         {
             var t = T0.AddSeconds(i * 2);
-            await fixture.Grains.GetGrain<IDeviceGrain>("multi-watch").IngestAsync([Readings.Hr(i + 1, t, 100)]);
-            await fixture.Grains.GetGrain<IDeviceGrain>("multi-strap").IngestAsync([Readings.Hr(i + 1, t.AddSeconds(1), 100)]);
-            await fixture.Grains.GetGrain<IDeviceGrain>("single-watch").IngestAsync([Readings.Hr(i + 1, t, 100)]);
+            await fixture.Grains.IngestAsync(fixture.Grains.GetGrain<IDeviceGrain>("multi-watch"), [Readings.Hr(i + 1, t, 100)]);
+            await fixture.Grains.IngestAsync(fixture.Grains.GetGrain<IDeviceGrain>("multi-strap"), [Readings.Hr(i + 1, t.AddSeconds(1), 100)]);
+            await fixture.Grains.IngestAsync(fixture.Grains.GetGrain<IDeviceGrain>("single-watch"), [Readings.Hr(i + 1, t, 100)]);
         }
 
         var fused = await fixture.Grains.GetGrain<IUserStateGrain>("multi-u1").GetSnapshotAsync();
@@ -58,7 +58,7 @@ public sealed class UserStateGrainTests(ClusterFixture fixture)
         var readings = Enumerable.Range(0, ClusterFixture.Burst)
             .Select(i => new Reading(i + 1, T0.AddSeconds(i).UtcTicks, 70 + i * 0.5, 1.0 + i * 0.01, double.NaN, 0.5, 52.37 + i * 1e-5, 4.89))
             .ToArray();
-        (await device.IngestAsync(readings)).Accepted.Should().Be(ClusterFixture.Burst);
+        (await fixture.Grains.IngestAsync(device, readings)).Accepted.Should().Be(ClusterFixture.Burst);
         var user = fixture.Grains.GetGrain<IUserStateGrain>("ckpt-u1");
         var before = await user.GetSnapshotAsync();
 
@@ -74,7 +74,7 @@ public sealed class UserStateGrainTests(ClusterFixture fixture)
         after.Label.Should().Be(before.Label);
         (await device.GetInfoAsync())!.LastSeq.Should().Be(ClusterFixture.Burst, "the dedupe position is checkpointed too");
         ClusterFixture.Time.Advance(TimeSpan.FromSeconds(1)); // refill the rate limit
-        (await device.IngestAsync(readings[^5..])).Duplicates.Should().Be(5);
+        (await fixture.Grains.IngestAsync(device, readings[^5..])).Duplicates.Should().Be(5);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class UserStateGrainTests(ClusterFixture fixture)
         var user = fixture.Grains.GetGrain<IUserStateGrain>("ckpt-u2");
         var registeredAt = (await user.GetSnapshotAsync()).LastCheckpointAt;
 
-        await fixture.Grains.GetGrain<IDeviceGrain>("ckpt-d2").IngestAsync(Readings.Resting(1, T0, 3));
+        await fixture.Grains.IngestAsync(fixture.Grains.GetGrain<IDeviceGrain>("ckpt-d2"), Readings.Resting(1, T0, 3));
 
         // The checkpoint timer (200 ms here) runs on Orleans' own clock: poll for its effect.
         ClusterFixture.Time.Advance(TimeSpan.FromSeconds(1));

@@ -85,11 +85,12 @@ public sealed class LiveViewTests(ITestOutputHelper output)
                 return Task.CompletedTask;
             });
         var user = admin.Grains.GetGrain<IUserStateGrain>("lease-u1");
+        await user.AttachDeviceAsync("lease-w1", "watch");
         var seq = 0;
         async Task ApplyAsync()
         {
             time.Advance(TimeSpan.FromMilliseconds(300)); // past the snapshot interval: only the lease can hold a publish back
-            await user.ApplyAsync("lease-w1", [Readings.Hr(seq++, time.GetUtcNow(), 62)]);
+            (await user.IngestAsync("lease-w1", [Readings.Hr(seq++, time.GetUtcNow(), 62)])).Accepted.Should().Be(1);
         }
 
         // Two readings with nobody watching, then a lease: the first update is the state after both.

@@ -117,7 +117,7 @@ public sealed partial class OpsEndpointTests(OpsScenario scenario) : IClassFixtu
             chain.Add(s.Name);
             if (s.ParentSpanId.Length == 0 || !ids.ContainsKey(s.ParentSpanId)) break;
         }
-        chain.Should().ContainInOrder(OsrTracing.Push, OsrTracing.Decide, OsrTracing.Score, "IDeviceGrain/IngestAsync");
+        chain.Should().ContainInOrder(OsrTracing.Push, OsrTracing.Decide, OsrTracing.Score, "IUserStateGrain/IngestAsync");
         chain[^1].Should().Be(OsrTracing.Ingest, "the root is the ingress taking the device's message");
     }
 

@@ -90,7 +90,7 @@ public abstract class UserErasureTests
         {
             var device = grains.GetGrain<IDeviceGrain>($"{userId}-{kind}");
             (await device.RegisterAsync(userId, kind)).Ok.Should().BeTrue();
-            (await device.IngestAsync(Readings.Resting(1, Noon.AddMinutes(-5), 10))).Accepted.Should().BePositive();
+            (await grains.IngestAsync(device, Readings.Resting(1, Noon.AddMinutes(-5), 10))).Accepted.Should().BePositive();
         }
         var user = grains.GetGrain<IUserStateGrain>(userId);
         await user.SetProfileAsync(new UserProfile(34, "Europe/Amsterdam", "runners"));
