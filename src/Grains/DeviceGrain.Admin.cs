@@ -92,6 +92,9 @@ public sealed partial class DeviceGrain
     {
         if (state.State.UserId is { } owner && owner != userId) return false;
         var had = state.State.UserId is not null;
+        // The owner refuses the device first: a route cached before the erasure (external mode) or a message on its way must
+        // not reach the old owner once the device may be registered to someone else.
+        if (_owner is not null) await _owner.RevokeDeviceAsync(DeviceId);
         // Entries still pending go to the trail first, where the erasure's last step redacts them (who and when stay).
         await audit.TryDeliverAsync(state.State.PendingAudit, () => Task.CompletedTask);
         await state.ClearStateAsync();
@@ -124,7 +127,15 @@ public sealed partial class DeviceGrain
         return state.WriteStateAsync();
     }
 
-    private Task DeliverAuditAsync() => audit.SettleAsync(this, () => state.State.PendingAudit, state.WriteStateAsync);
+    /// <summary>
+    /// Copies pending entries to the audit trail. While some are left (the audit log refused them), the activation stays so the
+    /// outbox's timer keeps retrying: no message keeps a device grain busy, and idle it would go after two minutes.
+    /// </summary>
+    private async Task DeliverAuditAsync()
+    {
+        await audit.SettleAsync(this, () => state.State.PendingAudit, state.WriteStateAsync);
+        if (state.State.PendingAudit.Count > 0) DelayDeactivation(TimeSpan.FromHours(1));
+    }
 
     /// <summary>What the audit trail keeps of this device (never the secret or its hash), or null when unregistered.</summary>
     private string? Describe(bool newSecret)

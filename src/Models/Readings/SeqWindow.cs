@@ -58,7 +58,7 @@ public readonly record struct SeqWindow([property: Id(0)] long Last, [property: 
     }
 }
 
-/// <summary>Which readings of a message a device's <see cref="SeqWindow"/> lets through (DeviceGrain's dedupe).</summary>
+/// <summary>Which readings of a message a device's <see cref="SeqWindow"/> lets through (the dedupe of <see cref="Ingress.DeviceIntake"/>).</summary>
 public static class FreshReadings
 {
     /// <summary>

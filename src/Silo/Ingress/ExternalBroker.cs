@@ -191,7 +191,18 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
                 if (!_owners.TryGet(id, out var deviceId, out var owner))
                 {
                     deviceId = id.ToString();
-                    owner = await _owners.RefreshAsync(deviceId);
+                    try
+                    {
+                        owner = await _owners.RefreshAsync(deviceId);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // Like a failed grain call in the pipeline: no acknowledgement, and the connection goes so that the
+                        // broker sends this message again before anything of the device that follows it.
+                        IngressLog.PublishFailed(_logger, ex, topic);
+                        await work.Connection.DropAsync(work.Epoch);
+                        continue;
+                    }
                 }
                 var outcome = await _pipeline.HandleAsync(Topics.ClassifyPublish(topic, deviceId), deviceId, owner,
                     new ReadOnlySequence<byte>(work.Payload, 0, work.Length), work.Connection, owners: _owners);

@@ -105,18 +105,17 @@ public sealed class IngestPipeline(
             "device not registered or revoked");
 
     /// <summary>
-    /// Hands the readings to the owner; in external mode an owner that no longer knows the device (it was forgotten and
-    /// registered to someone else since the cache learnt its owner) makes the cache ask again, once.
+    /// The owner refused the device as not its own (<paramref name="result"/>): in external mode the owner came from a cache
+    /// and the device may have been forgotten and registered to someone else since, so the cache asks again, once, and the
+    /// readings go to the new owner. Kept apart from the common path, which awaits the owner's call alone.
     /// </summary>
-    private static async ValueTask<IngestResult> IngestOnceAsync(Sender sender, Reading[] batch)
+    private static async ValueTask<IngestResult> RetryWithFreshOwnerAsync(Sender sender, Reading[] batch, IngestResult result)
     {
-        var result = await sender.Owner!.IngestAsync(sender.DeviceId, batch);
-        if (result.Refused != RejectReason.UnknownDevice || sender.Owners is null) return result;
-        var again = await sender.Owners.RefreshAsync(sender.DeviceId);
+        var again = await sender.Owners!.RefreshAsync(sender.DeviceId);
         return again is null || again.Equals(sender.Owner) ? result : await again.IngestAsync(sender.DeviceId, batch);
     }
 
-    /// <inheritdoc cref="IngestOnceAsync"/>
+    /// <summary>An event's counterpart of <see cref="RetryWithFreshOwnerAsync"/>, on every event (they are rare).</summary>
     private static async ValueTask<RejectReason> RecordEventOnceAsync(Sender sender, DeviceEvent deviceEvent)
     {
         var result = await sender.Owner!.RecordEventAsync(sender.DeviceId, deviceEvent);
@@ -158,7 +157,9 @@ public sealed class IngestPipeline(
             {
                 try
                 {
-                    result = await IngestOnceAsync(sender, batch);
+                    result = await sender.Owner!.IngestAsync(deviceId, batch);
+                    if (result.Refused == RejectReason.UnknownDevice && sender.Owners is not null)
+                        result = await RetryWithFreshOwnerAsync(sender, batch, result);
                 }
                 catch (Exception ex)
                 {

@@ -141,9 +141,17 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         (await owner.RecordEventAsync("own-d9", new Models.Events.DeviceEvent(Models.Events.DeviceEventType.Interaction, "item-1",
             Models.Catalog.InteractionAction.View, null, default, T0.UtcTicks))).Should().Be(RejectReason.UnknownDevice);
 
+        await owner.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        (await owner.IngestAsync("own-d9", Readings.Resting(3, T0.AddSeconds(2), 2))).Refused.Should().Be(RejectReason.UnknownDevice,
+            "the revocation is stored with the owner's devices, not only in memory");
+
         await fixture.RegisterAsync("own-d9", "own-u9");
         (await owner.IngestAsync("own-d9", Readings.Resting(1, T0.AddSeconds(10), 2))).Accepted.Should().Be(2, "a new registration starts a new epoch");
         (await owner.GetSnapshotAsync()).Devices.Should().ContainSingle(d => d.DeviceId == "own-d9" && !d.Revoked);
+
+        (await fixture.Grains.GetGrain<IDeviceGrain>("own-d9").ForgetAsync("own-u9")).Should().BeTrue();
+        (await owner.IngestAsync("own-d9", Readings.Resting(3, T0.AddSeconds(12), 2))).Refused.Should().Be(RejectReason.UnknownDevice,
+            "an erased device is refused by its old owner at once, whatever route a message takes");
     }
 
     [Fact]
