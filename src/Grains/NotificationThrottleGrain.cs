@@ -197,11 +197,6 @@ public sealed partial class NotificationThrottleGrain(
             request.Label, request.PropensityVersion, request.AlsVersion, request.Arm,
             probability, send ? expiresAt : null, null, request.Segment, request.Features);
 
-        await decisionLog.AppendDecisionAsync(new DecisionRecord(id, UserId, candidate.ItemId, candidate.Category, request.Label,
-            request.Features, request.NowUtcTicks, request.StateUtcTicks, view.Outcome, reason, candidate.Affinity, candidate.Propensity,
-            candidate.Raw, candidate.Osr, view.Threshold, view.SendProbability, request.PropensityVersion, request.AlsVersion, request.Arm,
-            request.Segment));
-
         var s = state.State;
         var decisions = history.State.Decisions;
         decisions.Add(view);
@@ -223,6 +218,12 @@ public sealed partial class NotificationThrottleGrain(
             }
             await state.WriteStateAsync();
         }
+        // Logged after the push is stored with the state the caps count: when that write fails (a storage error, or an
+        // ETag conflict with a second activation during a rolling restart) nothing says "sent" for a push that never went.
+        await decisionLog.AppendDecisionAsync(new DecisionRecord(id, UserId, candidate.ItemId, candidate.Category, request.Label,
+            request.Features, request.NowUtcTicks, request.StateUtcTicks, view.Outcome, reason, candidate.Affinity, candidate.Propensity,
+            candidate.Raw, candidate.Osr, view.Threshold, view.SendProbability, request.PropensityVersion, request.AlsVersion, request.Arm,
+            request.Segment));
 
         Count(view, send);
         activity?.SetTag("osr.decision", id).SetTag("osr.outcome", view.Outcome).SetTag("osr.reason", reason);

@@ -193,4 +193,25 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         snapshot.LastReadings.Select(r => r.Seq).Should().BeEquivalentTo([1L, 2L, 3L, 4L]);
         (await Grains.GetGrain<IUserStateGrain>("x-u9").GetLastSeqAsync("x-d9")).Should().Be(4);
     }
+
+    [Fact]
+    public async Task ADeviceErasedAndRegisteredToAnotherUserReachesItsNewOwnerThoughTheSiloCachedTheOldOne()
+    {
+        var first = await RegisterAsync("x-d10", "x-u10");
+        var t = DateTimeOffset.UtcNow.AddSeconds(-10);
+        await using (var device = await DeviceClient.ConnectAsync(_broker.Port, "x-d10", first))
+        {
+            (await device.PublishAsync(ReadingsTopic("x-d10"), Readings.Json(1, t, 70))).ReasonCode.Should().Be(MqttClientPublishReasonCode.Success);
+            await Poll.ForAsync(() => SnapshotAsync("x-u10"), s => s.ReadingsApplied == 1, "the silo learnt the owner and applied the reading");
+        }
+
+        (await Grains.GetGrain<IDeviceGrain>("x-d10").ForgetAsync("x-u10")).Should().BeTrue();
+        var second = await RegisterAsync("x-d10", "x-u11");
+        await using (var device = await DeviceClient.ConnectAsync(_broker.Port, "x-d10", second))
+        {
+            (await device.PublishAsync(ReadingsTopic("x-d10"), Readings.Json(1, t.AddSeconds(5), 80))).ReasonCode.Should().Be(MqttClientPublishReasonCode.Success);
+            await Poll.ForAsync(() => SnapshotAsync("x-u11"), s => s.ReadingsApplied == 1, "the stale route is asked again and the reading reaches the new owner");
+        }
+        (await SnapshotAsync("x-u10")).ReadingsApplied.Should().Be(1, "nothing of the device's new life reaches its old owner");
+    }
 }
