@@ -118,10 +118,12 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task UnregisteredDeviceIsRefused()
     {
-        var result = await fixture.Grains.IngestAsync(fixture.Grains.GetGrain<IDeviceGrain>("never-registered"), Readings.Resting(1, T0, 1));
+        var device = fixture.Grains.GetGrain<IDeviceGrain>("never-registered");
 
-        result.Refused.Should().Be(RejectReason.UnknownDevice);
-        (await fixture.Grains.GetGrain<IDeviceGrain>("never-registered").AuthenticateAsync("anything")).Should().BeNull();
+        (await device.GetOwnerAsync()).Should().BeNull("no owner, so no route for its messages");
+        (await device.AuthenticateAsync("anything")).Should().BeNull();
+        (await fixture.Grains.GetGrain<IUserStateGrain>("never-registered-u").IngestAsync("never-registered", Readings.Resting(1, T0, 1)))
+            .Refused.Should().Be(RejectReason.UnknownDevice, "a user's grain takes no message from a device it does not have");
     }
 
     [Fact]
