@@ -79,6 +79,12 @@ public static class SimulateCommand
             Description = "Also write every latency of the measured window to FILE, one value in microseconds per line (needs --duration)",
             HelpName = "FILE",
         };
+        var pushesFile = new Option<string?>("--pushes")
+        {
+            Description = "With --clock event: also write every push to FILE as CSV (user, item, category, time, label at decision, true label, local hour, OSR, " +
+                "the world's P(accept) then and at state-blind times, opened, converted)",
+            HelpName = "FILE",
+        };
         var clock = new Option<string>("--clock")
         {
             Description = "wall: publish readings stamped with the wall clock, in real time (default). event: a backtest that replays --days of " +
@@ -117,7 +123,7 @@ public static class SimulateCommand
         var command = new Command("simulate", "Simulated users and devices publishing readings over real MQTT, with PUBACK latency; with --clock event, a backtest over simulated days")
         {
             users, rate, duration, batch, cycle, realtime, watch, seed, prefix, mqtt, localAddresses, concurrency,
-            noProvision, warmup, latencyFrom, latencySamples, clock, days, start, step, interval, noCatalog, noFeedback,
+            noProvision, warmup, latencyFrom, latencySamples, clock, days, start, step, interval, noCatalog, noFeedback, pushesFile,
         };
         command.Validators.Add(r =>
         {
@@ -148,7 +154,7 @@ public static class SimulateCommand
             }
             else if (clockToken == "wall")
             {
-                foreach (var option in new Option[] { days, start, step, interval })
+                foreach (var option in new Option[] { days, start, step, interval, pushesFile })
                     if (Given(r.GetResult(option))) r.AddError($"{option.Name} needs --clock event (a replay of simulated days)");
                 if (r.GetValue(noProvision) && Given(r.GetResult(noCatalog))) r.AddError("--no-catalog has no effect with --no-provision (no cluster connection)");
             }
@@ -182,6 +188,7 @@ public static class SimulateCommand
                 Interval = ctx.Get(interval) ?? TimeSpan.FromSeconds(30),
                 Catalog = !ctx.Get(noCatalog),
                 Feedback = !ctx.Get(noFeedback),
+                PushesPath = ctx.Get(pushesFile),
             };
             if (!GrainKeys.IsValidId(options.DeviceId(options.Users - 1, DeviceKind.Phone)))
                 throw new CliInputException($"--prefix '{options.Prefix}' makes device ids longer than {GrainKeys.MaxIdLength} characters");

@@ -8,7 +8,7 @@ namespace Osr.Orleans.Client.Simulation;
 /// <paramref name="Label"/> is the label at decision (the notification's <c>state</c>); <paramref name="LocalDay"/> and
 /// <paramref name="LocalHour"/> are of <paramref name="Ts"/> in the user's zone; <paramref name="WorldProbability"/> is
 /// the world's P(accept) at the user's true state at <paramref name="Ts"/>, <paramref name="StateBlindProbability"/> its
-/// mean over the state-blind sample times of that day.
+/// mean over the state-blind sample times of that day; <paramref name="TrueLabel"/> the world's label then (null: not known).
 /// </summary>
 public sealed record BacktestPush(
     string UserId,
@@ -22,7 +22,8 @@ public sealed record BacktestPush(
     double WorldProbability,
     double StateBlindProbability,
     bool Opened,
-    bool Converted);
+    bool Converted,
+    string? TrueLabel = null);
 
 /// <summary>A simulated user's id, time zone (for the per-user-per-day counts) and segment (for the per-segment gap; null: none).</summary>
 public readonly record struct BacktestUser(string UserId, TimeZoneInfo Zone, string? Segment = null);

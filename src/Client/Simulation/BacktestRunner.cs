@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text;
 using Osr.Orleans.Client.Cli;
 using Osr.Orleans.Client.Output;
 using Osr.Orleans.Grains.Interfaces;
+using Osr.Orleans.Models.Features;
 using Osr.Orleans.Models.Readings;
 using Spectre.Console;
 
@@ -142,11 +144,29 @@ public static class BacktestRunner
             wallSeconds);
         var ordered = pushes.OrderBy(p => p.Ts).ThenBy(p => p.UserId, StringComparer.Ordinal).ThenBy(p => p.ItemId, StringComparer.Ordinal).ToList();
         var report = BacktestReport.Build(facts, ordered);
+        if (options.PushesPath is { } pushesPath) await WritePushesAsync(pushesPath, ordered).ConfigureAwait(false);
         if (options.Json) await JsonOutput.WriteAsync(ctx.Out, report, BacktestJsonContext.Readable.BacktestJson).ConfigureAwait(false);
         else Render(ctx.Services.Console, report, listener.Duplicates, responder is not null);
 
         await fleet.DisconnectAllAsync(devices, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         return cancelled ? ExitCodes.Failure : ExitCodes.Success;
+    }
+
+    /// <summary>The pushes as CSV, one row each, for analysis outside the tool (<c>--pushes FILE</c>).</summary>
+    private static async Task WritePushesAsync(string path, IReadOnlyList<BacktestPush> pushes)
+    {
+        var text = new StringBuilder("user,item,category,ts,label,trueLabel,localHour,osr,worldP,stateBlindP,opened,converted\n");
+        foreach (var p in pushes)
+            text.Append(CultureInfo.InvariantCulture,
+                $"{p.UserId},{p.ItemId},{p.Category},{p.Ts.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ},{p.Label},{p.TrueLabel},{p.LocalHour},{p.Osr:0.####},{p.WorldProbability:0.####},{p.StateBlindProbability:0.####},{(p.Opened ? 1 : 0)},{(p.Converted ? 1 : 0)}\n");
+        try
+        {
+            await File.WriteAllTextAsync(path, text.ToString()).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliInputException($"--pushes: cannot write '{path}': {e.Message}");
+        }
     }
 
     /// <summary>Answers (or, with <c>--no-feedback</c>, only plans) every queued notification and records it as a push.</summary>
@@ -180,7 +200,8 @@ public static class BacktestRunner
         foreach (var t in times) blind += world.Probability(script, n.Category, t);
         blind /= times.Length;
         var localHour = TimeZoneInfo.ConvertTime(n.Ts, zone).Hour;
-        return new BacktestPush(n.User.UserId, n.ItemId, n.Category, n.Ts, n.State, day, localHour, n.Osr, plan.Probability, blind, plan.Opened, plan.Converted);
+        return new BacktestPush(n.User.UserId, n.ItemId, n.Category, n.Ts, n.State, day, localHour, n.Osr, plan.Probability, blind, plan.Opened, plan.Converted,
+            World.TrueLabel(script, n.Ts).Name());
     }
 
     private static BacktestFeedbackJson Feedback(FeedbackResponder? responder, int pushes)

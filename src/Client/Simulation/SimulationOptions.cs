@@ -78,6 +78,9 @@ public sealed record SimulationOptions
     /// <summary>With <c>--latency-samples FILE</c>: every latency of the measured window, raw, one µs value per line (needs <see cref="Duration"/>).</summary>
     public string? LatencySamplesPath { get; init; }
 
+    /// <summary>With <c>--pushes FILE</c> (event clock): every push of the backtest, one CSV row each.</summary>
+    public string? PushesPath { get; init; }
+
     /// <summary><c>--clock</c>: publish on the wall clock (default), or replay simulated days at event time (the backtest).</summary>
     public SimulationClock Clock { get; init; } = SimulationClock.Wall;
 

@@ -28,8 +28,8 @@ namespace Osr.Orleans.Models.Features;
 /// <item><b>active</b>: speed ≥ 0.5 m/s, cadence ≥ 60 spm, acc ≥ 1 m/s² or f ≥ 0.55.</item>
 /// <item><b>rest</b>: otherwise.</item>
 /// </list>
-/// <b>post-workout</b> replaces rest and active while a workout is ending or ended less than
-/// <see cref="PostWorkoutWindow"/> ago (the heart rate is recovering or back at rest).
+/// <b>post-workout</b> replaces rest and active while a workout of at least <see cref="MinimumWorkout"/> is ending or
+/// ended less than <see cref="PostWorkoutWindow"/> ago (the heart rate is recovering or back at rest).
 /// An estimate with no heart rate and no movement channel, or one older than
 /// <see cref="StaleAfter"/>, gives no candidate and leaves the label as it is.
 /// The first candidate after Unknown is adopted at once (no dwell).
@@ -65,6 +65,12 @@ public sealed class ActivityTracker
 
     /// <summary>How long after a workout ends rest and active read as post-workout.</summary>
     public static readonly TimeSpan PostWorkoutWindow = TimeSpan.FromMinutes(60);
+
+    /// <summary>
+    /// How long a workout must have lasted (from its evidence's start) for its end to open the post-workout window:
+    /// shorter bouts are not workouts one recovers from.
+    /// </summary>
+    public static readonly TimeSpan MinimumWorkout = TimeSpan.FromMinutes(10);
 
     /// <summary>An estimate older than this (relative to now) gives no candidate.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(10);
@@ -120,7 +126,9 @@ public sealed class ActivityTracker
         }
 
         double localHour = UserTimeZones.ToLocal(nowUtcTicks, profile.TimeZoneId).TimeOfDay.TotalHours;
-        bool afterWorkout = Label == ActivityLabel.Workout
+        // A bout too short to recover from (a burst of running cadence while speeding up for a warm-up, a sprint to the
+        // bus) opens no post-workout window: what follows it reads as rest or active.
+        bool afterWorkout = (Label == ActivityLabel.Workout && nowUtcTicks - LabelSinceUtcTicks >= MinimumWorkout.Ticks)
             || (LastWorkoutEndUtcTicks is { } end && nowUtcTicks - end < PostWorkoutWindow.Ticks);
         var candidate = Classify(in estimate, maxHr, localHour, afterWorkout);
         if (candidate == ActivityLabel.Unknown)
@@ -230,7 +238,7 @@ public sealed class ActivityTracker
 
     private void Adopt(ActivityLabel label, long sinceUtcTicks)
     {
-        if (Label == ActivityLabel.Workout && label != ActivityLabel.Workout)
+        if (Label == ActivityLabel.Workout && label != ActivityLabel.Workout && sinceUtcTicks - LabelSinceUtcTicks >= MinimumWorkout.Ticks)
         {
             LastWorkoutEndUtcTicks = sinceUtcTicks;
         }

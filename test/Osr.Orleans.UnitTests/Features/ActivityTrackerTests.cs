@@ -53,6 +53,25 @@ public class ActivityTrackerTests
     }
 
     [Fact]
+    public void AShortBoutOfRunningCadenceBeforeAWarmUpOpensNoPostWorkoutWindow()
+    {
+        // Runner: HRmax 187, so 70 % is 130.9 bpm. Speeding up into a warm-up: 3 minutes of running cadence at a
+        // moderate heart rate (a workout by the running pattern), then the jog of the warm-up itself below it.
+        var s = new Scenario(Runner, Morning)
+            .Hold(Min(10), Sensors.Sitting(62))
+            .Hold(Min(3), new Sensors(105, 2.2, 155, 2.5))
+            .Hold(Min(8), new Sensors(110, 1.9, 135, 2.2));
+
+        s.Labels.Should().Equal(ActivityLabel.Rest, ActivityLabel.Workout, ActivityLabel.Active);
+        s.Tracker.LastWorkoutEndUtcTicks.Should().BeNull("a 3-minute bout is not a workout one recovers from");
+
+        // The real workout that follows, long enough, does open the window when it ends.
+        s.Hold(Min(30), new Sensors(150, 3, 165, 4)).Hold(Min(5), Sensors.Sitting(80));
+        s.Labels.Should().Equal(ActivityLabel.Rest, ActivityLabel.Workout, ActivityLabel.Active, ActivityLabel.Workout, ActivityLabel.PostWorkout);
+        s.Tracker.LastWorkoutEndUtcTicks.Should().NotBeNull();
+    }
+
+    [Fact]
     public void FeaturesFollowTheWorkoutScenario()
     {
         var s = new Scenario(Runner, Morning)
