@@ -54,6 +54,25 @@ public static class BacktestReport
     /// <summary>Keys of the pushes-per-user-per-day distribution.</summary>
     public static readonly string[] DistributionKeys = ["0", "1", "2", "3", ">3"];
 
+    /// <summary>Header of <see cref="PushesCsv"/>.</summary>
+    public const string PushesCsvHeader = "user,item,category,ts,label,trueLabel,localHour,osr,worldP,stateBlindP,opened,converted";
+
+    /// <summary>
+    /// The pushes as CSV (<c>simulate --pushes FILE</c>), one row each in the given order: ids, category, ts (UTC, RFC 3339),
+    /// the label at decision and the world's true label then, the local hour, the OSR, the world's P(accept) then and at
+    /// state-blind times, opened and converted as 0/1. Ids and categories are grain keys (no commas), so nothing is quoted.
+    /// </summary>
+    public static string PushesCsv(IReadOnlyList<BacktestPush> pushes)
+    {
+        ArgumentNullException.ThrowIfNull(pushes);
+        var text = new System.Text.StringBuilder(PushesCsvHeader).Append('\n');
+        foreach (var p in pushes)
+            text.Append(System.Globalization.CultureInfo.InvariantCulture,
+                $"{p.UserId},{p.ItemId},{p.Category},{p.Ts.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'},{p.Label},{p.TrueLabel},{p.LocalHour},{p.Osr:0.####},{p.WorldProbability:0.####},{p.StateBlindProbability:0.####},{(p.Opened ? 1 : 0)},{(p.Converted ? 1 : 0)}")
+                .Append('\n');
+        return text.ToString();
+    }
+
     public static BacktestJson Build(BacktestRunFacts facts, IReadOnlyList<BacktestPush> pushes)
     {
         ArgumentNullException.ThrowIfNull(facts);

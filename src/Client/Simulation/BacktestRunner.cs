@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
 using Osr.Orleans.Client.Cli;
 using Osr.Orleans.Client.Output;
 using Osr.Orleans.Grains.Interfaces;
@@ -152,16 +151,12 @@ public static class BacktestRunner
         return cancelled ? ExitCodes.Failure : ExitCodes.Success;
     }
 
-    /// <summary>The pushes as CSV, one row each, for analysis outside the tool (<c>--pushes FILE</c>).</summary>
+    /// <summary>Writes <see cref="BacktestReport.PushesCsv"/> to <paramref name="path"/> (<c>--pushes FILE</c>).</summary>
     private static async Task WritePushesAsync(string path, IReadOnlyList<BacktestPush> pushes)
     {
-        var text = new StringBuilder("user,item,category,ts,label,trueLabel,localHour,osr,worldP,stateBlindP,opened,converted\n");
-        foreach (var p in pushes)
-            text.Append(CultureInfo.InvariantCulture,
-                $"{p.UserId},{p.ItemId},{p.Category},{p.Ts.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ},{p.Label},{p.TrueLabel},{p.LocalHour},{p.Osr:0.####},{p.WorldProbability:0.####},{p.StateBlindProbability:0.####},{(p.Opened ? 1 : 0)},{(p.Converted ? 1 : 0)}\n");
         try
         {
-            await File.WriteAllTextAsync(path, text.ToString()).ConfigureAwait(false);
+            await File.WriteAllTextAsync(path, BacktestReport.PushesCsv(pushes)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -68,6 +68,18 @@ public class BacktestArgumentTests
     }
 
     [Fact]
+    public async Task PushesFileWithoutTheEventClockSaysWhatItNeeds()
+    {
+        var cli = new TestCli();
+
+        var exit = await cli.RunAsync("simulate", "--duration", "1s", "--pushes", "p.csv");
+
+        exit.Should().Be(ExitCodes.BadInput);
+        cli.Error.ToString().Should().Contain("--pushes needs --clock event");
+        cli.Clusters.Calls.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task DaysWithoutTheEventClockSaysWhatItNeeds()
     {
         var cli = new TestCli();
@@ -82,6 +94,7 @@ public class BacktestArgumentTests
     [InlineData("--clock", "event")]
     [InlineData("--clock", "event", "--days", "60", "--step", "6h", "--interval", "10m", "--start", "2026-03-29T00:00:00+02:00")]
     [InlineData("--clock", "event", "--days", "1", "--step", "1m", "--interval", "1s", "--start", "2026-11-02t06:30:00.250z", "--no-feedback", "--no-catalog")]
+    [InlineData("--clock", "event", "--pushes", "pushes.csv")]
     [InlineData("--clock", "wall", "--duration", "1s", "--no-feedback")]
     [InlineData("--duration", "1s", "--latency-samples", "s.txt")]
     public async Task GoodArgumentsGetAsFarAsConnecting(params string[] args)

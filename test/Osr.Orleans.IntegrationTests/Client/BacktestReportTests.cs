@@ -62,6 +62,20 @@ public class BacktestReportTests
         12.3456);
 
     [Fact]
+    public void PushesCsvHasAHeaderAndOneRowPerPushInOrder()
+    {
+        var pushes = new[] { Pushes[0] with { TrueLabel = "workout" }, Pushes[5] };
+
+        var lines = BacktestReport.PushesCsv(pushes).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        lines.Should().Equal(
+            BacktestReport.PushesCsvHeader,
+            "u1,drinks-01,drinks,2026-11-02T08:10:00Z,post-workout,workout,8,0.9,0.45,0.1,1,1",
+            "u2,recipes-02,recipes,2026-11-03T13:00:00Z,rest,,13,0.9,0.2,0.1,1,0");
+        lines[0].Split(',').Should().HaveCount(lines[1].Split(',').Length);
+    }
+
+    [Fact]
     public void PerDayConversionAndRatioAreOfEachSimulatedDaysPushesAlone()
     {
         var days = BacktestReport.Build(Facts(), Pushes).ByDay!;
