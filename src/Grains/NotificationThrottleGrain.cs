@@ -129,6 +129,7 @@ public sealed partial class NotificationThrottleGrain(
             : localNow.Date;
         var best = double.NaN;
         var left = 0;
+        var pushesPerDay = double.NaN;
         for (var i = 0; i < n; i++)
         {
             var c = candidates[i];
@@ -152,17 +153,19 @@ public sealed partial class NotificationThrottleGrain(
             osr[i] = c.Osr;
             hardAllowed[i] = CandidateChoice.HardAllowed(verdict);
             thresholds[i] = effective.Threshold;
-            // Under the online model explore.rate is a floor that spends about its share of the day's budget
-            // instead of taking all of it: spread evenly over waking time (ExploreByTime), so that states whose
-            // passes come often (the state keeps changing) are not explored more than calm ones, or per pass scaled by
-            // cap.day / passes a day. Also before the learned threshold applies (the first passes), so that the floor
-            // does not spend the cap at the first allowed moments of the first day.
+            // Under the online model explore.rate is a floor: about that share of the user's pushes (ExplorationFloor),
+            // spread evenly over waking time (ExploreByTime), so that states whose passes come often (the state keeps
+            // changing) are not explored more than calm ones, or per pass scaled by pushes / passes a day. Also before
+            // the learned threshold applies (the first passes), so that the floor does not spend the cap at the first
+            // allowed moments of the first day.
+            if (request.DrawOsr is not null && double.IsNaN(pushesPerDay))
+                pushesPerDay = ExplorationFloor.PushesPerDay(sent, DateOnly.FromDateTime(localNow), zone, budget.FirstDay, effective.CapDay);
             rates[i] = request.DrawOsr is null ? effective.ExploreRate
                 : _learning.ExploreByTime
-                ? BudgetThreshold.ExploreChance(effective.ExploreRate, effective.CapDay,
-                    BudgetThreshold.WakingHoursPerDay(effective.QuietStart, effective.QuietEnd),
-                    BudgetThreshold.WakingHoursBetween(lastPassLocal, localNow, effective.QuietStart, effective.QuietEnd))
-                : BudgetThreshold.ExploreFloor(effective.ExploreRate, effective.CapDay, passesPerDay);
+                ? ExplorationFloor.ExploreChance(effective.ExploreRate, Math.Min(pushesPerDay, effective.CapDay),
+                    ExplorationFloor.WakingHoursPerDay(effective.QuietStart, effective.QuietEnd),
+                    ExplorationFloor.WakingHoursBetween(lastPassLocal, localNow, effective.QuietStart, effective.QuietEnd))
+                : ExplorationFloor.ExploreFloor(effective.ExploreRate, Math.Min(pushesPerDay, effective.CapDay), passesPerDay);
             if (verdict.Checks[(int)RuleName.OptOut].Passed && verdict.Checks[(int)RuleName.QuietHours].Passed
                 && verdict.Checks[(int)RuleName.Staleness].Passed && !(c.Osr <= best))
                 best = c.Osr;

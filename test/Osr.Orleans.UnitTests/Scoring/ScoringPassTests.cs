@@ -1,4 +1,5 @@
 using Osr.Orleans.Models.Filtering;
+using Osr.Orleans.Models.Rules;
 using Osr.Orleans.Models.Scoring;
 using UncertaintyGate = Osr.Orleans.Models.Scoring.UncertaintyGate;
 
@@ -55,7 +56,7 @@ public sealed class ScoringPassTests
         var day = new DateTime(2026, 11, 2, 0, 0, 0);
         var samples = new BudgetSamples();
         BudgetThreshold.PassesPerDay(samples, day.AddHours(9)).Should().Be(double.NaN);
-        BudgetThreshold.ExploreFloor(0.05, 3, double.NaN).Should().Be(0.05, "unknown passes a day: the rate itself");
+        ExplorationFloor.ExploreFloor(0.05, 3, double.NaN).Should().Be(0.05, "unknown passes a day: the rate itself");
 
         // First day, 12 passes between 07:00 and 10:00 (the first at 07:xx): at 10:00, 3 h seen → 12·24/3 = 96 a day.
         for (var i = 0; i < 12; i++) samples.Record(0.1, day.AddHours(7).AddMinutes(15 * i));
@@ -69,8 +70,8 @@ public sealed class ScoringPassTests
         BudgetThreshold.PassesPerDay(samples, day.AddDays(1).AddHours(9)).Should().BeApproximately(13 / 2.0, 1e-9);
 
         // The floor spends about explore.rate of the cap: 0.05 × 3/96; never above the rate.
-        BudgetThreshold.ExploreFloor(0.05, 3, 96).Should().BeApproximately(0.05 * 3 / 96, 1e-15);
-        BudgetThreshold.ExploreFloor(0.05, 3, 2).Should().Be(0.05);
+        ExplorationFloor.ExploreFloor(0.05, 3, 96).Should().BeApproximately(0.05 * 3 / 96, 1e-15);
+        ExplorationFloor.ExploreFloor(0.05, 3, 2).Should().Be(0.05);
     }
 
     [Fact]
@@ -105,29 +106,54 @@ public sealed class ScoringPassTests
         // Quiet 22:00–07:00 → 15 waking hours; explore.rate 0.05, cap 3 → λ = 0.01 an hour.
         var quietStart = new TimeOnly(22, 0);
         var quietEnd = new TimeOnly(7, 0);
-        BudgetThreshold.WakingHoursPerDay(quietStart, quietEnd).Should().Be(15);
-        BudgetThreshold.WakingHoursPerDay(new TimeOnly(1, 0), new TimeOnly(6, 0)).Should().Be(19);
-        BudgetThreshold.WakingHoursPerDay(quietStart, quietStart).Should().Be(24);
+        ExplorationFloor.WakingHoursPerDay(quietStart, quietEnd).Should().Be(15);
+        ExplorationFloor.WakingHoursPerDay(new TimeOnly(1, 0), new TimeOnly(6, 0)).Should().Be(19);
+        ExplorationFloor.WakingHoursPerDay(quietStart, quietStart).Should().Be(24);
 
         var day = new DateTime(2026, 11, 2, 0, 0, 0);
-        BudgetThreshold.WakingHoursBetween(day.AddHours(9), day.AddHours(10.5), quietStart, quietEnd).Should().BeApproximately(1.5, 1e-9);
+        ExplorationFloor.WakingHoursBetween(day.AddHours(9), day.AddHours(10.5), quietStart, quietEnd).Should().BeApproximately(1.5, 1e-9);
         // Across the night: 21:00 → 08:00 next day is 1 h + 1 h awake.
-        BudgetThreshold.WakingHoursBetween(day.AddHours(21), day.AddDays(1).AddHours(8), quietStart, quietEnd).Should().BeApproximately(2, 1e-9);
-        BudgetThreshold.WakingHoursBetween(day.AddHours(23), day.AddDays(1).AddHours(6), quietStart, quietEnd).Should().Be(0);
-        BudgetThreshold.WakingHoursBetween(day.AddHours(10), day.AddHours(9), quietStart, quietEnd).Should().Be(0);
+        ExplorationFloor.WakingHoursBetween(day.AddHours(21), day.AddDays(1).AddHours(8), quietStart, quietEnd).Should().BeApproximately(2, 1e-9);
+        ExplorationFloor.WakingHoursBetween(day.AddHours(23), day.AddDays(1).AddHours(6), quietStart, quietEnd).Should().Be(0);
+        ExplorationFloor.WakingHoursBetween(day.AddHours(10), day.AddHours(9), quietStart, quietEnd).Should().Be(0);
         // Quiet hours inside one calendar day (01:00–06:00): 00:00 → 07:00 is 1 h + 1 h awake.
-        BudgetThreshold.WakingHoursBetween(day, day.AddHours(7), new TimeOnly(1, 0), new TimeOnly(6, 0)).Should().BeApproximately(2, 1e-9);
+        ExplorationFloor.WakingHoursBetween(day, day.AddHours(7), new TimeOnly(1, 0), new TimeOnly(6, 0)).Should().BeApproximately(2, 1e-9);
 
         // One pass an hour or four passes of 15 minutes: the same chance to explore within the hour.
-        var hourly = BudgetThreshold.ExploreChance(0.05, 3, 15, 1);
+        var hourly = ExplorationFloor.ExploreChance(0.05, 3, 15, 1);
         hourly.Should().BeApproximately(1 - Math.Exp(-0.01), 1e-12);
-        var quarter = BudgetThreshold.ExploreChance(0.05, 3, 15, 0.25);
+        var quarter = ExplorationFloor.ExploreChance(0.05, 3, 15, 0.25);
         (1 - Math.Pow(1 - quarter, 4)).Should().BeApproximately(hourly, 1e-12);
         // A whole waking day: about explore.rate × cap explored pushes (1 − e^−0.15 for the first).
-        BudgetThreshold.ExploreChance(0.05, 3, 15, 15).Should().BeApproximately(1 - Math.Exp(-0.15), 1e-12);
-        BudgetThreshold.ExploreChance(0.05, 3, 15, 40).Should().BeApproximately(1 - Math.Exp(-0.15), 1e-12, "at most a day counts");
-        BudgetThreshold.ExploreChance(0.05, 3, 15, 0).Should().Be(0);
-        BudgetThreshold.ExploreChance(0, 3, 15, 2).Should().Be(0);
+        ExplorationFloor.ExploreChance(0.05, 3, 15, 15).Should().BeApproximately(1 - Math.Exp(-0.15), 1e-12);
+        ExplorationFloor.ExploreChance(0.05, 3, 15, 40).Should().BeApproximately(1 - Math.Exp(-0.15), 1e-12, "at most a day counts");
+        ExplorationFloor.ExploreChance(0.05, 3, 15, 0).Should().Be(0);
+        ExplorationFloor.ExploreChance(0, 3, 15, 2).Should().Be(0);
+    }
+
+    [Fact]
+    public void TheExplorationBasisIsThePushesTheUserGetsADayNotTheCap()
+    {
+        var zone = TimeZoneInfo.Utc;
+        var today = new DateOnly(2026, 11, 10);
+        PushRecord At(int day, int hour) => new($"n{day}-{hour}", "i", "c", new DateTime(2026, 11, day, hour, 0, 0, DateTimeKind.Utc).Ticks, null);
+
+        // Nothing observed yet, or only today: the cap is all that is known.
+        ExplorationFloor.PushesPerDay([], today, zone, 0, 3).Should().Be(3);
+        ExplorationFloor.PushesPerDay([At(10, 9)], today, zone, today.DayNumber, 3).Should().Be(3);
+        // Two whole days seen (8th and 9th), 3 pushes in them; today's push does not count: 1.5 a day.
+        ExplorationFloor.PushesPerDay([At(8, 9), At(9, 9), At(9, 18), At(10, 8)], today, zone, today.DayNumber - 2, 3).Should().Be(1.5);
+        // At most the last 7 whole days: the push of the 2nd is older.
+        ExplorationFloor.PushesPerDay([At(2, 9), At(5, 9)], today, zone, today.DayNumber - 9, 3).Should().BeApproximately(1 / 7.0, 1e-12);
+        // None in a week: as if one a week; never above the cap.
+        ExplorationFloor.PushesPerDay([], today, zone, today.DayNumber - 7, 3).Should().BeApproximately(ExplorationFloor.MinPushesPerDay, 1e-12);
+        ExplorationFloor.PushesPerDay([At(9, 8), At(9, 9), At(9, 10), At(9, 11)], today, zone, today.DayNumber - 1, 3).Should().Be(3);
+        // Local days: 23:30 UTC on the 9th is the 10th in Tokyo (today there, so not counted).
+        var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+        ExplorationFloor.PushesPerDay([At(9, 23)], today, tokyo, today.DayNumber - 1, 3).Should().Be(ExplorationFloor.MinPushesPerDay);
+
+        // A user who gets a push every two days explores a sixth as often as one whose cap of 3 is the basis.
+        ExplorationFloor.ExploreChance(0.05, 0.5, 15, 15).Should().BeApproximately(1 - Math.Exp(-0.05 * 0.5), 1e-12);
     }
 
     [Fact]
