@@ -30,6 +30,9 @@ namespace Osr.Orleans.Models.Features;
 /// </list>
 /// <b>post-workout</b> replaces rest and active while a workout of at least <see cref="MinimumWorkout"/> is ending or
 /// ended less than <see cref="PostWorkoutWindow"/> ago (the heart rate is recovering or back at rest).
+/// A speed whose σ exceeds <see cref="MaxSpeedStd"/> counts as unknown: the filter's σ grows across a
+/// silence of the speed channel (a phone indoors loses its GNSS fix while the watch keeps reporting), and
+/// a level held for minutes past its last reading cannot tell sitting from walking.
 /// An estimate with no heart rate and no movement channel, or one older than
 /// <see cref="StaleAfter"/>, gives no candidate and leaves the label as it is.
 /// The first candidate after Unknown is adopted at once (no dwell).
@@ -62,6 +65,14 @@ public sealed class ActivityTracker
 
     /// <summary>Thresholds for "active".</summary>
     public const double ActiveSpeed = 0.5, ActiveCadence = 60, ActiveAcc = 1.0, ActiveHrFraction = 0.55;
+
+    /// <summary>
+    /// Largest speed σ (m/s) at which the rules use the speed. Beyond it standing (0), walking (≈ 1.4 m/s) and
+    /// riding (≥ 2.5 m/s) all lie within about one σ of the level, so the level is not evidence of any of them.
+    /// A phone reporting every 30 s stays below it between its readings (σ ≈ 0.5 m/s 12 s after a reading,
+    /// ≈ 2 m/s after 40 s); a level held across minutes of silence is far above (σ 10–60 m/s).
+    /// </summary>
+    public const double MaxSpeedStd = 2.0;
 
     /// <summary>How long after a workout ends rest and active read as post-workout.</summary>
     public static readonly TimeSpan PostWorkoutWindow = TimeSpan.FromMinutes(60);
@@ -167,14 +178,15 @@ public sealed class ActivityTracker
     /// <summary>
     /// The instantaneous label of one estimate, without hysteresis (rules in the class remarks).
     /// </summary>
-    /// <param name="estimate">The filtered state; NaN channels are unknown.</param>
+    /// <param name="estimate">The filtered state; NaN channels are unknown, and so is a speed whose σ exceeds <see cref="MaxSpeedStd"/>.</param>
     /// <param name="maxHeartRate">HRmax in bpm, &gt; 0.</param>
     /// <param name="localHour">Local time of day in hours, 0 ≤ h &lt; 24.</param>
     /// <param name="afterWorkout">Whether a workout is ending or ended within the post-workout window.</param>
     /// <returns>The candidate, or <see cref="ActivityLabel.Unknown"/> when the estimate has no usable channel.</returns>
     public static ActivityLabel Classify(in StateEstimate estimate, double maxHeartRate, double localHour, bool afterWorkout)
     {
-        double hr = estimate.Hr, speed = estimate.Speed, cadence = estimate.Cadence, acc = estimate.Acc;
+        double hr = estimate.Hr, cadence = estimate.Cadence, acc = estimate.Acc;
+        double speed = estimate.SpeedStd > MaxSpeedStd ? double.NaN : estimate.Speed; // an unknown σ (NaN) does not veto
         bool hasHr = !double.IsNaN(hr), hasSpeed = !double.IsNaN(speed);
         bool hasCadence = !double.IsNaN(cadence), hasAcc = !double.IsNaN(acc);
         if (!hasHr && !hasSpeed && !hasCadence && !hasAcc)

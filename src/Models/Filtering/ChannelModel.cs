@@ -14,6 +14,15 @@ namespace Osr.Orleans.Models.Filtering;
 /// predictable, and their long intervals hold far less change than white acceleration over
 /// the whole interval would (measured on the recorded tracks, docs/features.md
 /// "Calibration"). Below τ the model is the exact CWNA discretisation.</para>
+/// <para>Trend horizon: an estimate between readings (<see cref="LevelTrendFilter.TryPredict"/>)
+/// extrapolates the level by the rate for at most H seconds past the channel's last reading,
+/// ℓ + min(dt, H)·ṙ, then holds it; its variance keeps the full CWNA growth. The rate is the
+/// slope of the last few readings, and a person's speed, cadence, movement or heart rate does
+/// not keep changing at one rate for minutes (a start, a stop or a change of pace is over within
+/// seconds), so carried further it invents a level no reading supports: a rate of 0.02 m/s²
+/// from two noisy speeds 30 s apart becomes 6 m/s after a five-minute silence
+/// (docs/decisions.md 93). The filter's own predict step (at the next reading) is the exact
+/// CWNA one. H = +∞: no horizon.</para>
 /// <para>Gate: a measurement of dimension m is applied only when
 /// NIS = yᵀS⁻¹y ≤ γ = F⁻¹χ²(m)(c), the chi-square quantile at confidence c ∈ (0, 1]
 /// (c = 1 disables gating: γ = +∞). γ is computed here once, never per reading.</para>
@@ -41,6 +50,8 @@ public sealed class ChannelModel
     /// <param name="max">Upper clamp of the reported level.</param>
     /// <param name="adaptation">Measurement-noise adaptation; null = <see cref="NoiseAdaptation.Off"/>.</param>
     /// <param name="stopThreshold">θ ≥ 0 of the stop regime, or NaN for none (scalar channels only).</param>
+    /// <param name="processNoiseHorizon">τ &gt; 0 seconds of sparse recordings, +∞ for none.</param>
+    /// <param name="trendHorizon">H &gt; 0 seconds an estimate extrapolates the trend past the last reading, +∞ for none.</param>
     public ChannelModel(
         double processNoise,
         double initialRateStd,
@@ -53,7 +64,8 @@ public sealed class ChannelModel
         double max = double.PositiveInfinity,
         NoiseAdaptation? adaptation = null,
         double stopThreshold = double.NaN,
-        double processNoiseHorizon = double.PositiveInfinity)
+        double processNoiseHorizon = double.PositiveInfinity,
+        double trendHorizon = double.PositiveInfinity)
     {
         if (!(processNoise >= 0) || double.IsInfinity(processNoise))
         {
@@ -89,7 +101,13 @@ public sealed class ChannelModel
             throw new ArgumentOutOfRangeException(nameof(processNoiseHorizon), processNoiseHorizon, "τ must be > 0 (+∞: none).");
         }
 
+        if (!(trendHorizon > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(trendHorizon), trendHorizon, "H must be > 0 (+∞: none).");
+        }
+
         ProcessNoise = processNoise;
+        TrendHorizon = trendHorizon;
         ProcessNoiseHorizon = processNoiseHorizon;
         Adaptation = adaptation ?? NoiseAdaptation.Off;
         StopThreshold = stopThreshold;
@@ -115,6 +133,13 @@ public sealed class ChannelModel
     /// process-noise scale <paramref name="scale"/>: α·q for dt ≤ τ, α·q·τ/dt beyond.</summary>
     public double SpectralDensity(double dt, double scale) =>
         dt <= ProcessNoiseHorizon ? ProcessNoise * scale : ProcessNoise * scale * ProcessNoiseHorizon / dt;
+
+    /// <summary>H &gt; 0, seconds (+∞: none): how far past the last reading an estimate extrapolates the trend (type summary).</summary>
+    public double TrendHorizon { get; }
+
+    /// <summary>The level predicted <paramref name="dt"/> ≥ 0 seconds past a state [<paramref name="level"/>,
+    /// <paramref name="rate"/>] for an estimate: ℓ + min(dt, H)·ṙ.</summary>
+    public double ExtrapolateLevel(double level, double rate, double dt) => level + (Math.Min(dt, TrendHorizon) * rate);
 
     /// <summary>σᵣ₀², (level/s)².</summary>
     public double InitialRateVariance { get; }

@@ -23,6 +23,10 @@ namespace Osr.Orleans.Models.Filtering;
 /// <item><see cref="MaxReorder"/> 5 s: a measurement at most this much older than its
 /// channel's latest one updates without predicting; older ones are dropped as stale (sort a
 /// batch by time before applying it).</item>
+/// <item><see cref="TrendHorizon"/> 10 s: an estimate between readings carries a scalar
+/// channel's trend at most this far past its last reading, then holds the level (a start, stop
+/// or change of pace is over within seconds; a trend carried for minutes invents a level no
+/// reading supports, docs/decisions.md 93).</item>
 /// <item><see cref="Adaptation"/>: measurement noise adapted per device kind and channel by
 /// bounded covariance matching, with a bounded process-noise scale (equations and defaults in
 /// <see cref="AdaptationOptions"/> and <see cref="NoiseAdaptation"/>).</item>
@@ -70,6 +74,10 @@ public sealed class FilterOptions
     /// density falls as τ/dt (<see cref="ChannelModel"/>, "Sparse recordings"); TimeSpan.MaxValue: never.</summary>
     public TimeSpan ProcessNoiseHorizon { get; init; } = TimeSpan.MaxValue;
 
+    /// <summary>H &gt; 0: how far past a scalar channel's last reading an estimate extrapolates its
+    /// trend (<see cref="ChannelModel"/>, "Trend horizon"); TimeSpan.MaxValue: without limit.</summary>
+    public TimeSpan TrendHorizon { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Measurement-noise adaptation (<see cref="AdaptationOptions.Weight"/> 0 turns it off).</summary>
     public AdaptationOptions Adaptation { get; init; } = new();
 
@@ -105,6 +113,11 @@ public sealed class FilterOptions
         if (ProcessNoiseHorizon <= TimeSpan.Zero)
         {
             errors.Add($"{nameof(ProcessNoiseHorizon)} must be > 0, was {ProcessNoiseHorizon}.");
+        }
+
+        if (TrendHorizon <= TimeSpan.Zero)
+        {
+            errors.Add($"{nameof(TrendHorizon)} must be > 0, was {TrendHorizon}.");
         }
 
         if (Adaptation is null)
@@ -234,7 +247,7 @@ internal sealed class ChannelModels
         ChannelModel Scalar(ChannelOptions channel, double min, double max) => new(
             channel.ProcessNoise, channel.InitialRateStd, 1, options.GateConfidence, options.MaxGap,
             options.MaxReorder, options.MaxConsecutiveOutliers, min, max, adaptation, channel.StopThreshold,
-            Horizon(options.ProcessNoiseHorizon));
+            Horizon(options.ProcessNoiseHorizon), Horizon(options.TrendHorizon));
 
         static double Horizon(TimeSpan tau) => tau == TimeSpan.MaxValue ? double.PositiveInfinity : tau.TotalSeconds;
     }

@@ -189,9 +189,10 @@ public struct LevelTrendFilter
 
     /// <summary>
     /// The estimate predicted forward to <paramref name="atUtcTicks"/> without changing the
-    /// filter: ℓ⁻ = ℓ + dt·ṙ, Var(ℓ⁻) = p₀₀ + 2dt·p₀₁ + dt²·p₁₁ + q·dt³/3 (no prediction
-    /// backwards: dt ≤ 0 returns the current state). False while inactive or when the channel
-    /// has been silent for longer than the max gap at that time.
+    /// filter: ℓ⁻ = ℓ + min(dt, H)·ṙ (the trend is carried at most the model's trend horizon H
+    /// past the last reading, <see cref="ChannelModel"/>), Var(ℓ⁻) = p₀₀ + 2dt·p₀₁ + dt²·p₁₁ + q·dt³/3
+    /// (no prediction backwards: dt ≤ 0 returns the current state). False while inactive or when
+    /// the channel has been silent for longer than the max gap at that time.
     /// </summary>
     public readonly bool TryPredict(ChannelModel model, long atUtcTicks, out double level, out double rate, out double levelVariance)
     {
@@ -207,7 +208,7 @@ public struct LevelTrendFilter
         if (dTicks > 0)
         {
             var dt = Cwna.Seconds(dTicks);
-            level += dt * _rate;
+            level = model.ExtrapolateLevel(_level, _rate, dt);
             Cwna.PredictCovariance(ref p00, ref p01, ref p11, dt, model.SpectralDensity(dt, _noise.ProcessScale));
         }
 

@@ -110,7 +110,8 @@ public sealed class UserFilterBank
 
     /// <summary>
     /// The state predicted forward to <paramref name="atUtcTicks"/>, without changing the bank:
-    /// level ℓ + dt·ṙ with std √(p₀₀ + 2dt·p₀₁ + dt²·p₁₁ + q·dt³/3), growing with dt. A channel
+    /// level ℓ + min(dt, H)·ṙ (the trend carried at most the trend horizon H past the channel's
+    /// last reading, <see cref="FilterOptions.TrendHorizon"/>) with std √(p₀₀ + 2dt·p₀₁ + dt²·p₁₁ + q·dt³/3), growing with dt. A channel
     /// never observed, or silent for longer than the max gap at that time, is NaN. Times before
     /// a channel's last update return its current estimate (no prediction backwards).
     /// HR trend is ṙ·60 bpm/min; position std is the 2-D RMS radius √(Pₓₓ + P_yy) in metres.

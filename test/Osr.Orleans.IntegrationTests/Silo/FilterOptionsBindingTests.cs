@@ -28,6 +28,7 @@ public sealed class FilterOptionsBindingTests
         o.Adaptation.MinFactor.Should().Be(FilterOptions.Default.Adaptation.MinFactor);
         o.Hr.ProcessNoise.Should().Be(FilterOptions.Default.Hr.ProcessNoise);
         o.ProcessNoiseHorizon.Should().Be(TimeSpan.MaxValue);
+        o.TrendHorizon.Should().Be(TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -39,12 +40,14 @@ public sealed class FilterOptionsBindingTests
             ["Osr:Filter:Adaptation:MaxProcessScale"] = "50",
             ["Osr:Filter:Hr:ProcessNoise"] = "0.05",
             ["Osr:Filter:ProcessNoiseHorizon"] = "00:00:02",
+            ["Osr:Filter:TrendHorizon"] = "00:00:30",
         }).Value;
         o.Adaptation.Weight.Should().Be(0);
         o.Adaptation.MaxProcessScale.Should().Be(50);
         o.Hr.ProcessNoise.Should().Be(0.05);
         o.Hr.InitialRateStd.Should().Be(FilterOptions.Default.Hr.InitialRateStd, "unset keys keep their default");
         o.ProcessNoiseHorizon.Should().Be(TimeSpan.FromSeconds(2));
+        o.TrendHorizon.Should().Be(TimeSpan.FromSeconds(30));
 
         // Weight 0 is the fixed model: R stays the device profile's σ².
         var bank = new UserFilterBank(o);
@@ -63,6 +66,7 @@ public sealed class FilterOptionsBindingTests
     [InlineData("Osr:Filter:Adaptation:MaxProcessScale", "0.5", "Osr:Filter:Adaptation:MaxProcessScale")]
     [InlineData("Osr:Filter:Hr:ProcessNoise", "-1", "Osr:Filter:Hr:ProcessNoise")]
     [InlineData("Osr:Filter:ProcessNoiseHorizon", "00:00:00", "Osr:Filter:ProcessNoiseHorizon")]
+    [InlineData("Osr:Filter:TrendHorizon", "00:00:00", "Osr:Filter:TrendHorizon")]
     public void ABadValueIsRefusedNamingItsKey(string key, string value, string expected)
     {
         var options = Options(new() { [key] = value });

@@ -280,6 +280,28 @@ public class ActivityTrackerTests
     }
 
     [Theory]
+    [InlineData(0.3, ActivityLabel.Active)]    // a walking speed the filter is sure of
+    [InlineData(double.NaN, ActivityLabel.Active)] // σ unknown: the level is used
+    [InlineData(2.0, ActivityLabel.Active)]    // at the bound
+    [InlineData(28.6, ActivityLabel.Rest)]     // a level held five minutes past its last reading
+    public void ASpeedWhoseStdExceedsTheBoundCountsAsUnknown(double speedStd, ActivityLabel expected)
+    {
+        // Seated, still watch (HR 64, no cadence, acc 0.13) with a speed of 1.2 m/s.
+        var e = new StateEstimate(0, 64, 1, 0, 1.2, speedStd, 0, 1, 0.13, 0.1, double.NaN, double.NaN, double.NaN);
+
+        ActivityTracker.Classify(in e, 187, 12, afterWorkout: false).Should().Be(expected);
+    }
+
+    [Fact]
+    public void AnUncertainSpeedAloneGivesNoCandidate()
+    {
+        var e = new StateEstimate(0, double.NaN, double.NaN, double.NaN, 3.0, 5.0, double.NaN, double.NaN, double.NaN, double.NaN,
+            double.NaN, double.NaN, double.NaN);
+
+        ActivityTracker.Classify(in e, 187, 12, afterWorkout: false).Should().Be(ActivityLabel.Unknown);
+    }
+
+    [Theory]
     [InlineData(110, 0.2, ActivityLabel.PostWorkout)]
     [InlineData(70, 0.1, ActivityLabel.PostWorkout)]
     [InlineData(140, 0.2, ActivityLabel.Workout)]

@@ -218,6 +218,38 @@ public sealed class LevelTrendFilterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AnEstimateCarriesTheTrendAtMostTheTrendHorizonPastTheLastReading()
+    {
+        // Two noisy speeds of a phone at rest, 30 s apart: a "trend" of 0.017 m/s² that is pure noise.
+        var held = new UserFilterBank(Fixed);
+        var carried = new UserFilterBank(new FilterOptions { Adaptation = Fixed.Adaptation, TrendHorizon = TimeSpan.MaxValue });
+        foreach (var bank in new[] { held, carried })
+        {
+            bank.Apply(SpeedReading(At(0), 0), SensorNoiseProfiles.Phone);
+            bank.Apply(SpeedReading(At(30), 0.52), SensorNoiseProfiles.Phone);
+        }
+
+        var speed = held.Speed;
+        speed.Rate.Should().BeGreaterThan(0.01);
+        held.Estimate(At(35)).Speed.Should().BeApproximately(speed.Level + 5 * speed.Rate, 1e-12, "within the horizon the trend is carried");
+        var later = held.Estimate(At(330));
+        later.Speed.Should().BeApproximately(speed.Level + 10 * speed.Rate, 1e-12, "five minutes later the level is held where the horizon ends");
+        later.Speed.Should().BeLessThan(0.8);
+        carried.Estimate(At(330)).Speed.Should().BeApproximately(speed.Level + 300 * speed.Rate, 1e-9, "without a horizon: ℓ + dt·ṙ");
+        carried.Estimate(At(330)).Speed.Should().BeGreaterThan(5, "the noise trend carried for five minutes");
+        later.SpeedStd.Should().Be(carried.Estimate(At(330)).SpeedStd, "the horizon moves the mean, not the variance");
+        later.SpeedStd.Should().BeGreaterThan(held.Estimate(At(35)).SpeedStd);
+    }
+
+    [Fact]
+    public void TheTrendHorizonMustBePositive()
+    {
+        new FilterOptions { TrendHorizon = TimeSpan.Zero }.Validate().Should().ContainSingle().Which.Should().Contain("TrendHorizon");
+        var build = () => new ChannelModel(0.1, 0.5, 1, 0.9999, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5), 10, trendHorizon: 0);
+        build.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
     public void ReportedValuesStayInsidePhysicalRanges()
     {
         var bank = new UserFilterBank(Fixed);

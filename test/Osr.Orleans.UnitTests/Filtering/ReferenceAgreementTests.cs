@@ -55,8 +55,11 @@ public sealed class ReferenceAgreementTests
     public void LevelTrendFilterAgreesWithMathNetReferenceOnIrregularInputWithGapsAndOutliers(bool adaptive)
     {
         // adaptive: R̂ and α by the NoiseAdaptation equations, computed in the reference from
-        // MathNet's own innovation and S (ReferenceCwna); fixed: R = σ², q as configured.
-        var model = (adaptive ? FilterOptions.Default : Fixed).Models.Hr;
+        // MathNet's own innovation and S (ReferenceCwna); fixed: R = σ², q as configured. The estimates between
+        // readings are compared with the exact CWNA prediction, so without a trend horizon (the 1-min holes pass
+        // it; the horizon is LevelTrendFilterTests.AnEstimateCarriesTheTrendAtMostTheTrendHorizonPastTheLastReading).
+        var options = adaptive ? FilterOptions.Default : Fixed;
+        var model = new FilterOptions { Adaptation = options.Adaptation, TrendHorizon = TimeSpan.MaxValue }.Models.Hr;
         var r = 4.0 * 4.0;
         var hot = default(LevelTrendFilter);
         var reference = new ReferenceCwna(model, axes: 1);
