@@ -17,8 +17,11 @@ public sealed class LearningOptions
     /// <summary>Posterior draws per decision that estimate the probability of the action taken (logged for OPE). Range 1–256. Default 32.</summary>
     public int Draws { get; set; } = 32;
 
-    /// <summary>Which propensity the OSR acts on: a draw per pass, a draw per user and local day, the posterior mean or the posterior median. Default Pass.</summary>
-    public ActingScore Acting { get; set; } = ActingScore.Pass;
+    /// <summary>
+    /// Which propensity the OSR acts on: a draw per pass, a draw per user and local day, the posterior mean or the posterior
+    /// median. Default Day (posterior sampling per episode, docs/decisions.md 94).
+    /// </summary>
+    public ActingScore Acting { get; set; } = ActingScore.Day;
 
     /// <summary>Prior variance of each head's bias (log-odds²). Range (0, 100]. Default 1.</summary>
     public double BiasVariance { get; set; } = OnlinePropensityOptions.Default.BiasVariance;
