@@ -84,8 +84,8 @@ public sealed partial class NotificationThrottleGrain(
     /// <summary>The threshold while a user's own scores are still being observed: above every OSR (OSR ≤ 1).</summary>
     private static readonly double Unreachable = Math.BitIncrement(1.0);
 
-    private string ObservingText(int seen) => string.Create(CultureInfo.InvariantCulture,
-        $"learning: observing {seen} of {_learning.BudgetMinSamples} passes before sending by score");
+    private static string ObservingText(int seen, int required) => string.Create(CultureInfo.InvariantCulture,
+        $"learning: observing {seen} of {required} passes before sending by score");
 
     private string UserId => this.GetPrimaryKeyString();
 
@@ -123,6 +123,7 @@ public sealed partial class NotificationThrottleGrain(
         // explore.rate (of the best candidate that only the threshold holds back), however many it has.
         var draw = DecisionIds.Draw(id, "explore");
         var passesPerDay = BudgetThreshold.PassesPerDay(budget, localNow);
+        var requiredSamples = BudgetThreshold.RequiredSamples(_learning.BudgetMinSamples, passesPerDay);
         // The previous pass (any decision) of this user, or the start of today for the first.
         var lastPassLocal = history.State.Decisions.Count > 0
             ? TimeZoneInfo.ConvertTime(new DateTime(history.State.Decisions[^1].DecidedAt.UtcTicks, DateTimeKind.Utc), zone)
@@ -139,13 +140,13 @@ public sealed partial class NotificationThrottleGrain(
                 if (i == 0 || learned is null && learnedText is null)
                 {
                     left = effective.CapDay - BudgetThreshold.SentOn(sent, DateOnly.FromDateTime(localNow), zone);
-                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, _learning.BudgetMinSamples, _learning.BudgetHorizon);
+                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, _learning.BudgetHorizon);
                     learnedText = learned is { } l ? BudgetThreshold.Describe(in l) : "";
                 }
                 if (learned is { } t) effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };
                 else if (_learning.BudgetObserve && request.DrawOsr is not null && left > 0
-                    && BudgetThreshold.Recent(budget, localNow, _learning.BudgetHorizon) is var seen && seen < _learning.BudgetMinSamples)
-                    effective = effective with { Threshold = Unreachable, ThresholdLearned = ObservingText(seen) };
+                    && BudgetThreshold.Recent(budget, localNow, _learning.BudgetHorizon) is var seen && seen < requiredSamples)
+                    effective = effective with { Threshold = Unreachable, ThresholdLearned = ObservingText(seen, requiredSamples) };
             }
             var verdict = NotificationRules.Evaluate(new RuleCandidate(c.ItemId, c.Category, c.Osr, c.Factor), effective,
                 request.TimeZoneId, sent, request.NowUtcTicks, request.StateUtcTicks, draw);

@@ -95,6 +95,21 @@ public static class BudgetThreshold
         return new LearnedThreshold(Math.Clamp(sorted[rank], 0, 1), q, pushesLeft, passes, kept, perDay);
     }
 
+    /// <summary>The fewest recent passes <see cref="RequiredSamples"/> ever asks for.</summary>
+    public const int MinRequiredSamples = 5;
+
+    /// <summary>
+    /// The recent passes the learned threshold needs before it applies: <paramref name="configured"/>, or one day's passes
+    /// (<paramref name="passesPerDay"/>, rounded up) when a day holds fewer, but at least <see cref="MinRequiredSamples"/>
+    /// (or <paramref name="configured"/> when that is smaller). A user whose state rarely changes has few passes a day;
+    /// asking them for more recent passes than a day holds would keep them observed, never sent to by score.
+    /// <paramref name="configured"/> while the passes a day are unknown (NaN).
+    /// </summary>
+    public static int RequiredSamples(int configured, double passesPerDay) =>
+        double.IsFinite(passesPerDay) && passesPerDay > 0
+            ? Math.Clamp((int)Math.Ceiling(passesPerDay), Math.Min(configured, MinRequiredSamples), Math.Max(configured, 1))
+            : configured;
+
     /// <summary>Scores recorded within <paramref name="horizon"/> before <paramref name="localNow"/> (all of them when the horizon is not positive).</summary>
     public static int Recent(BudgetSamples samples, DateTime localNow, TimeSpan horizon)
     {

@@ -157,6 +157,17 @@ public sealed class ScoringPassTests
     }
 
     [Fact]
+    public void TheLearnedThresholdAsksForAtMostADaysPasses()
+    {
+        BudgetThreshold.RequiredSamples(30, double.NaN).Should().Be(30, "passes a day unknown: the configured minimum");
+        BudgetThreshold.RequiredSamples(30, 96).Should().Be(30);
+        BudgetThreshold.RequiredSamples(30, 13.2).Should().Be(14, "a calm user with 13.2 passes a day needs one day of them");
+        BudgetThreshold.RequiredSamples(30, 2).Should().Be(BudgetThreshold.MinRequiredSamples);
+        BudgetThreshold.RequiredSamples(3, 2).Should().Be(3, "never more than configured");
+        BudgetThreshold.RequiredSamples(1, 0.5).Should().Be(1);
+    }
+
+    [Fact]
     public void AnUncertainStateIsDeferred()
     {
         var sure = new StateEstimate(0, 72, 1.5, 0, 1.2, 0.2, 100, 3, 0.5, 0.1, double.NaN, double.NaN, double.NaN);
