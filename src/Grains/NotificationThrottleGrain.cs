@@ -123,7 +123,7 @@ public sealed partial class NotificationThrottleGrain(
         // explore.rate (of the best candidate that only the threshold holds back), however many it has.
         var draw = DecisionIds.Draw(id, "explore");
         var passesPerDay = BudgetThreshold.PassesPerDay(budget, localNow);
-        var requiredSamples = BudgetThreshold.RequiredSamples(_learning.BudgetMinSamples, passesPerDay);
+        var requiredSamples = BudgetThreshold.RequiredSamples(_learning.BudgetMinSamples, passesPerDay, _learning.BudgetHorizon);
         // The previous pass (any decision) of this user, or the start of today for the first.
         var lastPassLocal = history.State.Decisions.Count > 0
             ? TimeZoneInfo.ConvertTime(new DateTime(history.State.Decisions[^1].DecidedAt.UtcTicks, DateTimeKind.Utc), zone)

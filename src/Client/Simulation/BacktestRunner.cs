@@ -49,6 +49,8 @@ public static class BacktestRunner
         var start = options.Start;
         var end = start + TimeSpan.FromDays(options.Days);
 
+        // A path that cannot be written is refused before the run, not after hours of it.
+        if (options.PushesPath is { } pushesFile) await WritePushesAsync(pushesFile, []).ConfigureAwait(false);
         var plan = SimulationPlan.Create(options);
         var devices = plan.Devices;
         var brokers = await options.ResolveBrokersAsync(ct).ConfigureAwait(false);
@@ -143,9 +145,9 @@ public static class BacktestRunner
             wallSeconds);
         var ordered = pushes.OrderBy(p => p.Ts).ThenBy(p => p.UserId, StringComparer.Ordinal).ThenBy(p => p.ItemId, StringComparer.Ordinal).ToList();
         var report = BacktestReport.Build(facts, ordered);
-        if (options.PushesPath is { } pushesPath) await WritePushesAsync(pushesPath, ordered).ConfigureAwait(false);
         if (options.Json) await JsonOutput.WriteAsync(ctx.Out, report, BacktestJsonContext.Readable.BacktestJson).ConfigureAwait(false);
         else Render(ctx.Services.Console, report, listener.Duplicates, responder is not null);
+        if (options.PushesPath is { } pushesPath) await WritePushesAsync(pushesPath, ordered).ConfigureAwait(false);
 
         await fleet.DisconnectAllAsync(devices, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         return cancelled ? ExitCodes.Failure : ExitCodes.Success;

@@ -139,7 +139,9 @@ public sealed class ActivityTracker
         double localHour = UserTimeZones.ToLocal(nowUtcTicks, profile.TimeZoneId).TimeOfDay.TotalHours;
         // A bout too short to recover from (a burst of running cadence while speeding up for a warm-up, a sprint to the
         // bus) opens no post-workout window: what follows it reads as rest or active.
-        bool afterWorkout = (Label == ActivityLabel.Workout && nowUtcTicks - LabelSinceUtcTicks >= MinimumWorkout.Ticks)
+        // The bout is measured to the end of its evidence: a candidate waiting out its dwell started where the workout ended.
+        long boutEnd = PendingLabel is not ActivityLabel.Unknown and not ActivityLabel.Workout ? PendingSinceUtcTicks : nowUtcTicks;
+        bool afterWorkout = (Label == ActivityLabel.Workout && boutEnd - LabelSinceUtcTicks >= MinimumWorkout.Ticks)
             || (LastWorkoutEndUtcTicks is { } end && nowUtcTicks - end < PostWorkoutWindow.Ticks);
         var candidate = Classify(in estimate, maxHr, localHour, afterWorkout);
         if (candidate == ActivityLabel.Unknown)

@@ -99,16 +99,20 @@ public static class BudgetThreshold
     public const int MinRequiredSamples = 5;
 
     /// <summary>
-    /// The recent passes the learned threshold needs before it applies: <paramref name="configured"/>, or one day's passes
-    /// (<paramref name="passesPerDay"/>, rounded up) when a day holds fewer, but at least <see cref="MinRequiredSamples"/>
-    /// (or <paramref name="configured"/> when that is smaller). A user whose state rarely changes has few passes a day;
-    /// asking them for more recent passes than a day holds would keep them observed, never sent to by score.
-    /// <paramref name="configured"/> while the passes a day are unknown (NaN).
+    /// The recent passes the learned threshold needs before it applies: <paramref name="configured"/>, or half the passes
+    /// a user has within <paramref name="horizon"/> (<paramref name="passesPerDay"/> scaled to the horizon, at most a
+    /// day; rounded up) when that is fewer, but at least <see cref="MinRequiredSamples"/> (or <paramref name="configured"/>
+    /// when that is smaller). A user whose state rarely changes has few passes a day: asking for more recent passes than
+    /// the horizon usually holds would keep them observed, never sent to by score. Half, because the count of recent
+    /// passes scatters around its mean. <paramref name="configured"/> while the passes a day are unknown (NaN).
     /// </summary>
-    public static int RequiredSamples(int configured, double passesPerDay) =>
-        double.IsFinite(passesPerDay) && passesPerDay > 0
-            ? Math.Clamp((int)Math.Ceiling(passesPerDay), Math.Min(configured, MinRequiredSamples), Math.Max(configured, 1))
-            : configured;
+    public static int RequiredSamples(int configured, double passesPerDay, TimeSpan horizon)
+    {
+        if (!double.IsFinite(passesPerDay) || passesPerDay <= 0) return configured;
+        var share = horizon > TimeSpan.Zero ? Math.Min(1, horizon.TotalDays) : 1;
+        var half = (int)Math.Min(int.MaxValue, Math.Ceiling(0.5 * passesPerDay * share));
+        return Math.Clamp(half, Math.Min(configured, MinRequiredSamples), Math.Max(configured, 1));
+    }
 
     /// <summary>Scores recorded within <paramref name="horizon"/> before <paramref name="localNow"/> (all of them when the horizon is not positive).</summary>
     public static int Recent(BudgetSamples samples, DateTime localNow, TimeSpan horizon)

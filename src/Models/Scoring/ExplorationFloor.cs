@@ -16,8 +16,9 @@ public static class ExplorationFloor
     public const double MinPushesPerDay = 1.0 / BasisDays;
 
     /// <summary>
-    /// The basis of the floor: pushes a day over the last whole local days (at most <see cref="BasisDays"/>, none before
-    /// <paramref name="firstDayNumber"/>, the local day of the user's first pass; today not counted), at least
+    /// The basis of the floor: pushes a day over the last whole local days (at most <see cref="BasisDays"/>, all after
+    /// <paramref name="firstDayNumber"/>, the local day of the user's first pass, which was seen only in part; today not
+    /// counted), at least
     /// <see cref="MinPushesPerDay"/> and at most <paramref name="capDay"/>; <paramref name="capDay"/> while no whole day
     /// has been observed (<paramref name="firstDayNumber"/> 0 = none yet).
     /// </summary>
@@ -25,7 +26,8 @@ public static class ExplorationFloor
     {
         ArgumentNullException.ThrowIfNull(sent);
         ArgumentNullException.ThrowIfNull(zone);
-        var days = Math.Min(BasisDays, today.DayNumber - firstDayNumber);
+        // Whole days: after the day of the first pass (seen only from that pass on) and before today.
+        var days = Math.Min(BasisDays, today.DayNumber - firstDayNumber - 1);
         if (firstDayNumber <= 0 || days < 1) return Math.Max(capDay, 0);
         var from = today.DayNumber - days;
         var count = 0;

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Runtime;
@@ -14,8 +15,8 @@ namespace Osr.Orleans.Silo.Storage;
 /// <remarks>
 /// SQLite has one writer at a time. A write that finds the file locked is not queued by SQLite: Microsoft.Data.Sqlite
 /// sleeps on its thread and tries again until the command timeout, so concurrent writers each hold a pool thread
-/// asleep, the pool injects more threads, and more writers collide (docs/benchmarks.md, "One grain call per message":
-/// 55 of 80 silo threads asleep in that loop at 100k users). The writes therefore wait their turn here, without a
+/// asleep, the pool injects more threads, and more writers collide (docs/benchmarks.md, "One grain call per message",
+/// the 100k-direct tail: up to 79 of 80 pool threads with writers asleep in that loop at 100k users). The writes therefore wait their turn here, without a
 /// thread (<see cref="SqliteWriteGate"/>); reads are not gated (WAL: readers do not wait for the writer).
 /// </remarks>
 internal sealed class ThreadPoolGrainStorage(IGrainStorage inner, SqliteWriteGate writes) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
@@ -56,11 +57,17 @@ internal sealed class ThreadPoolGrainStorage(IGrainStorage inner, SqliteWriteGat
 internal sealed class SqliteWriteGate
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
-
-    /// <summary>Writes waiting for their turn or running (for tests and diagnostics).</summary>
-    public int Pending => Volatile.Read(ref _pending);
-
     private int _pending;
+
+    /// <summary>Publishes <see cref="Pending"/> as the <c>osr.storage.writes.pending</c> gauge (docs/operations.md "Metrics").</summary>
+    public SqliteWriteGate(IMeterFactory? meterFactory = null)
+    {
+        var meter = meterFactory?.Create(Grains.Metrics.IngestCounters.MeterName) ?? new Meter(Grains.Metrics.IngestCounters.MeterName);
+        meter.CreateObservableGauge("osr.storage.writes.pending", () => Pending, description: "grain-state writes to SQLite waiting for their turn or running");
+    }
+
+    /// <summary>Writes waiting for their turn or running: a queue that keeps growing means the one writer cannot keep up.</summary>
+    public int Pending => Volatile.Read(ref _pending);
 
     public async Task RunAsync(Func<Task> write)
     {

@@ -71,6 +71,22 @@ public class ActivityTrackerTests
         s.Tracker.LastWorkoutEndUtcTicks.Should().NotBeNull();
     }
 
+    [Theory]
+    [InlineData(9.5, false)]
+    [InlineData(10.5, true)]
+    public void TheBoutIsMeasuredToTheEndOfItsEvidence(double boutMinutes, bool opensWindow)
+    {
+        // Sitting, a bout at 80 % HRmax while running, sitting again: the rest candidate's dwell after the bout must not
+        // count as part of it.
+        var s = new Scenario(Runner, Morning)
+            .Hold(Min(10), Sensors.Sitting(62))
+            .Hold(Min(boutMinutes), new Sensors(150, 3, 165, 4))
+            .Hold(Min(5), Sensors.Sitting(70));
+
+        s.Tracker.LastWorkoutEndUtcTicks.HasValue.Should().Be(opensWindow);
+        s.Tracker.Label.Should().Be(opensWindow ? ActivityLabel.PostWorkout : ActivityLabel.Rest);
+    }
+
     [Fact]
     public void FeaturesFollowTheWorkoutScenario()
     {

@@ -138,33 +138,58 @@ public sealed class ScoringPassTests
         var today = new DateOnly(2026, 11, 10);
         PushRecord At(int day, int hour) => new($"n{day}-{hour}", "i", "c", new DateTime(2026, 11, day, hour, 0, 0, DateTimeKind.Utc).Ticks, null);
 
-        // Nothing observed yet, or only today: the cap is all that is known.
+        // Nothing observed yet, only today, or the first (partial) day and today: the cap is all that is known.
         ExplorationFloor.PushesPerDay([], today, zone, 0, 3).Should().Be(3);
         ExplorationFloor.PushesPerDay([At(10, 9)], today, zone, today.DayNumber, 3).Should().Be(3);
-        // Two whole days seen (8th and 9th), 3 pushes in them; today's push does not count: 1.5 a day.
-        ExplorationFloor.PushesPerDay([At(8, 9), At(9, 9), At(9, 18), At(10, 8)], today, zone, today.DayNumber - 2, 3).Should().Be(1.5);
+        ExplorationFloor.PushesPerDay([At(9, 22)], today, zone, today.DayNumber - 1, 3).Should().Be(3);
+        // First pass on the 7th; two whole days seen (8th and 9th), 3 pushes in them; today's push does not count: 1.5 a day.
+        ExplorationFloor.PushesPerDay([At(7, 20), At(8, 9), At(9, 9), At(9, 18), At(10, 8)], today, zone, today.DayNumber - 3, 3).Should().Be(1.5);
         // At most the last 7 whole days: the push of the 2nd is older.
         ExplorationFloor.PushesPerDay([At(2, 9), At(5, 9)], today, zone, today.DayNumber - 9, 3).Should().BeApproximately(1 / 7.0, 1e-12);
         // None in a week: as if one a week; never above the cap.
         ExplorationFloor.PushesPerDay([], today, zone, today.DayNumber - 7, 3).Should().BeApproximately(ExplorationFloor.MinPushesPerDay, 1e-12);
-        ExplorationFloor.PushesPerDay([At(9, 8), At(9, 9), At(9, 10), At(9, 11)], today, zone, today.DayNumber - 1, 3).Should().Be(3);
-        // Local days: 23:30 UTC on the 9th is the 10th in Tokyo (today there, so not counted).
+        ExplorationFloor.PushesPerDay([At(9, 8), At(9, 9), At(9, 10), At(9, 11)], today, zone, today.DayNumber - 2, 3).Should().Be(3);
+        // Local days: 23:00 UTC on the 9th is the 10th in Tokyo (today there, so not counted).
         var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
-        ExplorationFloor.PushesPerDay([At(9, 23)], today, tokyo, today.DayNumber - 1, 3).Should().Be(ExplorationFloor.MinPushesPerDay);
+        ExplorationFloor.PushesPerDay([At(9, 23)], today, tokyo, today.DayNumber - 2, 3).Should().Be(ExplorationFloor.MinPushesPerDay);
 
         // A user who gets a push every two days explores a sixth as often as one whose cap of 3 is the basis.
         ExplorationFloor.ExploreChance(0.05, 0.5, 15, 15).Should().BeApproximately(1 - Math.Exp(-0.05 * 0.5), 1e-12);
     }
 
     [Fact]
-    public void TheLearnedThresholdAsksForAtMostADaysPasses()
+    public void TheLearnedThresholdAsksForAtMostHalfTheHorizonsPasses()
     {
-        BudgetThreshold.RequiredSamples(30, double.NaN).Should().Be(30, "passes a day unknown: the configured minimum");
-        BudgetThreshold.RequiredSamples(30, 96).Should().Be(30);
-        BudgetThreshold.RequiredSamples(30, 13.2).Should().Be(14, "a calm user with 13.2 passes a day needs one day of them");
-        BudgetThreshold.RequiredSamples(30, 2).Should().Be(BudgetThreshold.MinRequiredSamples);
-        BudgetThreshold.RequiredSamples(3, 2).Should().Be(3, "never more than configured");
-        BudgetThreshold.RequiredSamples(1, 0.5).Should().Be(1);
+        var day = TimeSpan.FromDays(1);
+        BudgetThreshold.RequiredSamples(30, double.NaN, day).Should().Be(30, "passes a day unknown: the configured minimum");
+        BudgetThreshold.RequiredSamples(30, 96, day).Should().Be(30);
+        BudgetThreshold.RequiredSamples(30, 13.2, day).Should().Be(7, "a calm user with 13.2 passes a day: half a day's, rounded up");
+        BudgetThreshold.RequiredSamples(30, 40, TimeSpan.FromHours(12)).Should().Be(10, "a 12 h horizon holds half a day's passes");
+        BudgetThreshold.RequiredSamples(30, 40, TimeSpan.Zero).Should().Be(20, "no horizon: a day's");
+        BudgetThreshold.RequiredSamples(30, 40, TimeSpan.FromDays(3)).Should().Be(20, "at most a day counts");
+        BudgetThreshold.RequiredSamples(30, 2, day).Should().Be(BudgetThreshold.MinRequiredSamples);
+        BudgetThreshold.RequiredSamples(3, 2, day).Should().Be(3, "never more than configured");
+        BudgetThreshold.RequiredSamples(1, 0.5, day).Should().Be(1);
+    }
+
+    [Fact]
+    public void ARegularCalmUserIsReleasedFromObservingOnEveryPassFromTheSecondDay()
+    {
+        // 12 passes a day between 08:00 and 19:00, jittered by up to ±5 minutes: from day 2 on, every pass finds enough
+        // recent passes within 24 h (the check runs before the pass is recorded).
+        var samples = new BudgetSamples();
+        var start = new DateTime(2026, 11, 2, 0, 0, 0);
+        var rng = new Random(3);
+        var held = 0;
+        for (var d = 0; d < 6; d++)
+            for (var i = 0; i < 12; i++)
+            {
+                var now = start.AddDays(d).AddHours(8 + i).AddMinutes(rng.Next(-5, 6));
+                var required = BudgetThreshold.RequiredSamples(30, BudgetThreshold.PassesPerDay(samples, now), TimeSpan.FromDays(1));
+                if (d >= 1 && BudgetThreshold.Recent(samples, now, TimeSpan.FromDays(1)) < required) held++;
+                samples.Record(0.5, now);
+            }
+        held.Should().Be(0);
     }
 
     [Fact]
