@@ -298,7 +298,8 @@ public sealed partial class UserStateGrain(
     /// <summary>
     /// Queues a scoring pass (as a separate grain turn, so the readings are acknowledged first)
     /// when the state changed meaningfully — the label changed, or the features moved beyond
-    /// <see cref="DecisionOptions.FeatureDistance"/> — and the last pass is at least
+    /// <see cref="DecisionOptions.FeatureDistance"/> — or <see cref="DecisionOptions.MaxInterval"/> has passed since the
+    /// last pass, and the last pass is at least
     /// <see cref="DecisionOptions.MinInterval"/> ago on the rules' clock. A change inside the
     /// debounce window is remembered and scored once the window has passed.
     /// </summary>
@@ -306,14 +307,20 @@ public sealed partial class UserStateGrain(
     {
         if (!_decisions.Enabled || _scoreQueued || _bank is null || activeModels.Als is null) return;
         var asOf = state.State.LastReadingUtcTicks;
+        var now = RulesNow;
         if (!_changePending)
         {
-            var estimate = _bank.Estimate(asOf);
-            var features = FeatureExtractor.Compute(in estimate, state.State.Profile, _tracker, asOf);
-            if (DecisionFeatures.Distance(DecisionFeatures.ChangePoint(in features), _lastScoredPoint) < _decisions.FeatureDistance) return;
+            // Without a change, the state is scored again once MaxInterval has passed: a moment can become right while
+            // the features stand still (the hour, the time since a workout move on).
+            var due = _decisions.MaxInterval > TimeSpan.Zero && _lastScoredTicks != long.MinValue && now - _lastScoredTicks >= _decisions.MaxInterval.Ticks;
+            if (!due)
+            {
+                var estimate = _bank.Estimate(asOf);
+                var features = FeatureExtractor.Compute(in estimate, state.State.Profile, _tracker, asOf);
+                if (DecisionFeatures.Distance(DecisionFeatures.ChangePoint(in features), _lastScoredPoint) < _decisions.FeatureDistance) return;
+            }
             _changePending = true;
         }
-        var now = RulesNow;
         if (_lastScoredTicks != long.MinValue && now - _lastScoredTicks < _decisions.MinInterval.Ticks) return;
         _scoreQueued = true;
         this.AsReference<IUserStateGrain>().ScoreAsync().AsTask().Ignore();

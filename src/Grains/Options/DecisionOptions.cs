@@ -7,8 +7,9 @@ namespace Osr.Orleans.Grains.Options;
 /// When a user's state is scored and what a decision carries (section <c>Osr:Decisions</c>).
 /// A scoring pass runs on a meaningful state change — the activity label changed, or the
 /// scaled features moved further than <see cref="FeatureDistance"/> from those of the last
-/// pass — and at most once per <see cref="MinInterval"/> per user, measured on the rules'
-/// clock (wall, or the user's event time under <c>Osr:Clock=Event</c>). Never per reading.
+/// pass — or, without a change, once <see cref="MaxInterval"/> has passed since the last pass; and
+/// at most once per <see cref="MinInterval"/> per user, measured on the rules' clock (wall, or the
+/// user's event time under <c>Osr:Clock=Event</c>). Never per reading.
 /// </summary>
 public sealed class DecisionOptions
 {
@@ -16,6 +17,13 @@ public sealed class DecisionOptions
 
     /// <summary>Debounce per user. Range 1 s – 1 day. Default 1 min.</summary>
     public TimeSpan MinInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A user whose state has not changed is scored again once this long has passed since the last pass (while readings
+    /// arrive), so that the moments a user can be pushed at are spread over time, not only over changes; 0 = only on
+    /// changes. Range 0 or MinInterval – 1 day. Default 15 min.
+    /// </summary>
+    public TimeSpan MaxInterval { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>
     /// Euclidean distance in the scaled feature space (intensity, hr as a fraction of max, speed/5 m/s,
@@ -49,6 +57,8 @@ public sealed class DecisionOptionsValidator : IValidateOptions<DecisionOptions>
         var errors = new List<string>();
         if (o.MinInterval < TimeSpan.FromSeconds(1) || o.MinInterval > TimeSpan.FromDays(1))
             errors.Add($"{DecisionOptions.Section}:MinInterval must be between 1s and 1d, got {o.MinInterval}");
+        if (o.MaxInterval != TimeSpan.Zero && (o.MaxInterval < o.MinInterval || o.MaxInterval > TimeSpan.FromDays(1)))
+            errors.Add($"{DecisionOptions.Section}:MaxInterval must be 0 or between MinInterval ({o.MinInterval}) and 1d, got {o.MaxInterval}");
         if (!(o.FeatureDistance > 0 && o.FeatureDistance <= 10))
             errors.Add($"{DecisionOptions.Section}:FeatureDistance must be in (0, 10], got {o.FeatureDistance}");
         if (o.Candidates is < 1 or > 100)

@@ -47,13 +47,20 @@ public sealed class LearningOptions
     /// <summary>Only the scores of this recent stretch make the learned threshold (0 = all kept). Range 0 – 7 d. Default 24 h.</summary>
     public TimeSpan BudgetHorizon { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>While a user has fewer passes than <see cref="BudgetMinSamples"/>, send nothing by threshold (only exploration): observe before spending the cap. Default true.</summary>
+    /// <summary>
+    /// While a user has fewer recent passes than the learned threshold needs (<see cref="BudgetMinSamples"/>, or fewer for a
+    /// calm user: BudgetThreshold.RequiredSamples), send nothing by threshold (only exploration): observe before spending the
+    /// cap. Default true.
+    /// </summary>
     public bool BudgetObserve { get; set; } = true;
 
     /// <summary>Spread exploration evenly over waking time (true) instead of over scoring passes. Default true.</summary>
     public bool ExploreByTime { get; set; } = true;
 
-    /// <summary>Scoring passes a user needs before the learned threshold applies. Range 1–256. Default 30.</summary>
+    /// <summary>
+    /// Recent scoring passes a user needs before the learned threshold applies; a calm user whose horizon usually holds fewer
+    /// needs half of those, at least 5 (BudgetThreshold.RequiredSamples). Range 1–256. Default 30.
+    /// </summary>
     public int BudgetMinSamples { get; set; } = 30;
 
     /// <summary>Defer decisions on uncertain states (<c>suppressed: uncertain</c>). Default true.</summary>

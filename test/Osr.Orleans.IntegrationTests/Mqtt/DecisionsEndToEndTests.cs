@@ -118,6 +118,35 @@ public sealed class DecisionsEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AUserWhoseStateStandsStillIsScoredAgainEveryMaxInterval()
+    {
+        await using var watch = await ConnectUserAsync("dec-u2", "dec-w2");
+        var start = DecisionScenario.Local(2026, 11, 18, 12, 0);
+
+        // 90 minutes seated, a reading every 5 s, 5 minutes per message: nothing changes after the first pass.
+        var seq = 0;
+        for (var minute = 0; minute < 90; minute += 5)
+        {
+            var json = new StringBuilder("[");
+            for (var s = 0; s < 300; s += 5)
+            {
+                if (json.Length > 1) json.Append(',');
+                json.Append(CultureInfo.InvariantCulture,
+                    $$"""{"seq":{{seq++}},"ts":"{{DecisionScenario.Iso(start.AddMinutes(minute).AddSeconds(s))}}","hr":64,"speed":0,"cadence":0,"acc":0.05}""");
+            }
+            (await watch.PublishAsync("osr/v1/devices/dec-w2/readings", json.Append(']').ToString())).ReasonCode
+                .Should().Be(MqttClientPublishReasonCode.Success);
+        }
+
+        // The first pass, then one each time 15 minutes (Osr:Decisions:MaxInterval) have passed: at 15, 30, … 75 min of
+        // event time, as the messages arrive; 90 minutes of stillness without it would be one pass.
+        var decisions = (await Grains.GetGrain<IUserStateGrain>("dec-u2").GetSnapshotAsync()).Decisions;
+        decisions.Should().HaveCount(6);
+        var times = decisions.Select(d => d.Ts).OrderBy(t => t).ToList();
+        times.Zip(times.Skip(1), (a, b) => b - a).Should().OnlyContain(gap => gap >= TimeSpan.FromMinutes(15) && gap < TimeSpan.FromMinutes(20));
+    }
+
+    [Fact]
     public async Task NothingArrivesDuringQuietHours()
     {
         await using var watch = await ConnectUserAsync("dec-u2", "dec-w2");
