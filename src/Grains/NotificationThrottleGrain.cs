@@ -159,8 +159,10 @@ public sealed partial class NotificationThrottleGrain(
             // changing) are not explored more than calm ones, or per pass scaled by pushes / passes a day. Also before
             // the learned threshold applies (the first passes), so that the floor does not spend the cap at the first
             // allowed moments of the first day.
+            // Computed once per decision, unbounded here: each candidate then takes its own cap.day as the bound (and as the
+            // basis while no whole day has been seen).
             if (request.DrawOsr is not null && double.IsNaN(pushesPerDay))
-                pushesPerDay = ExplorationFloor.PushesPerDay(sent, DateOnly.FromDateTime(localNow), zone, budget.FirstDay, effective.CapDay);
+                pushesPerDay = ExplorationFloor.PushesPerDay(sent, DateOnly.FromDateTime(localNow), zone, budget.FirstDay, int.MaxValue);
             rates[i] = request.DrawOsr is null ? effective.ExploreRate
                 : _learning.ExploreByTime
                 ? ExplorationFloor.ExploreChance(effective.ExploreRate, Math.Min(pushesPerDay, effective.CapDay),
