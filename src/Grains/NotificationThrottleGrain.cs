@@ -130,7 +130,10 @@ public sealed partial class NotificationThrottleGrain(
             : localNow.Date;
         var best = double.NaN;
         var left = 0;
-        var pushesPerDay = double.NaN;
+        // The exploration basis under the online model (ExplorationFloor), unbounded here: each candidate takes its own
+        // cap.day as the bound, and as the basis while no whole day has been seen.
+        var pushesPerDay = request.DrawOsr is null ? double.NaN
+            : ExplorationFloor.PushesPerDay(sent, DateOnly.FromDateTime(localNow), zone, budget.FirstDay, int.MaxValue);
         for (var i = 0; i < n; i++)
         {
             var c = candidates[i];
@@ -159,10 +162,6 @@ public sealed partial class NotificationThrottleGrain(
             // changing) are not explored more than calm ones, or per pass scaled by pushes / passes a day. Also before
             // the learned threshold applies (the first passes), so that the floor does not spend the cap at the first
             // allowed moments of the first day.
-            // Computed once per decision, unbounded here: each candidate then takes its own cap.day as the bound (and as the
-            // basis while no whole day has been seen).
-            if (request.DrawOsr is not null && double.IsNaN(pushesPerDay))
-                pushesPerDay = ExplorationFloor.PushesPerDay(sent, DateOnly.FromDateTime(localNow), zone, budget.FirstDay, int.MaxValue);
             rates[i] = request.DrawOsr is null ? effective.ExploreRate
                 : _learning.ExploreByTime
                 ? ExplorationFloor.ExploreChance(effective.ExploreRate, Math.Min(pushesPerDay, effective.CapDay),

@@ -16,8 +16,9 @@ namespace Osr.Orleans.Silo.Storage;
 /// SQLite has one writer at a time. A write that finds the file locked is not queued by SQLite: Microsoft.Data.Sqlite
 /// sleeps on its thread and tries again until the command timeout, so concurrent writers each hold a pool thread
 /// asleep, the pool injects more threads, and more writers collide (docs/benchmarks.md, "One grain call per message",
-/// the 100k-direct tail: up to 79 of 80 pool threads with writers asleep in that loop at 100k users). The writes therefore wait their turn here, without a
-/// thread (<see cref="SqliteWriteGate"/>); reads are not gated (WAL: readers do not wait for the writer).
+/// the 100k-direct tail: up to 79 of 80 pool threads with writers asleep in that loop at 100k users). The writes
+/// therefore wait their turn here, without a thread (<see cref="SqliteWriteGate"/>); reads are not gated (WAL: readers
+/// do not wait for the writer).
 /// </remarks>
 internal sealed class ThreadPoolGrainStorage(IGrainStorage inner, SqliteWriteGate writes) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
