@@ -17,9 +17,12 @@ public interface IDeviceGrain : IGrainWithStringKey
     /// device) gives a new secret and starts a new sequence epoch: the device's <c>seq</c> may start
     /// again at 0. A device owned by another user is refused. Recorded in the audit trail with the change
     /// (<c>devices.register</c>, or <c>devices.import</c> with <paramref name="imported"/>), as are rotate and revoke.
+    /// In External mode the silo creates the device's broker account with the new secret, unless
+    /// <paramref name="brokerAccount"/> is false: then the console writes the account into the broker's
+    /// dynamic-security file itself (<c>--broker-file</c>, for fleets too large for one command per device).
     /// </summary>
     [Alias("Register")]
-    ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported = false);
+    ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported = false, bool brokerAccount = true);
 
     /// <summary>A new secret for a registered device; the old one is refused from now on and live sessions are closed.</summary>
     [Alias("Rotate")]

@@ -12,8 +12,8 @@ namespace Osr.Orleans.Grains;
 /// </summary>
 public sealed partial class DeviceGrain
 {
-    public ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported = false) =>
-        DiscardOnFailureAsync(() => RegisterCoreAsync(userId, kind, imported));
+    public ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported = false, bool brokerAccount = true) =>
+        DiscardOnFailureAsync(() => RegisterCoreAsync(userId, kind, imported, brokerAccount));
 
     public ValueTask<DeviceRegistrationResult> RotateAsync() => DiscardOnFailureAsync(RotateCoreAsync);
 
@@ -36,7 +36,7 @@ public sealed partial class DeviceGrain
         }
     }
 
-    private async Task<DeviceRegistrationResult> RegisterCoreAsync(string userId, string kind, bool imported)
+    private async Task<DeviceRegistrationResult> RegisterCoreAsync(string userId, string kind, bool imported, bool brokerAccount)
     {
         if (!GrainKeys.IsValidId(DeviceId)) return new(false, null, GrainKeys.InvalidIdMessage("device", DeviceId));
         if (!GrainKeys.IsValidId(userId)) return new(false, null, GrainKeys.InvalidIdMessage("user", userId));
@@ -46,7 +46,7 @@ public sealed partial class DeviceGrain
 
         var reRegistered = state.State.UserId is not null;
         var before = Describe(newSecret: false);
-        var secret = await NewSecretAsync(userId);
+        var secret = await NewSecretAsync(userId, brokerAccount);
         state.State.UserId = userId;
         state.State.Kind = kind;
         state.State.RegisteredAt = time.UtcNow;
@@ -66,7 +66,7 @@ public sealed partial class DeviceGrain
         if (state.State.UserId is null) return new(false, null, $"device '{DeviceId}' is not registered");
         if (state.State.Revoked) return new(false, null, $"device '{DeviceId}' is revoked; register it again");
         var before = Describe(newSecret: false);
-        var secret = await NewSecretAsync(state.State.UserId);
+        var secret = await NewSecretAsync(state.State.UserId, brokerAccount: true);
         await WriteWithEntryAsync(AuditActions.DevicesRotate, before);
         await sessions.DisconnectAsync(DeviceId);
         DeviceLog.Rotated(logger, DeviceId);
@@ -107,13 +107,16 @@ public sealed partial class DeviceGrain
         return had;
     }
 
-    /// <summary>A fresh 256-bit secret, handed to the broker's account (external mode) before its salted hash replaces the old one in the state (written by the caller).</summary>
-    private async Task<string> NewSecretAsync(string userId)
+    /// <summary>
+    /// A fresh 256-bit secret, handed to the broker's account (external mode; unless the console writes the account into the
+    /// broker's file, <paramref name="brokerAccount"/> false) before its salted hash replaces the old one in the state (written by the caller).
+    /// </summary>
+    private async Task<string> NewSecretAsync(string userId, bool brokerAccount)
     {
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
         var salt = RandomNumberGenerator.GetBytes(16);
         // If the broker refuses the account, the device keeps its old secret and the admin sees the error.
-        await sessions.SetCredentialsAsync(DeviceId, userId, secret);
+        if (brokerAccount) await sessions.SetCredentialsAsync(DeviceId, userId, secret);
         state.State.Salt = salt;
         state.State.SecretHash = Hash(salt, secret);
         return secret;

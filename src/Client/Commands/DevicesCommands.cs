@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Osr.Orleans.Client.Broker;
 using Osr.Orleans.Client.Cli;
 using Osr.Orleans.Client.Csv;
 using Osr.Orleans.Client.Output;
@@ -108,11 +109,17 @@ public static class DevicesCommands
     private static Command CreateImport(CliServices services, GlobalOptions global)
     {
         var file = new Argument<string>("devices.csv") { Description = "CSV with header deviceId,userId,kind" };
-        var command = new Command("import", "Register every device of a CSV file (all or nothing) and print deviceId,secret lines") { file };
+        var brokerFile = new Option<string?>("--broker-file")
+        {
+            Description = "External mode, large fleets: do not create the devices' broker accounts one by one; write them into this Mosquitto dynamic-security file instead (stop the broker first, start it after)",
+        };
+        var command = new Command("import", "Register every device of a CSV file (all or nothing) and print deviceId,secret lines") { file, brokerFile };
         command.SetHandler(services, global, async ctx =>
         {
             var path = ctx.Get(file)!;
             var rows = ReadAndValidate(path);
+            var accountsFile = ctx.Get(brokerFile);
+            if (accountsFile is not null) CheckBrokerFile(accountsFile);
 
             await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
             var grains = cluster.Grains;
@@ -131,7 +138,7 @@ public static class DevicesCommands
             await Parallel.ForEachAsync(Enumerable.Range(0, rows.Count), Parallelism(ct), async (i, _) =>
             {
                 var row = rows[i];
-                results[i] = await grains.GetGrain<IDeviceAdminGrain>(row.DeviceId).RegisterAsync(row.UserId, row.Kind, imported: true).ConfigureAwait(false);
+                results[i] = await grains.GetGrain<IDeviceAdminGrain>(row.DeviceId).RegisterAsync(row.UserId, row.Kind, imported: true, brokerAccount: accountsFile is null).ConfigureAwait(false);
             }).ConfigureAwait(false);
 
             var registered = new List<RegisteredDeviceJson>(rows.Count);
@@ -140,6 +147,12 @@ public static class DevicesCommands
             {
                 if (results[i] is { Ok: true, Secret: { } secret }) registered.Add(new RegisteredDeviceJson(rows[i].DeviceId, rows[i].UserId, secret));
                 else failures.Add($"{path}: line {rows[i].Line}: device '{rows[i].DeviceId}' was not registered: {results[i].Error ?? "refused"}");
+            }
+
+            if (accountsFile is not null && registered.Count > 0)
+            {
+                await DynamicSecurityFile.MergeAsync(accountsFile, [.. registered.Select(d => new BrokerAccountEntry(d.DeviceId, d.UserId, d.Secret))], ct).ConfigureAwait(false);
+                await ctx.Error.WriteLineAsync($"wrote {registered.Count} broker accounts to {accountsFile}; the broker reads it only at start: restart it").ConfigureAwait(false);
             }
 
             if (ctx.Json)
@@ -180,6 +193,18 @@ public static class DevicesCommands
         var validation = DeviceRow.ValidateAll(table);
         ThrowIfAny(path, validation.Errors, "registered");
         return [.. validation.Rows];
+    }
+
+    private static void CheckBrokerFile(string path)
+    {
+        try
+        {
+            DynamicSecurityFile.Check(path);
+        }
+        catch (FormatException ex)
+        {
+            throw new CliInputException($"--broker-file {ex.Message}; nothing was registered");
+        }
     }
 
     internal static void ThrowIfAny(string path, IReadOnlyList<RowError> errors, string verb)

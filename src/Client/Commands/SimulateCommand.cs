@@ -66,6 +66,10 @@ public static class SimulateCommand
         {
             Description = $"Do not connect to the cluster or register devices; every device logs in with the password '{SimulationOptions.UnprovisionedSecret}' (for a broker that accepts any credentials, e.g. the bare-broker benchmark)",
         };
+        var brokerFile = new Option<string?>("--broker-file")
+        {
+            Description = "External mode, large fleets: register the devices without creating their broker accounts one by one, write the accounts into this Mosquitto dynamic-security file (stop the broker first), then wait until the restarted broker accepts them",
+        };
         var warmup = Validation.DurationOption("--warmup", "Publish this long before the measured --duration; the summary covers only the measured window",
             TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         var latencyFrom = new Option<string>("--latency-from")
@@ -123,12 +127,13 @@ public static class SimulateCommand
         var command = new Command("simulate", "Simulated users and devices publishing readings over real MQTT, with PUBACK latency; with --clock event, a backtest over simulated days")
         {
             users, rate, duration, batch, cycle, realtime, watch, seed, prefix, mqtt, localAddresses, concurrency,
-            noProvision, warmup, latencyFrom, latencySamples, clock, days, start, step, interval, noCatalog, noFeedback, pushesFile,
+            noProvision, brokerFile, warmup, latencyFrom, latencySamples, clock, days, start, step, interval, noCatalog, noFeedback, pushesFile,
         };
         command.Validators.Add(r =>
         {
             if (r.GetResult(cycle) is not null && r.GetValue(realtime)) r.AddError("--cycle and --realtime-day cannot be combined");
             if (r.GetValue(watch) && r.GetValue(noProvision)) r.AddError("--watch needs the cluster and cannot be combined with --no-provision");
+            if (r.GetValue(noProvision) && r.GetResult(brokerFile) is { Implicit: false }) r.AddError("--broker-file writes the accounts of registered devices and cannot be combined with --no-provision");
             if (r.GetResult(latencySamples) is { Implicit: false } && r.GetResult(duration) is not { Implicit: false })
                 r.AddError("--latency-samples needs --duration (the samples are kept in memory until the run ends)");
             static bool Given(OptionResult? o) => o is { Implicit: false };
@@ -148,6 +153,7 @@ public static class SimulateCommand
                     (latencySamples, "it measures decisions, not latency"),
                     (watch, "the live table follows the wall clock"),
                     (noProvision, "it needs the cluster"),
+                    (brokerFile, "a backtest's few devices get their broker accounts from the silo"),
                 };
                 foreach (var (option, why) in wallOnly)
                     if (Given(r.GetResult(option))) r.AddError($"--clock event cannot be combined with {option.Name}: {why}");
@@ -178,6 +184,7 @@ public static class SimulateCommand
                 ConnectConcurrency = ctx.Get(concurrency),
                 Json = ctx.Json,
                 Provision = !ctx.Get(noProvision),
+                BrokerFile = ctx.Get(brokerFile),
                 Warmup = ctx.Get(warmup),
                 LatencyFromIntended = ctx.Get(latencyFrom) == "intended",
                 LatencySamplesPath = ctx.Get(latencySamples),

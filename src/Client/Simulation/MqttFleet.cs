@@ -86,6 +86,38 @@ public sealed class MqttFleet(SimulationStats stats, TimeProvider time, Notifica
         return options;
     }
 
+    /// <summary>
+    /// Waits until the broker accepts <paramref name="probe"/>'s credentials, trying once a second (its client options from
+    /// <see cref="Prepare(IReadOnlyList{DeviceSimulator}, IReadOnlyList{IPEndPoint}, IReadOnlyList{IPAddress})"/>): after the
+    /// console wrote the devices' accounts into the broker's file, the broker takes them only once restarted, and until
+    /// then it is down or refuses the device. False when <paramref name="timeout"/> passed first.
+    /// </summary>
+    public async Task<bool> WaitUntilAcceptedAsync(DeviceSimulator probe, TimeSpan timeout, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        var started = time.GetTimestamp();
+        using var client = _factory.CreateMqttClient();
+        while (true)
+        {
+            try
+            {
+                var result = await client.ConnectAsync(probe.Options!, ct).ConfigureAwait(false);
+                if (result.ResultCode == MqttClientConnectResultCode.Success)
+                {
+                    await TryDisconnectAsync(client).ConfigureAwait(false);
+                    return true;
+                }
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // Down, restarting, or still running with the old accounts (refused): try again.
+            }
+
+            if (time.GetElapsedTime(started) >= timeout) return false;
+            await Task.Delay(TimeSpan.FromSeconds(1), time, ct).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Connects every device, at most <paramref name="concurrency"/> at a time; returns how many connected.</summary>
     public async Task<int> ConnectAllAsync(IReadOnlyList<DeviceSimulator> devices, int concurrency, Action<int>? progress, CancellationToken ct)
     {

@@ -47,8 +47,12 @@ public sealed class SimulationPlan
     private static DeviceSimulator Device(SimulationOptions options, SimUser user, DeviceKind kind) =>
         new(options.DeviceId(user.Index, kind), user.UserId, kind, user.Script, SimRandom.Hash(options.Seed, (ulong)user.Index, (ulong)kind + 1));
 
-    /// <summary>Sets every profile and registers every device (rotating its secret), <see cref="ProvisionConcurrency"/> calls at a time.</summary>
-    public async Task ProvisionAsync(IGrainFactory grains, CancellationToken ct)
+    /// <summary>
+    /// Sets every profile and registers every device (rotating its secret), <see cref="ProvisionConcurrency"/> calls at a time.
+    /// With <paramref name="brokerAccounts"/> false the silo does not create the devices' broker accounts (External mode;
+    /// the caller writes them into the broker's file).
+    /// </summary>
+    public async Task ProvisionAsync(IGrainFactory grains, CancellationToken ct, bool brokerAccounts = true)
     {
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = ProvisionConcurrency, CancellationToken = ct };
         await Parallel.ForEachAsync(Users, parallel, async (u, _) =>
@@ -57,7 +61,7 @@ public sealed class SimulationPlan
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
         await Parallel.ForEachAsync(Devices, parallel, async (d, _) =>
         {
-            var result = await grains.GetGrain<IDeviceGrain>(d.DeviceId).RegisterAsync(d.UserId, d.KindName).ConfigureAwait(false);
+            var result = await grains.GetGrain<IDeviceGrain>(d.DeviceId).RegisterAsync(d.UserId, d.KindName, brokerAccount: brokerAccounts).ConfigureAwait(false);
             if (result is { Ok: true, Secret: { } secret }) d.Secret = secret;
             else failures.Add($"{d.DeviceId}: {result.Error ?? "refused"}");
         }).ConfigureAwait(false);

@@ -26,11 +26,12 @@ public static class SimulationRunner
         var devices = plan.Devices;
         var brokers = await options.ResolveBrokersAsync(ct).ConfigureAwait(false);
 
+        if (options.BrokerFile is { } brokerFile) CheckBrokerFile(brokerFile);
         await using var cluster = options.Provision ? await ctx.ConnectAsync().ConfigureAwait(false) : null;
         if (cluster is not null)
         {
             await log.WriteLineAsync($"provisioning {plan.Users.Count} users and {devices.Count} devices…").ConfigureAwait(false);
-            await plan.ProvisionAsync(cluster.Grains, ct).ConfigureAwait(false);
+            await plan.ProvisionAsync(cluster.Grains, ct, brokerAccounts: options.BrokerFile is null).ConfigureAwait(false);
             await plan.ContinueSequencesAsync(cluster.Grains, 0, ct).ConfigureAwait(false);   // after an event-clock replay, seq may be ahead of the clock
             if (options.Catalog)
             {
@@ -54,6 +55,7 @@ public static class SimulationRunner
         var listener = cluster is not null ? new NotificationListener(plan.Users, time) : null;
         var fleet = new MqttFleet(stats, time, listener);
         fleet.Prepare(devices, brokers, options.LocalAddresses);
+        if (options.BrokerFile is { } accountsFile) await WriteBrokerAccountsAsync(accountsFile, devices, fleet, log, ct).ConfigureAwait(false);
         await log.WriteLineAsync($"connecting {devices.Count} devices to {options.BrokerList} ({options.ConnectConcurrency} at a time)…").ConfigureAwait(false);
         var connected = await fleet.ConnectAllAsync(devices, options.ConnectConcurrency,
             n => log.WriteLine($"  {n}/{devices.Count} attempted"), ct).ConfigureAwait(false);
@@ -288,5 +290,32 @@ public static class SimulationRunner
             $"{N(Sent(FeedbackEvent.Delivered))} / {N(Sent(FeedbackEvent.Opened))} / {N(Sent(FeedbackEvent.Converted))} / {N(Sent(FeedbackEvent.Dismissed))}");
         foreach (var (reason, count) in n.FeedbackFailed) table.AddRow(Markup.Escape($"  feedback failed: {reason}"), N(count));
         if (n.FeedbackDropped > 0) table.AddRow("feedback not yet due at stop", N(n.FeedbackDropped));
+    }
+
+    private static void CheckBrokerFile(string path)
+    {
+        try
+        {
+            Broker.DynamicSecurityFile.Check(path);
+        }
+        catch (FormatException ex)
+        {
+            throw new CliInputException($"--broker-file {ex.Message}; nothing was registered");
+        }
+    }
+
+    /// <summary>
+    /// Writes the registered devices' accounts into the broker's dynamic-security file and waits until the broker, restarted
+    /// by whoever runs it, accepts the first device (docs/operations.md, "External broker: large fleets").
+    /// </summary>
+    private static async Task WriteBrokerAccountsAsync(string path, IReadOnlyList<DeviceSimulator> devices, MqttFleet fleet, TextWriter log, CancellationToken ct)
+    {
+        var accounts = devices.Select(d => new Broker.BrokerAccountEntry(d.DeviceId, d.UserId, d.Secret!)).ToList();
+        await Broker.DynamicSecurityFile.MergeAsync(path, accounts, ct).ConfigureAwait(false);
+        await log.WriteLineAsync($"wrote {accounts.Count} broker accounts to {path}; waiting up to {SimulationOptions.BrokerFileWait.TotalMinutes:0} min " +
+            "for the broker to accept them (it reads the file only at start: restart it)").ConfigureAwait(false);
+        if (!await fleet.WaitUntilAcceptedAsync(devices[0], SimulationOptions.BrokerFileWait, ct).ConfigureAwait(false))
+            throw new CliFailureException($"the broker did not accept device '{devices[0].DeviceId}' within {SimulationOptions.BrokerFileWait.TotalMinutes:0} min of writing {path}; was it restarted with that file?");
+        await log.WriteLineAsync("the broker accepts the written accounts").ConfigureAwait(false);
     }
 }

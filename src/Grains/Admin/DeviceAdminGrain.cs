@@ -11,8 +11,8 @@ public sealed class DeviceAdminGrain : Grain, IDeviceAdminGrain
 {
     private IDeviceGrain Device => GrainFactory.GetGrain<IDeviceGrain>(this.GetPrimaryKeyString());
 
-    public ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported) =>
-        Device.RegisterAsync(userId, kind, imported);
+    public ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported, bool brokerAccount = true) =>
+        Device.RegisterAsync(userId, kind, imported, brokerAccount);
 
     public ValueTask<DeviceRegistrationResult> RotateAsync() => Device.RotateAsync();
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Osr.Orleans.Grains.Devices;
+using Osr.Orleans.Models.Broker;
 
 namespace Osr.Orleans.Silo.Ingress;
 
@@ -17,20 +18,7 @@ public sealed class BrokerDeviceAccounts(ExternalBroker broker, ILogger<BrokerDe
     /// <summary>How long a broker may take to answer one batch of dynamic-security commands.</summary>
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(10);
 
-    internal static string RoleName(string deviceId) => "osr-device-" + deviceId;
-
-    /// <summary>The device's role: the ACL of docs/contract.md for <paramref name="deviceId"/> owned by <paramref name="userId"/>.</summary>
-    internal static JsonArray RoleAcls(string deviceId, string userId) =>
-    [
-        Acl("publishClientSend", Topics.Readings(deviceId)),
-        Acl("publishClientSend", Topics.Events(deviceId)),
-        Acl("subscribeLiteral", Topics.Errors(deviceId)),
-        Acl("subscribeLiteral", Topics.Notifications(userId)),
-        Acl("publishClientReceive", Topics.Errors(deviceId)),
-        Acl("publishClientReceive", Topics.Notifications(userId)),
-    ];
-
-    private static JsonObject Acl(string type, string topic) => new() { ["acltype"] = type, ["topic"] = topic, ["priority"] = 0, ["allow"] = true };
+    private static string RoleName(string deviceId) => DeviceBrokerAccount.RoleName(deviceId);
 
     public async Task SetCredentialsAsync(string deviceId, string userId, string secret, CancellationToken cancellationToken = default)
     {
@@ -40,7 +28,7 @@ public sealed class BrokerDeviceAccounts(ExternalBroker broker, ILogger<BrokerDe
         [
             new JsonObject { ["command"] = "deleteClient", ["username"] = deviceId },
             new JsonObject { ["command"] = "deleteRole", ["rolename"] = RoleName(deviceId) },
-            new JsonObject { ["command"] = "createRole", ["rolename"] = RoleName(deviceId), ["acls"] = RoleAcls(deviceId, userId) },
+            new JsonObject { ["command"] = "createRole", ["rolename"] = RoleName(deviceId), ["acls"] = DeviceBrokerAccount.AclsJson(deviceId, userId) },
             new JsonObject
             {
                 ["command"] = "createClient", ["username"] = deviceId, ["password"] = secret, ["clientid"] = deviceId,

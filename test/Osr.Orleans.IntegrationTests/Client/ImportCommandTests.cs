@@ -73,4 +73,33 @@ public class ImportCommandTests
         exit.Should().Be(ExitCodes.Failure);
         cli.Clusters.Calls.Should().ContainSingle();
     }
+
+    [Fact]
+    public async Task DevicesImportWithABrokerFileThatIsNotOneRegistersNothing()
+    {
+        using var files = new TempFiles();
+        var path = files.Write("deviceId,userId,kind\nw1,u1,watch\n");
+        var accounts = files.Write("{ \"clients\": 3 }");
+        var cli = new TestCli();
+
+        var exit = await cli.RunAsync("devices", "import", path, "--broker-file", accounts);
+
+        exit.Should().Be(ExitCodes.BadInput);
+        cli.Clusters.Calls.Should().BeEmpty();
+        cli.Error.ToString().Should().Contain("--broker-file").And.Contain("\"clients\" is not an array").And.Contain("nothing was registered");
+    }
+
+    [Fact]
+    public async Task SimulateRefusesABrokerFileWithoutProvisioningOrInABacktest()
+    {
+        var cli = new TestCli();
+
+        var unprovisioned = await cli.RunAsync("simulate", "--no-provision", "--broker-file", "/tmp/x.json", "--duration", "1s");
+        var backtest = await new TestCli().RunAsync("simulate", "--clock", "event", "--days", "1", "--broker-file", "/tmp/x.json");
+
+        unprovisioned.Should().Be(ExitCodes.BadInput);
+        backtest.Should().Be(ExitCodes.BadInput);
+        cli.Error.ToString().Should().Contain("--broker-file").And.Contain("--no-provision");
+        cli.Clusters.Calls.Should().BeEmpty();
+    }
 }

@@ -20,13 +20,28 @@ internal sealed class MosquittoBroker : IAsyncDisposable
 
     public int Port { get; }
     public string Directory { get; }
-    public int Pid { get; }
+    public int Pid { get; private set; }
 
     public static async Task<MosquittoBroker> StartAsync()
     {
         var port = FreePort.Next();
         var directory = TempDirectory.Create("osr-broker");
-        var start = new ProcessStartInfo(RepoPaths.Script("broker.sh"))
+        return new MosquittoBroker(port, directory, await RunScriptAsync(port, directory));
+    }
+
+    /// <summary>Stops the broker (SIGTERM: it saves its persistence) and starts it again on the same port and directory.</summary>
+    public async Task RestartAsync()
+    {
+        await RunScriptAsync(Port, Directory, "stop");
+        Pid = await RunScriptAsync(Port, Directory);
+    }
+
+    /// <summary>The dynamic-security plugin's file (read by the broker at start).</summary>
+    public string DynamicSecurityFile => Path.Combine(Directory, "dynamic-security.json");
+
+    private static async Task<int> RunScriptAsync(int port, string directory, string command = "start")
+    {
+        var start = new ProcessStartInfo(RepoPaths.Script("broker.sh"), command)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -43,9 +58,9 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0) throw new InvalidOperationException($"scripts/broker.sh failed ({process.ExitCode}): {await stdout}{await stderr}");
-        var pid = int.Parse(File.ReadAllText(Path.Combine(directory, "mosquitto.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        return new MosquittoBroker(port, directory, pid);
+        if (process.ExitCode != 0) throw new InvalidOperationException($"scripts/broker.sh {command} failed ({process.ExitCode}): {await stdout}{await stderr}");
+        if (command == "stop") return 0;
+        return int.Parse(File.ReadAllText(Path.Combine(directory, "mosquitto.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>The silo settings of External mode against this broker.</summary>
@@ -58,7 +73,9 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         ["Osr:Cluster:SiloName"] = siloName,
     };
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    private async Task StopAsync()
     {
         try
         {

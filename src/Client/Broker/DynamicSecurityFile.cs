@@ -1,0 +1,164 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Osr.Orleans.Models.Broker;
+
+namespace Osr.Orleans.Client.Broker;
+
+/// <summary>A device whose broker account goes into the file: its id, owner and secret.</summary>
+public readonly record struct BrokerAccountEntry(string DeviceId, string UserId, string Secret);
+
+/// <summary>
+/// The file of Mosquitto's dynamic-security plugin (<c>plugin_opt_config_file</c>), written by the console for devices
+/// registered with <c>--broker-file</c> (docs/operations.md, "External broker: large fleets"). Mosquitto 2.0 rewrites its
+/// whole file after every control command, so creating 10k+ accounts one command at a time takes hours; written here in
+/// one go, they load when the broker starts. Each device gets its client (username = client id = device id, the password
+/// stored as the plugin stores it) and its role (<see cref="DeviceBrokerAccount"/>); everything else in the file (the
+/// silos' account, other clients, roles, groups, default access) is kept, and a device already in it is replaced.
+/// Several writers (e.g. several simulators) may share one file: each merge holds an exclusive lock on
+/// <c>PATH.lock</c>. The broker reads the file only at start: stop it before, start it after.
+/// </summary>
+public static class DynamicSecurityFile
+{
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(2);
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>
+    /// Checks that <paramref name="path"/> can take accounts: its directory exists and, if the file exists, it is a
+    /// dynamic-security file (a JSON object whose <c>clients</c> and <c>roles</c>, when present, are arrays). Throws
+    /// <see cref="FormatException"/> with the reason; call before registering anything.
+    /// </summary>
+    public static void Check(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(directory)) throw new FormatException($"{path}: the directory {directory} does not exist");
+        if (File.Exists(path)) Read(path);
+    }
+
+    /// <summary>Adds or replaces the accounts of <paramref name="devices"/> in <paramref name="path"/> (created if missing), under the file's lock.</summary>
+    public static async Task MergeAsync(string path, IReadOnlyCollection<BrokerAccountEntry> devices, CancellationToken ct)
+    {
+        using var fileLock = await LockAsync(path + ".lock", ct).ConfigureAwait(false);
+        var root = File.Exists(path) ? Read(path) : NewRoot();
+        Merge(root, devices);
+        var temporary = path + ".tmp";
+        var create = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;   // it holds password hashes
+        await using (var stream = new FileStream(temporary, create))
+        {
+            await JsonSerializer.SerializeAsync(stream, root, Indented, ct).ConfigureAwait(false);
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Adds or replaces each device's client and role in <paramref name="root"/> (pure; the file's own order is kept, new entries are appended).</summary>
+    public static void Merge(JsonObject root, IReadOnlyCollection<BrokerAccountEntry> devices)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(devices);
+        var clients = ArrayOf(root, "clients");
+        var roles = ArrayOf(root, "roles");
+        ArrayOf(root, "groups");
+        var clientAt = IndexBy(clients, "username");
+        var roleAt = IndexBy(roles, "rolename");
+        foreach (var d in devices)
+        {
+            var role = DeviceBrokerAccount.RoleName(d.DeviceId);
+            var salt = DeviceBrokerAccount.NewSalt();
+            var client = new JsonObject
+            {
+                ["username"] = d.DeviceId,
+                ["clientid"] = d.DeviceId,
+                ["roles"] = new JsonArray(new JsonObject { ["rolename"] = role }),
+                ["password"] = DeviceBrokerAccount.PasswordHash(d.Secret, salt),
+                ["salt"] = Convert.ToBase64String(salt),
+                ["iterations"] = DeviceBrokerAccount.PasswordIterations,
+            };
+            Put(clients, clientAt, d.DeviceId, client);
+            Put(roles, roleAt, role, new JsonObject { ["rolename"] = role, ["acls"] = DeviceBrokerAccount.AclsJson(d.DeviceId, d.UserId) });
+        }
+    }
+
+    private static JsonObject Read(string path)
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException($"{path}: not a Mosquitto dynamic-security file (not JSON: {ex.Message})", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new FormatException($"{path}: cannot be read: {ex.Message}", ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new FormatException($"{path}: cannot be read: {ex.Message}", ex);
+        }
+        if (node is not JsonObject root) throw new FormatException($"{path}: not a Mosquitto dynamic-security file (not a JSON object)");
+        foreach (var name in (string[])["clients", "roles", "groups"])
+        {
+            if (root[name] is { } value && value is not JsonArray)
+                throw new FormatException($"{path}: not a Mosquitto dynamic-security file (\"{name}\" is not an array)");
+        }
+        return root;
+    }
+
+    /// <summary>The defaults Mosquitto's own <c>mosquitto_ctrl dynsec init</c> writes: devices get only what their roles allow.</summary>
+    private static JsonObject NewRoot() => new()
+    {
+        ["defaultACLAccess"] = new JsonObject
+        {
+            ["publishClientSend"] = false, ["publishClientReceive"] = true, ["subscribe"] = false, ["unsubscribe"] = true,
+        },
+    };
+
+    private static JsonArray ArrayOf(JsonObject root, string name)
+    {
+        if (root[name] is JsonArray array) return array;
+        array = [];
+        root[name] = array;
+        return array;
+    }
+
+    private static Dictionary<string, int> IndexBy(JsonArray array, string key)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < array.Count; i++)
+        {
+            if (array[i] is JsonObject o && o[key] is JsonValue v && v.TryGetValue<string>(out var name)) index[name] = i;
+        }
+        return index;
+    }
+
+    private static void Put(JsonArray array, Dictionary<string, int> index, string name, JsonObject entry)
+    {
+        if (index.TryGetValue(name, out var at))
+        {
+            array[at] = entry;
+        }
+        else
+        {
+            index[name] = array.Count;
+            array.Add(entry);
+        }
+    }
+
+    private static async Task<FileStream> LockAsync(string lockPath, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + LockTimeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), ct).ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using System.Text.Json.Nodes;
+using Osr.Orleans.Client.Broker;
+using Osr.Orleans.Models.Broker;
+
+namespace Osr.Orleans.UnitTests.Broker;
+
+public sealed class DynamicSecurityFileTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("osr-dynsec").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private const string ExistingFile = """
+        {
+          "defaultACLAccess": { "publishClientSend": false, "publishClientReceive": true, "subscribe": false, "unsubscribe": true },
+          "clients": [
+            { "username": "osr-silo", "roles": [ { "rolename": "osr-silo" }, { "rolename": "admin" } ], "password": "p", "salt": "s", "iterations": 101 },
+            { "username": "d1", "clientid": "d1", "roles": [ { "rolename": "osr-device-d1" } ], "password": "old", "salt": "old", "iterations": 101 }
+          ],
+          "groups": [ { "groupname": "g" } ],
+          "roles": [ { "rolename": "admin", "acls": [] }, { "rolename": "osr-device-d1", "acls": [] } ]
+        }
+        """;
+
+    [Fact]
+    public async Task AccountsAreMergedKeepingEverythingElseAndReplacingADeviceAlreadyThere()
+    {
+        var path = Path.Combine(_directory, "dynamic-security.json");
+        await File.WriteAllTextAsync(path, ExistingFile);
+
+        await DynamicSecurityFile.MergeAsync(path, [new("d1", "u1", "secret-a"), new("d2", "u1", "secret-b")], CancellationToken.None);
+
+        var root = JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
+        var clients = root["clients"]!.AsArray().Select(c => c!.AsObject()).ToList();
+        clients.Select(c => (string)c["username"]!).Should().Equal("osr-silo", "d1", "d2");
+        clients[0]["password"]!.GetValue<string>().Should().Be("p");
+        var d1 = clients[1];
+        ((string)d1["clientid"]!).Should().Be("d1");
+        var salt = Convert.FromBase64String((string)d1["salt"]!);
+        ((string)d1["password"]!).Should().Be(DeviceBrokerAccount.PasswordHash("secret-a", salt, (int)d1["iterations"]!));
+        root["roles"]!.AsArray().Select(r => (string)r!["rolename"]!).Should().Equal("admin", "osr-device-d1", "osr-device-d2");
+        root["roles"]![1]!["acls"]!.AsArray().Should().HaveCount(6);
+        root["groups"]!.AsArray().Should().ContainSingle();
+        root["defaultACLAccess"]!["publishClientSend"]!.GetValue<bool>().Should().BeFalse();
+        if (!OperatingSystem.IsWindows())
+            File.GetUnixFileMode(path).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite, "the file holds password hashes");
+    }
+
+    [Fact]
+    public async Task AMissingFileIsCreatedWithDenyByDefaultAccess()
+    {
+        var path = Path.Combine(_directory, "new.json");
+        DynamicSecurityFile.Check(path);
+
+        await DynamicSecurityFile.MergeAsync(path, [new("d1", "u1", "s")], CancellationToken.None);
+
+        var root = JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
+        root["clients"]!.AsArray().Should().ContainSingle();
+        root["defaultACLAccess"]!["subscribe"]!.GetValue<bool>().Should().BeFalse();
+    }
+
+    [Theory]
+    [InlineData("not json", "not JSON")]
+    [InlineData("[1, 2]", "not a JSON object")]
+    [InlineData("""{ "clients": {} }""", "\"clients\" is not an array")]
+    public async Task AFileThatIsNotADynamicSecurityFileIsRefusedAndLeftAsItWas(string content, string reason)
+    {
+        var path = Path.Combine(_directory, "bad.json");
+        await File.WriteAllTextAsync(path, content);
+
+        var check = () => DynamicSecurityFile.Check(path);
+        var merge = () => DynamicSecurityFile.MergeAsync(path, [new("d1", "u1", "s")], CancellationToken.None);
+
+        check.Should().Throw<FormatException>().WithMessage($"*{reason}*");
+        await merge.Should().ThrowAsync<FormatException>();
+        (await File.ReadAllTextAsync(path)).Should().Be(content);
+    }
+
+    [Fact]
+    public void ADirectoryThatDoesNotExistIsRefused()
+    {
+        var check = () => DynamicSecurityFile.Check(Path.Combine(_directory, "missing", "f.json"));
+
+        check.Should().Throw<FormatException>().WithMessage("*does not exist*");
+    }
+
+    [Fact]
+    public async Task ConcurrentWritersEachKeepTheirAccounts()
+    {
+        var path = Path.Combine(_directory, "shared.json");
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+            DynamicSecurityFile.MergeAsync(path, [.. Enumerable.Range(0, 50).Select(i => new BrokerAccountEntry($"w{w}-d{i}", "u", "s"))], CancellationToken.None))));
+
+        var root = JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
+        root["clients"]!.AsArray().Should().HaveCount(200);
+        root["roles"]!.AsArray().Should().HaveCount(200);
+    }
+}
