@@ -57,17 +57,20 @@ start_silo() { # DIR MQTT_PORT GATEWAY EXTRA…
   wait_for "$dir/silo.log" "Application started" 90
 }
 
-load() { # DIR MQTT_PORT RATE PROVISION_ARGS…
+gpids=()
+load_start() { # DIR MQTT_PORT RATE PROVISION_ARGS…  (starts the generators; load_wait waits for them)
   local dir=$1 mqtt=$2 rate=$3; shift 3
-  local per=$(( rate / generators )) gpids=()
+  local per=$(( rate / generators ))
+  gpids=()
   for g in $(seq 1 "$generators"); do
     dotnet "$admin_dll" simulate --users "$users" --rate "$per" --prefix "m${g}x" --mqtt "127.0.0.1:$mqtt" \
       --warmup "$warmup" --duration "$duration" --latency-from intended --connect-concurrency 200 --json "$@" \
       > "$dir/load$g.json" 2> "$dir/load$g.log" &
     gpids+=($!); pids+=($!)
   done
-  for pid in "${gpids[@]}"; do wait "$pid" || echo "generator $pid exited with $?" >&2; done
 }
+load_wait() { for pid in "${gpids[@]}"; do wait "$pid" || echo "generator $pid exited with $?" >&2; done; }
+load() { load_start "$@"; load_wait; }
 
 lag_of_silo() { # GATEWAY → "count p50 p99 p999"
   dotnet "$admin_dll" stats --json --gateway "127.0.0.1:$1" |
@@ -102,7 +105,15 @@ for rate in $rates; do
         pids+=("$(cat "$dir/broker/mosquitto.pid")")
         start_silo "$dir" "$(free_port)" "$gateway" --Osr:Mqtt:Mode=External --Osr:Mqtt:Brokers:0="127.0.0.1:$mqtt" \
           --Osr:Mqtt:Username=osr-silo --Osr:Mqtt:Password="$(cat "$dir/broker/silo-password")"
-        load "$dir" "$mqtt" "$rate" --gateway "127.0.0.1:$gateway" --no-catalog --no-feedback
+        # The devices' accounts go into the broker's file while it is stopped (one dynamic-security command per
+        # device would take minutes at 10k devices; docs/operations.md "External broker: large fleets").
+        MQTT_PORT=$mqtt BROKER_DIR=$dir/broker scripts/broker.sh stop >> "$dir/broker.out" 2>&1
+        load_start "$dir" "$mqtt" "$rate" --gateway "127.0.0.1:$gateway" --no-catalog --no-feedback \
+          --broker-file "$dir/broker/dynamic-security.json"
+        for g in $(seq 1 "$generators"); do wait_for "$dir/load$g.log" "broker accounts to" 600; done
+        MQTT_PORT=$mqtt BROKER_DIR=$dir/broker scripts/broker.sh >> "$dir/broker.out" 2>&1
+        pids+=("$(cat "$dir/broker/mosquitto.pid")")
+        load_wait
         sleep 2
         read -r count p50 p99 p999 < <(lag_of_silo "$gateway");;
       bare)
