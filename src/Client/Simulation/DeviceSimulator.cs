@@ -39,8 +39,8 @@ public sealed class DeviceSimulator(string deviceId, string userId, DeviceKind k
     public DeviceKind Kind { get; } = kind;
     public LifeScript Script { get; } = script;
     public ulong Seed { get; } = seed;
-    public string ReadingsTopic { get; } = $"osr/v1/devices/{deviceId}/readings";
-    public string ErrorsTopic { get; } = $"osr/v1/devices/{deviceId}/errors";
+    public string ReadingsTopic { get; } = Models.Broker.ContractTopics.Readings(deviceId);
+    public string ErrorsTopic { get; } = Models.Broker.ContractTopics.Errors(deviceId);
     public string KindName => Kind == DeviceKind.Watch ? "watch" : "phone";
 
     public string? Secret { get; set; }

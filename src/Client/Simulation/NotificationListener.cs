@@ -47,9 +47,9 @@ public sealed class NotificationListener
         _time = time;
     }
 
-    public static string NotificationsTopic(string userId) => $"osr/v1/users/{userId}/notifications";
+    public static string NotificationsTopic(string userId) => Models.Broker.ContractTopics.Notifications(userId);
 
-    public static string EventsTopic(string deviceId) => $"osr/v1/devices/{deviceId}/events";
+    public static string EventsTopic(string deviceId) => Models.Broker.ContractTopics.Events(deviceId);
 
     /// <summary>Distinct notifications received.</summary>
     public long Received => Volatile.Read(ref _received);
