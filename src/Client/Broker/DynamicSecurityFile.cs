@@ -34,8 +34,24 @@ public static class DynamicSecurityFile
         if (File.Exists(path)) Read(path);
     }
 
-    /// <summary>Adds or replaces the accounts of <paramref name="devices"/> in <paramref name="path"/> (created if missing), under the file's lock.</summary>
+    /// <summary>
+    /// Adds or replaces the accounts of <paramref name="devices"/> in <paramref name="path"/> (created if missing), under the
+    /// file's lock; a failure (the file no longer a dynamic-security file, not writable, its lock held for
+    /// two minutes) leaves the file as it was and is reported as a <see cref="FormatException"/> or <see cref="IOException"/>.
+    /// </summary>
     public static async Task MergeAsync(string path, IReadOnlyCollection<BrokerAccountEntry> devices, CancellationToken ct)
+    {
+        try
+        {
+            await MergeCoreAsync(path, devices, ct).ConfigureAwait(false);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new IOException($"{path}: cannot be written: {ex.Message}", ex);
+        }
+    }
+
+    private static async Task MergeCoreAsync(string path, IReadOnlyCollection<BrokerAccountEntry> devices, CancellationToken ct)
     {
         using var fileLock = await LockAsync(path + ".lock", ct).ConfigureAwait(false);
         var root = File.Exists(path) ? Read(path) : NewRoot();

@@ -151,7 +151,14 @@ public static class DevicesCommands
 
             if (accountsFile is not null && registered.Count > 0)
             {
-                await DynamicSecurityFile.MergeAsync(accountsFile, [.. registered.Select(d => new BrokerAccountEntry(d.DeviceId, d.UserId, d.Secret))], ct).ConfigureAwait(false);
+                try
+                {
+                    await DynamicSecurityFile.MergeAsync(accountsFile, [.. registered.Select(d => new BrokerAccountEntry(d.DeviceId, d.UserId, d.Secret))], ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is FormatException or IOException)
+                {
+                    throw new CliFailureException($"{registered.Count} devices are registered but their broker accounts were not written ({ex.Message}); import the file again to register and write them");
+                }
                 await ctx.Error.WriteLineAsync($"wrote {registered.Count} broker accounts to {accountsFile}; the broker reads it only at start: restart it").ConfigureAwait(false);
             }
 

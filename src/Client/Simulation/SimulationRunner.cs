@@ -311,7 +311,14 @@ public static class SimulationRunner
     private static async Task WriteBrokerAccountsAsync(string path, IReadOnlyList<DeviceSimulator> devices, MqttFleet fleet, TextWriter log, CancellationToken ct)
     {
         var accounts = devices.Select(d => new Broker.BrokerAccountEntry(d.DeviceId, d.UserId, d.Secret!)).ToList();
-        await Broker.DynamicSecurityFile.MergeAsync(path, accounts, ct).ConfigureAwait(false);
+        try
+        {
+            await Broker.DynamicSecurityFile.MergeAsync(path, accounts, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FormatException or IOException)
+        {
+            throw new CliFailureException($"the devices are registered but their broker accounts were not written ({ex.Message}); run again to register and write them");
+        }
         await log.WriteLineAsync($"wrote {accounts.Count} broker accounts to {path}; waiting up to {SimulationOptions.BrokerFileWait.TotalMinutes:0} min " +
             "for the broker to accept them (it reads the file only at start: restart it)").ConfigureAwait(false);
         if (!await fleet.WaitUntilAcceptedAsync(devices[0], SimulationOptions.BrokerFileWait, ct).ConfigureAwait(false))
