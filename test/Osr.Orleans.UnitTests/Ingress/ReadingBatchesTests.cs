@@ -70,4 +70,14 @@ public class ReadingBatchesTests
 
         batches.FreeCount(1).Should().Be(ReadingBatches.MaxPerLength);
     }
+
+    [Fact]
+    public void RentAndReturnOfAKeptLengthAllocateNothing()
+    {
+        var batches = new ReadingBatches();
+        var message = Message(1);
+        batches.Return(batches.Rent(message));
+
+        Allocations.Least(() => batches.Return(batches.Rent(message))).Should().Be(0);
+    }
 }
