@@ -19,7 +19,8 @@ public interface IUserStateGrain : IGrainWithStringKey
     /// never loses an accepted reading. Refused whole (nothing applied) for a device not attached to this user or
     /// revoked (<see cref="RejectReason.UnknownDevice"/>), over the quota, past the seq jump, or under the event
     /// clock with a reading beyond <see cref="EventClockBound"/> (<see cref="RejectReason.TsJump"/>). The array is
-    /// passed without a copy (<c>[Immutable]</c>): it is sorted into a copy, never in place.
+    /// passed without a copy (<c>[Immutable]</c>): it is sorted into a copy, never in place, and not kept once
+    /// the call returns (the ingress reuses it for a later message, <see cref="Osr.Orleans.Models.Ingress.ReadingBatches"/>).
     /// </summary>
     [Alias("Ingest")]
     ValueTask<IngestResult> IngestAsync(string deviceId, [Immutable] Reading[] readings);

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet.Protocol;
@@ -43,6 +45,12 @@ public sealed class IngestPipeline(
 
     private readonly ReadingValidationOptions _validation = clockOptions.Value.ToValidationOptions(mqttOptions.Value.MaxPayloadBytes);
     private readonly ConcurrentQueue<ParseBuffers> _buffers = new();
+    private readonly ReadingBatches _batches = new();
+    private readonly ConcurrentQueue<ReadingsCall> _calls = new();
+    private int _pooledCalls;
+
+    /// <summary>Waiting messages' <see cref="ReadingsCall"/>s kept for reuse at most (one per message in flight).</summary>
+    private const int MaxPooledCalls = 1024;
     private readonly FloodLimits _flood = floodOptions.Value;
     private readonly IngestOptions _ingest = ingestOptions.Value;
 
@@ -135,36 +143,115 @@ public sealed class IngestPipeline(
         return replies.PublishAsync(Topics.Errors(deviceId), ErrorMessage.Serialize(seq, reason, detail), MqttQualityOfServiceLevel.AtMostOnce);
     }
 
-    private async ValueTask<IngestOutcome> IngestReadingsAsync(Sender sender, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    /// <summary>
+    /// A message's readings: parsed, then handed to the owner in one call. The common message (no trace listener, every
+    /// reading valid) waits for that call in a pooled <see cref="ReadingsCall"/> rather than in an async method, whose
+    /// state machine would be allocated per message (nearly every message waits for the grain); anything else goes the
+    /// general way, <see cref="IngestParsedAsync"/>. The parse buffers go back before the call; the batch array comes
+    /// from <see cref="ReadingBatches"/> and goes back once the call has returned (the grain does not keep it).
+    /// </summary>
+    private ValueTask<IngestOutcome> IngestReadingsAsync(Sender sender, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    {
+        if (OsrTracing.Source.HasListeners()) return IngestTracedAsync(sender, payload, cancellationToken);
+        var buffers = RentBuffers();
+        var parsed = ReadingParser.Parse(payload, time.UtcTicks, _validation, buffers.Accepted, buffers.Rejected);
+        if (parsed.IsRefused || buffers.Rejected.Count > 0 || buffers.Accepted.Count == 0)
+            return IngestParsedAsync(sender, parsed, buffers, cancellationToken);
+        var batch = _batches.Rent(buffers.Accepted);
+        ReturnBuffers(buffers);
+        return RentCall().Start(sender, batch, cancellationToken);
+    }
+
+    /// <summary>A readings message inside its <see cref="OsrTracing.Ingest"/> span (a trace listener is on).</summary>
+    private async ValueTask<IngestOutcome> IngestTracedAsync(Sender sender, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    {
+        using var activity = OsrTracing.Source.StartActivity(OsrTracing.Ingest, ActivityKind.Consumer);
+        activity?.SetTag("osr.device", sender.DeviceId).SetTag("osr.topic", "readings");
+        var buffers = RentBuffers();
+        var parsed = ReadingParser.Parse(payload, time.UtcTicks, _validation, buffers.Accepted, buffers.Rejected);
+        return await IngestParsedAsync(sender, parsed, buffers, cancellationToken);
+    }
+
+    /// <summary>
+    /// The general way on from a parsed message (<paramref name="buffers"/> are handed over and go back here): the refusal
+    /// of the whole message, the replies for rejected readings, the owner's call and what its answer makes of the message.
+    /// </summary>
+    private async ValueTask<IngestOutcome> IngestParsedAsync(Sender sender, ParseOutcome parsed, ParseBuffers buffers,
+        CancellationToken cancellationToken)
     {
         var (deviceId, replies, gate) = (sender.DeviceId, sender.Replies, sender.Gate);
-        using var activity = OsrTracing.Source.StartActivity(OsrTracing.Ingest, ActivityKind.Consumer);
-        activity?.SetTag("osr.device", deviceId).SetTag("osr.topic", "readings");
-        var buffers = RentBuffers();
+        Reading[] batch;
         try
         {
-            var outcome = ReadingParser.Parse(payload, time.UtcTicks, _validation, buffers.Accepted, buffers.Rejected);
-            if (outcome.IsRefused) return await RefuseAsync(replies, gate, deviceId, outcome.Refusal, MqttPubAckReasonCode.PayloadFormatInvalid, outcome.Detail);
+            if (parsed.IsRefused) return await RefuseAsync(replies, gate, deviceId, parsed.Refusal, MqttPubAckReasonCode.PayloadFormatInvalid, parsed.Detail);
 
             foreach (var r in buffers.Rejected) counters.Rejected(r.Reason);
             await PublishRejectionsAsync(replies, gate, deviceId, buffers.Rejected);
             if (buffers.Accepted.Count == 0) return new(MqttPubAckReasonCode.PayloadFormatInvalid, "no valid reading", false);
+            batch = _batches.Rent(buffers.Accepted);
+        }
+        finally
+        {
+            ReturnBuffers(buffers);
+        }
 
-            var batch = buffers.Accepted.ToArray();
-            IngestResult result;
+        IngestResult result;
+        try
+        {
+            result = await sender.Owner!.IngestAsync(deviceId, batch);
+        }
+        catch (Exception ex)
+        {
+            return CallFailed(deviceId, ex);
+        }
+        return await AfterCallAsync(sender, batch, result, cancellationToken);
+    }
+
+    /// <summary>
+    /// A failed grain call: the message is not acknowledged, so it comes again. Its batch array is not given back: the call
+    /// may still be running in the grain (a timeout).
+    /// </summary>
+    private IngestOutcome CallFailed(string deviceId, Exception ex)
+    {
+        IngressLog.IngestFailed(logger, ex, deviceId);
+        return new(MqttPubAckReasonCode.UnspecifiedError, "internal error; retry", true);
+    }
+
+    /// <summary>
+    /// What the owner's answer <paramref name="result"/> makes of a message; takes <paramref name="batch"/> over and gives it
+    /// back unless a call failed. Applied (the common answer) completes at once, anything else in <see cref="RefusedCallAsync"/>.
+    /// </summary>
+    private ValueTask<IngestOutcome> AfterCallAsync(Sender sender, Reading[] batch, IngestResult result, CancellationToken cancellationToken)
+    {
+        if (result.Refused != RejectReason.None) return RefusedCallAsync(sender, batch, result, cancellationToken);
+        _batches.Return(batch);
+        return ValueTask.FromResult(IngestOutcome.Accepted);
+    }
+
+    /// <summary>
+    /// The owner refused the message: in external mode an owner that does not know the device is looked up again once; an
+    /// MQTT 3.1.1 client over its quota is held and the call made again; then the refusal is replied and acknowledged.
+    /// </summary>
+    private async ValueTask<IngestOutcome> RefusedCallAsync(Sender sender, Reading[] batch, IngestResult result, CancellationToken cancellationToken)
+    {
+        var (deviceId, replies, gate) = (sender.DeviceId, sender.Replies, sender.Gate);
+        var reuse = true;
+        try
+        {
             var held = 0L;
             while (true)
             {
-                try
+                if (result.Refused == RejectReason.UnknownDevice && sender.Owners is not null)
                 {
-                    result = await sender.Owner!.IngestAsync(deviceId, batch);
-                    if (result.Refused == RejectReason.UnknownDevice && sender.Owners is not null)
+                    try
+                    {
                         result = await RetryWithFreshOwnerAsync(sender, batch, result);
-                }
-                catch (Exception ex)
-                {
-                    IngressLog.IngestFailed(logger, ex, deviceId);
-                    return new(MqttPubAckReasonCode.UnspecifiedError, "internal error; retry", true);
+                    }
+                    catch (Exception ex)
+                    {
+                        reuse = false;
+                        return CallFailed(deviceId, ex);
+                    }
                 }
                 if (!sender.HoldOnQuota || result.Refused != RejectReason.QuotaExceeded) break;
                 // MQTT 3.1.1: no negative PUBACK exists, so the ack waits until the quota has room for the batch
@@ -180,6 +267,15 @@ public sealed class IngestPipeline(
                 counters.MessageHeld();
                 held += wait;
                 await Task.Delay(TimeSpan.FromTicks(wait), time.Provider, cancellationToken);
+                try
+                {
+                    result = await sender.Owner!.IngestAsync(deviceId, batch);
+                }
+                catch (Exception ex)
+                {
+                    reuse = false;
+                    return CallFailed(deviceId, ex);
+                }
             }
 
             switch (result.Refused)
@@ -204,8 +300,127 @@ public sealed class IngestPipeline(
         }
         finally
         {
-            ReturnBuffers(buffers);
+            if (reuse) _batches.Return(batch);
         }
+    }
+
+    private ReadingsCall RentCall()
+    {
+        if (!_calls.TryDequeue(out var call)) return new ReadingsCall(this);
+        Interlocked.Decrement(ref _pooledCalls);
+        return call;
+    }
+
+    private void ReturnCall(ReadingsCall call)
+    {
+        if (Interlocked.Increment(ref _pooledCalls) > MaxPooledCalls)
+        {
+            Interlocked.Decrement(ref _pooledCalls);
+            return;
+        }
+        _calls.Enqueue(call);
+    }
+
+    /// <summary>
+    /// One message's wait for its owner's call, without an async method: the grain call's awaiter continues here, and the
+    /// message's <see cref="ValueTask{TResult}"/> is this object (<see cref="IValueTaskSource{TResult}"/>), which goes back
+    /// to the pipeline's pool when the broker has taken the outcome. So a message that is simply applied allocates
+    /// nothing of its own while it waits; a refused one continues in <see cref="AfterCallAsync"/>.
+    /// </summary>
+    private sealed class ReadingsCall(IngestPipeline pipeline) : IValueTaskSource<IngestOutcome>
+    {
+        private ManualResetValueTaskSourceCore<IngestOutcome> _core;
+        private ConfiguredValueTaskAwaitable<IngestResult>.ConfiguredValueTaskAwaiter _call;
+        private Action? _onCallCompleted;
+        private Sender _sender;
+        private Reading[]? _batch;
+        private CancellationToken _cancellationToken;
+
+        /// <summary>Makes the owner's call for <paramref name="batch"/> (taken over) and returns the message's outcome to come.</summary>
+        public ValueTask<IngestOutcome> Start(Sender sender, Reading[] batch, CancellationToken cancellationToken)
+        {
+            var version = _core.Version;
+            (_sender, _batch, _cancellationToken) = (sender, batch, cancellationToken);
+            try
+            {
+                _call = sender.Owner!.IngestAsync(sender.DeviceId, batch).ConfigureAwait(false).GetAwaiter();
+            }
+            catch (Exception ex)
+            {
+                Complete(pipeline.CallFailed(sender.DeviceId, ex));
+                return new ValueTask<IngestOutcome>(this, version);
+            }
+            if (_call.IsCompleted) OnCallCompleted();
+            else _call.UnsafeOnCompleted(_onCallCompleted ??= OnCallCompleted);
+            return new ValueTask<IngestOutcome>(this, version);
+        }
+
+        private void OnCallCompleted()
+        {
+            var call = _call;
+            _call = default;
+            IngestResult result;
+            try
+            {
+                result = call.GetResult();
+            }
+            catch (Exception ex)
+            {
+                Complete(pipeline.CallFailed(_sender.DeviceId, ex));
+                return;
+            }
+            var after = pipeline.AfterCallAsync(_sender, _batch!, result, _cancellationToken);
+            if (after.IsCompletedSuccessfully) Complete(after.Result);
+            else _ = RelayAsync(after);
+        }
+
+        /// <summary>A refused message's outcome (it replies, or waits for the quota): rare, so an async method may carry it.</summary>
+        private async Task RelayAsync(ValueTask<IngestOutcome> after)
+        {
+            IngestOutcome outcome;
+            try
+            {
+                outcome = await after.ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Forget();
+                _core.SetException(ex);
+                return;
+            }
+            Complete(outcome);
+        }
+
+        /// <summary>Sets the outcome; the broker's continuation may run (and give this object back) inside, so it comes last.</summary>
+        private void Complete(IngestOutcome outcome)
+        {
+            Forget();
+            _core.SetResult(outcome);
+        }
+
+        private void Forget() => (_sender, _batch, _cancellationToken) = (default, null, default);
+
+        public IngestOutcome GetResult(short token)
+        {
+            var mine = token == _core.Version;
+            try
+            {
+                return _core.GetResult(token);
+            }
+            finally
+            {
+                if (mine)
+                {
+                    _core.Reset();
+                    pipeline.ReturnCall(this);
+                }
+            }
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
     }
 
     private async ValueTask<IngestOutcome> IngestEventAsync(Sender sender, ReadOnlySequence<byte> payload)

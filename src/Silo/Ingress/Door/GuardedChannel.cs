@@ -40,10 +40,30 @@ internal sealed class GuardedChannel(
         return Task.CompletedTask;
     }
 
-    public async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
-        if (_closed) return 0;
-        var read = await stream.ReadAsync(buffer.AsMemory(offset, count), cancellationToken).ConfigureAwait(false);
+        if (_closed) return CompletedReads.Of(0);
+        // Data already received (the rest of a packet whose header was awaited): no state machine, and a completed
+        // task shared by every read of that length rather than a new one per read.
+        try
+        {
+            var pending = stream.ReadAsync(buffer.AsMemory(offset, count), cancellationToken);
+            return pending.IsCompletedSuccessfully
+                ? CompletedReads.Of(Admit(buffer, offset, pending.Result))
+                : ReadLaterAsync(pending, buffer, offset);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<int>(ex); // as an async method would: MQTTnet sees a faulted read, not a throw
+        }
+    }
+
+    private async Task<int> ReadLaterAsync(ValueTask<int> pending, byte[] buffer, int offset) =>
+        Admit(buffer, offset, await pending.ConfigureAwait(false));
+
+    /// <summary>The bytes just read through the guard: how many MQTTnet may see (0 = closed).</summary>
+    private int Admit(byte[] buffer, int offset, int read)
+    {
         if (read == 0) return 0;
         var connected = _guard.ConnectReceived;
         var verdict = _guard.Feed(buffer.AsSpan(offset, read));
