@@ -7,7 +7,8 @@
 # Environment (defaults = the issue's scenario): GENERATORS (50 load-generator processes, each ≤ 2k connections),
 # USERS (1330 simulated people per generator ≈ 2,000 devices), BROKERS (6 Mosquitto processes, each under the
 # per-process file limit), SILOS (2, one Orleans cluster on a private PostgreSQL), RATE (10000 readings/s in all,
-# one reading per message), WARMUP (60s), DURATION (60s), CHECKPOINT (Osr:State:CheckpointInterval, 00:05:00).
+# one reading per message), WARMUP (60s), DURATION (60s), CHECKPOINT (Osr:State:CheckpointInterval, 00:05:00),
+# WAVE (5: generators started together, each wave once the previous one registered its devices).
 # Build first: dotnet build Osr.Orleans.sln -c Release. Every process this script starts is stopped by PID.
 #
 #  1. PostgreSQL (scripts/postgres.sh) with the schema; BROKERS Mosquittos (scripts/broker.sh, deploy/mosquitto);
@@ -48,7 +49,11 @@ cleanup() {
 trap cleanup EXIT
 
 wait_for() { # FILE PATTERN SECONDS
-  for _ in $(seq 1 $(( $3 * 10 ))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  for _ in $(seq 1 $(( $3 * 10 ))); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    if grep -q "^error:" "$1" 2>/dev/null; then echo "failed: $1" >&2; tail -5 "$1" >&2; return 1; fi
+    sleep 0.1
+  done
   echo "timed out waiting for '$2' in $1" >&2; tail -20 "$1" >&2; return 1
 }
 
@@ -98,14 +103,30 @@ echo "$(date -u +%T) cluster up: gateways $gateway_list, brokers $mqtt_list"
 brokers_do stop
 accounts=$work/broker1/dynamic-security.json
 per=$(( rate / generators ))
-gpids=()
-for g in $(seq 1 "$generators"); do
-  dotnet "$admin_dll" simulate --users "$users" --rate "$per" --prefix "s${g}x" --mqtt "$mqtt_list" --gateway "$gateway_list" \
+# In waves of WAVE generators: many .NET processes starting at once on 2 cores take longer than the console's 10 s to
+# reach the cluster; a generator that could not is started again (at most 3 times).
+wave=${WAVE:-5}
+start_generator() { # G
+  dotnet "$admin_dll" simulate --users "$users" --rate "$per" --prefix "s${1}x" --mqtt "$mqtt_list" --gateway "$gateway_list" \
     --warmup "$warmup" --duration "$duration" --latency-from intended --connect-concurrency 50 --no-catalog --no-feedback \
-    --broker-file "$accounts" --json > "$work/load$g.json" 2> "$work/load$g.log" &
-  gpids+=($!); pids+=($!)
+    --broker-file "$accounts" --json > "$work/load$1.json" 2> "$work/load$1.log" &
+  gpids[$1]=$!; pids+=($!)
+}
+declare -A gpids=()
+for g in $(seq 1 "$generators"); do
+  start_generator "$g"
+  if (( g % wave == 0 || g == generators )); then
+    for w in $(seq $(( (g - 1) / wave * wave + 1 )) "$g"); do
+      for attempt in 1 2 3; do
+        wait_for "$work/load$w.log" "broker accounts to" 900 2>/dev/null && break
+        grep -q "cannot reach the cluster" "$work/load$w.log" && [ "$attempt" -lt 3 ] || { tail -3 "$work/load$w.log" >&2; exit 1; }
+        echo "$(date -u +%T) generator $w could not reach the cluster; starting it again"
+        start_generator "$w"
+      done
+    done
+    echo "$(date -u +%T) generators 1–$g registered their devices"
+  fi
 done
-for g in $(seq 1 "$generators"); do wait_for "$work/load$g.log" "broker accounts to" 1800; done
 echo "$(date -u +%T) $(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['clients']) - 1)" "$accounts") device accounts written"
 for b in $(seq 2 "$brokers"); do cp "$accounts" "$work/broker$b/dynamic-security.json"; done
 brokers_do start
@@ -119,7 +140,7 @@ echo "$(date -u +%T) brokers started; generators connecting"
 sampler=$!; pids+=($sampler)
 
 failed=0
-for pid in "${gpids[@]}"; do wait "$pid" || failed=$((failed + 1)); done
+for g in "${!gpids[@]}"; do wait "${gpids[$g]}" || failed=$((failed + 1)); done
 kill "$sampler" 2>/dev/null || true
 echo "$(date -u +%T) generators done ($failed failed)"
 sleep 2
