@@ -45,7 +45,7 @@ internal static class DecisionsReport
             foreach (var r in probes.Where(r => r.Probe is not null))
             {
                 var p = r.Probe!;
-                sb.AppendLine(F($"* {r.Name}: {p.Connected}/{p.Probes} probes connected; {p.ReadingsPublishedInWindow:N0} readings published in the {p.WindowSeconds:0} s window ({p.ReadingsPublished:N0} in all, {p.PublishFailed} failed); {p.NotificationsReceived:N0} notifications received in all, {p.Unmatched} without a matching reading, {p.Duplicates} duplicates, {p.OutsideWindow} for readings outside the window, {p.ErrorMessages} error messages; by state: {string.Join(", ", p.ByState.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value}"))}{Err(r)}"));
+                sb.AppendLine(F($"* {r.Name}: {p.Connected}/{p.Probes} probes connected; {p.ReadingsPublishedInWindow:N0} readings published in the {p.WindowSeconds:0} s window ({p.ReadingsPublished:N0} in all, {p.PublishFailed} failed); {p.NotificationsReceived:N0} notifications received in all, {p.Unmatched} without a matching reading, {p.Duplicates} duplicates, {p.OutsideWindow} for readings outside the window, {p.ErrorMessages} error messages; by state: {string.Join(", ", p.ByState.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value}"))}{Applied(r)}{Err(r)}"));
             }
 
             sb.AppendLine();
@@ -79,6 +79,11 @@ internal static class DecisionsReport
     private static string Counts(PhaseResult r) => r.Decisions is { } d && r.WindowSeconds > 0
         ? F($"{d.Sent:N0} ({d.SegmentSent:N0} to probe/scoring users) / {d.Suppressed.Values.Sum():N0} ({d.Total / r.WindowSeconds:N1}/s){(d.Suppressed.Count > 0 ? "; " + string.Join(", ", d.Suppressed.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value:N0}")) : "")}")
         : "–";
+
+    /// <summary>Readings the silo applied in the window (counter <c>readings.accepted</c>: probes and load together).</summary>
+    private static string Applied(PhaseResult r) => r.Decisions is { } d && r.WindowSeconds > 0
+        ? F($"; the silo applied {d.ReadingsAccepted:N0} readings in the window ({d.ReadingsAccepted / r.WindowSeconds:N0}/s, probes and load)")
+        : "";
 
     private static string Gc(PhaseResult r) => r.SiloGc is { } g
         ? F($"{g.PausesOver10Ms}, {g.PauseTotalMs:N0} / {g.PauseMaxMs:0.#} (gen0/1/2 {g.Gen0}/{g.Gen1}/{g.Gen2}; thread pool ≤ {g.MaxThreadPoolThreads} threads, queue ≤ {g.MaxThreadPoolQueue}; allocated {g.AllocatedBytes / 1048576.0:N0} MB{PerDecision(r, g)})")
