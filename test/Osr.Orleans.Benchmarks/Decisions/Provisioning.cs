@@ -180,7 +180,10 @@ internal sealed class Provisioning(Paths paths, string gateway, string directory
         await using (process.ConfigureAwait(false))
         {
             if (!await process.WaitForExitAsync(timeout, ct).ConfigureAwait(false))
+            {
+                ct.ThrowIfCancellationRequested();   // Ctrl+C: reported as cancelled, not as a timeout
                 throw new InvalidOperationException($"osr-admin {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:0} s (killed)");
+            }
             lock (stderr) return (process.ExitCode, process.Stdout, stderr.ToString());
         }
     }
