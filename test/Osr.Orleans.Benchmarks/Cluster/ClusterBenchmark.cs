@@ -206,7 +206,7 @@ internal sealed class ClusterRun(Paths paths, ClusterPlan plan, int silos, int r
                     Gateways = [.. targets.Select(t => new EndpointParser.HostPort("127.0.0.1", t.GatewayPort))],
                 }, verbose: false, ct).ConfigureAwait(false);
 
-            var provisioning = new Provisioning(paths, gateways, directory, log);
+            var provisioning = new Provisioning(paths, gateways, directory, null, log);
             var (probeFile, _) = await provisioning.RunAsync(plan.Probes, 0,
                 [.. Enumerable.Range(0, plan.Users).Select(i => Provisioning.LoadUser(ClusterPlan.LoadPrefix, i))], ct).ConfigureAwait(false);
 

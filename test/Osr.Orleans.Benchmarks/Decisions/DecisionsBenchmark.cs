@@ -14,8 +14,10 @@ namespace Osr.Orleans.Benchmarks.Decisions;
 /// state to the notification on the user's MQTT topic, with and without background load, and decisions per second per core
 /// on the scoring + throttle path without MQTT. One silo (Release build, free ports, temp data and model directories,
 /// <c>Osr:Decisions:MinInterval=00:00:01</c>) serves every phase of a run, in this order: probes without load, the scoring
-/// phase, probes under the simulator's load (so the load's users are not yet in memory during the first two). Every
-/// process it starts is stopped by PID when it ends, also on Ctrl+C.
+/// phase, probes under the simulator's load (so the load's users are not yet in memory during the first two). With
+/// <c>--mqtt external</c> the silo runs in External mode against a Mosquitto of its own (<see cref="ExternalMqtt"/>): the probe,
+/// scoring and load devices' accounts are written into the broker's dynamic-security file while it is stopped (<c>--broker-file</c>),
+/// and the probes and the load publish to the broker. Every process it starts is stopped by PID when it ends, also on Ctrl+C.
 /// </summary>
 public static class DecisionsBenchmark
 {
@@ -30,7 +32,10 @@ public static class DecisionsBenchmark
                          --phases noload,scoring,load
                          --load-devices 10000 --load-rate 5000 --load-warmup 20s --load-window 90s
                          --scoring-users 2000 --concurrency 32 --scoring-warmup 10s --ingest-window 20s --score-window 30s
-        options: --report FILE           also append the markdown tables to FILE
+        options: --mqtt embedded|external  the silo's MQTT mode (default embedded); external: a Mosquitto started with scripts/broker.sh
+                                 on a free port, the silo in External mode, device accounts written into the broker's file while
+                                 it is stopped (devices import / simulate --broker-file, then the broker restarted)
+                 --report FILE           also append the markdown tables to FILE
                  --silo-args A[,A]       extra silo arguments (after the benchmark's own)
                  --target-env K=V[,K=V]  environment of the silo (e.g. DOTNET_gcServer=1)
                  --gc-log                print every GC pause of the silo (EventPipe)
@@ -52,9 +57,26 @@ public static class DecisionsBenchmark
             .ConfigureAwait(false);
         if (plan is null) return exit;
 
-        using var cts = DriverCli.CancelOnCtrlC();
+        var mqttMode = (a.Get("--mqtt") ?? "embedded").ToLowerInvariant();
+        if (mqttMode is not ("embedded" or "external"))
+        {
+            await Console.Error.WriteLineAsync($"--mqtt: embedded or external, got '{mqttMode}'\n{Usage}").ConfigureAwait(false);
+            return 2;
+        }
+
+        ExternalMqtt? broker = null;
+        using var cts = DriverCli.CancelOnCtrlC(() => broker?.Kill());
         var log = Console.Error;
-        if (!a.Has("--no-wait")) await OtherBenchmarks.WaitAsync(log, TimeSpan.FromMinutes(60), cts.Token).ConfigureAwait(false);
+        try
+        {
+            if (!a.Has("--no-wait")) await OtherBenchmarks.WaitAsync(log, TimeSpan.FromMinutes(60), cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            await log.WriteLineAsync("cancelled while waiting for other benchmark processes; nothing was started").ConfigureAwait(false);
+            return 1;
+        }
+
 
         var directory = Path.Combine(Path.GetTempPath(), $"osr-decisions-{Environment.ProcessId}");
         Directory.CreateDirectory(directory);
@@ -64,10 +86,12 @@ public static class DecisionsBenchmark
         try
         {
             var paths = Paths.Discover();
+            if (mqttMode == "external") broker = await ExternalMqtt.StartNewAsync(paths, Path.Combine(directory, "broker"), log, cts.Token).ConfigureAwait(false);
             string[] siloArgs =
             [
                 "--Osr:Decisions:MinInterval=00:00:01",
                 "--Osr:Ops:Port=0",
+                .. broker?.SiloArgs ?? [],
                 $"--Osr:Data:Path={Path.Combine(directory, "data")}",
                 $"--Osr:Models:Path={Path.Combine(directory, "models")}",
                 .. (a.Get("--silo-args") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
@@ -79,14 +103,16 @@ public static class DecisionsBenchmark
             await using var cluster = await new OrleansClusterConnectionFactory().ConnectAsync(
                 new ClusterTarget(ClusterMode.Static, target.GatewayPort, new EndpointParser.HostPort("127.0.0.1", target.GatewayPort), null),
                 verbose: false, cts.Token).ConfigureAwait(false);
-            await log.WriteLineAsync($"silo pid {target.Pid}, MQTT port {target.MqttPort}, gateway {target.Gateway}").ConfigureAwait(false);
+            if (broker is not null) await broker.WaitForSiloAsync(TimeSpan.FromSeconds(60), cts.Token).ConfigureAwait(false);
+            var mqtt = $"127.0.0.1:{broker?.Port ?? target.MqttPort}";
+            await log.WriteLineAsync($"silo pid {target.Pid}, MQTT {(broker is null ? "embedded broker" : $"external broker (Mosquitto PID {broker.Pid})")} {mqtt}, gateway {target.Gateway}").ConfigureAwait(false);
 
             var loadUsers = plan.Phases.Contains("load") ? ScenarioRunner.UsersForDevices(plan.LoadDevices) : 0;
-            var provisioning = new Provisioning(paths, target.Gateway, directory, log);
+            var provisioning = new Provisioning(paths, target.Gateway, directory, broker, log);
             var (probeFile, scoringFile) = await provisioning.RunAsync(plan.Probes, plan.Phases.Contains("scoring") ? plan.ScoringUsers : 0,
                 [.. Enumerable.Range(0, loadUsers).Select(i => Provisioning.LoadUser(DecisionsPlan.LoadPrefix, i))], cts.Token).ConfigureAwait(false);
 
-            var phases = new PhaseRunner(target, cluster.Grains, paths, plan, log);
+            var phases = new PhaseRunner(target, cluster.Grains, paths, plan, mqtt, broker, log);
             foreach (var phase in plan.Phases)
             {
                 if (target.HasExited) throw new InvalidOperationException("the silo exited:\n" + target.Tail());
@@ -113,6 +139,7 @@ public static class DecisionsBenchmark
         finally
         {
             ChildProcess.KillAll();
+            if (broker is not null) await broker.DisposeAsync().ConfigureAwait(false);
             if (!a.Has("--keep"))
             {
                 try
@@ -129,7 +156,7 @@ public static class DecisionsBenchmark
         if (failure is not null) await log.WriteLineAsync("error: " + failure).ConfigureAwait(false);
         var commit = ProcStats.Run("git", "-C " + Paths.Discover().RepoRoot + " describe --always --dirty").Trim();
         var report = DecisionsReport.Render(results, plan,
-            $"Decisions, {plan.Name}, {started:yyyy-MM-dd HH:mm} UTC, commit {commit}{(a.Get("--silo-args") is { } sa ? ", silo args " + sa : "")}" +
+            $"Decisions, {plan.Name}, {(mqttMode == "external" ? "external broker (" + ExternalMqtt.Version() + ")" : "embedded broker")}, {started:yyyy-MM-dd HH:mm} UTC, commit {commit}{(a.Get("--silo-args") is { } sa ? ", silo args " + sa : "")}" +
             (a.Get("--target-env") is { } te ? ", silo env " + te : ""));
         Console.WriteLine(report);
         if (a.Get("--report") is { } file) await File.AppendAllTextAsync(file, report + "\n").ConfigureAwait(false);
@@ -246,10 +273,13 @@ internal sealed record PhaseResult(
     DecisionCounts? Decisions,
     double? IngestSeconds,
     string? Error,
-    double OtherCores);
+    double OtherCores,
+    double? BrokerCores = null);
 
 /// <summary>Runs the phases against one silo, sampling its CPU (from /proc) and GC (EventPipe) in each measured window.</summary>
-internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths paths, DecisionsPlan plan, TextWriter log)
+/// <param name="mqtt">HOST:PORT the probes and the load publish to: the silo's embedded broker or the external one.</param>
+/// <param name="broker">The external broker, or null in embedded mode.</param>
+internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths paths, DecisionsPlan plan, string mqtt, ExternalMqtt? broker, TextWriter log)
 {
     /// <summary>Counters reach the stats grain about once a second: read them this long after a window edge.</summary>
     private static readonly TimeSpan CounterLag = TimeSpan.FromSeconds(1.5);
@@ -266,21 +296,40 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
             {
                 var users = ScenarioRunner.UsersForDevices(plan.LoadDevices);
                 var runFor = plan.ProbeWarmup + window + TimeSpan.FromSeconds(20);
-                var args = ScenarioRunner.SimulateArgs(users, plan.LoadRate, DecisionsPlan.LoadPrefix, $"127.0.0.1:{target.MqttPort}", plan.LoadWarmup, runFor);
+                var args = ScenarioRunner.SimulateArgs(users, plan.LoadRate, DecisionsPlan.LoadPrefix, mqtt, plan.LoadWarmup, runFor);
                 args.AddRange(["--gateway", target.Gateway, "--no-catalog"]);
                 if (plan.LoadDevices > 5000) args.AddRange(["--local-addresses", "127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4"]);
+                // External: the load's accounts go into the broker's file while it is stopped; the simulator waits for its restart.
+                if (broker is not null)
+                {
+                    args.AddRange(["--broker-file", broker.AccountsFile]);
+                    await broker.StopAsync(ct).ConfigureAwait(false);
+                }
+
                 await log.WriteLineAsync($"   load: osr-admin {string.Join(' ', args)}").ConfigureAwait(false);
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 load = ChildProcess.StartDotnet("load generator", paths.AdminDll, args, captureStdout: true);
-                await load.WaitForLineAsync(l => l.StartsWith("publishing ", StringComparison.Ordinal), TimeSpan.FromMinutes(15), ct).ConfigureAwait(false);
+                var publishing = load.WaitForLineAsync(l => l.StartsWith("publishing ", StringComparison.Ordinal), TimeSpan.FromMinutes(15), ct);
+                if (broker is not null)
+                {
+                    var wrote = await load.WaitForLineAsync(l => l.StartsWith("wrote ", StringComparison.Ordinal) && l.Contains(" broker accounts to ", StringComparison.Ordinal),
+                        TimeSpan.FromMinutes(15), ct).ConfigureAwait(false);
+                    await log.WriteLineAsync($"   load registered in {clock.Elapsed.TotalSeconds:0} s: {wrote}").ConfigureAwait(false);
+                    await broker.StartAsync(ct).ConfigureAwait(false);
+                }
+
+                await publishing.ConfigureAwait(false);
+                if (broker is not null) await broker.WaitForSiloAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+                await log.WriteLineAsync($"   load connected after {clock.Elapsed.TotalSeconds:0} s").ConfigureAwait(false);
                 await log.WriteLineAsync($"   load publishing; settling {plan.LoadWarmup.TotalSeconds:0} s").ConfigureAwait(false);
                 await Task.Delay(plan.LoadWarmup, ct).ConfigureAwait(false);
             }
 
-            await using var probes = ProbeLoad.Start(paths, $"127.0.0.1:{target.MqttPort}", probeFile, plan.Hz, plan.HalfPeriod, plan.ProbeWarmup, window, log);
+            await using var probes = ProbeLoad.Start(paths, mqtt, probeFile, plan.Hz, plan.HalfPeriod, plan.ProbeWarmup, window, log);
             var open = probes.WaitForLineAsync(l => l == "window open", TimeSpan.FromMinutes(5), ct);
             var closed = probes.WaitForLineAsync(l => l == "window closed", TimeSpan.FromMinutes(5) + window, ct);
             await open.ConfigureAwait(false);
-            var w = await WindowSampler.StartAsync(target, grains, probes.Pid, load?.Pid, CounterLag).ConfigureAwait(false);
+            var w = await WindowSampler.StartAsync(target, grains, probes.Pid, load?.Pid, CounterLag, broker?.Pid).ConfigureAwait(false);
             await closed.ConfigureAwait(false);
             var sample = await w.EndAsync(CounterLag).ConfigureAwait(false);
             await PrintAllocationsAsync(w, null, "").ConfigureAwait(false);
@@ -295,7 +344,7 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
             }
 
             return new PhaseResult(name, withLoad ? "load" : "noload", sample.Seconds, probe, null, summary, sample.SiloCores, sample.ChildCores,
-                sample.LoadCores, null, sample.Gc, sample.Decisions, null, error, sample.OtherCores);
+                sample.LoadCores, null, sample.Gc, sample.Decisions, null, error, sample.OtherCores, sample.BrokerCores);
         }
         finally
         {
@@ -360,7 +409,8 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
         private IGrainFactory? _grains;
         private int _child;
         private int? _load;
-        private TimeSpan _silo0, _child0, _load0;
+        private int? _broker;
+        private TimeSpan _silo0, _child0, _load0, _broker0;
         private double _machine0;
         private System.Diagnostics.Stopwatch _clock = null!;
         private Task<DecisionCounts?>? _counts0;
@@ -369,13 +419,15 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
         public IReadOnlyList<(string Type, long Bytes)> AllocationsByType { get; private set; } = [];
 
         /// <param name="counterLag">How long after the window edge to read the counters (they reach the stats grain about once a second).</param>
-        public static Task<WindowSampler> StartAsync(Target target, IGrainFactory? grains, int child, int? load, TimeSpan counterLag)
+        /// <param name="broker">The external broker's PID, or null in embedded mode.</param>
+        public static Task<WindowSampler> StartAsync(Target target, IGrainFactory? grains, int child, int? load, TimeSpan counterLag, int? broker = null)
         {
             var s = new WindowSampler
             {
-                _target = target, _grains = grains, _child = child, _load = load,
+                _target = target, _grains = grains, _child = child, _load = load, _broker = broker,
                 _silo0 = ProcStats.CpuTime(target.Pid), _child0 = ProcStats.CpuTime(child),
                 _load0 = load is { } l ? ProcStats.CpuTime(l) : TimeSpan.Zero,
+                _broker0 = broker is { } b ? ProcStats.CpuTime(b) : TimeSpan.Zero,
                 _machine0 = ProcStats.MachineBusySeconds(),
                 _clock = System.Diagnostics.Stopwatch.StartNew(),
             };
@@ -390,7 +442,8 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
             var silo = (ProcStats.CpuTime(_target.Pid) - _silo0).TotalSeconds / seconds;
             var child = (ProcStats.CpuTime(_child) - _child0).TotalSeconds / seconds;
             var load = _load is { } l ? (ProcStats.CpuTime(l) - _load0).TotalSeconds / seconds : 0;
-            var other = (ProcStats.MachineBusySeconds() - _machine0) / seconds - silo - child - load;
+            double? broker = _broker is { } b ? (ProcStats.CpuTime(b) - _broker0).TotalSeconds / seconds : null;
+            var other = (ProcStats.MachineBusySeconds() - _machine0) / seconds - silo - child - load - (broker ?? 0);
             var gc = _target.Monitor?.EndWindow();
             AllocationsByType = _target.Monitor?.AllocationsByType ?? [];
             DecisionCounts? delta = null;
@@ -400,7 +453,7 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
                 delta = DecisionCounts.Delta(await _counts0.ConfigureAwait(false), end);
             }
 
-            return new Sample(seconds, silo, child, load, gc, delta, Math.Max(0, other));
+            return new Sample(seconds, silo, child, load, gc, delta, Math.Max(0, other), broker);
         }
 
         private static async Task<DecisionCounts?> DelayedCountsAsync(IGrainFactory grains, TimeSpan lag)
@@ -411,8 +464,9 @@ internal sealed class PhaseRunner(Target target, IGrainFactory grains, Paths pat
     }
 
     /// <param name="OtherCores">CPU used on the machine by everything else (other work, this driver, the kernel), from /proc/stat.</param>
+    /// <param name="BrokerCores">CPU of the external broker (Mosquitto); null in embedded mode.</param>
     private sealed record Sample(double Seconds, double SiloCores, double ChildCores, double LoadCores, ProcessDiagnostics? Gc, DecisionCounts? Decisions,
-        double OtherCores);
+        double OtherCores, double? BrokerCores);
 }
 
 /// <summary>Waits while a silo or benchmark process that is not ours runs (the machine has 2 cores: one measurement at a time).</summary>

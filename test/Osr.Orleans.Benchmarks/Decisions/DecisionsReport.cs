@@ -12,7 +12,7 @@ internal static class DecisionsReport
     public static string OneLine(PhaseResult r)
     {
         if (r.Probe is { } p)
-            return F($"{r.Name}: {p.Count} latencies, p50 {p.P50Ms:0.00} ms, p90 {p.P90Ms:0.00} ms, p99 {p.P99Ms:0.00} ms, max {p.MaxMs:0.00} ms; silo {r.SiloCores:0.00} cores, other CPU on the machine {r.OtherCores:0.00} cores{Err(r)}");
+            return F($"{r.Name}: {p.Count} latencies, p50 {p.P50Ms:0.00} ms, p90 {p.P90Ms:0.00} ms, p99 {p.P99Ms:0.00} ms, max {p.MaxMs:0.00} ms; silo {r.SiloCores:0.00} cores{(r.BrokerCores is { } b ? F($", broker {b:0.00} cores") : "")}, other CPU on the machine {r.OtherCores:0.00} cores{Err(r)}");
         if (r.Scoring is { } s)
             return F($"{r.Name}: other CPU on the machine ≤ {r.OtherCores:0.00} cores; {s.DecisionRate:0} decisions/s ({s.Decisions} in {s.ScoreSeconds:0.0} s), readings only at that rate: silo {r.IngestSiloCores:0.00} cores; with the passes: {r.SiloCores:0.00} cores{Err(r)}");
         return r.Name + Err(r);
@@ -28,13 +28,14 @@ internal static class DecisionsReport
         {
             sb.AppendLine(F($"Reading → notification latency (ms): arrival of the notification − publish of the reading whose `ts` it carries; {plan.Probes} probes at {plan.Hz:0.##} readings/s, rest/effort every {plan.HalfPeriod.TotalSeconds:0.#} s."));
             sb.AppendLine();
-            sb.AppendLine("| background load | achieved r/s (PUBACK p50 / p99 ms) | latencies | p50 | p90 | p99 | p99.9 | max | mean | PUBACK of that reading p50 / p99 | state-changing reading (median / p90 index after the switch) | silo CPU (cores) | probes / load / other CPU on the machine | silo GC: pauses > 10 ms, total / longest ms | decisions in window: sent / suppressed (per s) |");
+            var external = probes.Any(r => r.BrokerCores is not null);
+            sb.AppendLine($"| background load | achieved r/s (PUBACK p50 / p99 ms) | latencies | p50 | p90 | p99 | p99.9 | max | mean | PUBACK of that reading p50 / p99 | state-changing reading (median / p90 index after the switch) | silo CPU (cores) | probes / load / {(external ? "broker / " : "")}other CPU on the machine | silo GC: pauses > 10 ms, total / longest ms | decisions in window: sent / suppressed (per s) |");
             sb.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
             foreach (var r in probes)
             {
                 var p = r.Probe;
                 var load = r.Load is { } l ? F($"{l.AchievedRate:N0} ({l.LatencyMs.P50:0.#} / {l.LatencyMs.P99:0.#})") : "–";
-                sb.AppendLine(F($"| {r.Name} | {load} | {p?.Count} | {D(p?.P50Ms)} | {D(p?.P90Ms)} | {D(p?.P99Ms)} | {D(p?.P999Ms)} | {D(p?.MaxMs)} | {D(p?.MeanMs)} | {D(p?.PubackP50Ms)} / {D(p?.PubackP99Ms)} | {p?.StepMedian} / {p?.StepP90} | {r.SiloCores:0.00} | {r.DriverChildCores:0.00} / {r.LoadCores:0.00} / {r.OtherCores:0.00} | {Gc(r)} | {Counts(r)} |"));
+                sb.AppendLine(F($"| {r.Name} | {load} | {p?.Count} | {D(p?.P50Ms)} | {D(p?.P90Ms)} | {D(p?.P99Ms)} | {D(p?.P999Ms)} | {D(p?.MaxMs)} | {D(p?.MeanMs)} | {D(p?.PubackP50Ms)} / {D(p?.PubackP99Ms)} | {p?.StepMedian} / {p?.StepP90} | {r.SiloCores:0.00} | {r.DriverChildCores:0.00} / {r.LoadCores:0.00} / {(external ? F($"{r.BrokerCores:0.00} / ") : "")}{r.OtherCores:0.00} | {Gc(r)} | {Counts(r)} |"));
             }
 
             sb.AppendLine();
@@ -44,7 +45,7 @@ internal static class DecisionsReport
             foreach (var r in probes.Where(r => r.Probe is not null))
             {
                 var p = r.Probe!;
-                sb.AppendLine(F($"* {r.Name}: {p.Connected}/{p.Probes} probes connected; {p.ReadingsPublishedInWindow:N0} readings published in the {p.WindowSeconds:0} s window ({p.ReadingsPublished:N0} in all, {p.PublishFailed} failed); {p.NotificationsReceived:N0} notifications received in all, {p.Unmatched} without a matching reading, {p.Duplicates} duplicates, {p.OutsideWindow} for readings outside the window, {p.ErrorMessages} error messages; by state: {string.Join(", ", p.ByState.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value}"))}{Err(r)}"));
+                sb.AppendLine(F($"* {r.Name}: {p.Connected}/{p.Probes} probes connected; {p.ReadingsPublishedInWindow:N0} readings published in the {p.WindowSeconds:0} s window ({p.ReadingsPublished:N0} in all, {p.PublishFailed} failed); {p.NotificationsReceived:N0} notifications received in all, {p.Unmatched} without a matching reading, {p.Duplicates} duplicates, {p.OutsideWindow} for readings outside the window, {p.ErrorMessages} error messages; by state: {string.Join(", ", p.ByState.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value}"))}{Applied(r)}{Err(r)}"));
             }
 
             sb.AppendLine();
@@ -78,6 +79,11 @@ internal static class DecisionsReport
     private static string Counts(PhaseResult r) => r.Decisions is { } d && r.WindowSeconds > 0
         ? F($"{d.Sent:N0} ({d.SegmentSent:N0} to probe/scoring users) / {d.Suppressed.Values.Sum():N0} ({d.Total / r.WindowSeconds:N1}/s){(d.Suppressed.Count > 0 ? "; " + string.Join(", ", d.Suppressed.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value:N0}")) : "")}")
         : "–";
+
+    /// <summary>Readings the silo applied in the window (counter <c>readings.accepted</c>: probes and load together).</summary>
+    private static string Applied(PhaseResult r) => r.Decisions is { } d && r.WindowSeconds > 0
+        ? F($"; the silo applied {d.ReadingsAccepted:N0} readings in the window ({d.ReadingsAccepted / r.WindowSeconds:N0}/s, probes and load)")
+        : "";
 
     private static string Gc(PhaseResult r) => r.SiloGc is { } g
         ? F($"{g.PausesOver10Ms}, {g.PauseTotalMs:N0} / {g.PauseMaxMs:0.#} (gen0/1/2 {g.Gen0}/{g.Gen1}/{g.Gen2}; thread pool ≤ {g.MaxThreadPoolThreads} threads, queue ≤ {g.MaxThreadPoolQueue}; allocated {g.AllocatedBytes / 1048576.0:N0} MB{PerDecision(r, g)})")

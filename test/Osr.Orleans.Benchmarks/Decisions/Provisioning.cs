@@ -10,9 +10,12 @@ namespace Osr.Orleans.Benchmarks.Decisions;
 /// for every probe, scoring and load user (so ALS knows them all), the probe and scoring users' profiles (age 30, UTC,
 /// segment <see cref="Segment"/>) and watches, an ALS model trained and promoted, and rules for that segment that let
 /// every pass through (threshold 0, no gaps, caps 100 000, re-eligible at once, quiet hours moved to one minute twelve
-/// hours away, no exploration). The load users (the simulator's) keep the default rules.
+/// hours away, no exploration). The load users (the simulator's) keep the default rules. With an external broker the
+/// probe and scoring devices' accounts are written into its dynamic-security file while it is stopped
+/// (<c>devices import --broker-file</c>; one control command per device would take minutes), then it is started again and
+/// the silo reconnects.
 /// </summary>
-internal sealed class Provisioning(Paths paths, string gateway, string directory, TextWriter log)
+internal sealed class Provisioning(Paths paths, string gateway, string directory, ExternalMqtt? broker, TextWriter log)
 {
     public const string Segment = "bench-probe";
     public static readonly string[] Categories = ["drinks", "programs", "gear", "stretching", "recipes", "posts"];
@@ -48,7 +51,15 @@ internal sealed class Provisioning(Paths paths, string gateway, string directory
         await AdminAsync(["items", "import", items], TimeSpan.FromMinutes(2), ct).ConfigureAwait(false);
         await AdminAsync(["interactions", "import", interactions], TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
         await AdminAsync(["users", "import", users], TimeSpan.FromMinutes(2), ct).ConfigureAwait(false);
-        var registered = await AdminAsync(["devices", "import", devices], TimeSpan.FromMinutes(2), ct).ConfigureAwait(false);
+        string[] import = broker is null ? ["devices", "import", devices] : ["devices", "import", devices, "--broker-file", broker.AccountsFile];
+        if (broker is not null) await broker.StopAsync(ct).ConfigureAwait(false);
+        var registered = await AdminAsync(import, TimeSpan.FromMinutes(2), ct).ConfigureAwait(false);
+        if (broker is not null)
+        {
+            await broker.StartAsync(ct).ConfigureAwait(false);
+            await broker.WaitForSiloAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        }
+
         var secrets = registered.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(l => l.Contains(',', StringComparison.Ordinal) && !l.StartsWith("deviceId", StringComparison.Ordinal))
             .Select(l => l.Split(','))
@@ -169,7 +180,10 @@ internal sealed class Provisioning(Paths paths, string gateway, string directory
         await using (process.ConfigureAwait(false))
         {
             if (!await process.WaitForExitAsync(timeout, ct).ConfigureAwait(false))
+            {
+                ct.ThrowIfCancellationRequested();   // Ctrl+C: reported as cancelled, not as a timeout
                 throw new InvalidOperationException($"osr-admin {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:0} s (killed)");
+            }
             lock (stderr) return (process.ExitCode, process.Stdout, stderr.ToString());
         }
     }
