@@ -32,7 +32,13 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
     /// <summary>Messages a broker may have in flight to one silo before it waits for acknowledgements.</summary>
     public const ushort ReceiveMaximum = 1024;
 
-    internal const int Lanes = 32;
+    /// <summary>
+    /// Serial lanes (one device's messages always take the same one). Each waits for its message's grain call, so a silo
+    /// applies at most Lanes ÷ call time messages per second: 32 lanes capped a silo at ≈ 1,150 messages/s when a call
+    /// took ≈ 28 ms on a loaded machine (docs/benchmarks.md, "Decisions", "External mode"). A quarter of
+    /// <see cref="ReceiveMaximum"/>, so the broker's in-flight window still spreads over all of them.
+    /// </summary>
+    internal const int Lanes = ReceiveMaximum / 4;
     internal static readonly string[] Subscriptions = ["$share/osr/osr/v1/devices/+/readings", "$share/osr/osr/v1/devices/+/events"];
     internal const string DynSecTopic = "$CONTROL/dynamic-security/v1";
     internal const string DynSecResponseTopic = "$CONTROL/dynamic-security/v1/response";
