@@ -50,14 +50,18 @@ public sealed class RecentReadings
     public void Add(int deviceIndex, in Reading reading)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(deviceIndex);
-        Span<byte> record = stackalloc byte[MaxRecord];
-        var size = Encode(record, deviceIndex, in reading, unchecked(reading.Seq - _lastSeq), unchecked(reading.TimestampUtcTicks - _lastTicks));
         if (_count == Capacity) DropOldest();
-        if (_count == 0)
+        var first = _count == 0;
+        if (first)
         {
             _firstSeq = reading.Seq;
             _firstTicks = reading.TimestampUtcTicks;
         }
+
+        // The oldest record's differences are never read (its values are in the fields): zero, one byte each.
+        Span<byte> record = stackalloc byte[MaxRecord];
+        var size = Encode(record, deviceIndex, in reading, first ? 0 : unchecked(reading.Seq - _lastSeq),
+            first ? 0 : unchecked(reading.TimestampUtcTicks - _lastTicks));
 
         if (_length + size > _buffer.Length)
         {

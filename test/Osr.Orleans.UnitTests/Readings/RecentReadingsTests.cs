@@ -102,6 +102,11 @@ public class RecentReadingsTests(ITestOutputHelper output)
 
         output.WriteLine($"8 recent readings: {log.EncodedBytes} bytes encoded");
         log.EncodedBytes.Should().BeLessThan(8 * 72 / 2, "a fixed slot is 72 bytes (seq, ts, six doubles, device index)");
+
+        var watchOnly = new RecentReadings(8);
+        for (var i = 0; i < 8; i++) watchOnly.Add(0, Watch(1_733_500_000_000 + i, T0 + i * 400_000_000L, 72, 90, 0.7312345678901234));
+        output.WriteLine($"8 watch readings: {watchOnly.EncodedBytes} bytes encoded");
+        watchOnly.EncodedBytes.Should().BeLessThanOrEqualTo(8 * 22, "≈ 22 bytes a watch reading, the oldest one's differences included");
     }
 
     [Fact]
