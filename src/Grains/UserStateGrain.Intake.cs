@@ -28,7 +28,7 @@ public sealed partial class UserStateGrain
 
         var now = clock.UtcTicks;
         // A quota refusal is counted by the ingress, which knows whether it is final (an MQTT 3.1.1 message is held and offered again).
-        var intake = DeviceIntake.Admit(readings, ref _buckets[d], state.State.SeqWindowOf(deviceId), now, _ingest.MaxReadingsPerSecond, _ingest.MaxSeqJump);
+        var intake = DeviceIntake.Admit(readings, ref _buckets[d], SeqOf(d), now, _ingest.MaxReadingsPerSecond, _ingest.MaxSeqJump);
         if (intake.Duplicates > 0) counters.Duplicate(intake.Duplicates);
         if (intake.Refused == RejectReason.SeqJump) counters.Rejected(RejectReason.SeqJump, readings.Length - intake.Duplicates);
         if (intake.Refused != RejectReason.None || intake.Fresh.Length == 0)
@@ -71,8 +71,7 @@ public sealed partial class UserStateGrain
         var i = IndexOf(devices, deviceId);
         var entry = new DeviceRef(deviceId, kind);
         // A (re-)registration starts a new sequence epoch for the device.
-        var reset = state.State.LastSeq.Remove(deviceId);
-        state.State.SeqSeen?.Remove(deviceId);
+        var reset = ForgetSeq(deviceId);
         if (i >= 0 && devices[i] == entry && !reset) return;
         if (i >= 0) devices[i] = entry;
         else devices.Add(entry);

@@ -33,22 +33,52 @@ public sealed record class UserState
     [Id(6)] public long CheckpointUtcTicks { get; set; }
     /// <summary>Interactions this grain stored from live events (the log is the truth).</summary>
     [Id(7)] public long InteractionsRecorded { get; set; }
-    /// <summary>Highest applied <c>seq</c> per device: the dedupe position, checkpointed atomically with the filters.</summary>
-    [Id(8)] public Dictionary<string, long> LastSeq { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Highest applied <c>seq</c> per device: the dedupe position, checkpointed atomically with the filters. Like
+    /// <see cref="Filters"/> only filled for a write (<see cref="PutSeqWindows"/>); the live grain keeps one
+    /// <see cref="SeqWindow"/> per device instead (<see cref="TakeSeqWindows"/>), 16 bytes rather than two dictionaries.
+    /// </summary>
+    [Id(8)] public Dictionary<string, long>? LastSeq { get; set; }
     /// <summary>
     /// Which of the 64 seqs up to <see cref="LastSeq"/> were applied, per device (<see cref="SeqWindow.Seen"/>); added
     /// later: a device with a <see cref="LastSeq"/> but no entry here was stored before, and everything at or below
     /// its last seq counts as seen (<see cref="SeqWindow.FromLegacy"/>).
     /// </summary>
-    [Id(9)] public Dictionary<string, ulong> SeqSeen { get; set; } = new(StringComparer.Ordinal);
+    [Id(9)] public Dictionary<string, ulong>? SeqSeen { get; set; }
     /// <summary>Audit entries stored with the change they record, until the audit log has them (<see cref="Admin.AuditOutbox"/>).</summary>
     [Id(10)] public List<AuditEntry> PendingAudit { get; set; } = [];
 
     /// <summary>The device's seq window as checkpointed.</summary>
     public SeqWindow SeqWindowOf(string deviceId) =>
-        !LastSeq.TryGetValue(deviceId, out var last) ? SeqWindow.Empty
+        LastSeq?.TryGetValue(deviceId, out var last) != true ? SeqWindow.Empty
         : SeqSeen?.TryGetValue(deviceId, out var seen) == true ? new SeqWindow(last, seen)
         : SeqWindow.FromLegacy(last);
+
+    /// <summary>
+    /// The checkpointed seq window of each of <see cref="Devices"/>, in their order, and the dictionaries let go (a window
+    /// of a device no longer listed has no use: a device registered again starts a new sequence epoch).
+    /// </summary>
+    public SeqWindow[] TakeSeqWindows()
+    {
+        var windows = new SeqWindow[Devices.Count];
+        for (var i = 0; i < windows.Length; i++) windows[i] = SeqWindowOf(Devices[i].DeviceId);
+        LastSeq = null;
+        SeqSeen = null;
+        return windows;
+    }
+
+    /// <summary>Fills <see cref="LastSeq"/> and <see cref="SeqSeen"/> from the windows of <see cref="Devices"/> (in their order) for a write.</summary>
+    public void PutSeqWindows(ReadOnlySpan<SeqWindow> windows)
+    {
+        LastSeq = new(StringComparer.Ordinal);
+        SeqSeen = new(StringComparer.Ordinal);
+        for (var i = 0; i < windows.Length && i < Devices.Count; i++)
+        {
+            if (windows[i].IsEmpty) continue;
+            LastSeq[Devices[i].DeviceId] = windows[i].Last;
+            SeqSeen[Devices[i].DeviceId] = windows[i].Seen;
+        }
+    }
 }
 
 /// <inheritdoc cref="IUserStateGrain"/>
@@ -89,8 +119,9 @@ public sealed partial class UserStateGrain(
     private (double, double, double, double) _lastScoredPoint;
     private UserFilterBank? _bank;
     private readonly ActivityTracker _tracker = new();
-    private RecentReading[]? _recent;
-    private int _recentNext;
+    private RecentReadings? _recent;
+    /// <summary>The seq window of each of <see cref="UserState.Devices"/>, in their order (shorter while a new device has sent nothing).</summary>
+    private SeqWindow[] _seq = [];
     private DeferredCheckpoint? _checkpoint;
     private WatchLease _watch;
     private IAsyncStream<UserWatchEvent>? _watchStream;
@@ -105,6 +136,7 @@ public sealed partial class UserStateGrain(
         if (s.Activity is not null) _tracker.Restore(s.Activity);
         s.Filters = null; // the live bank is the truth now; don't keep a second copy in memory
         s.Activity = null;
+        _seq = s.TakeSeqWindows(); // likewise the seq windows, one per device
         RebuildDevices();
         // Entries a crash or a refusing audit log left with their change (a profile import) go first.
         return s.PendingAudit.Count > 0 ? SettleAuditAsync() : Task.CompletedTask;
@@ -162,8 +194,7 @@ public sealed partial class UserStateGrain(
         if (outliers > 0) counters.FilterOutliers(outliers);
         if (readings.Length > 0)
         {
-            state.State.LastSeq[deviceId] = window.Last;
-            (state.State.SeqSeen ??= new(StringComparer.Ordinal))[deviceId] = window.Seen;
+            SetSeq(deviceIndex, window);
             state.State.ReadingsApplied += applied;
             Checkpoint.MarkDirty();
             if (applied > 0) MaybeQueueScoring();
@@ -174,7 +205,31 @@ public sealed partial class UserStateGrain(
     }
 
     public ValueTask<long> GetLastSeqAsync(string deviceId) =>
-        ValueTask.FromResult(state.State.LastSeq.GetValueOrDefault(deviceId, -1));
+        ValueTask.FromResult(SeqOf(IndexOf(state.State.Devices, deviceId)).Last);
+
+    /// <summary>The dedupe position of the device at <paramref name="deviceIndex"/> in <see cref="UserState.Devices"/> (empty for −1 or a device not seen yet).</summary>
+    private SeqWindow SeqOf(int deviceIndex) => deviceIndex >= 0 && deviceIndex < _seq.Length ? _seq[deviceIndex] : SeqWindow.Empty;
+
+    private void SetSeq(int deviceIndex, SeqWindow window)
+    {
+        if (deviceIndex >= _seq.Length)
+        {
+            var longer = new SeqWindow[state.State.Devices.Count];
+            _seq.CopyTo(longer, 0);
+            longer.AsSpan(_seq.Length).Fill(SeqWindow.Empty);
+            _seq = longer;
+        }
+        _seq[deviceIndex] = window;
+    }
+
+    /// <summary>Forgets the dedupe position of <paramref name="deviceId"/> (a registration starts a new epoch); true when it had one.</summary>
+    private bool ForgetSeq(string deviceId)
+    {
+        var i = IndexOf(state.State.Devices, deviceId);
+        if (SeqOf(i).IsEmpty) return false;
+        _seq[i] = SeqWindow.Empty;
+        return true;
+    }
 
     public async ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks, string? eventId = null)
     {
@@ -217,6 +272,7 @@ public sealed partial class UserStateGrain(
         state.State = new UserState();
         _bank = null;
         _recent = null;
+        _seq = [];
         _consumed = null;
         _changePending = false;
         // Nothing of the user stays in memory either until the activation goes.
@@ -250,7 +306,7 @@ public sealed partial class UserStateGrain(
             _tracker.Label == ActivityLabel.Unknown ? null : Time(_tracker.LabelSinceUtcTicks),
             EstimateOf(in estimate),
             featureValues,
-            RecentReadings(),
+            RecentReadingViews(),
             [.. s.Devices],
             FilterHealthView(),
             s.Profile.Age,
@@ -494,30 +550,25 @@ public sealed partial class UserStateGrain(
         return result;
     }
 
-    private ReadingView[] RecentReadings()
+    private ReadingView[] RecentReadingViews()
     {
         if (_recent is null) return [];
-        var list = new List<ReadingView>(_recent.Length);
-        for (var k = 0; k < _recent.Length; k++)
+        var items = _recent.ToArray();
+        var views = new ReadingView[items.Length];
+        for (var k = 0; k < items.Length; k++)
         {
-            var item = _recent[(_recentNext + k) % _recent.Length];
-            if (item.Reading.TimestampUtcTicks == 0) continue;
-            var r = item.Reading;
-            var device = item.DeviceIndex >= 0 && item.DeviceIndex < state.State.Devices.Count
-                ? state.State.Devices[item.DeviceIndex].DeviceId : "?";
-            list.Add(new ReadingView(device, r.Seq, r.Timestamp, Known(r.Hr), Known(r.Speed), Known(r.Cadence),
-                Known(r.Acc), Known(r.Lat), Known(r.Lon)));
+            var (deviceIndex, r) = items[items.Length - 1 - k]; // newest first
+            var device = deviceIndex < state.State.Devices.Count ? state.State.Devices[deviceIndex].DeviceId : "?";
+            views[k] = new ReadingView(device, r.Seq, r.Timestamp, Known(r.Hr), Known(r.Speed), Known(r.Cadence),
+                Known(r.Acc), Known(r.Lat), Known(r.Lon));
         }
-        list.Reverse(); // newest first
-        return [.. list];
+        return views;
     }
 
     private void Remember(int deviceIndex, in Reading r)
     {
         if (_options.RecentReadings == 0) return;
-        _recent ??= new RecentReading[_options.RecentReadings];
-        _recent[_recentNext] = new RecentReading(deviceIndex, r);
-        _recentNext = (_recentNext + 1) % _recent.Length;
+        (_recent ??= new RecentReadings(_options.RecentReadings)).Add(deviceIndex, in r);
     }
 
     private Task CheckpointAsync() => Checkpoint.WriteAsync();
@@ -528,6 +579,7 @@ public sealed partial class UserStateGrain(
         var s = state.State;
         s.Filters = _bank?.Snapshot();
         s.Activity = _tracker.Snapshot();
+        s.PutSeqWindows(_seq);
         s.CheckpointUtcTicks = clock.UtcTicks;
         try
         {
@@ -537,6 +589,8 @@ public sealed partial class UserStateGrain(
         {
             s.Filters = null;
             s.Activity = null;
+            s.LastSeq = null;
+            s.SeqSeen = null;
         }
     }
 
@@ -567,6 +621,4 @@ public sealed partial class UserStateGrain(
         Known(estimate.HrTrendPerMin));
 
     private static DateTimeOffset Time(long utcTicks) => new(utcTicks, TimeSpan.Zero);
-
-    private readonly record struct RecentReading(int DeviceIndex, Reading Reading);
 }

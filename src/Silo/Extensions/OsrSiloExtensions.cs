@@ -114,8 +114,17 @@ public static class OsrSiloExtensions
         {
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: OsrClusterOptions.ServiceId,
                 clusterId: OsrClusterOptions.ClusterId);
+            // One silo owns the whole grain directory, so its cache of other silos' entries saves no lookup; Orleans fills it
+            // anyway with every placement and keeps the entries of deactivated grains (≈ 230 B each, two per user: the user's
+            // and the departed device grain's). Still overridable as Orleans:GrainDirectory:*.
+            silo.Configure<global::Orleans.Configuration.GrainDirectoryOptions>(o =>
+                o.CachingStrategy = global::Orleans.Configuration.GrainDirectoryOptions.CachingStrategyType.None);
+            silo.Services.AddOptions<global::Orleans.Configuration.GrainDirectoryOptions>().Bind(configuration.GetSection("Orleans:GrainDirectory"));
             return;
         }
+        // Orleans' directory cache (LRU, CacheSize entries) saves a remote lookup per call between silos; its size is
+        // settable as Orleans:GrainDirectory:CacheSize (docs/operations.md).
+        silo.Services.AddOptions<global::Orleans.Configuration.GrainDirectoryOptions>().Bind(configuration.GetSection("Orleans:GrainDirectory"));
         silo.Configure<global::Orleans.Configuration.ClusterOptions>(o =>
         {
             o.ClusterId = OsrClusterOptions.ClusterId;

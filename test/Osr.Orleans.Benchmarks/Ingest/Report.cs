@@ -100,10 +100,12 @@ internal static class Report
 
             if (r.RssAfterRegistration is { } rr) sb.AppendLine(Inv, $"| RSS after registration − baseline | {Mb(rr - r.Baseline.RssBytes)} | {Kb((double)(rr - r.Baseline.RssBytes) / users)} |");
             sb.AppendLine(Inv, $"| RSS after the readings − baseline | {Mb(live.RssBytes - r.Baseline.RssBytes)} | {Kb((double)(live.RssBytes - r.Baseline.RssBytes) / users)} |");
+            var walked = live.Types.Sum(t => t.Bytes);
+            sb.AppendLine(Inv, $"| objects found by the heap walk (all types; the baseline not subtracted) | {Mb(walked)} | {Kb((double)walked / users)} |");
             sb.AppendLine().AppendLine("What the heap holds (types with ≥ 0.2 objects per user, largest first):").AppendLine();
             sb.AppendLine("| type | objects | objects per user | bytes per user |");
             sb.AppendLine("|---|--:|--:|--:|");
-            foreach (var (type, count, bytes) in live.Types.Where(t => t.Count >= users / 5).Take(20))
+            foreach (var (type, count, bytes) in live.Types.Where(t => t.Count >= users / 5).Take(40))
                 sb.AppendLine(Inv, $"| `{Trim(type)}` | {count:N0} | {(double)count / users:0.0} | {(double)bytes / users:N0} B |");
         }
     }
