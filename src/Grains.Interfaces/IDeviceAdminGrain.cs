@@ -10,7 +10,7 @@ public interface IDeviceAdminGrain : IGrainWithStringKey
 {
     /// <summary><see cref="IDeviceGrain.RegisterAsync"/>, audited as <c>devices.register</c> or, with <paramref name="imported"/>, <c>devices.import</c>.</summary>
     [Alias("Register")]
-    ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported, bool brokerAccount = true);
+    ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported, bool skipBrokerAccount = false);
 
     /// <summary><see cref="IDeviceGrain.RotateAsync"/>, audited (the secret is never recorded).</summary>
     [Alias("Rotate")]

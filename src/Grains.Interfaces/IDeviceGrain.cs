@@ -18,11 +18,11 @@ public interface IDeviceGrain : IGrainWithStringKey
     /// again at 0. A device owned by another user is refused. Recorded in the audit trail with the change
     /// (<c>devices.register</c>, or <c>devices.import</c> with <paramref name="imported"/>), as are rotate and revoke.
     /// In External mode the silo creates the device's broker account with the new secret, unless
-    /// <paramref name="brokerAccount"/> is false: then the console writes the account into the broker's
+    /// <paramref name="skipBrokerAccount"/> is true: then the console writes the account into the broker's
     /// dynamic-security file itself (<c>--broker-file</c>, for fleets too large for one command per device).
     /// </summary>
     [Alias("Register")]
-    ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported = false, bool brokerAccount = true);
+    ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported = false, bool skipBrokerAccount = false);
 
     /// <summary>A new secret for a registered device; the old one is refused from now on and live sessions are closed.</summary>
     [Alias("Rotate")]

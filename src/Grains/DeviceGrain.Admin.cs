@@ -12,8 +12,8 @@ namespace Osr.Orleans.Grains;
 /// </summary>
 public sealed partial class DeviceGrain
 {
-    public ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported = false, bool brokerAccount = true) =>
-        DiscardOnFailureAsync(() => RegisterCoreAsync(userId, kind, imported, brokerAccount));
+    public ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported = false, bool skipBrokerAccount = false) =>
+        DiscardOnFailureAsync(() => RegisterCoreAsync(userId, kind, imported, brokerAccount: !skipBrokerAccount));
 
     public ValueTask<DeviceRegistrationResult> RotateAsync() => DiscardOnFailureAsync(RotateCoreAsync);
 

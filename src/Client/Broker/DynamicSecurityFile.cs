@@ -23,15 +23,51 @@ public static class DynamicSecurityFile
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>
-    /// Checks that <paramref name="path"/> can take accounts: its directory exists and, if the file exists, it is a
-    /// dynamic-security file (a JSON object whose <c>clients</c> and <c>roles</c>, when present, are arrays). Throws
-    /// <see cref="FormatException"/> with the reason; call before registering anything.
+    /// Checks that <paramref name="path"/> can take the accounts of <paramref name="deviceIds"/>: a file path (not a directory)
+    /// in an existing directory where the console may write, and, if the file exists, a dynamic-security file (a JSON
+    /// object whose <c>clients</c>, <c>roles</c> and <c>groups</c>, when present, are arrays) in which none of these ids
+    /// names an account other than a device's own. Throws <see cref="FormatException"/> with the reason; call before
+    /// registering anything.
     /// </summary>
-    public static void Check(string path)
+    public static void Check(string path, IEnumerable<string> deviceIds)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        ArgumentNullException.ThrowIfNull(deviceIds);
+        if (string.IsNullOrWhiteSpace(path)) throw new FormatException("the path is empty");
+        string directory;
+        try
+        {
+            directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? throw new FormatException($"{path}: not a file path");
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new FormatException($"{path}: not a usable path ({ex.Message})", ex);
+        }
+        if (Directory.Exists(path)) throw new FormatException($"{path}: is a directory");
         if (!Directory.Exists(directory)) throw new FormatException($"{path}: the directory {directory} does not exist");
-        if (File.Exists(path)) Read(path);
+        if (File.Exists(path)) RefuseForeignAccounts(path, Read(path), deviceIds);
+        try
+        {
+            using var probe = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new FormatException($"{path}: cannot be written here ({ex.Message})", ex);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Check"/> for a console command: a problem is bad input (exit 2) and nothing is registered.
+    /// </summary>
+    internal static void CheckOption(string path, IEnumerable<string> deviceIds)
+    {
+        try
+        {
+            Check(path, deviceIds);
+        }
+        catch (FormatException ex)
+        {
+            throw new Cli.CliInputException($"--broker-file {ex.Message}; nothing was registered");
+        }
     }
 
     /// <summary>
@@ -54,14 +90,20 @@ public static class DynamicSecurityFile
     private static async Task MergeCoreAsync(string path, IReadOnlyCollection<BrokerAccountEntry> devices, CancellationToken ct)
     {
         using var fileLock = await LockAsync(path + ".lock", ct).ConfigureAwait(false);
-        var root = File.Exists(path) ? Read(path) : NewRoot();
+        var exists = File.Exists(path);
+        var root = exists ? Read(path) : NewRoot();
+        RefuseForeignAccounts(path, root, devices.Select(d => d.DeviceId));
         Merge(root, devices);
         var temporary = path + ".tmp";
-        var create = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;   // it holds password hashes
+        File.Delete(temporary);   // a leftover of a crashed writer keeps its own mode otherwise
+        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        // It holds password hashes: a new file is the writer's alone; a replaced one keeps the mode the broker's admin gave it.
+        if (!OperatingSystem.IsWindows())
+            create.UnixCreateMode = exists ? File.GetUnixFileMode(path) : UnixFileMode.UserRead | UnixFileMode.UserWrite;
         await using (var stream = new FileStream(temporary, create))
         {
             await JsonSerializer.SerializeAsync(stream, root, Indented, ct).ConfigureAwait(false);
+            stream.Flush(flushToDisk: true);
         }
         File.Move(temporary, path, overwrite: true);
     }
@@ -91,6 +133,20 @@ public static class DynamicSecurityFile
             };
             Put(clients, clientAt, d.DeviceId, client);
             Put(roles, roleAt, role, new JsonObject { ["rolename"] = role, ["acls"] = DeviceBrokerAccount.AclsJson(d.DeviceId, d.UserId) });
+        }
+    }
+
+    /// <summary>A device id that names another kind of account in the file (the silos', an admin's) is never replaced.</summary>
+    private static void RefuseForeignAccounts(string path, JsonObject root, IEnumerable<string> deviceIds)
+    {
+        if (root["clients"] is not JsonArray clients) return;
+        var ids = deviceIds.ToHashSet(StringComparer.Ordinal);
+        foreach (var client in clients.OfType<JsonObject>())
+        {
+            if (client["username"] is not JsonValue v || !v.TryGetValue<string>(out var name) || !ids.Contains(name)) continue;
+            var roles = (client["roles"] as JsonArray)?.OfType<JsonObject>().Select(r => r["rolename"]?.ToString()).ToList() ?? [];
+            if (roles.Count != 1 || roles[0] != DeviceBrokerAccount.RoleName(name))
+                throw new FormatException($"{path}: '{name}' is an account of another kind in this file (roles: {string.Join(", ", roles)}); a device of that id would replace it");
         }
     }
 

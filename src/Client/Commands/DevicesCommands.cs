@@ -119,7 +119,7 @@ public static class DevicesCommands
             var path = ctx.Get(file)!;
             var rows = ReadAndValidate(path);
             var accountsFile = ctx.Get(brokerFile);
-            if (accountsFile is not null) CheckBrokerFile(accountsFile);
+            if (accountsFile is not null) DynamicSecurityFile.CheckOption(accountsFile, rows.Select(r => r.DeviceId));
 
             await using var cluster = await ctx.ConnectAsync().ConfigureAwait(false);
             var grains = cluster.Grains;
@@ -138,7 +138,7 @@ public static class DevicesCommands
             await Parallel.ForEachAsync(Enumerable.Range(0, rows.Count), Parallelism(ct), async (i, _) =>
             {
                 var row = rows[i];
-                results[i] = await grains.GetGrain<IDeviceAdminGrain>(row.DeviceId).RegisterAsync(row.UserId, row.Kind, imported: true, brokerAccount: accountsFile is null).ConfigureAwait(false);
+                results[i] = await grains.GetGrain<IDeviceAdminGrain>(row.DeviceId).RegisterAsync(row.UserId, row.Kind, imported: true, skipBrokerAccount: accountsFile is not null).ConfigureAwait(false);
             }).ConfigureAwait(false);
 
             var registered = new List<RegisteredDeviceJson>(rows.Count);
@@ -200,18 +200,6 @@ public static class DevicesCommands
         var validation = DeviceRow.ValidateAll(table);
         ThrowIfAny(path, validation.Errors, "registered");
         return [.. validation.Rows];
-    }
-
-    private static void CheckBrokerFile(string path)
-    {
-        try
-        {
-            DynamicSecurityFile.Check(path);
-        }
-        catch (FormatException ex)
-        {
-            throw new CliInputException($"--broker-file {ex.Message}; nothing was registered");
-        }
     }
 
     internal static void ThrowIfAny(string path, IReadOnlyList<RowError> errors, string verb)

@@ -61,7 +61,7 @@ public sealed class SimulationPlan
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
         await Parallel.ForEachAsync(Devices, parallel, async (d, _) =>
         {
-            var result = await grains.GetGrain<IDeviceGrain>(d.DeviceId).RegisterAsync(d.UserId, d.KindName, brokerAccount: brokerAccounts).ConfigureAwait(false);
+            var result = await grains.GetGrain<IDeviceGrain>(d.DeviceId).RegisterAsync(d.UserId, d.KindName, skipBrokerAccount: !brokerAccounts).ConfigureAwait(false);
             if (result is { Ok: true, Secret: { } secret }) d.Secret = secret;
             else failures.Add($"{d.DeviceId}: {result.Error ?? "refused"}");
         }).ConfigureAwait(false);

@@ -26,7 +26,7 @@ public static class SimulationRunner
         var devices = plan.Devices;
         var brokers = await options.ResolveBrokersAsync(ct).ConfigureAwait(false);
 
-        if (options.BrokerFile is { } brokerFile) CheckBrokerFile(brokerFile);
+        if (options.BrokerFile is { } brokerFile) Broker.DynamicSecurityFile.CheckOption(brokerFile, devices.Select(d => d.DeviceId));
         await using var cluster = options.Provision ? await ctx.ConnectAsync().ConfigureAwait(false) : null;
         if (cluster is not null)
         {
@@ -290,18 +290,6 @@ public static class SimulationRunner
             $"{N(Sent(FeedbackEvent.Delivered))} / {N(Sent(FeedbackEvent.Opened))} / {N(Sent(FeedbackEvent.Converted))} / {N(Sent(FeedbackEvent.Dismissed))}");
         foreach (var (reason, count) in n.FeedbackFailed) table.AddRow(Markup.Escape($"  feedback failed: {reason}"), N(count));
         if (n.FeedbackDropped > 0) table.AddRow("feedback not yet due at stop", N(n.FeedbackDropped));
-    }
-
-    private static void CheckBrokerFile(string path)
-    {
-        try
-        {
-            Broker.DynamicSecurityFile.Check(path);
-        }
-        catch (FormatException ex)
-        {
-            throw new CliInputException($"--broker-file {ex.Message}; nothing was registered");
-        }
     }
 
     /// <summary>

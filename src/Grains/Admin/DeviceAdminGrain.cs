@@ -11,8 +11,8 @@ public sealed class DeviceAdminGrain : Grain, IDeviceAdminGrain
 {
     private IDeviceGrain Device => GrainFactory.GetGrain<IDeviceGrain>(this.GetPrimaryKeyString());
 
-    public ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported, bool brokerAccount = true) =>
-        Device.RegisterAsync(userId, kind, imported, brokerAccount);
+    public ValueTask<DeviceRegistrationResult> RegisterAsync(string userId, string kind, bool imported, bool skipBrokerAccount = false) =>
+        Device.RegisterAsync(userId, kind, imported, skipBrokerAccount);
 
     public ValueTask<DeviceRegistrationResult> RotateAsync() => Device.RotateAsync();
 

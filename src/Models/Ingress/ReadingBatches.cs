@@ -28,7 +28,7 @@ public sealed class ReadingBatches
     }
 
     /// <summary>Free arrays kept for batches of <paramref name="length"/> readings now.</summary>
-    public int FreeCount(int length) => length is >= 1 and <= MaxLength ? Volatile.Read(ref _count[length]) : 0;
+    internal int FreeCount(int length) => length is >= 1 and <= MaxLength ? Volatile.Read(ref _count[length]) : 0;
 
     /// <summary>An array of exactly <paramref name="readings"/>' length holding them in order; a reused one when one is free.</summary>
     public Reading[] Rent(List<Reading> readings)

@@ -44,7 +44,7 @@ public sealed class RecentReadings
     public int Count => _count;
 
     /// <summary>Bytes held for the records (the array may be somewhat larger).</summary>
-    public int EncodedBytes => _length;
+    internal int EncodedBytes => _length;
 
     /// <summary>Remembers <paramref name="reading"/> of the device at <paramref name="deviceIndex"/> (≥ 0), dropping the oldest when full.</summary>
     public void Add(int deviceIndex, in Reading reading)

@@ -402,7 +402,8 @@ public sealed class IngestPipeline(
 
         public IngestOutcome GetResult(short token)
         {
-            var mine = token == _core.Version;
+            // Only a finished call goes back to the pool: asked early (the core throws), it is still in use.
+            var mine = token == _core.Version && _core.GetStatus(token) != ValueTaskSourceStatus.Pending;
             try
             {
                 return _core.GetResult(token);

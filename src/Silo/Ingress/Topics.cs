@@ -1,3 +1,5 @@
+using Osr.Orleans.Models.Broker;
+
 namespace Osr.Orleans.Silo.Ingress;
 
 public enum DeviceTopic
@@ -13,13 +15,12 @@ public enum DeviceTopic
 /// <summary>The topic names of docs/contract.md and the ACL that decides who may use which.</summary>
 internal static class Topics
 {
-    private const string DevicePrefix = "osr/v1/devices/";
-    private const string UserPrefix = "osr/v1/users/";
+    private const string DevicePrefix = ContractTopics.DevicePrefix;
 
-    public static string Readings(string deviceId) => DevicePrefix + deviceId + "/readings";
-    public static string Events(string deviceId) => DevicePrefix + deviceId + "/events";
-    public static string Errors(string deviceId) => DevicePrefix + deviceId + "/errors";
-    public static string Notifications(string userId) => UserPrefix + userId + "/notifications";
+    public static string Readings(string deviceId) => ContractTopics.Readings(deviceId);
+    public static string Events(string deviceId) => ContractTopics.Events(deviceId);
+    public static string Errors(string deviceId) => ContractTopics.Errors(deviceId);
+    public static string Notifications(string userId) => ContractTopics.Notifications(userId);
 
     /// <summary>Which of its own topics a device published to (allocation-free).</summary>
     public static DeviceTopic ClassifyPublish(ReadOnlySpan<char> topic, ReadOnlySpan<char> deviceId)

@@ -107,7 +107,9 @@ for rate in $rates; do
           --Osr:Mqtt:Username=osr-silo --Osr:Mqtt:Password="$(cat "$dir/broker/silo-password")"
         # The devices' accounts go into the broker's file while it is stopped (one dynamic-security command per
         # device would take minutes at 10k devices; docs/operations.md "External broker: large fleets").
+        stopped=$(cat "$dir/broker/mosquitto.pid")
         MQTT_PORT=$mqtt BROKER_DIR=$dir/broker scripts/broker.sh stop >> "$dir/broker.out" 2>&1
+        kept=(); for pid in "${pids[@]}"; do [ "$pid" = "$stopped" ] || kept+=("$pid"); done; pids=("${kept[@]}")   # not killed again later: its PID may be reused
         load_start "$dir" "$mqtt" "$rate" --gateway "127.0.0.1:$gateway" --no-catalog --no-feedback \
           --broker-file "$dir/broker/dynamic-security.json"
         for g in $(seq 1 "$generators"); do wait_for "$dir/load$g.log" "broker accounts to" 600; done

@@ -40,8 +40,8 @@ public sealed class OfflineBrokerAccountsTests : IAsyncLifetime
     [Fact]
     public async Task DevicesWhoseAccountsWereWrittenIntoTheFileLogInAfterTheBrokersRestartWithTheSameAcl()
     {
-        var first = await _silo.Grains.GetGrain<IDeviceAdminGrain>("o-d1").RegisterAsync("o-u1", "watch", imported: true, brokerAccount: false);
-        var second = await _silo.Grains.GetGrain<IDeviceAdminGrain>("o-d2").RegisterAsync("o-u2", "watch", imported: true, brokerAccount: false);
+        var first = await _silo.Grains.GetGrain<IDeviceAdminGrain>("o-d1").RegisterAsync("o-u1", "watch", imported: true, skipBrokerAccount: true);
+        var second = await _silo.Grains.GetGrain<IDeviceAdminGrain>("o-d2").RegisterAsync("o-u2", "watch", imported: true, skipBrokerAccount: true);
         first.Ok.Should().BeTrue(first.Error);
         second.Ok.Should().BeTrue(second.Error);
         var (before, refused) = await DeviceClient.TryConnectAsync(_broker.Port, "o-d1", first.Secret!);
@@ -64,6 +64,9 @@ public sealed class OfflineBrokerAccountsTests : IAsyncLifetime
 
         var (wrong, wrongResult) = await DeviceClient.TryConnectAsync(_broker.Port, "o-d2", first.Secret!);
         await using (wrong) wrongResult.ResultCode.Should().NotBe(MqttClientConnectResultCode.Success, "another device's secret");
+        var (otherId, otherIdResult) = await DeviceClient.TryConnectAsync(_broker.Port, "o-d2", second.Secret!, clientId: "o-d1");
+        await using (otherId) otherIdResult.ResultCode.Should().NotBe(MqttClientConnectResultCode.Success, "the client id must equal the username");
+        device.IsConnected.Should().BeTrue("a refused takeover leaves the device's session alone");
 
         (await _silo.Grains.GetGrain<IDeviceAdminGrain>("o-d1").RevokeAsync()).Should().BeTrue();
         await Poll.UntilAsync(() => !device.IsConnected, "revoking a device written into the file still disconnects it");

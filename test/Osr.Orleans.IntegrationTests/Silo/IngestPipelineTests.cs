@@ -67,6 +67,21 @@ public sealed class IngestPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task AResultAskedForBeforeTheCallReturnedFailsAndTheWaitStaysOutOfThePool()
+    {
+        var owner = new FakeOwner();
+
+        var pending = Handle(owner, "d1", 1);
+        var early = () => pending.GetAwaiter().GetResult();
+        early.Should().Throw<InvalidOperationException>("a pending wait has no result yet");
+        var other = Handle(owner, "d2", 1);   // must not be handed the first message's pending wait
+        owner.Calls[0].Complete(default);
+        owner.Calls[1].Complete(new IngestResult(0, 0, 0, RejectReason.QuotaExceeded));
+
+        (await other).Should().NotBe(IngestOutcome.Accepted, "the second message keeps its own outcome");
+    }
+
+    [Fact]
     public async Task AFailedCallIsNotAcknowledgedAndItsArrayIsNotReused()
     {
         var owner = new FakeOwner();

@@ -27,6 +27,7 @@ public sealed class DynamicSecurityFileTests : IDisposable
     {
         var path = Path.Combine(_directory, "dynamic-security.json");
         await File.WriteAllTextAsync(path, ExistingFile);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
 
         await DynamicSecurityFile.MergeAsync(path, [new("d1", "u1", "secret-a"), new("d2", "u1", "secret-b")], CancellationToken.None);
 
@@ -43,20 +44,23 @@ public sealed class DynamicSecurityFileTests : IDisposable
         root["groups"]!.AsArray().Should().ContainSingle();
         root["defaultACLAccess"]!["publishClientSend"]!.GetValue<bool>().Should().BeFalse();
         if (!OperatingSystem.IsWindows())
-            File.GetUnixFileMode(path).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite, "the file holds password hashes");
+            File.GetUnixFileMode(path).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, "a replaced file keeps its mode");
+        File.Exists(path + ".tmp").Should().BeFalse();
     }
 
     [Fact]
     public async Task AMissingFileIsCreatedWithDenyByDefaultAccess()
     {
         var path = Path.Combine(_directory, "new.json");
-        DynamicSecurityFile.Check(path);
+        DynamicSecurityFile.Check(path, ["d1"]);
 
         await DynamicSecurityFile.MergeAsync(path, [new("d1", "u1", "s")], CancellationToken.None);
 
         var root = JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
         root["clients"]!.AsArray().Should().ContainSingle();
         root["defaultACLAccess"]!["subscribe"]!.GetValue<bool>().Should().BeFalse();
+        if (!OperatingSystem.IsWindows())
+            File.GetUnixFileMode(path).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite, "a new file holds password hashes");
     }
 
     [Theory]
@@ -68,7 +72,7 @@ public sealed class DynamicSecurityFileTests : IDisposable
         var path = Path.Combine(_directory, "bad.json");
         await File.WriteAllTextAsync(path, content);
 
-        var check = () => DynamicSecurityFile.Check(path);
+        var check = () => DynamicSecurityFile.Check(path, ["d1"]);
         var merge = () => DynamicSecurityFile.MergeAsync(path, [new("d1", "u1", "s")], CancellationToken.None);
 
         check.Should().Throw<FormatException>().WithMessage($"*{reason}*");
@@ -76,12 +80,31 @@ public sealed class DynamicSecurityFileTests : IDisposable
         (await File.ReadAllTextAsync(path)).Should().Be(content);
     }
 
-    [Fact]
-    public void ADirectoryThatDoesNotExistIsRefused()
+    [Theory]
+    [InlineData("missing/f.json", "*does not exist*")]
+    [InlineData("", "*is a directory*")]
+    public void APathThatCannotBeTheFileIsRefused(string relative, string reason)
     {
-        var check = () => DynamicSecurityFile.Check(Path.Combine(_directory, "missing", "f.json"));
+        var check = () => DynamicSecurityFile.Check(Path.Combine(_directory, relative), ["d1"]);
+        var empty = () => DynamicSecurityFile.Check(" ", ["d1"]);
 
-        check.Should().Throw<FormatException>().WithMessage("*does not exist*");
+        check.Should().Throw<FormatException>().WithMessage(reason);
+        empty.Should().Throw<FormatException>().WithMessage("*empty*");
+    }
+
+    [Fact]
+    public async Task ADeviceIdThatNamesAnotherKindOfAccountIsRefusedAndTheFileKept()
+    {
+        var path = Path.Combine(_directory, "dynamic-security.json");
+        await File.WriteAllTextAsync(path, ExistingFile);
+
+        var check = () => DynamicSecurityFile.Check(path, ["d9", "osr-silo"]);
+        var merge = () => DynamicSecurityFile.MergeAsync(path, [new("osr-silo", "u1", "s")], CancellationToken.None);
+
+        check.Should().Throw<FormatException>().WithMessage("*'osr-silo' is an account of another kind*");
+        await merge.Should().ThrowAsync<FormatException>();
+        (await File.ReadAllTextAsync(path)).Should().Be(ExistingFile);
+        DynamicSecurityFile.Check(path, ["d1", "d2"]);   // a device's own account may be replaced
     }
 
     [Fact]
