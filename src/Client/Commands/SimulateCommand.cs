@@ -70,6 +70,8 @@ public static class SimulateCommand
         {
             Description = "External mode, large fleets: register the devices without creating their broker accounts one by one, write the accounts into this Mosquitto dynamic-security file (stop the broker first), then wait until the restarted broker accepts them",
         };
+        var brokerWait = Validation.DurationOption("--broker-wait", "With --broker-file: how long to wait for the restarted broker to accept the written accounts (default 10m)",
+            TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         var warmup = Validation.DurationOption("--warmup", "Publish this long before the measured --duration; the summary covers only the measured window",
             TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         var latencyFrom = new Option<string>("--latency-from")
@@ -127,13 +129,14 @@ public static class SimulateCommand
         var command = new Command("simulate", "Simulated users and devices publishing readings over real MQTT, with PUBACK latency; with --clock event, a backtest over simulated days")
         {
             users, rate, duration, batch, cycle, realtime, watch, seed, prefix, mqtt, localAddresses, concurrency,
-            noProvision, brokerFile, warmup, latencyFrom, latencySamples, clock, days, start, step, interval, noCatalog, noFeedback, pushesFile,
+            noProvision, brokerFile, brokerWait, warmup, latencyFrom, latencySamples, clock, days, start, step, interval, noCatalog, noFeedback, pushesFile,
         };
         command.Validators.Add(r =>
         {
             if (r.GetResult(cycle) is not null && r.GetValue(realtime)) r.AddError("--cycle and --realtime-day cannot be combined");
             if (r.GetValue(watch) && r.GetValue(noProvision)) r.AddError("--watch needs the cluster and cannot be combined with --no-provision");
             if (r.GetValue(noProvision) && r.GetResult(brokerFile) is { Implicit: false }) r.AddError("--broker-file writes the accounts of registered devices and cannot be combined with --no-provision");
+            if (r.GetResult(brokerWait) is { Implicit: false } && r.GetResult(brokerFile) is not { Implicit: false }) r.AddError("--broker-wait needs --broker-file");
             if (r.GetResult(latencySamples) is { Implicit: false } && r.GetResult(duration) is not { Implicit: false })
                 r.AddError("--latency-samples needs --duration (the samples are kept in memory until the run ends)");
             static bool Given(OptionResult? o) => o is { Implicit: false };
@@ -185,6 +188,7 @@ public static class SimulateCommand
                 Json = ctx.Json,
                 Provision = !ctx.Get(noProvision),
                 BrokerFile = ctx.Get(brokerFile),
+                BrokerWait = ctx.Get(brokerWait) ?? TimeSpan.FromMinutes(10),
                 Warmup = ctx.Get(warmup),
                 LatencyFromIntended = ctx.Get(latencyFrom) == "intended",
                 LatencySamplesPath = ctx.Get(latencySamples),

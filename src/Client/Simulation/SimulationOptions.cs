@@ -65,12 +65,12 @@ public sealed record SimulationOptions
     /// <summary>
     /// With <c>--broker-file PATH</c> (External mode, large fleets): the devices are registered without the silo creating
     /// their broker accounts, the console writes the accounts into PATH (Mosquitto's dynamic-security file) and waits up
-    /// to <see cref="BrokerFileWait"/> for the restarted broker to accept them.
+    /// to <see cref="BrokerWait"/> for the restarted broker to accept them.
     /// </summary>
     public string? BrokerFile { get; init; }
 
-    /// <summary>How long a run with <see cref="BrokerFile"/> waits for the broker to take the written accounts.</summary>
-    public static readonly TimeSpan BrokerFileWait = TimeSpan.FromMinutes(10);
+    /// <summary>How long a run with <see cref="BrokerFile"/> waits for the broker to take the written accounts (<c>--broker-wait</c>, default 10 min).</summary>
+    public TimeSpan BrokerWait { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// With <c>--warmup T</c>: publishing runs T longer and the summary covers only the measured window after it

@@ -55,7 +55,7 @@ public static class SimulationRunner
         var listener = cluster is not null ? new NotificationListener(plan.Users, time) : null;
         var fleet = new MqttFleet(stats, time, listener);
         fleet.Prepare(devices, brokers, options.LocalAddresses);
-        if (options.BrokerFile is { } accountsFile) await WriteBrokerAccountsAsync(accountsFile, devices, fleet, log, ct).ConfigureAwait(false);
+        if (options.BrokerFile is { } accountsFile) await WriteBrokerAccountsAsync(accountsFile, options.BrokerWait, devices, fleet, log, ct).ConfigureAwait(false);
         await log.WriteLineAsync($"connecting {devices.Count} devices to {options.BrokerList} ({options.ConnectConcurrency} at a time)…").ConfigureAwait(false);
         var connected = await fleet.ConnectAllAsync(devices, options.ConnectConcurrency,
             n => log.WriteLine($"  {n}/{devices.Count} attempted"), ct).ConfigureAwait(false);
@@ -296,7 +296,7 @@ public static class SimulationRunner
     /// Writes the registered devices' accounts into the broker's dynamic-security file and waits until the broker, restarted
     /// by whoever runs it, accepts the first device (docs/operations.md, "External broker: large fleets").
     /// </summary>
-    private static async Task WriteBrokerAccountsAsync(string path, IReadOnlyList<DeviceSimulator> devices, MqttFleet fleet, TextWriter log, CancellationToken ct)
+    private static async Task WriteBrokerAccountsAsync(string path, TimeSpan wait, IReadOnlyList<DeviceSimulator> devices, MqttFleet fleet, TextWriter log, CancellationToken ct)
     {
         var accounts = devices.Select(d => new Broker.BrokerAccountEntry(d.DeviceId, d.UserId, d.Secret!)).ToList();
         try
@@ -307,10 +307,10 @@ public static class SimulationRunner
         {
             throw new CliFailureException($"the devices are registered but their broker accounts were not written ({ex.Message}); run again to register and write them");
         }
-        await log.WriteLineAsync($"wrote {accounts.Count} broker accounts to {path}; waiting up to {SimulationOptions.BrokerFileWait.TotalMinutes:0} min " +
+        await log.WriteLineAsync($"wrote {accounts.Count} broker accounts to {path}; waiting up to {wait} " +
             "for the broker to accept them (it reads the file only at start: restart it)").ConfigureAwait(false);
-        if (!await fleet.WaitUntilAcceptedAsync(devices[0], SimulationOptions.BrokerFileWait, ct).ConfigureAwait(false))
-            throw new CliFailureException($"the broker did not accept device '{devices[0].DeviceId}' within {SimulationOptions.BrokerFileWait.TotalMinutes:0} min of writing {path}; was it restarted with that file?");
+        if (!await fleet.WaitUntilAcceptedAsync(devices[0], wait, ct).ConfigureAwait(false))
+            throw new CliFailureException($"the broker did not accept device '{devices[0].DeviceId}' within {wait} of writing {path}; was it restarted with that file?");
         await log.WriteLineAsync("the broker accepts the written accounts").ConfigureAwait(false);
     }
 }

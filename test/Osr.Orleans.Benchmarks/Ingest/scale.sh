@@ -101,7 +101,10 @@ for s in $(seq 1 "$silos"); do wait_for "$work/silo$s.log" "Application started"
 echo "$(date -u +%T) cluster up: gateways $gateway_list, brokers $mqtt_list"
 
 brokers_do stop
+# Each generator writes its own file (merging into one shared file would make each of them parse all accounts
+# written before it: ≈ 1 GB resident per generator at 90k accounts); they are merged into the brokers' file below.
 accounts=$work/broker1/dynamic-security.json
+mkdir -p "$work/accounts"
 per=$(( rate / generators ))
 # In waves of WAVE generators: many .NET processes starting at once on 2 cores take longer than the console's 10 s to
 # reach the cluster; a generator that could not is started again (at most 3 times).
@@ -109,7 +112,7 @@ wave=${WAVE:-5}
 start_generator() { # G
   dotnet "$admin_dll" simulate --users "$users" --rate "$per" --prefix "s${1}x" --mqtt "$mqtt_list" --gateway "$gateway_list" \
     --warmup "$warmup" --duration "$duration" --latency-from intended --connect-concurrency 50 --no-catalog --no-feedback \
-    --broker-file "$accounts" --json > "$work/load$1.json" 2> "$work/load$1.log" &
+    --broker-file "$work/accounts/$1.json" --broker-wait 60m --json > "$work/load$1.json" 2> "$work/load$1.log" &
   gpids[$1]=$!; pids+=($!)
 }
 declare -A gpids=()
@@ -127,6 +130,15 @@ for g in $(seq 1 "$generators"); do
     echo "$(date -u +%T) generators 1–$g registered their devices"
   fi
 done
+python3 - "$accounts" "$work"/accounts/*.json <<'PY'
+import json, sys
+target = json.load(open(sys.argv[1]))
+for part in sys.argv[2:]:
+    d = json.load(open(part))
+    target["clients"] += d["clients"]; target["roles"] += d["roles"]
+json.dump(target, open(sys.argv[1] + ".tmp", "w"))
+PY
+mv "$accounts.tmp" "$accounts"
 echo "$(date -u +%T) $(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['clients']) - 1)" "$accounts") device accounts written"
 for b in $(seq 2 "$brokers"); do cp "$accounts" "$work/broker$b/dynamic-security.json"; done
 brokers_do start

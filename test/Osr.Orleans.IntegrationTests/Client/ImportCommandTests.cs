@@ -101,5 +101,9 @@ public class ImportCommandTests
         backtest.Should().Be(ExitCodes.BadInput);
         cli.Error.ToString().Should().Contain("--broker-file").And.Contain("--no-provision");
         cli.Clusters.Calls.Should().BeEmpty();
+        var waitAlone = new TestCli();
+        (await waitAlone.RunAsync("simulate", "--broker-wait", "5m", "--duration", "1s")).Should().Be(ExitCodes.BadInput);
+        waitAlone.Error.ToString().Should().Contain("--broker-wait needs --broker-file");
+        waitAlone.Clusters.Calls.Should().BeEmpty();
     }
 }
