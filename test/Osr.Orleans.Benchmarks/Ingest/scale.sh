@@ -8,7 +8,8 @@
 # USERS (1330 simulated people per generator ≈ 2,000 devices), BROKERS (6 Mosquitto processes, each under the
 # per-process file limit), SILOS (2, one Orleans cluster on a private PostgreSQL), RATE (10000 readings/s in all,
 # one reading per message), WARMUP (60s), DURATION (60s), CHECKPOINT (Osr:State:CheckpointInterval, 00:05:00),
-# WAVE (5: generators started together, each wave once the previous one registered its devices).
+# WAVE (5: generators started together, each wave once the previous one registered its devices), BROKER_PORT_BASE
+# (21883: the brokers listen on BASE … BASE+BROKERS-1, below the ephemeral port range).
 # Build first: dotnet build Osr.Orleans.sln -c Release. Every process this script starts is stopped by PID.
 #
 #  1. PostgreSQL (scripts/postgres.sh) with the schema; BROKERS Mosquittos (scripts/broker.sh, deploy/mosquitto);
@@ -62,7 +63,13 @@ brokers_do() { # start|stop
     if [ "$1" = stop ]; then
       BROKER_DIR=$work/broker$b scripts/broker.sh stop >> "$work/brokers.out" 2>&1
     else
-      MQTT_PORT=${broker_ports[$((b - 1))]} BROKER_DIR=$work/broker$b OSR_BROKER_PASSWORD=$password scripts/broker.sh >> "$work/brokers.out" 2>&1
+      # Loading 100k accounts while devices already hammer the other brokers can take longer than broker.sh's 10 s:
+      # the daemon keeps starting, so wait for its port a while longer.
+      local port=${broker_ports[$((b - 1))]}
+      MQTT_PORT=$port BROKER_DIR=$work/broker$b OSR_BROKER_PASSWORD=$password scripts/broker.sh >> "$work/brokers.out" 2>&1 || {
+        for _ in $(seq 1 1200); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+        (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "broker $b did not start" >&2; return 1; }
+      }
     fi
   done
 }
@@ -76,7 +83,14 @@ psql_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql
 cs="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=osr;Maximum Pool Size=40"
 dotnet "$admin_dll" db migrate --connection "$cs" > "$work/migrate.log"
 
-for b in $(seq 1 "$brokers"); do broker_ports+=("$(free_port)"); done
+# Below the ephemeral range: the brokers are stopped while the generators register, and 100k outgoing
+# connections would otherwise take a free port picked from that range before its broker starts again.
+broker_base=${BROKER_PORT_BASE:-21883}
+for b in $(seq 1 "$brokers"); do
+  port=$((broker_base + b - 1))
+  if (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use (set BROKER_PORT_BASE)" >&2; exit 1; fi
+  broker_ports+=("$port")
+done
 brokers_do start
 broker_args=() mqtt_list=""
 for b in $(seq 1 "$brokers"); do
