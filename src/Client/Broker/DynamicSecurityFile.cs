@@ -227,8 +227,10 @@ public static class DynamicSecurityFile
             {
                 return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            catch (IOException ex)
             {
+                if (DateTime.UtcNow >= deadline)
+                    throw new IOException($"{lockPath} is held by another writer for {LockTimeout.TotalMinutes:0} min", ex);
                 await Task.Delay(TimeSpan.FromMilliseconds(50), ct).ConfigureAwait(false);
             }
         }

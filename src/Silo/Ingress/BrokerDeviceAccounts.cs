@@ -18,8 +18,6 @@ public sealed class BrokerDeviceAccounts(ExternalBroker broker, ILogger<BrokerDe
     /// <summary>How long a broker may take to answer one batch of dynamic-security commands.</summary>
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(10);
 
-    private static string RoleName(string deviceId) => DeviceBrokerAccount.RoleName(deviceId);
-
     public async Task SetCredentialsAsync(string deviceId, string userId, string secret, CancellationToken cancellationToken = default)
     {
         // Deleting and creating again (one batch, applied in order) both closes any live session and resets the
@@ -27,12 +25,12 @@ public sealed class BrokerDeviceAccounts(ExternalBroker broker, ILogger<BrokerDe
         JsonArray commands =
         [
             new JsonObject { ["command"] = "deleteClient", ["username"] = deviceId },
-            new JsonObject { ["command"] = "deleteRole", ["rolename"] = RoleName(deviceId) },
-            new JsonObject { ["command"] = "createRole", ["rolename"] = RoleName(deviceId), ["acls"] = DeviceBrokerAccount.AclsJson(deviceId, userId) },
+            new JsonObject { ["command"] = "deleteRole", ["rolename"] = DeviceBrokerAccount.RoleName(deviceId) },
+            new JsonObject { ["command"] = "createRole", ["rolename"] = DeviceBrokerAccount.RoleName(deviceId), ["acls"] = DeviceBrokerAccount.AclsJson(deviceId, userId) },
             new JsonObject
             {
                 ["command"] = "createClient", ["username"] = deviceId, ["password"] = secret, ["clientid"] = deviceId,
-                ["roles"] = new JsonArray(new JsonObject { ["rolename"] = RoleName(deviceId) }),
+                ["roles"] = new JsonArray(new JsonObject { ["rolename"] = DeviceBrokerAccount.RoleName(deviceId) }),
             },
         ];
         await RunAsync(deviceId, commands, mustSucceedFrom: 2, "set", cancellationToken);

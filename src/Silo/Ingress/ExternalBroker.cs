@@ -42,7 +42,7 @@ public sealed class ExternalBroker : BackgroundService, IDeviceChannel
     internal static readonly string[] Subscriptions = ["$share/osr/osr/v1/devices/+/readings", "$share/osr/osr/v1/devices/+/events"];
     internal const string DynSecTopic = "$CONTROL/dynamic-security/v1";
     internal const string DynSecResponseTopic = "$CONTROL/dynamic-security/v1/response";
-    private const string DevicePrefix = "osr/v1/devices/";
+    private const string DevicePrefix = Models.Broker.ContractTopics.DevicePrefix;
 
     private readonly IngestPipeline _pipeline;
     private readonly OsrClock _time;
