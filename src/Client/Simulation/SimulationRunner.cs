@@ -48,14 +48,14 @@ public static class SimulationRunner
         {
             ReportIntendedLatency = options.LatencyFromIntended,
             Samples = options.LatencySamplesPath is not null && options.Duration is { } window
-                ? new LatencySamples(LatencySamples.CapacityFor((options.Rate ?? devices.Count) / options.Batch, window.TotalSeconds))
+                ? new LatencySamples(LatencySamples.CapacityFor((options.Rate ?? devices.Count) / options.Batch, window.TotalSeconds), time)
                 : null,
         };
         // Every watch of a provisioned run listens to its user's notifications (a bare broker has none to send).
         var listener = cluster is not null ? new NotificationListener(plan.Users, time) : null;
         var fleet = new MqttFleet(stats, time, listener);
         fleet.Prepare(devices, brokers, options.LocalAddresses);
-        if (options.BrokerFile is { } accountsFile) await WriteBrokerAccountsAsync(accountsFile, options.BrokerWait, devices, fleet, log, ct).ConfigureAwait(false);
+        if (options.BrokerFile is { } accountsFile) await WriteBrokerAccountsAsync(accountsFile, options.BrokerWait, devices, fleet, time, log, ct).ConfigureAwait(false);
         await log.WriteLineAsync($"connecting {devices.Count} devices to {options.BrokerList} ({options.ConnectConcurrency} at a time)…").ConfigureAwait(false);
         var connected = await fleet.ConnectAllAsync(devices, options.ConnectConcurrency,
             n => log.WriteLine($"  {n}/{devices.Count} attempted"), ct).ConfigureAwait(false);
@@ -296,7 +296,8 @@ public static class SimulationRunner
     /// Writes the registered devices' accounts into the broker's dynamic-security file and waits until the broker, restarted
     /// by whoever runs it, accepts the first device (docs/operations.md, "External broker: large fleets").
     /// </summary>
-    private static async Task WriteBrokerAccountsAsync(string path, TimeSpan wait, IReadOnlyList<DeviceSimulator> devices, MqttFleet fleet, TextWriter log, CancellationToken ct)
+    private static async Task WriteBrokerAccountsAsync(string path, TimeSpan wait, IReadOnlyList<DeviceSimulator> devices, MqttFleet fleet, TimeProvider time,
+        TextWriter log, CancellationToken ct)
     {
         var accounts = devices.Select(d => new Broker.BrokerAccountEntry(d.DeviceId, d.UserId, d.Secret!)).ToList();
         try
@@ -309,8 +310,15 @@ public static class SimulationRunner
         }
         await log.WriteLineAsync($"wrote {accounts.Count} broker accounts to {path}; waiting up to {wait} " +
             "for the broker to accept them (it reads the file only at start: restart it)").ConfigureAwait(false);
-        if (!await fleet.WaitUntilAcceptedAsync(devices[0], wait, ct).ConfigureAwait(false))
-            throw new CliFailureException($"the broker did not accept device '{devices[0].DeviceId}' within {wait} of writing {path}; was it restarted with that file?");
+        // One device per broker: with several brokers (restarted one after another), every one must have the accounts.
+        var started = time.GetTimestamp();
+        foreach (var probe in devices.DistinctBy(d => d.Broker))
+        {
+            var left = wait - time.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero || !await fleet.WaitUntilAcceptedAsync(probe, left, ct).ConfigureAwait(false))
+                throw new CliFailureException($"the broker did not accept device '{probe.DeviceId}' within {wait} of writing {path}; was it restarted with that file?");
+        }
+
         await log.WriteLineAsync("the broker accepts the written accounts").ConfigureAwait(false);
     }
 }

@@ -99,7 +99,7 @@ public sealed class SimulationStats
         if (ackedTimestamp < Volatile.Read(ref _measureUntil)) Interlocked.Add(ref _readingsAckedInWindow, readings);
         LatencyMicros.Record(sendMicros);
         IntendedLatencyMicros.Record(intendedMicros);
-        Samples?.Record(ReportIntendedLatency ? intendedMicros : sendMicros);
+        Samples?.Record(ReportIntendedLatency ? intendedMicros : sendMicros, ackedTimestamp);
     }
 
     public void OnRefused(string reason)

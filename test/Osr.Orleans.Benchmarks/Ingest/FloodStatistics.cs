@@ -51,6 +51,43 @@ internal static class FloodStatistics
             draws > 0 ? Percentile(ratios, tail) : double.NaN, draws > 0 ? Percentile(ratios, 100 - tail) : double.NaN, Median(roundRatios), draws);
     }
 
+    /// <summary>Whether a phased flood (<c>--flood-phase</c>) floods at <paramref name="unixMs"/>: in the odd periods of <paramref name="phaseMs"/> on the wall clock.</summary>
+    public static bool FloodsAt(long unixMs, long phaseMs) => unixMs / phaseMs % 2 == 1;
+
+    /// <summary>
+    /// Cuts one phased run (<c>--flood-phase</c>) into rounds: its samples (latency µs, intended send time Unix ms) are grouped
+    /// by period (send time / <paramref name="phaseMs"/>); every period with the flood (odd, <see cref="FloodsAt"/>) is a
+    /// round together with the period before it (without). The run's first and last periods are left out (partly measured),
+    /// and so is a pair where either side holds fewer than half the median period's samples. Rounds are numbered from
+    /// <paramref name="firstRound"/>.
+    /// </summary>
+    public static List<FloodRound> PhasePairs(IReadOnlyList<(long Micros, long SentUnixMs)> samples, long phaseMs, int firstRound)
+    {
+        if (phaseMs <= 0) throw new ArgumentOutOfRangeException(nameof(phaseMs), "the phase must be positive");
+        var periods = new SortedDictionary<long, List<long>>();
+        foreach (var (micros, sent) in samples)
+        {
+            if (sent <= 0) throw new FormatException("a sample without its send time (a phased run needs samples with two columns)");
+            var k = sent / phaseMs;
+            if (!periods.TryGetValue(k, out var list)) periods[k] = list = [];
+            list.Add(micros);
+        }
+
+        var rounds = new List<FloodRound>();
+        if (periods.Count < 3) return rounds;
+        var inner = periods.Keys.Skip(1).SkipLast(1).ToHashSet();
+        var median = Median([.. inner.Select(k => (double)periods[k].Count)]);
+        foreach (var k in inner.Order())
+        {
+            if (!FloodsAt(k * phaseMs, phaseMs) || !inner.Contains(k - 1)) continue;
+            var (without, with) = (periods[k - 1], periods[k]);
+            if (without.Count < median / 2 || with.Count < median / 2) continue;
+            rounds.Add(new FloodRound(firstRound + rounds.Count, [.. without], [.. with]));
+        }
+
+        return rounds;
+    }
+
     /// <summary>One round's p99 with the flood over its p99 without.</summary>
     public static double RoundRatio(FloodRound round) =>
         (double)Percentile(Sorted(round.With), 99) / Percentile(Sorted(round.Without), 99);

@@ -21,15 +21,21 @@ internal sealed class Flooder : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _clock = new();
+    private TimeSpan? _phase;
     private long _acked;
     private long _errors;
 
     /// <param name="interval">When set, each device sends one message per interval itself (one in flight) instead of flooding.</param>
-    public static async Task<Flooder> StartAsync(Target target, int devices, CancellationToken ct, TimeSpan? interval = null)
+    /// <param name="phase">
+    /// When set, the flood runs only in odd phases of this length on the wall clock (Unix ms / phase is odd; see <see cref="FloodStatistics.FloodsAt"/>):
+    /// the devices connect at a phase's start and disconnect at its end, so nothing they sent is still held in the next phase.
+    /// </param>
+    public static async Task<Flooder> StartAsync(Target target, int devices, CancellationToken ct, TimeSpan? interval = null, TimeSpan? phase = null)
     {
         var flooder = new Flooder();
         var payload = new byte[PayloadBytes];
         Array.Fill(payload, (byte)'#');
+        var floods = new List<Func<CancellationToken, Task>>();
         for (var i = 0; i < devices; i++)
         {
             var deviceId = $"flood-{i}";
@@ -42,32 +48,83 @@ internal sealed class Flooder : IAsyncDisposable
             };
             var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", target.MqttPort).WithClientId(deviceId)
                 .WithCredentials(deviceId, secret).WithTimeout(TimeSpan.FromSeconds(60)).Build();
-            var result = await client.ConnectAsync(options, ct).ConfigureAwait(false);
-            if (result.ResultCode != MqttClientConnectResultCode.Success)
-                throw new InvalidOperationException($"flood device {deviceId} refused: {result.ResultCode}");
-            await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
-                .WithTopicFilter($"osr/v1/devices/{deviceId}/errors", MqttQualityOfServiceLevel.AtMostOnce).Build(), ct).ConfigureAwait(false);
             flooder._clients.Add(client);
+            if (phase is null) await ConnectAsync(client, options, deviceId, ct).ConfigureAwait(false);
             var message = new MqttApplicationMessageBuilder().WithTopic($"osr/v1/devices/{deviceId}/readings").WithPayload(payload)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
-            if (interval is { } every) flooder._loops.Add(flooder.PacedLoopAsync(client, message, every));
-            else for (var k = 0; k < InFlight; k++) flooder._loops.Add(flooder.LoopAsync(client, message));
+            floods.Add(async token =>
+            {
+                if (!client.IsConnected) await ConnectAsync(client, options, deviceId, token).ConfigureAwait(false);
+                if (interval is { } every) await flooder.PacedLoopAsync(client, message, every, token).ConfigureAwait(false);
+                else await Task.WhenAll(Enumerable.Range(0, InFlight).Select(_ => flooder.LoopAsync(client, message, token))).ConfigureAwait(false);
+            });
         }
+
+        flooder._phase = phase;
         flooder._clock.Start();
+        flooder._loops.Add(phase is { } p
+            ? flooder.PhasesAsync(floods, p)
+            : Task.WhenAll(floods.Select(f => f(flooder._stop.Token))));
         return flooder;
     }
 
-    private async Task LoopAsync(IMqttClient client, MqttApplicationMessage message)
+    private static async Task ConnectAsync(IMqttClient client, MqttClientOptions options, string deviceId, CancellationToken ct)
+    {
+        var result = await client.ConnectAsync(options, ct).ConfigureAwait(false);
+        if (result.ResultCode != MqttClientConnectResultCode.Success)
+            throw new InvalidOperationException($"flood device {deviceId} refused: {result.ResultCode}");
+        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter($"osr/v1/devices/{deviceId}/errors", MqttQualityOfServiceLevel.AtMostOnce).Build(), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Floods in the odd phases only: connects at a phase's start, disconnects at its end (what was held is dropped unacknowledged).</summary>
+    private async Task PhasesAsync(List<Func<CancellationToken, Task>> floods, TimeSpan phase)
+    {
+        var ms = (long)phase.TotalMilliseconds;
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                var end = (now / ms + 1) * ms;
+                if (!FloodStatistics.FloodsAt(now, ms))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(end - now), _stop.Token).ConfigureAwait(false);
+                    continue;
+                }
+
+                using var on = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                var running = Task.WhenAll(floods.Select(f => f(on.Token)));
+                await Task.WhenAny(running, Task.Delay(TimeSpan.FromMilliseconds(end - now), _stop.Token)).ConfigureAwait(false);
+                await on.CancelAsync().ConfigureAwait(false);
+                await DisconnectAllAsync().ConfigureAwait(false);
+                try
+                {
+                    await running.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // the phase ended
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // stopped
+        }
+    }
+
+    private async Task LoopAsync(IMqttClient client, MqttApplicationMessage message, CancellationToken ct)
     {
         await Task.Yield();
-        while (!_stop.IsCancellationRequested && client.IsConnected)
+        while (!ct.IsCancellationRequested && client.IsConnected)
         {
             try
             {
-                await client.PublishAsync(message, _stop.Token).ConfigureAwait(false);
+                await client.PublishAsync(message, ct).ConfigureAwait(false);
                 Interlocked.Increment(ref _acked);
             }
-            catch (Exception) when (_stop.IsCancellationRequested || !client.IsConnected)
+            catch (Exception) when (ct.IsCancellationRequested || !client.IsConnected)
             {
                 return;
             }
@@ -75,18 +132,18 @@ internal sealed class Flooder : IAsyncDisposable
     }
 
     /// <summary>The same garbage, paced by the sender (a comparison: what the silo pays when it need not hold anything).</summary>
-    private async Task PacedLoopAsync(IMqttClient client, MqttApplicationMessage message, TimeSpan interval)
+    private async Task PacedLoopAsync(IMqttClient client, MqttApplicationMessage message, TimeSpan interval, CancellationToken ct)
     {
         using var timer = new PeriodicTimer(interval);
         try
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false) && client.IsConnected)
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false) && client.IsConnected)
             {
-                await client.PublishAsync(message, _stop.Token).ConfigureAwait(false);
+                await client.PublishAsync(message, ct).ConfigureAwait(false);
                 Interlocked.Increment(ref _acked);
             }
         }
-        catch (Exception) when (_stop.IsCancellationRequested || !client.IsConnected)
+        catch (Exception) when (ct.IsCancellationRequested || !client.IsConnected)
         {
             // stopped
         }
@@ -98,12 +155,11 @@ internal sealed class Flooder : IAsyncDisposable
         var seconds = _clock.Elapsed.TotalSeconds;
         var acked = Interlocked.Read(ref _acked);
         return string.Create(CultureInfo.InvariantCulture,
-            $"flood: {_clients.Count} device(s), {acked} garbage messages acknowledged in {seconds:0.0} s = {acked / seconds:0.0} msg/s, {acked * (double)PayloadBytes / seconds / 1024:0} KiB/s; {Interlocked.Read(ref _errors)} error replies received");
+            $"flood: {_clients.Count} device(s){(_phase is { } p ? $" in every other phase of {p.TotalSeconds:0} s (rates over the whole run)" : "")}, {acked} garbage messages acknowledged in {seconds:0.0} s = {acked / seconds:0.0} msg/s, {acked * (double)PayloadBytes / seconds / 1024:0} KiB/s; {Interlocked.Read(ref _errors)} error replies received");
     }
 
-    public async ValueTask DisposeAsync()
+    private async Task DisconnectAllAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
         foreach (var c in _clients)
         {
             try
@@ -115,6 +171,12 @@ internal sealed class Flooder : IAsyncDisposable
                 // the connection is going anyway
             }
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await DisconnectAllAsync().ConfigureAwait(false);
         try
         {
             await Task.WhenAll(_loops).ConfigureAwait(false);
@@ -123,6 +185,7 @@ internal sealed class Flooder : IAsyncDisposable
         {
             // stopped
         }
+
         foreach (var c in _clients) c.Dispose();
         _stop.Dispose();
     }

@@ -18,7 +18,7 @@ public static class IngestBenchmark
           run --devices N --rate R[,R…] [--batch K] [--target grains|bare|both] [--warmup 10s] [--duration 30s]
           grains-direct --users N --rate R [--warmup 10s] [--duration 40s]
                                   the grain path without MQTT (an Orleans client calls IDeviceGrain.IngestAsync)
-          flood-stats DIR [--draws 10000] [--seed 1]
+          flood-stats DIR [--draws 10000] [--seed 1] [--phase T]
                                   the flood comparison of Ingest/flood-rounds.sh's output: per round, pooled, bootstrap interval
         options: --report FILE    also write the tables (markdown) to FILE
                  --target-env K=V[,K=V]  environment of the target process (e.g. DOTNET_gcServer=1)
@@ -26,8 +26,10 @@ public static class IngestBenchmark
                  --silo-args A[,A]       extra silo arguments, e.g. --Osr:State:CheckpointInterval=00:05:00
                  --flood N        silo only: N more devices flood 64 KiB garbage during each scenario (Ingest/Flooder.cs)
                  --flood-interval T   the flood devices send one message per T themselves instead (a comparison)
+                 --flood-phase T  the flood runs only in every other period T of the wall clock (the odd ones of
+                                  Unix time / T), so one run holds both conditions (Ingest/flood-rounds.sh PHASE=T)
                  --samples-out FILE   run with one rate and one target: the load generator writes every latency of the
-                                  measured window to FILE (µs, one per line; Ingest/flood-rounds.sh, flood-stats)
+                                  measured window to FILE (µs and intended send time, one per line; flood-rounds.sh, flood-stats)
                  --verbose        echo the load generator's progress
                  --gc-log         print every GC pause of the target and the load generator (from EventPipe)
                  --alloc-types    print what the target allocates, by type (sampled GC AllocationTick events)
@@ -111,7 +113,7 @@ public static class IngestBenchmark
             var run = new RunContext(Paths.Discover(), environment, loadEnvironment, a.Has("--verbose"), a.Has("--gc-log"), a.Has("--alloc-types"),
                 (a.Get("--silo-args") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 a.GetInt("--flood", 0), a.Has("--flood-interval") ? a.GetDuration("--flood-interval", TimeSpan.FromSeconds(1)) : null,
-                a.Get("--samples-out"));
+                a.Get("--samples-out"), a.Has("--flood-phase") ? a.GetDuration("--flood-phase", TimeSpan.FromSeconds(20)) : null);
             await Console.Error.WriteLineAsync($"ingest benchmark: {plan.Count} scenarios × {targets.Length} targets; open-file limit {ProcStats.Run("sh", "-c \"ulimit -Hn\"").Trim()} per process").ConfigureAwait(false);
             foreach (var group in plan.GroupBy(s => s.Group))
             {
@@ -161,7 +163,7 @@ public static class IngestBenchmark
                 break;
             }
 
-            await using var flood = run.Flood > 0 && kind == TargetKind.Grains ? await Flooder.StartAsync(target, run.Flood, ct, run.FloodInterval).ConfigureAwait(false) : null;
+            await using var flood = run.Flood > 0 && kind == TargetKind.Grains ? await Flooder.StartAsync(target, run.Flood, ct, run.FloodInterval, run.FloodPhase).ConfigureAwait(false) : null;
             results.Add(s.Kind == "direct"
                 ? await ScenarioRunner.RunDirectAsync(target, baseline, s, run, ct).ConfigureAwait(false)
                 : await ScenarioRunner.RunMqttAsync(target, baseline, s, run, prefix, ct).ConfigureAwait(false));

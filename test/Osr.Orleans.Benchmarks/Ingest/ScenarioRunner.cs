@@ -25,7 +25,7 @@ internal sealed record Scenario(string Group, string Kind, int Devices, double R
 /// </summary>
 internal sealed record RunContext(Paths Paths, IReadOnlyDictionary<string, string> TargetEnvironment,
     IReadOnlyDictionary<string, string> LoadEnvironment, bool Verbose, bool GcLog, bool AllocationTypes, IReadOnlyList<string> SiloArgs, int Flood = 0, TimeSpan? FloodInterval = null,
-    string? SamplesOut = null);
+    string? SamplesOut = null, TimeSpan? FloodPhase = null);
 
 /// <summary>Memory of the target right after start-up, before any device (the baseline of "per user" numbers).</summary>
 internal sealed record Baseline(long RssBytes, long? HeapBytes);

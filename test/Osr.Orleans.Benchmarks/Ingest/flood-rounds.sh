@@ -6,6 +6,9 @@
 #
 # Environment: ROUNDS (default 10), WARMUP (default 10s), DURATION (measured window, default 60s), DEVICES (default 1000),
 # RATE (readings/s, default 1000). Build first: dotnet build -c Release test/Osr.Orleans.Benchmarks.
+# PHASE=T (e.g. 20s) runs phased instead: each round is one run on a fresh silo in which the flood runs only in every
+# other period T of the wall clock (--flood-phase T), so both conditions share a silo; a DURATION of many periods (e.g.
+# 600s) gives many pairs per run. Then: … ingest flood-stats OUT_DIR --phase T.
 # OUT_DIR gets, per run, rNN-without|flood.samples (every latency of the window, µs), .md (the driver's report) and .log
 # (its stderr), and runs.tsv (round, condition, position, start UTC, 1-minute load average at the start, exit code,
 # samples file). A failed run is tried once more. Then: … ingest flood-stats OUT_DIR.
@@ -26,7 +29,7 @@ out=$(cd "$out" && pwd)
 
 one_run() { # ROUND CONDITION POSITION
   local name; name=$(printf 'r%02d-%s' "$1" "$2")
-  local flood=(); [ "$2" = flood ] && flood=(--flood 1)
+  local flood=(); [ "$2" = flood ] && flood=(--flood 1); [ "$2" = phased ] && flood=(--flood 1 --flood-phase "$PHASE")
   for attempt in 1 2; do
     local start load1 rc=0
     start=$(date -u +%FT%TZ); load1=$(cut -d' ' -f1 /proc/loadavg)
@@ -42,7 +45,8 @@ one_run() { # ROUND CONDITION POSITION
 }
 
 for r in $(seq 1 "$rounds"); do
-  if [ $((r % 2)) -eq 1 ]; then one_run "$r" without 1; one_run "$r" flood 2
+  if [ -n "${PHASE:-}" ]; then one_run "$r" phased 1
+  elif [ $((r % 2)) -eq 1 ]; then one_run "$r" without 1; one_run "$r" flood 2
   else one_run "$r" flood 1; one_run "$r" without 2; fi
 done
-echo "done: dotnet $bench_dll ingest flood-stats $out"
+echo "done: dotnet $bench_dll ingest flood-stats $out${PHASE:+ --phase $PHASE}"

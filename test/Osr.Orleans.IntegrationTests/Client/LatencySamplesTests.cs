@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Osr.Orleans.Client.Simulation;
 
 namespace Osr.Orleans.IntegrationTests.Client;
@@ -35,6 +36,22 @@ public sealed class LatencySamplesTests : IDisposable
         var path = Path.Combine(_dir, "s.txt");
         await samples.WriteAsync(path, CancellationToken.None);
         (await File.ReadAllLinesAsync(path)).Select(long.Parse).Order().Should().Equal(Enumerable.Range(0, 40_000).Select(i => (long)i));
+    }
+
+    [Fact]
+    public async Task WithAClockEachSampleKeepsItsIntendedSendTime()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000));
+        var samples = new LatencySamples(4, time);
+        time.Advance(TimeSpan.FromSeconds(2));
+        samples.Record(250_000, time.GetTimestamp()); // acknowledged at +2 s after 250 ms: meant for +1.75 s
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        samples.Record(3_000, time.GetTimestamp());
+        samples.Record(40); // no end time: 0
+
+        var path = Path.Combine(_dir, "s.txt");
+        await samples.WriteAsync(path, CancellationToken.None);
+        (await File.ReadAllTextAsync(path)).Should().Be("250000\t1700000001750\n3000\t1700000002497\n40\t0\n");
     }
 
     [Fact]

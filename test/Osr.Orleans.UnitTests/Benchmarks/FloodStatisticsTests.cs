@@ -85,4 +85,35 @@ public class FloodStatisticsTests
         FloodStatistics.Median([3.0, 1, 2]).Should().Be(2);
         FloodStatistics.Median([4.0, 1, 3, 2]).Should().Be(2.5);
     }
+    [Fact]
+    public void A_phased_run_pairs_each_flood_period_with_the_period_before_it()
+    {
+        // Periods of 1,000 ms: 10 (partial, first), 11 flood, 12, 13 flood, 14 (last, partial); 10 samples each.
+        var samples = new List<(long, long)>();
+        for (var k = 10; k <= 14; k++)
+            for (var i = 0; i < 10; i++) samples.Add((k * 100 + i, k * 1000L + i * 100));
+
+        var rounds = FloodStatistics.PhasePairs(samples, 1000, firstRound: 7);
+
+        // 11 has no measured period before it (10 is left out); 13 pairs with 12; 14 is left out.
+        rounds.Should().ContainSingle();
+        rounds[0].Round.Should().Be(7);
+        rounds[0].Without.Should().Equal(Range(1200, 1209));
+        rounds[0].With.Should().Equal(Range(1300, 1309));
+        FloodStatistics.FloodsAt(13_500, 1000).Should().BeTrue();
+        FloodStatistics.FloodsAt(12_999, 1000).Should().BeFalse();
+    }
+
+    [Fact]
+    public void A_phased_pair_with_a_thin_side_is_left_out_and_samples_need_their_send_time()
+    {
+        var samples = new List<(long, long)>();
+        foreach (var (k, n) in new[] { (1, 10), (2, 10), (3, 10), (4, 4), (5, 10), (6, 10) })
+            for (var i = 0; i < n; i++) samples.Add((k, k * 1000L + i));
+
+        // Pairs (2, 3) and (4, 5); 4 holds 4 of a median 10 samples: left out.
+        FloodStatistics.PhasePairs(samples, 1000, 1).Select(r => r.With[0]).Should().Equal(3L);
+        var act = () => FloodStatistics.PhasePairs([(5, 0)], 1000, 1);
+        act.Should().Throw<FormatException>();
+    }
 }
