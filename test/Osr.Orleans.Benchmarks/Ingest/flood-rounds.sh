@@ -9,6 +9,7 @@
 # PHASE=T (e.g. 20s) runs phased instead: each round is one run on a fresh silo in which the flood runs only in every
 # other period T of the wall clock (--flood-phase T), so both conditions share a silo; a DURATION of many periods (e.g.
 # 600s) gives many pairs per run. Then: … ingest flood-stats OUT_DIR --phase T.
+# SILO_ARGS (the driver's --silo-args, e.g. limits raised out of reach to see what the flood costs without control).
 # OUT_DIR gets, per run, rNN-without|flood.samples (every latency of the window, µs), .md (the driver's report) and .log
 # (its stderr), and runs.tsv (round, condition, position, start UTC, 1-minute load average at the start, exit code,
 # samples file). A failed run is tried once more. Then: … ingest flood-stats OUT_DIR.
@@ -35,7 +36,7 @@ one_run() { # ROUND CONDITION POSITION
     start=$(date -u +%FT%TZ); load1=$(cut -d' ' -f1 /proc/loadavg)
     rm -f "$out/$name.samples" "$out/$name.md"
     dotnet "$bench_dll" ingest run --devices "$devices" --rate "$rate" --target grains --warmup "$warmup" --duration "$duration" \
-      "${flood[@]}" --samples-out "$out/$name.samples" --report "$out/$name.md" > /dev/null 2> "$out/$name.log" || rc=$?
+      "${flood[@]}" ${SILO_ARGS:+"--silo-args=$SILO_ARGS"} --samples-out "$out/$name.samples" --report "$out/$name.md" > /dev/null 2> "$out/$name.log" || rc=$?
     [ -s "$out/$name.samples" ] || { [ "$rc" -ne 0 ] || rc=3; }
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$start" "$load1" "$rc" "$name.samples" >> "$out/runs.tsv"
     echo "round $1 $2: exit $rc, load $load1, $(grep -ho 'p50 [0-9.]*, p99 [0-9.]*' "$out/$name.log" | tail -1) ms"
