@@ -75,11 +75,12 @@ public static class DynamicSecurityFile
     /// file's lock; a failure (the file no longer a dynamic-security file, not writable, its lock held for
     /// two minutes) leaves the file as it was and is reported as a <see cref="FormatException"/> or <see cref="IOException"/>.
     /// </summary>
-    public static async Task MergeAsync(string path, IReadOnlyCollection<BrokerAccountEntry> devices, CancellationToken ct)
+    /// <param name="time">The clock the wait for the lock runs on (the system clock when null).</param>
+    public static async Task MergeAsync(string path, IReadOnlyCollection<BrokerAccountEntry> devices, CancellationToken ct, TimeProvider? time = null)
     {
         try
         {
-            await MergeCoreAsync(path, devices, ct).ConfigureAwait(false);
+            await MergeCoreAsync(path, devices, time ?? TimeProvider.System, ct).ConfigureAwait(false);
         }
         catch (UnauthorizedAccessException ex)
         {
@@ -87,9 +88,9 @@ public static class DynamicSecurityFile
         }
     }
 
-    private static async Task MergeCoreAsync(string path, IReadOnlyCollection<BrokerAccountEntry> devices, CancellationToken ct)
+    private static async Task MergeCoreAsync(string path, IReadOnlyCollection<BrokerAccountEntry> devices, TimeProvider time, CancellationToken ct)
     {
-        using var fileLock = await LockAsync(path + ".lock", ct).ConfigureAwait(false);
+        using var fileLock = await LockAsync(path + ".lock", time, ct).ConfigureAwait(false);
         var exists = File.Exists(path);
         var root = exists ? Read(path) : NewRoot();
         RefuseForeignAccounts(path, root, devices.Select(d => d.DeviceId));
@@ -218,9 +219,9 @@ public static class DynamicSecurityFile
         }
     }
 
-    private static async Task<FileStream> LockAsync(string lockPath, CancellationToken ct)
+    private static async Task<FileStream> LockAsync(string lockPath, TimeProvider time, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow + LockTimeout;
+        var started = time.GetTimestamp();
         while (true)
         {
             try
@@ -229,9 +230,9 @@ public static class DynamicSecurityFile
             }
             catch (IOException ex)
             {
-                if (DateTime.UtcNow >= deadline)
+                if (time.GetElapsedTime(started) >= LockTimeout)
                     throw new IOException($"{lockPath} is held by another writer for {LockTimeout.TotalMinutes:0} min", ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(50), ct).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(50), time, ct).ConfigureAwait(false);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 using Osr.Orleans.Client.Broker;
 using Osr.Orleans.Models.Broker;
 
@@ -118,5 +119,28 @@ public sealed class DynamicSecurityFileTests : IDisposable
         var root = JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
         root["clients"]!.AsArray().Should().HaveCount(200);
         root["roles"]!.AsArray().Should().HaveCount(200);
+    }
+    [Fact]
+    public async Task AWriterWaitsWhileTheLockIsHeldAndGivesUpAfterTwoMinutes()
+    {
+        var path = Path.Combine(_directory, "locked.json");
+        await File.WriteAllTextAsync(path, ExistingFile);
+        using var held = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+
+        // Each writer's first attempt fails and arms its wait before MergeAsync returns, so Advance finds it.
+        using var stop = new CancellationTokenSource();
+        var time = new FakeTimeProvider();
+        var waiting = DynamicSecurityFile.MergeAsync(path, [new("d2", "u1", "s")], stop.Token, time);
+        time.Advance(TimeSpan.FromSeconds(1));
+        waiting.IsCompleted.Should().BeFalse("the lock is held");
+        (await File.ReadAllTextAsync(path)).Should().Be(ExistingFile);
+        await stop.CancelAsync();
+        await waiting.Awaiting(t => t.WaitAsync(TimeSpan.FromSeconds(30))).Should().ThrowAsync<OperationCanceledException>();
+
+        var later = new FakeTimeProvider();
+        var givingUp = DynamicSecurityFile.MergeAsync(path, [new("d3", "u1", "s")], CancellationToken.None, later);
+        later.Advance(TimeSpan.FromMinutes(2));
+        (await givingUp.Awaiting(t => t.WaitAsync(TimeSpan.FromSeconds(30))).Should().ThrowAsync<IOException>()).WithMessage("*held by another writer*");
+        (await File.ReadAllTextAsync(path)).Should().Be(ExistingFile);
     }
 }
