@@ -58,7 +58,9 @@ public sealed record class DecisionHistory
 /// a send) → push. The decision history is checkpointed, not written per decision: a repeated
 /// decision id returns the stored decision and sends nothing; after a crash that lost the newest
 /// history, a repeated id that was sent is still recognised by the pushes and is not counted
-/// again, and the push layer refuses to send an id twice.
+/// again, and the push layer refuses to send an id twice. The rules' verdict on every candidate, with the learned
+/// threshold and the exploration floor, is <see cref="ThrottlePass"/>, the choice <see cref="CandidateChoice"/>
+/// (src/Models/Rules).
 /// </remarks>
 public sealed partial class NotificationThrottleGrain(
     [PersistentState("throttle", StorageNames.Default)] IPersistentState<ThrottleState> state,
@@ -81,13 +83,11 @@ public sealed partial class NotificationThrottleGrain(
     private const byte ConversionLearned = 1 << 6, OpenLearned = 1 << 7;
     private DeferredCheckpoint? _historyCheckpoint;
 
-    /// <summary>The threshold while a user's own scores are still being observed: above every OSR (OSR ≤ 1).</summary>
-    private static readonly double Unreachable = Math.BitIncrement(1.0);
-
-    private static string ObservingText(int seen, int required) => string.Create(CultureInfo.InvariantCulture,
-        $"learning: observing {seen} of {required} passes before sending by score");
-
     private string UserId => this.GetPrimaryKeyString();
+
+    /// <summary>The learning settings of <see cref="ThrottlePass"/>, as configured.</summary>
+    private ThrottleLearning PassLearning =>
+        new(_learning.Budget, _learning.BudgetMinSamples, _learning.BudgetHorizon, _learning.BudgetObserve, _learning.ExploreByTime);
 
     /// <summary>The decision history's checkpoint (see <see cref="DecisionHistory"/>).</summary>
     private DeferredCheckpoint HistoryCheckpoint => _historyCheckpoint ??= new DeferredCheckpoint(this, _checkpoints, () => history.WriteStateAsync());
@@ -111,67 +111,17 @@ public sealed partial class NotificationThrottleGrain(
         var budget = history.State.Budget;
         var zone = UserTimeZones.Resolve(request.TimeZoneId);
         var localNow = TimeZoneInfo.ConvertTime(new DateTime(request.NowUtcTicks, DateTimeKind.Utc), zone);
-        var learnThreshold = _learning.Budget && !ruleSet.HasGlobalThreshold;
-        LearnedThreshold? learned = null;
-        string? learnedText = null;
-        var verdicts = new CandidateVerdict[n];
-        var osr = new double[n];
-        var hardAllowed = new bool[n];
-        var thresholds = new double[n];
-        var rates = new double[n];
         // One exploration draw per decision, not per candidate: a pass explores with probability
         // explore.rate (of the best candidate that only the threshold holds back), however many it has.
         var draw = DecisionIds.Draw(id, "explore");
-        var passesPerDay = BudgetThreshold.PassesPerDay(budget, localNow);
-        var requiredSamples = BudgetThreshold.RequiredSamples(_learning.BudgetMinSamples, passesPerDay, _learning.BudgetHorizon);
         // The previous pass (any decision) of this user, or the start of today for the first.
         var lastPassLocal = history.State.Decisions.Count > 0
             ? TimeZoneInfo.ConvertTime(new DateTime(history.State.Decisions[^1].DecidedAt.UtcTicks, DateTimeKind.Utc), zone)
             : localNow.Date;
-        var best = double.NaN;
-        var left = 0;
-        // The exploration basis under the online model (ExplorationFloor), unbounded here: each candidate takes its own
-        // cap.day as the bound, and as the basis while no whole day has been seen.
-        var pushesPerDay = request.DrawOsr is null ? double.NaN
-            : ExplorationFloor.PushesPerDay(sent, DateOnly.FromDateTime(localNow), zone, budget.FirstDay, int.MaxValue);
-        for (var i = 0; i < n; i++)
-        {
-            var c = candidates[i];
-            var effective = ruleSet.Resolve(UserId, request.Segment, c.ItemId, c.Category);
-            if (learnThreshold && effective.ThresholdFrom == RuleScopeKind.Global)
-            {
-                if (i == 0 || learned is null && learnedText is null)
-                {
-                    left = effective.CapDay - BudgetThreshold.SentOn(sent, DateOnly.FromDateTime(localNow), zone);
-                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, _learning.BudgetHorizon);
-                    learnedText = learned is { } l ? BudgetThreshold.Describe(in l) : "";
-                }
-                if (learned is { } t) effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };
-                else if (_learning.BudgetObserve && request.DrawOsr is not null && left > 0
-                    && BudgetThreshold.Recent(budget, localNow, _learning.BudgetHorizon) is var seen && seen < requiredSamples)
-                    effective = effective with { Threshold = Unreachable, ThresholdLearned = ObservingText(seen, requiredSamples) };
-            }
-            var verdict = NotificationRules.Evaluate(new RuleCandidate(c.ItemId, c.Category, c.Osr, c.Factor), effective,
-                request.TimeZoneId, sent, request.NowUtcTicks, request.StateUtcTicks, draw);
-            verdicts[i] = verdict;
-            osr[i] = c.Osr;
-            hardAllowed[i] = CandidateChoice.HardAllowed(verdict);
-            thresholds[i] = effective.Threshold;
-            // Under the online model explore.rate is a floor: about that share of the user's pushes (ExplorationFloor),
-            // spread evenly over waking time (ExploreByTime), so that states whose passes come often (the state keeps
-            // changing) are not explored more than calm ones, or per pass scaled by pushes / passes a day. Also before
-            // the learned threshold applies (the first passes), so that the floor does not spend the cap at the first
-            // allowed moments of the first day.
-            rates[i] = request.DrawOsr is null ? effective.ExploreRate
-                : _learning.ExploreByTime
-                ? ExplorationFloor.ExploreChance(effective.ExploreRate, Math.Min(pushesPerDay, effective.CapDay),
-                    ExplorationFloor.WakingHoursPerDay(effective.QuietStart, effective.QuietEnd),
-                    ExplorationFloor.WakingHoursBetween(lastPassLocal, localNow, effective.QuietStart, effective.QuietEnd))
-                : ExplorationFloor.ExploreFloor(effective.ExploreRate, Math.Min(pushesPerDay, effective.CapDay), passesPerDay);
-            if (verdict.Checks[(int)RuleName.OptOut].Passed && verdict.Checks[(int)RuleName.QuietHours].Passed
-                && verdict.Checks[(int)RuleName.Staleness].Passed && !(c.Osr <= best))
-                best = c.Osr;
-        }
+        var ruleCandidates = Array.ConvertAll(candidates, c => new RuleCandidate(c.ItemId, c.Category, c.Osr, c.Factor));
+        var (verdicts, osr, hardAllowed, thresholds, rates, best) = ThrottlePass.Evaluate(new ThrottlePassInput(ruleSet, UserId,
+            request.Segment, request.TimeZoneId, zone, ruleCandidates, sent, budget, localNow, lastPassLocal, request.NowUtcTicks,
+            request.StateUtcTicks, draw, request.DrawOsr is not null, PassLearning));
 
         var uncertain = request.Uncertain is not null;
         var choice = uncertain ? Choice.None : CandidateChoice.Choose(osr, hardAllowed, thresholds, rates, draw);
