@@ -79,14 +79,9 @@ public static class ThrottlePass
     public static ThrottlePassResult Evaluate(ThrottlePassInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var ruleSet = input.Rules;
-        var candidates = input.Candidates;
+        var (ruleSet, userId, segment, timeZoneId, zone, candidates, sent, budget, localNow, lastPassLocal, nowUtcTicks, stateUtcTicks,
+            draw, posterior, learning) = input;
         var n = candidates.Count;
-        var sent = input.Sent;
-        var budget = input.Budget;
-        var zone = input.Zone;
-        var localNow = input.LocalNow;
-        var learning = input.Learning;
         var learnThreshold = learning.Budget && !ruleSet.HasGlobalThreshold;
         LearnedThreshold? learned = null;
         string? learnedText = null;
@@ -101,12 +96,12 @@ public static class ThrottlePass
         var left = 0;
         // The exploration basis under the online model (ExplorationFloor), unbounded here: each candidate takes its own
         // cap.day as the bound, and as the basis while no whole day has been seen.
-        var pushesPerDay = !input.HasPosterior ? double.NaN
+        var pushesPerDay = !posterior ? double.NaN
             : ExplorationFloor.PushesPerDay(sent, DateOnly.FromDateTime(localNow), zone, budget.FirstDay, int.MaxValue);
         for (var i = 0; i < n; i++)
         {
             var c = candidates[i];
-            var effective = ruleSet.Resolve(input.UserId, input.Segment, c.ItemId, c.Category);
+            var effective = ruleSet.Resolve(userId, segment, c.ItemId, c.Category);
             if (learnThreshold && effective.ThresholdFrom == RuleScopeKind.Global)
             {
                 if (i == 0 || learned is null && learnedText is null)
@@ -116,12 +111,11 @@ public static class ThrottlePass
                     learnedText = learned is { } l ? BudgetThreshold.Describe(in l) : "";
                 }
                 if (learned is { } t) effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };
-                else if (learning.BudgetObserve && input.HasPosterior && left > 0
+                else if (learning.BudgetObserve && posterior && left > 0
                     && BudgetThreshold.Recent(budget, localNow, learning.BudgetHorizon) is var seen && seen < requiredSamples)
                     effective = effective with { Threshold = Unreachable, ThresholdLearned = ObservingText(seen, requiredSamples) };
             }
-            var verdict = NotificationRules.Evaluate(c, effective, input.TimeZoneId, sent, input.NowUtcTicks, input.StateUtcTicks,
-                input.ExploreDraw);
+            var verdict = NotificationRules.Evaluate(c, effective, timeZoneId, sent, nowUtcTicks, stateUtcTicks, draw);
             verdicts[i] = verdict;
             osr[i] = c.Osr;
             hardAllowed[i] = CandidateChoice.HardAllowed(verdict);
@@ -131,11 +125,11 @@ public static class ThrottlePass
             // changing) are not explored more than calm ones, or per pass scaled by pushes / passes a day. Also before
             // the learned threshold applies (the first passes), so that the floor does not spend the cap at the first
             // allowed moments of the first day.
-            rates[i] = !input.HasPosterior ? effective.ExploreRate
+            rates[i] = !posterior ? effective.ExploreRate
                 : learning.ExploreByTime
                 ? ExplorationFloor.ExploreChance(effective.ExploreRate, Math.Min(pushesPerDay, effective.CapDay),
                     ExplorationFloor.WakingHoursPerDay(effective.QuietStart, effective.QuietEnd),
-                    ExplorationFloor.WakingHoursBetween(input.LastPassLocal, localNow, effective.QuietStart, effective.QuietEnd))
+                    ExplorationFloor.WakingHoursBetween(lastPassLocal, localNow, effective.QuietStart, effective.QuietEnd))
                 : ExplorationFloor.ExploreFloor(effective.ExploreRate, Math.Min(pushesPerDay, effective.CapDay), passesPerDay);
             if (verdict.Checks[(int)RuleName.OptOut].Passed && verdict.Checks[(int)RuleName.QuietHours].Passed
                 && verdict.Checks[(int)RuleName.Staleness].Passed && !(c.Osr <= best))
