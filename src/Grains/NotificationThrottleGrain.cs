@@ -58,7 +58,9 @@ public sealed record class DecisionHistory
 /// a send) → push. The decision history is checkpointed, not written per decision: a repeated
 /// decision id returns the stored decision and sends nothing; after a crash that lost the newest
 /// history, a repeated id that was sent is still recognised by the pushes and is not counted
-/// again, and the push layer refuses to send an id twice.
+/// again, and the push layer refuses to send an id twice. The rules' verdict on every candidate, with the learned
+/// threshold and the exploration floor, is <see cref="ThrottlePass"/>, the choice <see cref="CandidateChoice"/>
+/// (src/Models/Rules); feedback is in NotificationThrottleGrain.Feedback.cs.
 /// </remarks>
 public sealed partial class NotificationThrottleGrain(
     [PersistentState("throttle", StorageNames.Default)] IPersistentState<ThrottleState> state,
@@ -77,17 +79,13 @@ public sealed partial class NotificationThrottleGrain(
     private readonly StateOptions _checkpoints = stateOptions.Value;
     private readonly LearningOptions _learning = learningOptions.Value;
 
-    /// <summary><see cref="ThrottleState.FeedbackSeen"/> bits (above the <see cref="FeedbackAction"/> bits): the outcome was handed to the learner.</summary>
-    private const byte ConversionLearned = 1 << 6, OpenLearned = 1 << 7;
     private DeferredCheckpoint? _historyCheckpoint;
 
-    /// <summary>The threshold while a user's own scores are still being observed: above every OSR (OSR ≤ 1).</summary>
-    private static readonly double Unreachable = Math.BitIncrement(1.0);
-
-    private static string ObservingText(int seen, int required) => string.Create(CultureInfo.InvariantCulture,
-        $"learning: observing {seen} of {required} passes before sending by score");
-
     private string UserId => this.GetPrimaryKeyString();
+
+    /// <summary>The learning settings of <see cref="ThrottlePass"/>, as configured.</summary>
+    private ThrottleLearning PassLearning =>
+        new(_learning.Budget, _learning.BudgetMinSamples, _learning.BudgetHorizon, _learning.BudgetObserve, _learning.ExploreByTime);
 
     /// <summary>The decision history's checkpoint (see <see cref="DecisionHistory"/>).</summary>
     private DeferredCheckpoint HistoryCheckpoint => _historyCheckpoint ??= new DeferredCheckpoint(this, _checkpoints, () => history.WriteStateAsync());
@@ -111,67 +109,17 @@ public sealed partial class NotificationThrottleGrain(
         var budget = history.State.Budget;
         var zone = UserTimeZones.Resolve(request.TimeZoneId);
         var localNow = TimeZoneInfo.ConvertTime(new DateTime(request.NowUtcTicks, DateTimeKind.Utc), zone);
-        var learnThreshold = _learning.Budget && !ruleSet.HasGlobalThreshold;
-        LearnedThreshold? learned = null;
-        string? learnedText = null;
-        var verdicts = new CandidateVerdict[n];
-        var osr = new double[n];
-        var hardAllowed = new bool[n];
-        var thresholds = new double[n];
-        var rates = new double[n];
         // One exploration draw per decision, not per candidate: a pass explores with probability
         // explore.rate (of the best candidate that only the threshold holds back), however many it has.
         var draw = DecisionIds.Draw(id, "explore");
-        var passesPerDay = BudgetThreshold.PassesPerDay(budget, localNow);
-        var requiredSamples = BudgetThreshold.RequiredSamples(_learning.BudgetMinSamples, passesPerDay, _learning.BudgetHorizon);
         // The previous pass (any decision) of this user, or the start of today for the first.
         var lastPassLocal = history.State.Decisions.Count > 0
             ? TimeZoneInfo.ConvertTime(new DateTime(history.State.Decisions[^1].DecidedAt.UtcTicks, DateTimeKind.Utc), zone)
             : localNow.Date;
-        var best = double.NaN;
-        var left = 0;
-        // The exploration basis under the online model (ExplorationFloor), unbounded here: each candidate takes its own
-        // cap.day as the bound, and as the basis while no whole day has been seen.
-        var pushesPerDay = request.DrawOsr is null ? double.NaN
-            : ExplorationFloor.PushesPerDay(sent, DateOnly.FromDateTime(localNow), zone, budget.FirstDay, int.MaxValue);
-        for (var i = 0; i < n; i++)
-        {
-            var c = candidates[i];
-            var effective = ruleSet.Resolve(UserId, request.Segment, c.ItemId, c.Category);
-            if (learnThreshold && effective.ThresholdFrom == RuleScopeKind.Global)
-            {
-                if (i == 0 || learned is null && learnedText is null)
-                {
-                    left = effective.CapDay - BudgetThreshold.SentOn(sent, DateOnly.FromDateTime(localNow), zone);
-                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, _learning.BudgetHorizon);
-                    learnedText = learned is { } l ? BudgetThreshold.Describe(in l) : "";
-                }
-                if (learned is { } t) effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };
-                else if (_learning.BudgetObserve && request.DrawOsr is not null && left > 0
-                    && BudgetThreshold.Recent(budget, localNow, _learning.BudgetHorizon) is var seen && seen < requiredSamples)
-                    effective = effective with { Threshold = Unreachable, ThresholdLearned = ObservingText(seen, requiredSamples) };
-            }
-            var verdict = NotificationRules.Evaluate(new RuleCandidate(c.ItemId, c.Category, c.Osr, c.Factor), effective,
-                request.TimeZoneId, sent, request.NowUtcTicks, request.StateUtcTicks, draw);
-            verdicts[i] = verdict;
-            osr[i] = c.Osr;
-            hardAllowed[i] = CandidateChoice.HardAllowed(verdict);
-            thresholds[i] = effective.Threshold;
-            // Under the online model explore.rate is a floor: about that share of the user's pushes (ExplorationFloor),
-            // spread evenly over waking time (ExploreByTime), so that states whose passes come often (the state keeps
-            // changing) are not explored more than calm ones, or per pass scaled by pushes / passes a day. Also before
-            // the learned threshold applies (the first passes), so that the floor does not spend the cap at the first
-            // allowed moments of the first day.
-            rates[i] = request.DrawOsr is null ? effective.ExploreRate
-                : _learning.ExploreByTime
-                ? ExplorationFloor.ExploreChance(effective.ExploreRate, Math.Min(pushesPerDay, effective.CapDay),
-                    ExplorationFloor.WakingHoursPerDay(effective.QuietStart, effective.QuietEnd),
-                    ExplorationFloor.WakingHoursBetween(lastPassLocal, localNow, effective.QuietStart, effective.QuietEnd))
-                : ExplorationFloor.ExploreFloor(effective.ExploreRate, Math.Min(pushesPerDay, effective.CapDay), passesPerDay);
-            if (verdict.Checks[(int)RuleName.OptOut].Passed && verdict.Checks[(int)RuleName.QuietHours].Passed
-                && verdict.Checks[(int)RuleName.Staleness].Passed && !(c.Osr <= best))
-                best = c.Osr;
-        }
+        var ruleCandidates = Array.ConvertAll(candidates, c => new RuleCandidate(c.ItemId, c.Category, c.Osr, c.Factor));
+        var (verdicts, osr, hardAllowed, thresholds, rates, best) = ThrottlePass.Evaluate(new ThrottlePassInput(ruleSet, UserId,
+            request.Segment, request.TimeZoneId, zone, ruleCandidates, sent, budget, localNow, lastPassLocal, request.NowUtcTicks,
+            request.StateUtcTicks, draw, request.DrawOsr is not null, PassLearning));
 
         var uncertain = request.Uncertain is not null;
         var choice = uncertain ? Choice.None : CandidateChoice.Choose(osr, hardAllowed, thresholds, rates, draw);
@@ -244,47 +192,6 @@ public sealed partial class NotificationThrottleGrain(
         return view;
     }
 
-    public async ValueTask<RejectReason> RecordFeedbackAsync(string notificationId, FeedbackAction action, long timestampUtcTicks)
-    {
-        if (string.IsNullOrEmpty(notificationId)) return RejectReason.UnknownNotification;
-        var s = state.State;
-        var decisions = history.State.Decisions;
-        var index = decisions.FindLastIndex(d => d.NotificationId == notificationId);
-        DecisionView? view = index >= 0 ? decisions[index] : null;
-        string outcome, model, arm;
-        string? segment;
-        if (view is not null)
-        {
-            (outcome, model, arm, segment) = (view.Outcome, view.PropensityVersion, view.Arm, view.Segment);
-        }
-        else
-        {
-            var record = await decisionLog.ReadDecisionAsync(notificationId);
-            if (record is null || record.UserId != UserId) return RejectReason.UnknownNotification;
-            (outcome, model, arm, segment) = (record.Outcome, record.PropensityVersion, record.Arm, record.Segment);
-        }
-        if (outcome != DecisionOutcomes.Sent) return RejectReason.UnknownNotification;
-
-        await decisionLog.AppendFeedbackAsync(new FeedbackRecord(notificationId, UserId, action, timestampUtcTicks));
-        var bit = (byte)(1 << (int)action);
-        var seen = s.FeedbackSeen.GetValueOrDefault(notificationId);
-        if ((seen & bit) != 0) return RejectReason.None; // a redelivery: stored once, counted once
-        if (view is not null)
-        {
-            s.FeedbackSeen[notificationId] = (byte)(seen | bit);
-            decisions[index] = view with { Feedback = Stronger(view.Feedback, action) };
-            HistoryCheckpoint.MarkDirty();
-            await state.WriteStateAsync();
-        }
-        if (view is not null) LearnFeedback(view, action);
-        var name = CounterNames.NotificationsPrefix + action.Name();
-        counters.Add(name);
-        counters.Add(name + CounterNames.ByModel + model);
-        counters.Add(name + CounterNames.BySegment + (segment ?? CounterNames.NoSegment));
-        counters.Add(name + CounterNames.ByArm + arm);
-        return RejectReason.None;
-    }
-
     public async ValueTask<bool> ForgetAsync()
     {
         var had = state.RecordExists || history.RecordExists;
@@ -304,62 +211,6 @@ public sealed partial class NotificationThrottleGrain(
         var result = new DecisionView[n];
         for (var i = 0; i < n; i++) result[i] = decisions[decisions.Count - 1 - i];
         return ValueTask.FromResult(result);
-    }
-
-    /// <summary>
-    /// Hands the learner what a feedback action says: converted → converted and opened; opened → opened;
-    /// dismissed → neither. Each head learns each push once (bits in <see cref="ThrottleState.FeedbackSeen"/>).
-    /// </summary>
-    private void LearnFeedback(DecisionView view, FeedbackAction action)
-    {
-        var (conversion, open) = action switch
-        {
-            FeedbackAction.Converted => ((bool?)true, (bool?)true),
-            FeedbackAction.Opened => (null, true),
-            FeedbackAction.Dismissed => (false, false),
-            _ => ((bool?)null, (bool?)null),
-        };
-        Learn([view], conversion, open);
-    }
-
-    /// <summary>Pushes sent at least <see cref="LearningOptions.OutcomeWindow"/> before now and not converted count as not converted (and not opened unless they were).</summary>
-    private void LearnUnconverted(long nowUtcTicks)
-    {
-        List<DecisionView>? due = null;
-        var seen = state.State.FeedbackSeen;
-        foreach (var d in history.State.Decisions)
-        {
-            if (d.Outcome != DecisionOutcomes.Sent || d.DecidedAt.UtcTicks + _learning.OutcomeWindow.Ticks > nowUtcTicks) continue;
-            if ((seen.GetValueOrDefault(d.NotificationId) & ConversionLearned) != 0) continue;
-            (due ??= []).Add(d);
-        }
-        if (due is not null) Learn(due, false, false);
-    }
-
-    private void Learn(List<DecisionView> views, bool? conversion, bool? open)
-    {
-        var seen = state.State.FeedbackSeen;
-        List<PropensityOutcome>? outcomes = null;
-        foreach (var view in views)
-        {
-            if (view.Features is not { } features) continue;
-            var bits = seen.GetValueOrDefault(view.NotificationId);
-            var before = bits;
-            if (conversion is { } c && (bits & ConversionLearned) == 0)
-            {
-                (outcomes ??= []).Add(new PropensityOutcome(view.Label, features, view.Segment, view.Category, PropensityHead.Conversion, c));
-                bits |= ConversionLearned;
-            }
-            if (open is { } o && (bits & OpenLearned) == 0)
-            {
-                (outcomes ??= []).Add(new PropensityOutcome(view.Label, features, view.Segment, view.Category, PropensityHead.Open, o));
-                bits |= OpenLearned;
-            }
-            if (bits != before) seen[view.NotificationId] = bits;
-        }
-        if (outcomes is null) return;
-        HistoryCheckpoint.MarkDirty();
-        GrainFactory.GetGrain<IPropensityLearnerGrain>(GrainKeys.Global).LearnAsync([.. outcomes]).Ignore();
     }
 
     private void Count(DecisionView view, bool send)
@@ -395,14 +246,6 @@ public sealed partial class NotificationThrottleGrain(
         foreach (var check in verdict.Checks)
             if (!check.Passed) return $"suppressed: {check.Rule.Code()} — {check.Detail}";
         return "suppressed";
-    }
-
-    /// <summary>The furthest-along feedback seen (converted &gt; opened &gt; dismissed &gt; delivered).</summary>
-    private static string Stronger(string? current, FeedbackAction action)
-    {
-        static int Rank(string? a) => a switch { "converted" => 4, "opened" => 3, "dismissed" => 2, "delivered" => 1, _ => 0 };
-        var name = action.Name();
-        return Rank(name) > Rank(current) ? name : current!;
     }
 
     private static partial class Log

@@ -1,0 +1,140 @@
+// Design: the throttle's evaluation of one decision's candidates as a pure function (docs/notifications.md "The rules",
+// "Budget-aware threshold").
+//
+// * Per candidate: the rules in force (RuleSet.Resolve), with the user's learned threshold (BudgetThreshold) where no
+//   administrator set a threshold at any scope that applies to it (the default threshold, ThresholdFrom global, and no
+//   global override); under the online model, while too few recent passes are known to learn it, a threshold no OSR
+//   reaches (observing: only exploration sends). Then the verdict (NotificationRules.Evaluate), whether only the
+//   threshold can hold it back (CandidateChoice.HardAllowed) and its exploration chance (explore.rate, or under the
+//   online model the floor of ExplorationFloor).
+// * The learned threshold is computed once, for the first candidate whose threshold is the global one: the pushes left
+//   today count against that candidate's cap.day.
+// * Best: the highest OSR among the candidates that opt-out, quiet hours and staleness let through, whatever the other
+//   rules say — the score this pass could have sent, which the learned threshold is learned from.
+// * The caller supplies every clock and draw (the rules' clock, the user's local time, the exploration draw), so the
+//   same inputs always give the same result; CandidateChoice then chooses from it.
+using Osr.Orleans.Models.Scoring;
+
+namespace Osr.Orleans.Models.Rules;
+
+/// <summary>The learning settings the throttle's pass uses (docs/notifications.md, the <c>Osr:Learning:</c> keys of the same names).</summary>
+/// <param name="Budget">Learn each user's threshold where no administrator set one.</param>
+/// <param name="BudgetMinSamples">Recent passes before the learned threshold applies (<see cref="BudgetThreshold.RequiredSamples"/>).</param>
+/// <param name="BudgetHorizon">Only scores this recent count (zero: all kept).</param>
+/// <param name="BudgetObserve">Under the online model, send nothing by score before the learned threshold applies.</param>
+/// <param name="ExploreByTime">Spread the exploration floor over waking time rather than over passes.</param>
+public readonly record struct ThrottleLearning(bool Budget, int BudgetMinSamples, TimeSpan BudgetHorizon, bool BudgetObserve, bool ExploreByTime);
+
+/// <summary>One decision's candidates and what the rules need of the user's past and present.</summary>
+/// <param name="Rules">The rule set in force.</param>
+/// <param name="UserId">The user, for <see cref="RuleSet.Resolve"/>.</param>
+/// <param name="Segment">The user's segment, for <see cref="RuleSet.Resolve"/>.</param>
+/// <param name="TimeZoneId">The user's IANA zone as given (for <see cref="NotificationRules.Evaluate"/>).</param>
+/// <param name="Zone">That zone resolved.</param>
+/// <param name="Candidates">The scored candidates, in the order the results keep.</param>
+/// <param name="Sent">The pushes that count for gaps, caps and re-eligibility.</param>
+/// <param name="Budget">The user's recent best scores and passes per hour.</param>
+/// <param name="LocalNow">The rules' clock in the user's zone.</param>
+/// <param name="LastPassLocal">The user's previous pass in the user's zone (the start of today for the first).</param>
+/// <param name="NowUtcTicks">The rules' clock.</param>
+/// <param name="StateUtcTicks">Event time of the scored state.</param>
+/// <param name="ExploreDraw">The decision's one uniform exploration draw in [0, 1).</param>
+/// <param name="HasPosterior">The scores come with posterior draws (the online model).</param>
+/// <param name="Learning">The learning settings.</param>
+public sealed record ThrottlePassInput(
+    RuleSet Rules,
+    string UserId,
+    string? Segment,
+    string TimeZoneId,
+    TimeZoneInfo Zone,
+    IReadOnlyList<RuleCandidate> Candidates,
+    IReadOnlyList<PushRecord> Sent,
+    BudgetSamples Budget,
+    DateTime LocalNow,
+    DateTime LastPassLocal,
+    long NowUtcTicks,
+    long StateUtcTicks,
+    double ExploreDraw,
+    bool HasPosterior,
+    ThrottleLearning Learning);
+
+/// <summary>
+/// Per candidate, in input order: the verdict, its OSR, whether every rule but the threshold passed, the threshold and the
+/// exploration chance (the inputs of <see cref="CandidateChoice"/>); and the best OSR that opt-out, quiet hours and
+/// staleness let through (NaN: none).
+/// </summary>
+public sealed record ThrottlePassResult(CandidateVerdict[] Verdicts, double[] Osr, bool[] HardAllowed, double[] Thresholds,
+    double[] ExploreRates, double Best);
+
+/// <summary>Evaluates the rules for every candidate of one decision, with the learned threshold and the exploration floor.</summary>
+public static class ThrottlePass
+{
+    /// <summary>The threshold while a user's own scores are still being observed: above every OSR (OSR ≤ 1).</summary>
+    public static readonly double Unreachable = Math.BitIncrement(1.0);
+
+    private static string ObservingText(int seen, int required) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"learning: observing {seen} of {required} passes before sending by score");
+
+    /// <summary>The verdict and choice inputs of every candidate of <paramref name="input"/> (see the file's design notes).</summary>
+    public static ThrottlePassResult Evaluate(ThrottlePassInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var (ruleSet, userId, segment, timeZoneId, zone, candidates, sent, budget, localNow, lastPassLocal, nowUtcTicks, stateUtcTicks,
+            draw, posterior, learning) = input;
+        var n = candidates.Count;
+        var learnThreshold = learning.Budget && !ruleSet.HasGlobalThreshold;
+        LearnedThreshold? learned = null;
+        string? learnedText = null;
+        var verdicts = new CandidateVerdict[n];
+        var osr = new double[n];
+        var hardAllowed = new bool[n];
+        var thresholds = new double[n];
+        var rates = new double[n];
+        var passesPerDay = BudgetThreshold.PassesPerDay(budget, localNow);
+        var requiredSamples = BudgetThreshold.RequiredSamples(learning.BudgetMinSamples, passesPerDay, learning.BudgetHorizon);
+        var best = double.NaN;
+        var left = 0;
+        // The exploration basis under the online model (ExplorationFloor), unbounded here: each candidate takes its own
+        // cap.day as the bound, and as the basis while no whole day has been seen.
+        var pushesPerDay = !posterior ? double.NaN
+            : ExplorationFloor.PushesPerDay(sent, DateOnly.FromDateTime(localNow), zone, budget.FirstDay, int.MaxValue);
+        for (var i = 0; i < n; i++)
+        {
+            var c = candidates[i];
+            var effective = ruleSet.Resolve(userId, segment, c.ItemId, c.Category);
+            if (learnThreshold && effective.ThresholdFrom == RuleScopeKind.Global)
+            {
+                if (i == 0 || learned is null && learnedText is null)
+                {
+                    left = effective.CapDay - BudgetThreshold.SentOn(sent, DateOnly.FromDateTime(localNow), zone);
+                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, learning.BudgetHorizon);
+                    learnedText = learned is { } l ? BudgetThreshold.Describe(in l) : "";
+                }
+                if (learned is { } t) effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };
+                else if (learning.BudgetObserve && posterior && left > 0
+                    && BudgetThreshold.Recent(budget, localNow, learning.BudgetHorizon) is var seen && seen < requiredSamples)
+                    effective = effective with { Threshold = Unreachable, ThresholdLearned = ObservingText(seen, requiredSamples) };
+            }
+            var verdict = NotificationRules.Evaluate(c, effective, timeZoneId, sent, nowUtcTicks, stateUtcTicks, draw);
+            verdicts[i] = verdict;
+            osr[i] = c.Osr;
+            hardAllowed[i] = CandidateChoice.HardAllowed(verdict);
+            thresholds[i] = effective.Threshold;
+            // Under the online model explore.rate is a floor: about that share of the user's pushes (ExplorationFloor),
+            // spread evenly over waking time (ExploreByTime), so that states whose passes come often (the state keeps
+            // changing) are not explored more than calm ones, or per pass scaled by pushes / passes a day. Also before
+            // the learned threshold applies (the first passes), so that the floor does not spend the cap at the first
+            // allowed moments of the first day.
+            rates[i] = !posterior ? effective.ExploreRate
+                : learning.ExploreByTime
+                ? ExplorationFloor.ExploreChance(effective.ExploreRate, Math.Min(pushesPerDay, effective.CapDay),
+                    ExplorationFloor.WakingHoursPerDay(effective.QuietStart, effective.QuietEnd),
+                    ExplorationFloor.WakingHoursBetween(lastPassLocal, localNow, effective.QuietStart, effective.QuietEnd))
+                : ExplorationFloor.ExploreFloor(effective.ExploreRate, Math.Min(pushesPerDay, effective.CapDay), passesPerDay);
+            if (verdict.Checks[(int)RuleName.OptOut].Passed && verdict.Checks[(int)RuleName.QuietHours].Passed
+                && verdict.Checks[(int)RuleName.Staleness].Passed && !(c.Osr <= best))
+                best = c.Osr;
+        }
+        return new ThrottlePassResult(verdicts, osr, hardAllowed, thresholds, rates, best);
+    }
+}

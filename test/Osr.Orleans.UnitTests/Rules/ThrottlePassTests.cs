@@ -1,0 +1,161 @@
+using Osr.Orleans.Models.Rules;
+using Osr.Orleans.Models.Scoring;
+using static Osr.Orleans.UnitTests.Rules.RuleTestKit;
+
+namespace Osr.Orleans.UnitTests.Rules;
+
+public sealed class ThrottlePassTests
+{
+    private const string User = "u-1";
+
+    /// <summary>12:30 UTC, outside the default quiet hours (22:00–07:00).</summary>
+    private static readonly long Noon = At(2026, 6, 10, 12, 30);
+
+    private static readonly ThrottleLearning Learning = new(Budget: true, BudgetMinSamples: 5, BudgetHorizon: TimeSpan.FromHours(24),
+        BudgetObserve: true, ExploreByTime: false);
+
+    private static readonly RuleCandidate Water = new("drink-1", "drinks", 0.6, null);
+    private static readonly RuleCandidate Shoes = new("gear-2", "gear", 0.6, null);
+
+    /// <summary>A pass in UTC at <paramref name="now"/>, the previous pass at the start of that day.</summary>
+    private static ThrottlePassInput Input(RuleSet rules, RuleCandidate[] candidates, long? now = null, BudgetSamples? budget = null,
+        IReadOnlyList<PushRecord>? sent = null, bool posterior = true, long? state = null, double draw = 0.999)
+    {
+        var at = now ?? Noon;
+        var local = new DateTime(at, DateTimeKind.Utc);
+        return new ThrottlePassInput(rules, User, null, "UTC", TimeZoneInfo.Utc, candidates, sent ?? [], budget ?? new BudgetSamples(),
+            local, local.Date, at, state ?? at, draw, posterior, Learning);
+    }
+
+    /// <summary><paramref name="count"/> passes today from 00:00, one every 15 min, each with best score <paramref name="score"/>.</summary>
+    private static BudgetSamples Budget(int count, float score)
+    {
+        var budget = new BudgetSamples();
+        var today = new DateTime(Noon, DateTimeKind.Utc).Date;
+        for (var k = 0; k < count; k++) budget.Record(score, today.AddMinutes(15 * k));
+        return budget;
+    }
+
+    [Fact]
+    public void TheLearnedThresholdAppliesOnlyWhereTheThresholdComesFromTheGlobalScope()
+    {
+        // By hand: 40 passes today, all before noon, every score 0.5: the quantile is 0.5 whatever q is
+        // (q = 1 − cap.day / passes a day = 1 − 3/40 > 0). Gear has a category threshold of its own.
+        var rules = RuleSet.Defaults.Set(RuleKeys.Threshold, RuleScope.ForCategory("gear"), "0.9");
+        var pass = ThrottlePass.Evaluate(Input(rules, [Water, Shoes], budget: Budget(40, 0.5f)));
+
+        pass.Thresholds.Should().Equal(0.5, 0.9);
+        pass.Verdicts[0].Rules.ThresholdLearned.Should().StartWith("learned: 3 left today");
+        pass.Verdicts[0].Check(RuleName.Threshold).Passed.Should().BeTrue("0.6 ≥ the learned 0.5");
+        pass.Verdicts[1].Rules.ThresholdFrom.Should().Be(RuleScopeKind.Category);
+        pass.Verdicts[1].Rules.ThresholdLearned.Should().BeNull();
+        pass.Verdicts[1].Check(RuleName.Threshold).Passed.Should().BeFalse("0.6 < the category's 0.9");
+    }
+
+    [Fact]
+    public void AGlobalThresholdOrLearningOffKeepsTheThresholdAsSet()
+    {
+        var global = RuleSet.Defaults.Set(RuleKeys.Threshold, RuleScope.Global, "0.7");
+        var pinned = ThrottlePass.Evaluate(Input(global, [Water], budget: Budget(40, 0.5f)));
+        pinned.Thresholds.Should().Equal(0.7);
+        pinned.Verdicts[0].Rules.ThresholdLearned.Should().BeNull();
+
+        var off = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [Water], budget: Budget(40, 0.5f))
+            with { Learning = Learning with { Budget = false } });
+        off.Thresholds.Should().Equal(EffectiveRules.Defaults.Threshold);
+        off.Verdicts[0].Rules.ThresholdLearned.Should().BeNull();
+    }
+
+    [Fact]
+    public void ObservingMakesTheThresholdUnreachableUnderThePosterior()
+    {
+        // Two recent passes of the five required (BudgetThreshold.RequiredSamples: half of ~3.8 passes a day, at least 5).
+        var best = Water with { Osr = 1.0 };
+        var pass = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [best], budget: Budget(2, 0.5f)));
+
+        pass.Thresholds[0].Should().Be(ThrottlePass.Unreachable).And.BeGreaterThan(1.0);
+        pass.Verdicts[0].Rules.ThresholdLearned.Should().Be("learning: observing 2 of 5 passes before sending by score");
+        pass.Verdicts[0].Check(RuleName.Threshold).Passed.Should().BeFalse("no OSR reaches it, not even 1");
+        pass.HardAllowed[0].Should().BeTrue("only the threshold holds it back: exploration may still send it");
+        CandidateChoice.Choose(pass.Osr, pass.HardAllowed, pass.Thresholds, [0], 0.999).Should().Be(Choice.None);
+    }
+
+    [Fact]
+    public void WithoutThePosteriorWithoutObservingOrWithTheCapSpentTheConfiguredThresholdHolds()
+    {
+        var budget = Budget(2, 0.5f);
+        var batch = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [Water], budget: budget, posterior: false));
+        var notObserving = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [Water], budget: budget)
+            with { Learning = Learning with { BudgetObserve = false } });
+        var spent = new[] { Push("a-1", "a", Noon - TimeSpan.FromHours(3).Ticks), Push("b-1", "b", Noon - TimeSpan.FromHours(2).Ticks),
+            Push("c-1", "c", Noon - TimeSpan.FromHours(1).Ticks) };
+        var capSpent = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [Water], budget: budget, sent: spent));
+
+        foreach (var pass in new[] { batch, notObserving, capSpent })
+        {
+            pass.Thresholds.Should().Equal(EffectiveRules.Defaults.Threshold);
+            pass.Verdicts[0].Rules.ThresholdLearned.Should().BeNull();
+        }
+        capSpent.HardAllowed[0].Should().BeFalse("three pushes today: cap.day");
+    }
+
+    [Fact]
+    public void BestIsTheHighestOsrThatOptOutQuietHoursAndStalenessLetThrough()
+    {
+        // Drinks are opted out (0.99 does not count); gear was pushed an hour ago, inside the 6 h gap, but a gap does not
+        // keep a score out of the user's distribution (0.9 counts); snacks is below the threshold (0.3 counts too).
+        var rules = RuleSet.Defaults.Set(RuleKeys.OptOut, RuleScope.ForUserCategory(User, "drinks"), "on");
+        RuleCandidate[] candidates = [Water with { Osr = 0.99 }, Shoes with { Osr = 0.9 }, new("bar-3", "snacks", 0.3, null)];
+        var sent = new[] { Push("gear-9", "gear", Noon - TimeSpan.FromHours(1).Ticks) };
+
+        var pass = ThrottlePass.Evaluate(Input(rules, candidates, sent: sent, posterior: false));
+        pass.Best.Should().Be(0.9);
+        pass.Osr.Should().Equal(0.99, 0.9, 0.3);
+        pass.HardAllowed.Should().Equal(false, false, true);
+
+        var quiet = ThrottlePass.Evaluate(Input(rules, candidates, now: At(2026, 6, 10, 23, 30), sent: sent, posterior: false));
+        double.IsNaN(quiet.Best).Should().BeTrue("quiet hours hold every candidate back");
+        var stale = ThrottlePass.Evaluate(Input(rules, candidates, sent: sent, posterior: false, state: Noon - TimeSpan.FromMinutes(10).Ticks));
+        double.IsNaN(stale.Best).Should().BeTrue("a state older than staleness.max (5 min) is no chance");
+    }
+
+    [Fact]
+    public void ExplorationRatesAreTheExploreRateOrTheFloorUnderThePosterior()
+    {
+        // Nothing seen yet: the basis is cap.day (3) and the passes a day are unknown.
+        var batch = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [Water], posterior: false));
+        batch.ExploreRates.Should().Equal(EffectiveRules.Defaults.ExploreRate);
+
+        var perPass = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [Water]));
+        // explore.rate × min(1, 3 / unknown passes a day)
+        perPass.ExploreRates.Should().Equal(EffectiveRules.Defaults.ExploreRate);
+
+        // By time: λ = 0.05 × 3 / 15 waking hours, over the 5.5 waking hours since 00:00 (07:00–12:30).
+        var byTime = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [Water]) with { Learning = Learning with { ExploreByTime = true } });
+        byTime.ExploreRates[0].Should().BeApproximately(1 - Math.Exp(-0.05 * 3 / 15 * 5.5), 1e-12);
+    }
+
+    [Fact]
+    public void ExplorationNeverBreaksAHardRule()
+    {
+        // Explore.rate 1 and the learned threshold: whatever the hour, the history, the state's age, the scores and the
+        // draw, the chosen candidate fails no rule but the threshold, and HardAllowed says exactly that.
+        var rules = RuleSet.Defaults.Set(RuleKeys.ExploreRate, RuleScope.Global, "1");
+        var budget = Budget(40, 0.5f);
+        var rng = new Random(11);
+        for (var trial = 0; trial < 500; trial++)
+        {
+            var now = At(2026, 6, 10, rng.Next(24), rng.Next(60));
+            PushRecord[] sent = rng.Next(2) == 0 ? [] : [Push("gear-9", "gear", now - TimeSpan.FromMinutes(rng.Next(600)).Ticks)];
+            RuleCandidate[] candidates = [Water with { Osr = rng.NextDouble() }, Shoes with { Osr = rng.NextDouble() }];
+            var pass = ThrottlePass.Evaluate(Input(rules, candidates, now, budget, sent, posterior: false,
+                state: now - TimeSpan.FromMinutes(rng.Next(8)).Ticks, draw: rng.NextDouble()));
+
+            for (var i = 0; i < candidates.Length; i++)
+                pass.HardAllowed[i].Should().Be(pass.Verdicts[i].Checks.All(c => c.Passed || c.Rule == RuleName.Threshold));
+            var choice = CandidateChoice.Choose(pass.Osr, pass.HardAllowed, pass.Thresholds, pass.ExploreRates, rng.NextDouble());
+            if (choice.Send)
+                pass.Verdicts[choice.Index].Checks.Where(c => !c.Passed).Select(c => c.Rule).Should().BeSubsetOf([RuleName.Threshold]);
+        }
+    }
+}
