@@ -15,47 +15,13 @@ using Osr.Orleans.Models.Scoring;
 
 namespace Osr.Orleans.Grains;
 
-/// <summary>
-/// What the rules need of one user's past, written before any push goes out: the pushes that
-/// count for gaps, caps and re-eligibility, and the feedback already counted. Small: it is
-/// rewritten on every send and every first feedback action.
-/// </summary>
-[GenerateSerializer, Alias("osr.throttle-state")]
-public sealed record class ThrottleState
-{
-    // Id 0 held the decision history before it moved to DecisionHistory; not reused.
-
-    /// <summary>Newest last, at most <see cref="DecisionOptions.SentHistory"/>.</summary>
-    [Id(1)] public List<PushRecord> Sent { get; set; } = [];
-
-    /// <summary>Feedback actions already counted, per decision id (bit per <see cref="FeedbackAction"/>).</summary>
-    [Id(2)] public Dictionary<string, byte> FeedbackSeen { get; set; } = new(StringComparer.Ordinal);
-}
-
-/// <summary>
-/// The recent decisions with their decomposition, for <c>user show</c>, feedback joins and
-/// answering a repeated decision id. Checkpointed like the user's filters (at most every
-/// <see cref="StateOptions.CheckpointInterval"/> and on deactivation), not per decision: the
-/// decision log holds every decision durably before it takes effect.
-/// </summary>
-[GenerateSerializer, Alias("osr.decision-history")]
-public sealed record class DecisionHistory
-{
-    /// <summary>Newest last, at most <see cref="DecisionOptions.History"/>.</summary>
-    [Id(0)] public List<DecisionView> Decisions { get; set; } = [];
-
-    /// <summary>The user's best score per scoring pass and passes per local hour: what the learned threshold is computed from.</summary>
-    [Id(1)] public BudgetSamples Budget { get; set; } = new();
-}
-
 /// <inheritdoc cref="INotificationThrottleGrain"/>
 /// <remarks>
-/// Candidates are tried best OSR first with <see cref="NotificationRules.Evaluate"/>; the first
-/// one every rule lets through is sent. When none is, a candidate whose only failing rule is the
-/// threshold may be sent by exploration (probability <c>explore.rate</c>, logged with it). With
-/// nothing to send, the decision is a suppression with the best candidate's first failing rule.
-/// Order of effects: decision log (durable) → the pushes the rules count (grain state, written on
-/// a send) → push. The decision history is checkpointed, not written per decision: a repeated
+/// Every candidate is judged by the rules (<see cref="NotificationRules.Evaluate"/>); the best one every rule lets
+/// through is sent. When none is, a candidate whose only failing rule is the threshold may be sent by exploration (its
+/// probability logged with it). With nothing to send, the decision is a suppression with the best candidate's first
+/// failing rule. Order of effects: the pushes the rules count (grain state, written on a send) → decision log
+/// (durable) → push, so a failed state write leaves no "sent" in the log for a push that never went. The decision history is checkpointed, not written per decision: a repeated
 /// decision id returns the stored decision and sends nothing; after a crash that lost the newest
 /// history, a repeated id that was sent is still recognised by the pushes and is not counted
 /// again, and the push layer refuses to send an id twice. The rules' verdict on every candidate, with the learned
