@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Osr.Orleans.Silo.Extensions;
@@ -7,10 +8,19 @@ using Osr.Orleans.Storage.Migrations;
 // Embedded defaults: one silo, localhost clustering, grain state in SQLite, the MQTT broker on
 // port 1883. Every setting can be overridden: appsettings.json, Osr__… environment
 // variables, or --Osr:Section:Key=value arguments (see README.md and docs/operations.md).
+var stopping = CancellationToken.None;
 try
 {
     var builder = OsrSiloHost.CreateBuilder(args);
-    await builder.Build().RunAsync();
+    var host = builder.Build();
+    stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+    await host.RunAsync();
+    return 0;
+}
+catch (Exception ex) when (stopping.IsCancellationRequested && Find<OperationCanceledException>(ex) is not null)
+{
+    // SIGTERM or Ctrl+C while the silo was still starting (e.g. a pod stopped during start-up): a requested stop, not a failure.
+    Console.Error.WriteLine("osr silo: stopped while starting");
     return 0;
 }
 catch (OptionsValidationException ex)
