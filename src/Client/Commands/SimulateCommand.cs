@@ -82,7 +82,7 @@ public static class SimulateCommand
         latencyFrom.AcceptOnlyFromAmong("send", "intended");
         var latencySamples = new Option<string?>("--latency-samples")
         {
-            Description = "Also write every latency of the measured window to FILE, one value in microseconds per line (needs --duration)",
+            Description = "Also write every latency of the measured window to FILE, one per line: microseconds, a tab, and the send time it is measured from in Unix ms (needs --duration)",
             HelpName = "FILE",
         };
         var pushesFile = new Option<string?>("--pushes")

@@ -7,7 +7,8 @@ namespace Osr.Orleans.Client.Simulation;
 /// Every latency of the measured window, raw (microseconds), for <c>simulate --latency-samples FILE</c>: preallocated
 /// arrays filled lock-free by an interlocked index, so recording costs about what <see cref="LatencyHistogram.Record"/>
 /// costs and never allocates; samples beyond the capacity are counted in <see cref="Dropped"/>, not kept. With a clock,
-/// each sample also keeps when its message was meant to be sent (Unix ms), so a run can be cut into periods afterwards
+/// each sample also keeps the send time its latency is measured from (Unix ms: the intended one with
+/// <c>--latency-from intended</c>, else when the publish started), so a run can be cut into periods afterwards
 /// (e.g. the flood-control benchmark's phases with and without a flooding device).
 /// </summary>
 public sealed class LatencySamples
@@ -20,7 +21,7 @@ public sealed class LatencySamples
     private long _next;
 
     /// <param name="capacity">Samples kept at most.</param>
-    /// <param name="time">When given, <see cref="Record(long, long)"/> also keeps each message's intended send time.</param>
+    /// <param name="time">When given, <see cref="Record(long, long)"/> also keeps the send time each latency is measured from.</param>
     public LatencySamples(int capacity, TimeProvider? time = null)
     {
         _values = new long[capacity];
@@ -49,7 +50,7 @@ public sealed class LatencySamples
 
     /// <summary>
     /// Writes the kept samples in the order they were recorded, one per line: the latency (µs), and with a clock a tab and
-    /// the intended send time (Unix ms; 0 when the sample came without its end time). Call once recording ended.
+    /// the send time it is measured from (Unix ms; 0 when the sample came without its end time). Call once recording ended.
     /// </summary>
     public async Task WriteAsync(string path, CancellationToken ct)
     {

@@ -85,7 +85,7 @@ public sealed record SimulationOptions
     /// </summary>
     public bool LatencyFromIntended { get; init; }
 
-    /// <summary>With <c>--latency-samples FILE</c>: every latency of the measured window, raw, one per line: µs and the intended send time in Unix ms (needs <see cref="Duration"/>).</summary>
+    /// <summary>With <c>--latency-samples FILE</c>: every latency of the measured window, raw, one per line: µs and the send time it is measured from, in Unix ms (needs <see cref="Duration"/>).</summary>
     public string? LatencySamplesPath { get; init; }
 
     /// <summary>With <c>--pushes FILE</c> (event clock): every push of the backtest, one CSV row each.</summary>

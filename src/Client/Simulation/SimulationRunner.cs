@@ -294,7 +294,7 @@ public static class SimulationRunner
 
     /// <summary>
     /// Writes the registered devices' accounts into the broker's dynamic-security file and waits until the broker, restarted
-    /// by whoever runs it, accepts the first device (docs/operations.md, "External broker: large fleets").
+    /// by whoever runs it, accepts one device of each broker (docs/operations.md, "External broker: large fleets").
     /// </summary>
     private static async Task WriteBrokerAccountsAsync(string path, TimeSpan wait, IReadOnlyList<DeviceSimulator> devices, MqttFleet fleet, TimeProvider time,
         TextWriter log, CancellationToken ct)

@@ -55,20 +55,23 @@ internal static class FloodStatistics
     public static bool FloodsAt(long unixMs, long phaseMs) => unixMs / phaseMs % 2 == 1;
 
     /// <summary>
-    /// Cuts one phased run (<c>--flood-phase</c>) into rounds: its samples (latency µs, intended send time Unix ms) are grouped
+    /// Cuts one phased run (<c>--flood-phase</c>) into rounds: its samples (latency µs, send time Unix ms) are grouped
     /// by period (send time / <paramref name="phaseMs"/>); every period with the flood (odd, <see cref="FloodsAt"/>) is a
     /// round together with the period before it (without). The run's first and last periods are left out (partly measured),
     /// and so is a pair where either side holds fewer than half the median period's samples. Rounds are numbered from
-    /// <paramref name="firstRound"/>.
+    /// <paramref name="firstRound"/>. Samples sent in the first <paramref name="settleMs"/> of a period without the flood are
+    /// left out: the flooder's last messages may still be drained then (the flood periods are kept whole).
     /// </summary>
-    public static List<FloodRound> PhasePairs(IReadOnlyList<(long Micros, long SentUnixMs)> samples, long phaseMs, int firstRound)
+    public static List<FloodRound> PhasePairs(IReadOnlyList<(long Micros, long SentUnixMs)> samples, long phaseMs, int firstRound, long settleMs = 0)
     {
         if (phaseMs <= 0) throw new ArgumentOutOfRangeException(nameof(phaseMs), "the phase must be positive");
+        if (settleMs < 0 || settleMs >= phaseMs) throw new ArgumentOutOfRangeException(nameof(settleMs), "the settling time must be shorter than the phase");
         var periods = new SortedDictionary<long, List<long>>();
         foreach (var (micros, sent) in samples)
         {
             if (sent <= 0) throw new FormatException("a sample without its send time (a phased run needs samples with two columns)");
             var k = sent / phaseMs;
+            if (!FloodsAt(sent, phaseMs) && sent % phaseMs < settleMs) continue;
             if (!periods.TryGetValue(k, out var list)) periods[k] = list = [];
             list.Add(micros);
         }

@@ -10,7 +10,7 @@ namespace Osr.Orleans.Benchmarks.Ingest;
 /// </summary>
 internal static class FloodStats
 {
-    private const string Usage = "usage: Osr.Orleans.Benchmarks ingest flood-stats DIR [--draws 10000] [--seed 1] [--phase T]   (DIR: the output of Ingest/flood-rounds.sh)";
+    private const string Usage = "usage: Osr.Orleans.Benchmarks ingest flood-stats DIR [--draws 10000] [--seed 1] [--phase T [--settle 5s]]   (DIR: the output of Ingest/flood-rounds.sh)";
     private const double Target = 1.10;
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -32,7 +32,9 @@ internal static class FloodStats
             if (draws < 1) throw new FormatException("--draws must be at least 1");
             TimeSpan? phase = a.Has("--phase") ? a.GetDuration("--phase", TimeSpan.Zero) : null;
             if (phase is { } p && p < TimeSpan.FromSeconds(1)) throw new FormatException("--phase must be at least 1s");
-            Console.WriteLine(Render(dir, draws, a.GetInt("--seed", 1), phase));
+            var settle = a.GetDuration("--settle", TimeSpan.FromSeconds(5));
+            if (phase is { } q && (settle < TimeSpan.Zero || settle >= q)) throw new FormatException("--settle must be shorter than --phase");
+            Console.WriteLine(Render(dir, draws, a.GetInt("--seed", 1), phase, settle));
             return 0;
         }
         catch (Exception ex) when (ex is FormatException or IOException or ArgumentException)
@@ -42,7 +44,7 @@ internal static class FloodStats
         }
     }
 
-    private static string Render(string dir, int draws, int seed, TimeSpan? phase)
+    private static string Render(string dir, int draws, int seed, TimeSpan? phase, TimeSpan settle)
     {
         var runs = ReadRuns(Path.Combine(dir, "runs.tsv"));
         var rounds = new List<FloodRound>();
@@ -59,9 +61,11 @@ internal static class FloodStats
                     continue;
                 }
 
-                var pairs = FloodStatistics.PhasePairs(ReadTimedSamples(Path.Combine(dir, run.Samples)), (long)p.TotalMilliseconds, rounds.Count + 1);
+                var pairs = FloodStatistics.PhasePairs(ReadTimedSamples(Path.Combine(dir, run.Samples)), (long)p.TotalMilliseconds, rounds.Count + 1,
+                    (long)settle.TotalMilliseconds);
+                if (pairs.Count == 0) sb.AppendLine().AppendLine(Inv, $"* run {run.Round} left out: no pair of periods measured");
                 rounds.AddRange(pairs);
-                rows.AddRange(pairs.Select(_ => ($"run {run.Round}: {p.TotalSeconds:0} s without, then {p.TotalSeconds:0} s flood", run.Load)));
+                rows.AddRange(pairs.Select(_ => ($"run {run.Round}: {p.TotalSeconds:0} s without (the first {settle.TotalSeconds:0} s left out), then {p.TotalSeconds:0} s flood", run.Load)));
             }
         }
         else
@@ -134,7 +138,7 @@ internal static class FloodStats
 
     private static long[] ReadSamples(string path) => [.. ReadTimedSamples(path, needTime: false).Select(x => x.Micros)];
 
-    /// <summary>A samples file: per line the latency (µs) and, tab-separated, the intended send time (Unix ms; 0 if the file has one column).</summary>
+    /// <summary>A samples file: per line the latency (µs) and, tab-separated, the send time it is measured from (Unix ms; 0 if the file has one column).</summary>
     private static List<(long Micros, long SentUnixMs)> ReadTimedSamples(string path) => ReadTimedSamples(path, needTime: true);
 
     private static List<(long Micros, long SentUnixMs)> ReadTimedSamples(string path, bool needTime)

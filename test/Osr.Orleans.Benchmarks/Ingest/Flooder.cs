@@ -17,21 +17,30 @@ internal sealed class Flooder : IAsyncDisposable
     private const int PayloadBytes = 64 * 1024;
     private const int InFlight = 16;
 
+    /// <summary>
+    /// In flight per device in a phased flood: with the control on, the silo reads a held connection one message at a time
+    /// whatever the sender has queued, so 2 load it the same as 16, and at a period's end at most 2 are left to drain.
+    /// </summary>
+    private const int PhasedInFlight = 2;
+
     private readonly List<IMqttClient> _clients = [];
     private readonly List<Task> _loops = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _clock = new();
     private TimeSpan? _phase;
+    private TimeSpan _longestDrain;
     private long _acked;
     private long _errors;
 
     /// <param name="interval">When set, each device sends one message per interval itself (one in flight) instead of flooding.</param>
     /// <param name="phase">
     /// When set, the flood runs only in odd phases of this length on the wall clock (Unix ms / phase is odd; see <see cref="FloodStatistics.FloodsAt"/>):
-    /// the devices connect at a phase's start and disconnect at its end, so nothing they sent is still held in the next phase.
+    /// the devices connect at a phase's start; at its end they stop sending, wait until the silo acknowledged what they had
+    /// in flight (the drain, at most <see cref="PhasedInFlight"/> messages, reported in <see cref="Summary"/>), and disconnect.
     /// </param>
     public static async Task<Flooder> StartAsync(Target target, int devices, CancellationToken ct, TimeSpan? interval = null, TimeSpan? phase = null)
     {
+        if (phase is { } p && p < TimeSpan.FromSeconds(1)) throw new InvalidOperationException("--flood-phase must be at least 1s");
         var flooder = new Flooder();
         var payload = new byte[PayloadBytes];
         Array.Fill(payload, (byte)'#');
@@ -52,11 +61,12 @@ internal sealed class Flooder : IAsyncDisposable
             if (phase is null) await ConnectAsync(client, options, deviceId, ct).ConfigureAwait(false);
             var message = new MqttApplicationMessageBuilder().WithTopic($"osr/v1/devices/{deviceId}/readings").WithPayload(payload)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
-            floods.Add(async token =>
+            var inFlight = phase is null ? InFlight : PhasedInFlight;
+            floods.Add(async stopSending =>
             {
-                if (!client.IsConnected) await ConnectAsync(client, options, deviceId, token).ConfigureAwait(false);
-                if (interval is { } every) await flooder.PacedLoopAsync(client, message, every, token).ConfigureAwait(false);
-                else await Task.WhenAll(Enumerable.Range(0, InFlight).Select(_ => flooder.LoopAsync(client, message, token))).ConfigureAwait(false);
+                if (!client.IsConnected) await ConnectAsync(client, options, deviceId, stopSending).ConfigureAwait(false);
+                if (interval is { } every) await flooder.PacedLoopAsync(client, message, every, stopSending).ConfigureAwait(false);
+                else await Task.WhenAll(Enumerable.Range(0, inFlight).Select(_ => flooder.LoopAsync(client, message, stopSending))).ConfigureAwait(false);
             });
         }
 
@@ -96,7 +106,11 @@ internal sealed class Flooder : IAsyncDisposable
                 using var on = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
                 var running = Task.WhenAll(floods.Select(f => f(on.Token)));
                 await Task.WhenAny(running, Task.Delay(TimeSpan.FromMilliseconds(end - now), _stop.Token)).ConfigureAwait(false);
+                // Stop sending; what is in flight is still acknowledged (the loops publish on the run's token), then leave.
+                var drain = Stopwatch.StartNew();
                 await on.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(30), _stop.Token)).ConfigureAwait(false);
+                if (drain.Elapsed > _longestDrain) _longestDrain = drain.Elapsed;
                 await DisconnectAllAsync().ConfigureAwait(false);
                 try
                 {
@@ -114,17 +128,18 @@ internal sealed class Flooder : IAsyncDisposable
         }
     }
 
-    private async Task LoopAsync(IMqttClient client, MqttApplicationMessage message, CancellationToken ct)
+    /// <summary>Publishes until <paramref name="stopSending"/>; a publish already sent waits for its acknowledgement unless the run stops.</summary>
+    private async Task LoopAsync(IMqttClient client, MqttApplicationMessage message, CancellationToken stopSending)
     {
         await Task.Yield();
-        while (!ct.IsCancellationRequested && client.IsConnected)
+        while (!stopSending.IsCancellationRequested && client.IsConnected)
         {
             try
             {
-                await client.PublishAsync(message, ct).ConfigureAwait(false);
+                await client.PublishAsync(message, _stop.Token).ConfigureAwait(false);
                 Interlocked.Increment(ref _acked);
             }
-            catch (Exception) when (ct.IsCancellationRequested || !client.IsConnected)
+            catch (Exception) when (_stop.IsCancellationRequested || !client.IsConnected)
             {
                 return;
             }
@@ -155,7 +170,7 @@ internal sealed class Flooder : IAsyncDisposable
         var seconds = _clock.Elapsed.TotalSeconds;
         var acked = Interlocked.Read(ref _acked);
         return string.Create(CultureInfo.InvariantCulture,
-            $"flood: {_clients.Count} device(s){(_phase is { } p ? $" in every other phase of {p.TotalSeconds:0} s (rates over the whole run)" : "")}, {acked} garbage messages acknowledged in {seconds:0.0} s = {acked / seconds:0.0} msg/s, {acked * (double)PayloadBytes / seconds / 1024:0} KiB/s; {Interlocked.Read(ref _errors)} error replies received");
+            $"flood: {_clients.Count} device(s){(_phase is { } p ? $" in every other phase of {p.TotalSeconds:0} s (rates over the whole run; longest drain after a phase {_longestDrain.TotalSeconds:0.0} s)" : "")}, {acked} garbage messages acknowledged in {seconds:0.0} s = {acked / seconds:0.0} msg/s, {acked * (double)PayloadBytes / seconds / 1024:0} KiB/s; {Interlocked.Read(ref _errors)} error replies received");
     }
 
     private async Task DisconnectAllAsync()

@@ -8,9 +8,9 @@
 # RATE (readings/s, default 1000). Build first: dotnet build -c Release test/Osr.Orleans.Benchmarks.
 # PHASE=T (e.g. 20s) runs phased instead: each round is one run on a fresh silo in which the flood runs only in every
 # other period T of the wall clock (--flood-phase T), so both conditions share a silo; a DURATION of many periods (e.g.
-# 600s) gives many pairs per run. Then: … ingest flood-stats OUT_DIR --phase T.
+# 600s) gives many pairs per run. Then: … ingest flood-stats OUT_DIR --phase T (the same T).
 # SILO_ARGS (the driver's --silo-args, e.g. limits raised out of reach to see what the flood costs without control).
-# OUT_DIR gets, per run, rNN-without|flood.samples (every latency of the window, µs), .md (the driver's report) and .log
+# OUT_DIR gets, per run, rNN-without|flood|phased.samples (every latency of the window, µs, and its send time), .md (the driver's report) and .log
 # (its stderr), and runs.tsv (round, condition, position, start UTC, 1-minute load average at the start, exit code,
 # samples file). A failed run is tried once more. Then: … ingest flood-stats OUT_DIR.
 # The driver starts and stops its processes by PID (also on Ctrl+C); this script starts nothing else.
