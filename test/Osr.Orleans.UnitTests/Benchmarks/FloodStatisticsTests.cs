@@ -119,15 +119,15 @@ public class FloodStatisticsTests
     [Fact]
     public void A_settling_time_leaves_out_the_start_of_each_period_without_the_flood_only()
     {
-        // Periods of 1,000 ms, one sample every 100 ms: 0 (first), 1 flood, 2 without, 3 flood, 4 (last).
+        // Periods of 1,000 ms, one sample every 100 ms: 10 (first), 11 flood, 12 without, 13 flood, 14 (last).
         var samples = new List<(long, long)>();
-        for (var t = 0L; t < 5000; t += 100) samples.Add((t, t));
+        for (var t = 10_000L; t < 15_000; t += 100) samples.Add((t, t));
 
         var rounds = FloodStatistics.PhasePairs(samples, 1000, 1, settleMs: 300);
 
         rounds.Should().ContainSingle();
-        rounds[0].Without.Should().Equal(Range(2300, 2900, 100));   // 2000–2200 settling
-        rounds[0].With.Should().Equal(Range(3000, 3900, 100));      // whole
+        rounds[0].Without.Should().Equal(Range(12_300, 12_900, 100));   // 12,000–12,200 settling
+        rounds[0].With.Should().Equal(Range(13_000, 13_900, 100));      // whole
         var tooLong = () => FloodStatistics.PhasePairs(samples, 1000, 1, settleMs: 1000);
         tooLong.Should().Throw<ArgumentOutOfRangeException>();
     }
