@@ -40,7 +40,7 @@ internal sealed class Flooder : IAsyncDisposable
     /// </param>
     public static async Task<Flooder> StartAsync(Target target, int devices, CancellationToken ct, TimeSpan? interval = null, TimeSpan? phase = null)
     {
-        if (phase is { } p && p < TimeSpan.FromSeconds(1)) throw new InvalidOperationException("--flood-phase must be at least 1s");
+        if (phase < TimeSpan.FromSeconds(1)) throw new InvalidOperationException("--flood-phase must be at least 1s");
         var flooder = new Flooder();
         var payload = new byte[PayloadBytes];
         Array.Fill(payload, (byte)'#');
