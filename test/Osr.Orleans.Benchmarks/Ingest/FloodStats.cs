@@ -87,7 +87,9 @@ internal static class FloodStats
 
         if (rounds.Count == 0) throw new FormatException($"{dir}: no round with both conditions measured");
         sb.AppendLine().AppendLine("Publish → PUBACK (applied) from the intended send time, the measured window only; ms.").AppendLine();
-        sb.AppendLine("| round | order | load avg at start (without / flood) | without flood: samples, p50 / p99 | flood, control on: samples, p50 / p99 | ratio of p99 |");
+        sb.AppendLine(phase is null
+            ? "| round | order | load avg at start (without / flood) | without flood: samples, p50 / p99 | with the flood: samples, p50 / p99 | ratio of p99 |"
+            : "| round | periods | load avg at the run's start | without flood: samples, p50 / p99 | with the flood: samples, p50 / p99 | ratio of p99 |");
         sb.AppendLine("|---|---|--:|--:|--:|--:|");
         for (var i = 0; i < rounds.Count; i++)
         {
@@ -105,7 +107,7 @@ internal static class FloodStats
         sb.AppendLine("| condition | samples | p50 | p99 |");
         sb.AppendLine("|---|--:|--:|--:|");
         sb.AppendLine(Inv, $"| without flood | {rounds.Sum(r => r.Without.Length):N0} | {Ms(c.P50Without)} | {Ms(c.P99Without)} |");
-        sb.AppendLine(Inv, $"| flood, control on | {rounds.Sum(r => r.With.Length):N0} | {Ms(c.P50With)} | {Ms(c.P99With)} |");
+        sb.AppendLine(Inv, $"| with the flood | {rounds.Sum(r => r.With.Length):N0} | {Ms(c.P50With)} | {Ms(c.P99With)} |");
         sb.AppendLine().AppendLine(Inv, $"* ratio of the pooled p99s (flood / without): **{c.P99Ratio:0.000}**, 95 % bootstrap interval **[{c.CiLow:0.000}, {c.CiHigh:0.000}]** " +
             $"({c.Draws:N0} draws of {rounds.Count} rounds with replacement, both {(phase is null ? "runs" : "periods")} of a drawn round together; seed {seed})");
         sb.AppendLine(Inv, $"* median of the per-round p99 ratios: {c.MedianRoundRatio:0.000}");
