@@ -7,11 +7,9 @@ using Osr.Orleans.Grains.Metrics;
 using Osr.Orleans.Grains.Options;
 using Osr.Orleans.Grains.Push;
 using Osr.Orleans.Grains.Storage;
-using Osr.Orleans.Models.Events;
 using Osr.Orleans.Models.Readings;
 using Osr.Orleans.Models.Features;
 using Osr.Orleans.Models.Rules;
-using Osr.Orleans.Models.Scoring;
 
 namespace Osr.Orleans.Grains;
 

@@ -59,7 +59,7 @@ internal static class FloodStatistics
     /// by period (send time / <paramref name="phaseMs"/>); every period with the flood (odd, <see cref="FloodsAt"/>) is a
     /// round together with the period before it (without). The run's first and last periods are left out (partly measured),
     /// and so is a pair where either side holds fewer than half the median period's samples. Rounds are numbered from
-    /// <paramref name="firstRound"/>. Samples sent in the first <paramref name="settleMs"/> of a period without the flood are
+    /// <paramref name="firstRound"/>; a sample without a send time (0) is left out. Samples sent in the first <paramref name="settleMs"/> of a period without the flood are
     /// left out: the flooder's last messages may still be drained then (the flood periods are kept whole).
     /// </summary>
     public static List<FloodRound> PhasePairs(IReadOnlyList<(long Micros, long SentUnixMs)> samples, long phaseMs, int firstRound, long settleMs = 0)
@@ -69,7 +69,7 @@ internal static class FloodStatistics
         var periods = new SortedDictionary<long, List<long>>();
         foreach (var (micros, sent) in samples)
         {
-            if (sent <= 0) throw new FormatException("a sample without its send time (a phased run needs samples with two columns)");
+            if (sent <= 0) continue;   // a slot the run reserved but never filled (an acknowledgement racing the file's write)
             var k = sent / phaseMs;
             if (!FloodsAt(sent, phaseMs) && sent % phaseMs < settleMs) continue;
             if (!periods.TryGetValue(k, out var list)) periods[k] = list = [];
