@@ -27,7 +27,8 @@ public sealed record ScoredCandidate(
 /// propensity training. <see cref="DrawOsr"/> holds the OSR of every candidate under each posterior
 /// draw of the pass (row 0 the acting draw, then the estimation draws; row-major, one column per
 /// candidate), null without a posterior. <see cref="Uncertain"/> says why the state is too uncertain
-/// to decide on (the decision is deferred), null when it is not.
+/// to decide on (the decision is deferred), null when it is not. <see cref="Rescore"/> lets the throttle score the user's
+/// recent passes again under the draw this pass acted on (online model only; null otherwise).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("osr.decision-request")]
 public sealed record DecisionRequest(
@@ -43,7 +44,21 @@ public sealed record DecisionRequest(
     [property: Id(9)] string Arm,
     [property: Id(10)] ScoredCandidate[] Candidates,
     [property: Id(11)] double[]? DrawOsr = null,
-    [property: Id(12)] string? Uncertain = null);
+    [property: Id(12)] string? Uncertain = null,
+    [property: Id(13)] PassDraw? Rescore = null);
+
+/// <summary>
+/// The online posterior draw a scoring pass acted on, for scoring the user's recent passes again under it
+/// (src/Models/Scoring/BudgetRescorer.cs): the pass's state signature, the draw's seed and spread, and the window range
+/// its raw scores were normalised over.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("osr.pass-draw")]
+public sealed record PassDraw(
+    [property: Id(0)] int Signature,
+    [property: Id(1)] ulong Seed,
+    [property: Id(2)] double Spread,
+    [property: Id(3)] double WindowMin,
+    [property: Id(4)] double WindowMax);
 
 /// <summary>Outcomes of a decision (wire names in <see cref="DecisionOutcomes"/>).</summary>
 public static class DecisionOutcomes

@@ -6,10 +6,12 @@ using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Metrics;
 using Osr.Orleans.Grains.Options;
 using Osr.Orleans.Grains.Push;
+using Osr.Orleans.Grains.Recommendation;
 using Osr.Orleans.Grains.Storage;
 using Osr.Orleans.Models.Readings;
 using Osr.Orleans.Models.Features;
 using Osr.Orleans.Models.Rules;
+using Osr.Orleans.Models.Scoring;
 
 namespace Osr.Orleans.Grains;
 
@@ -36,6 +38,7 @@ public sealed partial class NotificationThrottleGrain(
     DecisionCounters counters,
     IOptions<DecisionOptions> options,
     IOptions<LearningOptions> learningOptions,
+    OnlinePosterior online,
     OsrClock clock,
     ILogger<NotificationThrottleGrain> logger) : Grain, INotificationThrottleGrain
 {
@@ -56,6 +59,16 @@ public sealed partial class NotificationThrottleGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
         HistoryCheckpoint.OnDeactivateAsync(reason);
+
+    /// <summary>
+    /// Scores the user's recent passes again under the draw this pass acted on (<see cref="BudgetRescorer"/>), with this
+    /// silo's copy of the online posterior; null when the pass was not scored by the online model or rescoring is off.
+    /// </summary>
+    private BudgetRescorer? Rescorer(DecisionRequest request) =>
+        _learning.Rescore && request.Rescore is { } d && request.PropensityVersion == OnlinePropensity.Version
+            ? new BudgetRescorer(online.Current, request.Segment, d.Seed, d.Spread, d.WindowMin, d.WindowMax,
+                Array.ConvertAll(request.Candidates, c => new RescoreCandidate(c.Category, c.AffinityZ)))
+            : null;
 
     public async ValueTask<DecisionView> DecideAsync(DecisionRequest request)
     {
@@ -83,11 +96,11 @@ public sealed partial class NotificationThrottleGrain(
         var ruleCandidates = Array.ConvertAll(candidates, c => new RuleCandidate(c.ItemId, c.Category, c.Osr, c.Factor));
         var (verdicts, osr, hardAllowed, thresholds, rates, best) = ThrottlePass.Evaluate(new ThrottlePassInput(ruleSet, UserId,
             request.Segment, request.TimeZoneId, zone, ruleCandidates, sent, budget, localNow, lastPassLocal, request.NowUtcTicks,
-            request.StateUtcTicks, draw, request.DrawOsr is not null, PassLearning));
+            request.StateUtcTicks, draw, request.DrawOsr is not null, PassLearning, Rescorer(request)));
 
         var uncertain = request.Uncertain is not null;
         var choice = uncertain ? Choice.None : CandidateChoice.Choose(osr, hardAllowed, thresholds, rates, draw);
-        if (!uncertain && double.IsFinite(best)) budget.Record(best, localNow);
+        if (!uncertain && double.IsFinite(best)) budget.Record(best, localNow, request.Rescore?.Signature ?? 0);
         var top = 0;
         for (var i = 1; i < n; i++)
             if (osr[i] > osr[top]) top = i;

@@ -11,7 +11,8 @@ namespace Osr.Orleans.Grains;
 /// <inheritdoc cref="IPropensityLearnerGrain"/>
 /// <remarks>
 /// The posterior is learned in memory (<see cref="OnlinePropensity.Learn"/>, one ADF update per
-/// outcome) and checkpointed to grain storage at most every <see cref="StateOptions.CheckpointInterval"/>
+/// outcome), refitted from the outcomes learned since activation every tenth of their growth
+/// (<see cref="PropensityRefit"/>, with the posterior at activation as its prior) and checkpointed to grain storage at most every <see cref="StateOptions.CheckpointInterval"/>
 /// and on deactivation, so a restart keeps what was learned (outcomes since the last checkpoint of a
 /// crashed silo are lost, never double-counted).
 /// </remarks>
@@ -22,6 +23,7 @@ public sealed partial class PropensityLearnerGrain(
     ILogger<PropensityLearnerGrain> logger) : Grain, IPropensityLearnerGrain
 {
     private OnlinePropensity? _model;
+    private PropensityRefit? _refit;
     private DeferredCheckpoint? _checkpoint;
 
     private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, stateOptions.Value, WriteAsync);
@@ -37,6 +39,7 @@ public sealed partial class PropensityLearnerGrain(
             Log.Unreadable(logger, ex);
             _model = new OnlinePropensity(options.Value.Model);
         }
+        if (options.Value.Refit) _refit = new PropensityRefit(options.Value.Model, options.Value.RefitWindow, _model.Snapshot());
         state.State = new OnlinePropensityState(); // the live model is the truth; no second copy in memory
         return Task.CompletedTask;
     }
@@ -47,11 +50,15 @@ public sealed partial class PropensityLearnerGrain(
     public Task LearnAsync(PropensityOutcome[] outcomes)
     {
         var model = _model!;
+        Span<ulong> keys = stackalloc ulong[OnlinePropensity.CellCount];
         foreach (var o in outcomes)
         {
             var context = new PropensityContext(DecisionFeatures.ParseLabel(o.Label), DecisionFeatures.ToVector(o.Features), o.Segment);
-            model.Learn(in context, o.Category, o.Head, o.Happened);
+            OnlinePropensity.Cells(in context, o.Category, o.Head, keys);
+            model.Learn(keys, o.Head, o.Happened);
+            _refit?.Add(keys, o.Happened, model.WeightOf(o.Head));
         }
+        if (_refit is { Due: true }) _model = OnlinePropensity.Restore(_refit.Fit(model), options.Value.Model);
         if (outcomes.Length > 0) Checkpoint.MarkDirty();
         return Task.CompletedTask;
     }

@@ -71,7 +71,7 @@ public sealed partial class UserStateGrain
         }
         var request = new DecisionRequest(UserId, s.Profile.Segment, s.Profile.TimeZoneId, _tracker.Label.Name(), s.LastReadingUtcTicks,
             RulesNow, DecisionFeatures.ToArray(in features), pass.PropensityVersion, candidates[0].ModelVersion, pass.Arm, pass.Scored,
-            pass.DrawOsr, uncertain);
+            pass.DrawOsr, uncertain, pass.Draw);
         DecisionView? decision;
         try
         {
@@ -87,7 +87,8 @@ public sealed partial class UserStateGrain
     }
 
     /// <summary>What one scoring pass produced (<see cref="ScoreCandidatesAsync"/>).</summary>
-    private readonly record struct ScoredPass(ScoredCandidate[] Scored, FeatureVector Features, string PropensityVersion, string Arm, double[]? DrawOsr);
+    private readonly record struct ScoredPass(ScoredCandidate[] Scored, FeatureVector Features, string PropensityVersion, string Arm, double[]? DrawOsr,
+        PassDraw? Draw);
 
     /// <summary>
     /// The OSR score of each candidate (docs/architecture.md; <see cref="ScoringPass"/>): affinity
@@ -161,7 +162,11 @@ public sealed partial class UserStateGrain
         for (var i = 0; i < n; i++)
             scored[i] = new ScoredCandidate(candidates[i].ItemId, candidates[i].Category, affinities[i], z[i], propensity[i], raw[i], osr[i],
                 candidates[i].Factor, sample.Mean[i]);
-        return new ScoredPass(scored, features, version, arm, drawOsr);
+        // Under the online model the throttle scores the user's recent passes again under this pass's draw (the mean has none).
+        var draw = version == OnlinePropensity.Version && acting != ActingScore.Mean
+            ? new PassDraw(OnlinePropensity.Signature(new PropensityContext(_tracker.Label, features, s.Profile.Segment)), seed, request.Spread, min, max)
+            : null;
+        return new ScoredPass(scored, features, version, arm, drawOsr, draw);
     }
 
     /// <summary>Ticks of the start of the local day of <paramref name="utcTicks"/> in the user's zone (the key of the day's posterior draw).</summary>

@@ -35,6 +35,15 @@ public sealed class LearningOptions
     /// <summary>Weight of the open outcome (the weak signal) in the shared cells, [0, 1]. Default 0.5.</summary>
     public double OpenWeight { get; set; } = OnlinePropensityOptions.Default.OpenWeight;
 
+    /// <summary>
+    /// Refit the online posterior from the outcomes it learned (MAP + diagonal Laplace, src/Models/Scoring/PropensityRefit.cs)
+    /// every tenth of the window's growth, besides the update per outcome. Default true.
+    /// </summary>
+    public bool Refit { get; set; } = true;
+
+    /// <summary>Outcomes the refit keeps; older ones are folded into its prior. Range 50 – 1,000,000. Default 20,000.</summary>
+    public int RefitWindow { get; set; } = 20_000;
+
     /// <summary>A push not converted (nor dismissed) this long after it was sent counts as not converted. Range 1 min – 7 d. Default 1 h.</summary>
     public TimeSpan OutcomeWindow { get; set; } = TimeSpan.FromHours(1);
 
@@ -43,6 +52,13 @@ public sealed class LearningOptions
 
     /// <summary>Learn each user's threshold from their own scores where no admin threshold is set. Default true.</summary>
     public bool Budget { get; set; } = true;
+
+    /// <summary>
+    /// Under the online model, score the user's recent passes again under the posterior draw the current pass acted on before
+    /// taking the learned threshold's quantile (src/Models/Scoring/BudgetRescorer.cs), instead of comparing with scores made
+    /// under earlier draws. Default true.
+    /// </summary>
+    public bool Rescore { get; set; } = true;
 
     /// <summary>Only the scores of this recent stretch make the learned threshold (0 = all kept). Range 0 – 7 d. Default 24 h.</summary>
     public TimeSpan BudgetHorizon { get; set; } = TimeSpan.FromHours(24);
@@ -89,6 +105,8 @@ public sealed class LearningOptionsValidator : IValidateOptions<LearningOptions>
         if (!(o.CellVariance > 0 && o.CellVariance <= 100)) errors.Add($"{s}:CellVariance must be in (0, 100], got {o.CellVariance}");
         if (!(o.InteractionVariance >= 0 && o.InteractionVariance <= 100)) errors.Add($"{s}:InteractionVariance must be in [0, 100], got {o.InteractionVariance}");
         if (!(o.OpenWeight >= 0 && o.OpenWeight <= 1)) errors.Add($"{s}:OpenWeight must be in [0, 1], got {o.OpenWeight}");
+        if (o.RefitWindow is < 2 * PropensityRefit.MinBetweenFits or > 1_000_000)
+            errors.Add($"{s}:RefitWindow must be between {2 * PropensityRefit.MinBetweenFits} and 1000000, got {o.RefitWindow}");
         if (o.OutcomeWindow < TimeSpan.FromMinutes(1) || o.OutcomeWindow > TimeSpan.FromDays(7))
             errors.Add($"{s}:OutcomeWindow must be between 1m and 7d, got {o.OutcomeWindow}");
         if (o.RefreshInterval < TimeSpan.FromMilliseconds(100) || o.RefreshInterval > TimeSpan.FromMinutes(10))

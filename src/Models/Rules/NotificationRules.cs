@@ -115,6 +115,9 @@ public static class NotificationRules
         return Math.Clamp(dot / (Math.Sqrt(aa) * Math.Sqrt(bb)), -1, 1);
     }
 
+    /// <summary>Whether the opt-out rule lets a push of <paramref name="category"/> through.</summary>
+    public static bool OptOutPasses(OptOutState optOut, string category) => OptOut(optOut, category).Passed;
+
     private static RuleCheck OptOut(OptOutState optOut, string category)
     {
         if (optOut.All)

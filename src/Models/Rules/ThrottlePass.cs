@@ -41,6 +41,7 @@ public readonly record struct ThrottleLearning(bool Budget, int BudgetMinSamples
 /// <param name="ExploreDraw">The decision's one uniform exploration draw in [0, 1).</param>
 /// <param name="HasPosterior">The scores come with posterior draws (the online model).</param>
 /// <param name="Learning">The learning settings.</param>
+/// <param name="Rescorer">Makes the recorded scores again under the current pass's posterior draw for the learned threshold (null: the scores as recorded).</param>
 public sealed record ThrottlePassInput(
     RuleSet Rules,
     string UserId,
@@ -56,7 +57,8 @@ public sealed record ThrottlePassInput(
     long StateUtcTicks,
     double ExploreDraw,
     bool HasPosterior,
-    ThrottleLearning Learning);
+    ThrottleLearning Learning,
+    BudgetRescorer? Rescorer = null);
 
 /// <summary>
 /// Per candidate, in input order: the verdict, its OSR, whether every rule but the threshold passed, the threshold and the
@@ -80,7 +82,7 @@ public static class ThrottlePass
     {
         ArgumentNullException.ThrowIfNull(input);
         var (ruleSet, userId, segment, timeZoneId, zone, candidates, sent, budget, localNow, lastPassLocal, nowUtcTicks, stateUtcTicks,
-            draw, posterior, learning) = input;
+            draw, posterior, learning, rescorer) = input;
         var n = candidates.Count;
         var learnThreshold = learning.Budget && !ruleSet.HasGlobalThreshold;
         LearnedThreshold? learned = null;
@@ -94,6 +96,16 @@ public static class ThrottlePass
         var requiredSamples = BudgetThreshold.RequiredSamples(learning.BudgetMinSamples, passesPerDay, learning.BudgetHorizon);
         var best = double.NaN;
         var left = 0;
+        // The threshold compares this pass with the user's recent passes under this pass's posterior draw, for the
+        // candidates the user has not opted out of (what the recorded best scores were taken over).
+        float[]? rescored = null;
+        if (learnThreshold && rescorer is not null)
+        {
+            var eligible = new bool[n];
+            for (var i = 0; i < n; i++)
+                eligible[i] = NotificationRules.OptOutPasses(ruleSet.OptOutOf(userId, candidates[i].Category), candidates[i].Category);
+            rescored = rescorer.Rescore(budget, eligible);
+        }
         // The exploration basis under the online model (ExplorationFloor), unbounded here: each candidate takes its own
         // cap.day as the bound, and as the basis while no whole day has been seen.
         var pushesPerDay = !posterior ? double.NaN
@@ -107,7 +119,7 @@ public static class ThrottlePass
                 if (i == 0 || learned is null && learnedText is null)
                 {
                     left = effective.CapDay - BudgetThreshold.SentOn(sent, DateOnly.FromDateTime(localNow), zone);
-                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, learning.BudgetHorizon);
+                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, learning.BudgetHorizon, rescored);
                     learnedText = learned is { } l ? BudgetThreshold.Describe(in l) : "";
                 }
                 if (learned is { } t) effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };

@@ -30,16 +30,23 @@ public sealed record class BudgetSamples
     [Id(5)] public int LastDay { get; set; }
     /// <summary>Local time (ticks) of each score in <see cref="Scores"/>, index-aligned; 0 = unknown (kept before times were recorded).</summary>
     [Id(6)] public long[] LocalTicks { get; set; } = new long[Capacity];
+    /// <summary>
+    /// The online model's state signature of each score (OnlinePropensity.Signature), index-aligned; 0 = unknown (another
+    /// model, or kept before signatures were recorded). With it the scores can be made again under the current posterior draw.
+    /// </summary>
+    [Id(7)] public int[] Signatures { get; set; } = new int[Capacity];
 
-    /// <summary>Records one pass at local time <paramref name="local"/> whose best score was <paramref name="score"/>.</summary>
-    public void Record(double score, DateTime local)
+    /// <summary>Records one pass at local time <paramref name="local"/> whose best score was <paramref name="score"/> (state <paramref name="signature"/>, 0 unknown).</summary>
+    public void Record(double score, DateTime local, int signature = 0)
     {
         if (!double.IsFinite(score)) return;
         if (Scores.Length != Capacity) Scores = new float[Capacity];
         if (PassesByHour.Length != 24) PassesByHour = new int[24];
         if (LocalTicks.Length != Capacity) LocalTicks = new long[Capacity];
+        if (Signatures.Length != Capacity) Signatures = new int[Capacity];
         Scores[Next] = (float)score;
         LocalTicks[Next] = local.Ticks;
+        Signatures[Next] = signature;
         Next = (Next + 1) % Capacity;
         Count = Math.Min(Count + 1, Capacity);
         PassesByHour[local.Hour]++;
@@ -66,8 +73,9 @@ public static class BudgetThreshold
     /// horizon only the scores of that recent stretch count: the scorer keeps learning, so older scores were made on a
     /// scale that no longer holds (a model that learns its base rate lowers every score).
     /// </summary>
+    /// <param name="scores">The samples' scores made again under the current posterior draw (<see cref="BudgetRescorer"/>), index-aligned with <see cref="BudgetSamples.Scores"/>; empty: the scores as recorded.</param>
     public static LearnedThreshold? Compute(BudgetSamples samples, DateTime localNow, int pushesLeft, int capDay, int minSamples,
-        TimeSpan horizon = default)
+        TimeSpan horizon = default, ReadOnlySpan<float> scores = default)
     {
         ArgumentNullException.ThrowIfNull(samples);
         var recent = Recent(samples, localNow, horizon);
@@ -88,7 +96,7 @@ public static class BudgetThreshold
         var kept = 0;
         var from = horizon > TimeSpan.Zero ? localNow.Ticks - horizon.Ticks : long.MinValue;
         for (var i = 0; i < samples.Count; i++)
-            if (horizon <= TimeSpan.Zero || samples.LocalTicks[i] >= from) sorted[kept++] = samples.Scores[i];
+            if (horizon <= TimeSpan.Zero || samples.LocalTicks[i] >= from) sorted[kept++] = scores.Length > i ? scores[i] : samples.Scores[i];
         sorted = sorted[..kept];
         sorted.Sort();
         var rank = Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1);

@@ -157,10 +157,20 @@ public sealed class OnlinePropensity
     public void Learn(in PropensityContext context, string category, PropensityHead head, bool outcome)
     {
         ArgumentNullException.ThrowIfNull(category);
-        var weight = head == PropensityHead.Open ? Options.OpenWeight : 1.0;
-        if (weight <= 0) return;
         Span<ulong> keys = stackalloc ulong[CellCount];
         Cells(in context, category, head, keys);
+        Learn(keys, head, outcome);
+    }
+
+    /// <summary>Likelihood weight λ of an outcome of <paramref name="head"/> (1 for conversion, <see cref="OnlinePropensityOptions.OpenWeight"/> for open).</summary>
+    public double WeightOf(PropensityHead head) => head == PropensityHead.Open ? Options.OpenWeight : 1.0;
+
+    /// <summary>Learns one outcome of <paramref name="head"/> for the cells <paramref name="keys"/> (from <see cref="Cells"/>).</summary>
+    public void Learn(ReadOnlySpan<ulong> keys, PropensityHead head, bool outcome)
+    {
+        if (keys.Length != CellCount) throw new ArgumentException($"needs {CellCount} keys.", nameof(keys));
+        var weight = WeightOf(head);
+        if (weight <= 0) return;
         Span<int> slots = stackalloc int[CellCount];
         double mu = 0, s2 = 0;
         for (var j = 0; j < CellCount; j++)
@@ -218,6 +228,14 @@ public sealed class OnlinePropensity
         if (!(spread >= 0 && spread <= 1)) throw new ArgumentOutOfRangeException(nameof(spread), spread, "spread must be in [0, 1].");
         Span<ulong> keys = stackalloc ulong[CellCount];
         Cells(in context, category, head, keys);
+        return Draw(keys, seed, spread);
+    }
+
+    /// <summary><see cref="Draw(in PropensityContext, string, ulong, PropensityHead, double)"/> for the cells <paramref name="keys"/> (from <see cref="Cells"/>).</summary>
+    public double Draw(ReadOnlySpan<ulong> keys, ulong seed, double spread = 1)
+    {
+        if (keys.Length != CellCount) throw new ArgumentException($"needs {CellCount} keys.", nameof(keys));
+        if (!(spread >= 0 && spread <= 1)) throw new ArgumentOutOfRangeException(nameof(spread), spread, "spread must be in [0, 1].");
         double t = 0;
         for (var j = 0; j < CellCount; j++)
         {
@@ -228,13 +246,38 @@ public sealed class OnlinePropensity
     }
 
     /// <summary>The cell keys of (state, category, head), in a fixed order (index 0 is the head's bias).</summary>
-    public static void Cells(in PropensityContext context, string category, PropensityHead head, Span<ulong> keys)
+    public static void Cells(in PropensityContext context, string category, PropensityHead head, Span<ulong> keys) =>
+        Cells(Signature(in context), context.Segment, category, head, keys);
+
+    /// <summary>
+    /// Everything of a state the cells read but the segment, packed into a positive int (0 = no state): the label, the
+    /// hour band, the intensity, %HRmax and time-since-a-workout bins and whether it is a weekend. Two states with one
+    /// signature have the same cells for every category.
+    /// </summary>
+    public static int Signature(in PropensityContext context)
+    {
+        var f = context.Features;
+        return 1 << 24
+            | (int)context.Label << 16
+            | (HourBand(f.LocalHour) + 1) << 12
+            | (IntensityBin(f.Intensity) + 1) << 9
+            | (HrPctMaxBin(f.HrPctMax) + 1) << 6
+            | (SinceWorkoutBin(f.MinutesSinceWorkout) + 1) << 3
+            | (double.IsFinite(f.Weekday) && f.Weekday >= 5 ? 1 : 0);
+    }
+
+    /// <summary>The cell keys of (state <paramref name="signature"/> of <see cref="Signature"/>, segment, category, head), in a fixed order (index 0 is the head's bias).</summary>
+    public static void Cells(int signature, string? segment, string category, PropensityHead head, Span<ulong> keys)
     {
         ArgumentNullException.ThrowIfNull(category);
         if (keys.Length < CellCount) throw new ArgumentException($"needs {CellCount} keys.", nameof(keys));
-        var f = context.Features;
-        var hour = HourBand(f.LocalHour);
-        var label = (int)context.Label;
+        if (signature >> 24 != 1) throw new ArgumentOutOfRangeException(nameof(signature), signature, "not a state signature.");
+        var label = (signature >> 16) & 0xFF;
+        var hour = ((signature >> 12) & 0xF) - 1;
+        var intensity = ((signature >> 9) & 0x7) - 1;
+        var hrPctMax = ((signature >> 6) & 0x7) - 1;
+        var sinceWorkout = ((signature >> 3) & 0x7) - 1;
+        var weekend = signature & 1;
         var h = (int)head;
         var cat = Fnv(category);
         keys[0] = Key(0, h, 0, 0, 0);
@@ -242,16 +285,16 @@ public sealed class OnlinePropensity
         keys[2] = Key(2, 0, cat, label, 0);
         keys[3] = Key(3, 0, cat, hour, 0);
         keys[4] = Key(4, 0, cat, label, hour);
-        keys[5] = Key(5, 0, cat, IntensityBin(f.Intensity), 0);
-        keys[6] = Key(6, 0, cat, HrPctMaxBin(f.HrPctMax), 0);
-        keys[7] = Key(7, 0, cat, SinceWorkoutBin(f.MinutesSinceWorkout), 0);
-        keys[8] = Key(8, 0, cat ^ Fnv(context.Segment ?? ""), 0, 0);
-        keys[9] = Key(9, 0, cat, double.IsFinite(f.Weekday) && f.Weekday >= 5 ? 1 : 0, 0);
+        keys[5] = Key(5, 0, cat, intensity, 0);
+        keys[6] = Key(6, 0, cat, hrPctMax, 0);
+        keys[7] = Key(7, 0, cat, sinceWorkout, 0);
+        keys[8] = Key(8, 0, cat ^ Fnv(segment ?? ""), 0, 0);
+        keys[9] = Key(9, 0, cat, weekend, 0);
         keys[10] = Key(10, 0, 0, label, 0);
         keys[11] = Key(11, 0, 0, hour, 0);
         keys[12] = Key(12, 0, 0, label, hour);
-        keys[13] = Key(13, 0, 0, SinceWorkoutBin(f.MinutesSinceWorkout), 0);
-        keys[14] = Key(14, 0, 0, IntensityBin(f.Intensity), 0);
+        keys[13] = Key(13, 0, 0, sinceWorkout, 0);
+        keys[14] = Key(14, 0, 0, intensity, 0);
     }
 
     /// <summary>3-hour band of the local day, 0–7; −1 unknown.</summary>
@@ -292,7 +335,19 @@ public sealed class OnlinePropensity
     public static double Sigmoid(double t) => 1 / (1 + Math.Exp(-t));
 
     private (double Mean, double Variance) Cell(ulong key, int position) =>
-        _index.TryGetValue(key, out var slot) ? (_means[slot], _variances[slot]) : (0, PriorVariance(position));
+        _index.TryGetValue(key, out var slot) ? (_means[slot], _variances[slot]) : (0, PriorVariance(Options, position));
+
+    /// <summary>The posterior of the cell <paramref name="key"/>, when an outcome has reached it.</summary>
+    public bool TryGetCell(ulong key, out double mean, out double variance)
+    {
+        if (_index.TryGetValue(key, out var slot))
+        {
+            (mean, variance) = (_means[slot], _variances[slot]);
+            return true;
+        }
+        (mean, variance) = (0, 0);
+        return false;
+    }
 
     private int SlotFor(ulong key, int position)
     {
@@ -300,16 +355,17 @@ public sealed class OnlinePropensity
         slot = _keys.Count;
         _keys.Add(key);
         _means.Add(0);
-        _variances.Add(PriorVariance(position));
+        _variances.Add(PriorVariance(Options, position));
         _index.Add(key, slot);
         return slot;
     }
 
-    private double PriorVariance(int position) => position switch
+    /// <summary>Prior variance of the cell at <paramref name="position"/> of <see cref="Cells"/> (0 the bias, 2–9 the interactions).</summary>
+    public static double PriorVariance(in OnlinePropensityOptions options, int position) => position switch
     {
-        0 => Options.BiasVariance,
-        >= 2 and <= 9 => Options.InteractionPriorVariance,
-        _ => Options.CellVariance,
+        0 => options.BiasVariance,
+        >= 2 and <= 9 => options.InteractionPriorVariance,
+        _ => options.CellVariance,
     };
 
     private static void Validate(OnlinePropensityOptions o)
