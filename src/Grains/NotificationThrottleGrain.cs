@@ -94,9 +94,11 @@ public sealed partial class NotificationThrottleGrain(
             ? TimeZoneInfo.ConvertTime(new DateTime(history.State.Decisions[^1].DecidedAt.UtcTicks, DateTimeKind.Utc), zone)
             : localNow.Date;
         var ruleCandidates = Array.ConvertAll(candidates, c => new RuleCandidate(c.ItemId, c.Category, c.Osr, c.Factor));
-        var (verdicts, osr, hardAllowed, thresholds, rates, best) = ThrottlePass.Evaluate(new ThrottlePassInput(ruleSet, UserId,
+        var passInput = new ThrottlePassInput(ruleSet, UserId,
             request.Segment, request.TimeZoneId, zone, ruleCandidates, sent, budget, localNow, lastPassLocal, request.NowUtcTicks,
-            request.StateUtcTicks, draw, request.DrawOsr is not null, PassLearning, Rescorer(request)));
+            request.StateUtcTicks, draw, request.DrawOsr is not null, PassLearning, Rescorer(request));
+        var pass = ThrottlePass.Evaluate(passInput);
+        var (verdicts, osr, hardAllowed, thresholds, rates, best) = pass;
 
         var uncertain = request.Uncertain is not null;
         var choice = uncertain ? Choice.None : CandidateChoice.Choose(osr, hardAllowed, thresholds, rates, draw);
@@ -108,7 +110,8 @@ public sealed partial class NotificationThrottleGrain(
         var chosenIndex = choice.Send ? choice.Index : top;
         var probability = !choice.Send ? 0
             : request.DrawOsr is { } drawOsr && drawOsr.Length % n == 0 && drawOsr.Length > 0
-                ? CandidateChoice.Probability(choice.Index, drawOsr, hardAllowed, thresholds, rates)
+                ? CandidateChoice.Probability(choice.Index, drawOsr, hardAllowed,
+                    ThrottlePass.RowThresholds(passInput, pass, drawOsr.Length / n) ?? thresholds, rates)
                 : choice.Explored ? rates[choice.Index] : 1;
         CandidateVerdict? topVerdict = verdicts[top];
         var send = chosen is not null;

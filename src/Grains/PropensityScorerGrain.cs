@@ -58,7 +58,7 @@ public sealed class PropensityScorerGrain(ModelRepository repository, OnlinePost
         var context = Context(request);
         for (var r = 0; r < rows; r++)
         {
-            var seed = request.Seed + (ulong)r * 0x9E3779B97F4A7C15UL;
+            var seed = BudgetRescorer.RowSeed(request.Seed, r);
             for (var i = 0; i < n; i++) draws[r * n + i] = model.Draw(in context, request.Categories[i], seed, spread: Math.Clamp(request.Spread, 0, 1));
         }
         return new PropensitySample(mean, draws);

@@ -37,9 +37,10 @@ public sealed class LearningOptions
 
     /// <summary>
     /// Refit the online posterior from the outcomes it learned (MAP + diagonal Laplace, src/Models/Scoring/PropensityRefit.cs)
-    /// every tenth of the window's growth, besides the update per outcome. Default true.
+    /// every tenth of the window's growth, besides the update per outcome. Default false: measured no better than the update
+    /// per outcome alone (docs/decisions.md 98).
     /// </summary>
-    public bool Refit { get; set; } = true;
+    public bool Refit { get; set; }
 
     /// <summary>Outcomes the refit keeps; older ones are folded into its prior. Range 50 – 1,000,000. Default 20,000.</summary>
     public int RefitWindow { get; set; } = 20_000;

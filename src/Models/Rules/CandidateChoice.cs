@@ -44,7 +44,8 @@ public static class CandidateChoice
     /// estimated over the draws: <paramref name="drawOsr"/> holds one row of OSR scores per draw
     /// (row-major, <paramref name="hardAllowed"/>.Length columns). Per row the rules choose a candidate
     /// (mass 1), or exploration chooses one (mass explore.rate, the rest to "nothing"), or nothing (mass 1).
-    /// Range: [0, 1].
+    /// <paramref name="thresholds"/> holds one threshold per candidate for every row, or one row of them per draw (a learned
+    /// threshold depends on the draw when the recent passes are scored again under it). Range: [0, 1].
     /// </summary>
     public static double Probability(int action, ReadOnlySpan<double> drawOsr, ReadOnlySpan<bool> hardAllowed,
         ReadOnlySpan<double> thresholds, ReadOnlySpan<double> exploreRates)
@@ -53,12 +54,13 @@ public static class CandidateChoice
         var n = hardAllowed.Length;
         if (n == 0 || drawOsr.Length == 0 || drawOsr.Length % n != 0)
             throw new ArgumentException("drawOsr must hold whole rows of one score per candidate.", nameof(drawOsr));
-        if (thresholds.Length != n) throw new ArgumentException("one threshold per candidate.", nameof(thresholds));
         var rows = drawOsr.Length / n;
+        if (thresholds.Length != n && thresholds.Length != rows * n)
+            throw new ArgumentException("one threshold per candidate, or one per candidate and draw.", nameof(thresholds));
         var mass = 0.0;
         for (var r = 0; r < rows; r++)
         {
-            var (pass, explore) = Best(drawOsr.Slice(r * n, n), hardAllowed, thresholds);
+            var (pass, explore) = Best(drawOsr.Slice(r * n, n), hardAllowed, thresholds.Length == n ? thresholds : thresholds.Slice(r * n, n));
             if (pass >= 0)
             {
                 if (pass == action) mass += 1;

@@ -66,7 +66,19 @@ public sealed record ThrottlePassInput(
 /// staleness let through (NaN: none).
 /// </summary>
 public sealed record ThrottlePassResult(CandidateVerdict[] Verdicts, double[] Osr, bool[] HardAllowed, double[] Thresholds,
-    double[] ExploreRates, double Best);
+    double[] ExploreRates, double Best)
+{
+    /// <summary>What the learned threshold was computed from, when it was computed over rescored passes (null otherwise).</summary>
+    public RescoredThreshold? Rescored { get; init; }
+}
+
+/// <summary>The inputs of a learned threshold taken over rescored passes, to take it again under another draw of the pass.</summary>
+/// <param name="PushesLeft">Pushes left today.</param>
+/// <param name="CapDay">The cap it counts against.</param>
+/// <param name="RequiredSamples">Recent passes it needs.</param>
+/// <param name="Eligible">Per candidate: the opt-out lets it through (the candidates the passes are rescored for).</param>
+/// <param name="UsesLearned">Per candidate: its threshold is the learned one.</param>
+public sealed record RescoredThreshold(int PushesLeft, int CapDay, int RequiredSamples, bool[] Eligible, bool[] UsesLearned);
 
 /// <summary>Evaluates the rules for every candidate of one decision, with the learned threshold and the exploration floor.</summary>
 public static class ThrottlePass
@@ -99,9 +111,12 @@ public static class ThrottlePass
         // The threshold compares this pass with the user's recent passes under this pass's posterior draw, for the
         // candidates the user has not opted out of (what the recorded best scores were taken over).
         float[]? rescored = null;
+        bool[]? eligible = null, usesLearned = null;
+        var learnedCap = 0;
         if (learnThreshold && rescorer is not null)
         {
-            var eligible = new bool[n];
+            eligible = new bool[n];
+            usesLearned = new bool[n];
             for (var i = 0; i < n; i++)
                 eligible[i] = NotificationRules.OptOutPasses(ruleSet.OptOutOf(userId, candidates[i].Category), candidates[i].Category);
             rescored = rescorer.Rescore(budget, eligible);
@@ -119,10 +134,15 @@ public static class ThrottlePass
                 if (i == 0 || learned is null && learnedText is null)
                 {
                     left = effective.CapDay - BudgetThreshold.SentOn(sent, DateOnly.FromDateTime(localNow), zone);
+                    learnedCap = effective.CapDay;
                     learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, learning.BudgetHorizon, rescored);
                     learnedText = learned is { } l ? BudgetThreshold.Describe(in l) : "";
                 }
-                if (learned is { } t) effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };
+                if (learned is { } t)
+                {
+                    effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };
+                    if (usesLearned is not null) usesLearned[i] = true;
+                }
                 else if (learning.BudgetObserve && posterior && left > 0
                     && BudgetThreshold.Recent(budget, localNow, learning.BudgetHorizon) is var seen && seen < requiredSamples)
                     effective = effective with { Threshold = Unreachable, ThresholdLearned = ObservingText(seen, requiredSamples) };
@@ -147,6 +167,36 @@ public static class ThrottlePass
                 && verdict.Checks[(int)RuleName.Staleness].Passed && !(c.Osr <= best))
                 best = c.Osr;
         }
-        return new ThrottlePassResult(verdicts, osr, hardAllowed, thresholds, rates, best);
+        return new ThrottlePassResult(verdicts, osr, hardAllowed, thresholds, rates, best)
+        {
+            Rescored = rescored is not null && learned is not null
+                ? new RescoredThreshold(left, learnedCap, requiredSamples, eligible!, usesLearned!)
+                : null,
+        };
+    }
+
+    /// <summary>
+    /// Every candidate's threshold under each of <paramref name="rows"/> draws of the pass (row-major, row 0 the acting
+    /// draw), for <see cref="CandidateChoice.Probability"/>: a learned threshold taken over rescored passes is taken again
+    /// with the passes rescored under each draw (<see cref="BudgetRescorer.ForRow"/>); other thresholds are the same in
+    /// every row. Null when the learned threshold does not depend on the draw. Costs a rescoring per row: for sends only.
+    /// </summary>
+    public static double[]? RowThresholds(ThrottlePassInput input, ThrottlePassResult result, int rows)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(result);
+        if (input.Rescorer is not { } rescorer || result.Rescored is not { } basis || rows < 1) return null;
+        var n = result.Thresholds.Length;
+        var all = new double[rows * n];
+        for (var r = 0; r < rows; r++)
+        {
+            double? learned = null;
+            if (r > 0)
+                learned = BudgetThreshold.Compute(input.Budget, input.LocalNow, basis.PushesLeft, basis.CapDay, basis.RequiredSamples,
+                    input.Learning.BudgetHorizon, rescorer.ForRow(r).Rescore(input.Budget, basis.Eligible))?.Threshold;
+            for (var i = 0; i < n; i++)
+                all[r * n + i] = r > 0 && basis.UsesLearned[i] && learned is { } t ? t : result.Thresholds[i];
+        }
+        return all;
     }
 }

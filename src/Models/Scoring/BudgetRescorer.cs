@@ -27,6 +27,12 @@ public readonly record struct RescoreCandidate(string Category, double Z);
 public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulong seed, double spread, double min, double max,
     IReadOnlyList<RescoreCandidate> candidates)
 {
+    /// <summary>The seed of draw <paramref name="row"/> of a pass whose acting draw is <paramref name="seed"/> (row 0); the scorer draws the same.</summary>
+    public static ulong RowSeed(ulong seed, int row) => seed + (ulong)row * 0x9E3779B97F4A7C15UL;
+
+    /// <summary>This rescorer for draw <paramref name="row"/> of the same pass (<see cref="RowSeed"/>).</summary>
+    public BudgetRescorer ForRow(int row) => new(model, segment, RowSeed(seed, row), spread, min, max, candidates);
+
     /// <summary>
     /// The OSR each of <paramref name="samples"/>' scores would have under this draw for the candidates that
     /// <paramref name="eligible"/> lets through (index-aligned with the candidates; all when empty); index-aligned with

@@ -158,4 +158,41 @@ public sealed class ThrottlePassTests
                 pass.Verdicts[choice.Index].Checks.Where(c => !c.Passed).Select(c => c.Rule).Should().BeSubsetOf([RuleName.Threshold]);
         }
     }
+
+    [Fact]
+    public void UnderARescorerTheLearnedThresholdIsTakenOverThePassesScoredUnderEachDraw()
+    {
+        // 40 passes today in two states, recorded at 0.5; scored again under a model that learned the states differ.
+        var model = new OnlinePropensity(OnlinePropensityOptions.Default);
+        var calm = new PropensityContext(Osr.Orleans.Models.Features.ActivityLabel.Rest, Osr.Orleans.Models.Features.FeatureVector.Unknown with { LocalHour = 9 }, null);
+        var after = calm with { Label = Osr.Orleans.Models.Features.ActivityLabel.PostWorkout };
+        var rng = new Random(4);
+        for (var k = 0; k < 300; k++)
+        {
+            model.Learn(in calm, "drinks", PropensityHead.Conversion, rng.NextDouble() < 0.05);
+            model.Learn(in after, "drinks", PropensityHead.Conversion, rng.NextDouble() < 0.5);
+        }
+        var budget = new BudgetSamples();
+        var today = new DateTime(Noon, DateTimeKind.Utc).Date;
+        for (var k = 0; k < 40; k++) budget.Record(0.5, today.AddMinutes(15 * k), OnlinePropensity.Signature(k % 4 == 0 ? after : calm));
+        var rescorer = new BudgetRescorer(model, null, 11, 1, -1, 1, [new RescoreCandidate("drinks", 1.0)]);
+
+        var input = Input(RuleSet.Defaults, [Water], budget: budget) with { Rescorer = rescorer };
+        var pass = ThrottlePass.Evaluate(input);
+        var rescored = rescorer.Rescore(budget);
+        var expected = BudgetThreshold.Compute(budget, input.LocalNow, 3, 3, 5, TimeSpan.FromHours(24), rescored)!.Value.Threshold;
+        pass.Thresholds[0].Should().Be(expected).And.NotBe(0.5, "the recorded scores are not what the threshold is taken over");
+        pass.Rescored.Should().NotBeNull();
+
+        var rows = ThrottlePass.RowThresholds(input, pass, 3)!;
+        rows.Should().HaveCount(3);
+        rows[0].Should().Be(pass.Thresholds[0], "row 0 is the acting draw");
+        rows[1].Should().Be(BudgetThreshold.Compute(budget, input.LocalNow, 3, 3, 5, TimeSpan.FromHours(24), rescorer.ForRow(1).Rescore(budget))!.Value.Threshold);
+        rows.Distinct().Should().HaveCountGreaterThan(1, "each draw scores the passes differently");
+
+        ThrottlePass.RowThresholds(Input(RuleSet.Defaults, [Water], budget: budget), ThrottlePass.Evaluate(Input(RuleSet.Defaults, [Water], budget: budget)), 3)
+            .Should().BeNull("without a rescorer the threshold does not depend on the draw");
+        // A probability over per-draw thresholds: a candidate clears row 0's threshold but not a higher one.
+        CandidateChoice.Probability(0, [0.6, 0.6], [true], [0.5, 0.7], [0]).Should().Be(0.5);
+    }
 }
