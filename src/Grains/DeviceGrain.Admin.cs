@@ -54,7 +54,7 @@ public sealed partial class DeviceGrain
         _owner = GrainFactory.GetGrain<IUserStateGrain>(userId);
         // A new sequence epoch: the owner forgets this device's dedupe position.
         await _owner.AttachDeviceAsync(DeviceId, kind);
-        await WriteWithEntryAsync(imported ? AuditActions.DevicesImport : AuditActions.DevicesRegister, before);
+        await WriteWithEntryAsync(imported ? AuditActions.DevicesImport : AuditActions.DevicesRegister, before, brokerAccountInFile: !brokerAccount);
         if (reRegistered) await sessions.DisconnectAsync(DeviceId);
         DeviceLog.Registered(logger, DeviceId, userId, kind);
         await DeliverAuditAsync();
@@ -123,10 +123,10 @@ public sealed partial class DeviceGrain
     }
 
     /// <summary>Stores the change made to the state together with its audit entry (before as given, after as the state is now).</summary>
-    private Task WriteWithEntryAsync(string action, string? before)
+    private Task WriteWithEntryAsync(string action, string? before, bool brokerAccountInFile = false)
     {
         var newSecret = action is not AuditActions.DevicesRevoke;
-        state.State.PendingAudit.Add(audit.NewEntry(action, DeviceId, state.State.UserId, before, Describe(newSecret)));
+        state.State.PendingAudit.Add(audit.NewEntry(action, DeviceId, state.State.UserId, before, Describe(newSecret, brokerAccountInFile)));
         return state.WriteStateAsync();
     }
 
@@ -141,12 +141,12 @@ public sealed partial class DeviceGrain
     }
 
     /// <summary>What the audit trail keeps of this device (never the secret or its hash), or null when unregistered.</summary>
-    private string? Describe(bool newSecret)
+    private string? Describe(bool newSecret, bool brokerAccountInFile = false)
     {
         var s = state.State;
         if (s.UserId is null) return null;
         return newSecret
-            ? AuditRecords.DeviceWithNewSecret(s.UserId, s.Kind, s.Revoked, s.RegisteredAt)
+            ? AuditRecords.DeviceWithNewSecret(s.UserId, s.Kind, s.Revoked, s.RegisteredAt, brokerAccountInFile)
             : AuditRecords.Device(s.UserId, s.Kind, s.Revoked, s.RegisteredAt);
     }
 }

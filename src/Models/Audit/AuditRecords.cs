@@ -28,16 +28,24 @@ public static class AuditRecords
             ["registeredAt"] = Time(registeredAt),
         });
 
-    /// <summary>A new secret was issued; the secret itself is not recorded.</summary>
-    public static string DeviceWithNewSecret(string userId, string kind, bool revoked, DateTimeOffset registeredAt) =>
-        Json(new JsonObject
+    /// <summary>
+    /// A new secret was issued; the secret itself is not recorded. <paramref name="brokerAccountInFile"/>: the silo did not
+    /// create the device's broker account, the console writes it into the broker's dynamic-security file
+    /// (<c>devices import --broker-file</c>); the entry says so (<c>"brokerAccount": "file"</c>).
+    /// </summary>
+    public static string DeviceWithNewSecret(string userId, string kind, bool revoked, DateTimeOffset registeredAt, bool brokerAccountInFile = false)
+    {
+        var record = new JsonObject
         {
             ["userId"] = userId,
             ["kind"] = kind,
             ["revoked"] = revoked,
             ["registeredAt"] = Time(registeredAt),
             ["newSecretIssued"] = true,
-        });
+        };
+        if (brokerAccountInFile) record["brokerAccount"] = "file";
+        return Json(record);
+    }
 
     public static string Profile(int? age, string timeZoneId, string? segment) =>
         Json(new JsonObject { ["age"] = age, ["timeZone"] = timeZoneId, ["segment"] = segment });

@@ -32,6 +32,10 @@ public sealed class AuditRecordsTests
         json.GetProperty("registeredAt").GetString().Should().Be("2026-11-23T18:02:11.0000000Z");
         json.GetProperty("newSecretIssued").GetBoolean().Should().BeTrue();
         json.EnumerateObject().Select(p => p.Name).Should().NotContain(n => AuditRecords.SecretNames.Contains(n));
+        json.TryGetProperty("brokerAccount", out _).Should().BeFalse("the silo made the broker account, or there is none");
+
+        var inFile = JsonDocument.Parse(AuditRecords.DeviceWithNewSecret("u-1", "watch", false, At, brokerAccountInFile: true)).RootElement;
+        inFile.GetProperty("brokerAccount").GetString().Should().Be("file", "devices import --broker-file: the console wrote the account");
     }
 
     [Fact]
