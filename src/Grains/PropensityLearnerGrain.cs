@@ -11,8 +11,9 @@ namespace Osr.Orleans.Grains;
 /// <inheritdoc cref="IPropensityLearnerGrain"/>
 /// <remarks>
 /// The posterior is learned in memory (<see cref="OnlinePropensity.Learn"/>, one ADF update per
-/// outcome), refitted from the outcomes learned since activation every tenth of their growth
-/// (<see cref="PropensityRefit"/>, with the posterior at activation as its prior) and checkpointed to grain storage at most every <see cref="StateOptions.CheckpointInterval"/>
+/// outcome) — with <see cref="LearningOptions.Refit"/> (off by default) also refitted from the outcomes learned since
+/// activation every tenth of their growth (<see cref="PropensityRefit"/>, with the posterior at activation as its prior,
+/// in the grain's turn) — and checkpointed to grain storage at most every <see cref="StateOptions.CheckpointInterval"/>
 /// and on deactivation, so a restart keeps what was learned (outcomes since the last checkpoint of a
 /// crashed silo are lost, never double-counted).
 /// </remarks>

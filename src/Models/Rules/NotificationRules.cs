@@ -115,8 +115,8 @@ public static class NotificationRules
         return Math.Clamp(dot / (Math.Sqrt(aa) * Math.Sqrt(bb)), -1, 1);
     }
 
-    /// <summary>Whether the opt-out rule lets a push of <paramref name="category"/> through.</summary>
-    public static bool OptOutPasses(OptOutState optOut, string category) => OptOut(optOut, category).Passed;
+    /// <summary>Whether the opt-out rule lets a push through (<see cref="OptOut"/> without its detail): not opted out of all, of the category or of both channels.</summary>
+    public static bool OptOutPasses(OptOutState optOut) => !optOut.All && !optOut.Category && !(optOut.Mqtt && optOut.Webhook);
 
     private static RuleCheck OptOut(OptOutState optOut, string category)
     {

@@ -76,9 +76,8 @@ public sealed record ThrottlePassResult(CandidateVerdict[] Verdicts, double[] Os
 /// <param name="PushesLeft">Pushes left today.</param>
 /// <param name="CapDay">The cap it counts against.</param>
 /// <param name="RequiredSamples">Recent passes it needs.</param>
-/// <param name="Eligible">Per candidate: the opt-out lets it through (the candidates the passes are rescored for).</param>
 /// <param name="UsesLearned">Per candidate: its threshold is the learned one.</param>
-public sealed record RescoredThreshold(int PushesLeft, int CapDay, int RequiredSamples, bool[] Eligible, bool[] UsesLearned);
+public sealed record RescoredThreshold(int PushesLeft, int CapDay, int RequiredSamples, bool[] UsesLearned);
 
 /// <summary>Evaluates the rules for every candidate of one decision, with the learned threshold and the exploration floor.</summary>
 public static class ThrottlePass
@@ -108,19 +107,9 @@ public static class ThrottlePass
         var requiredSamples = BudgetThreshold.RequiredSamples(learning.BudgetMinSamples, passesPerDay, learning.BudgetHorizon);
         var best = double.NaN;
         var left = 0;
-        // The threshold compares this pass with the user's recent passes under this pass's posterior draw, for the
-        // candidates the user has not opted out of (what the recorded best scores were taken over).
-        float[]? rescored = null;
-        bool[]? eligible = null, usesLearned = null;
+        bool[]? usesLearned = null;
         var learnedCap = 0;
-        if (learnThreshold && rescorer is not null)
-        {
-            eligible = new bool[n];
-            usesLearned = new bool[n];
-            for (var i = 0; i < n; i++)
-                eligible[i] = NotificationRules.OptOutPasses(ruleSet.OptOutOf(userId, candidates[i].Category), candidates[i].Category);
-            rescored = rescorer.Rescore(budget, eligible);
-        }
+        var rescored = false;
         // The exploration basis under the online model (ExplorationFloor), unbounded here: each candidate takes its own
         // cap.day as the bound, and as the basis while no whole day has been seen.
         var pushesPerDay = !posterior ? double.NaN
@@ -135,7 +124,20 @@ public static class ThrottlePass
                 {
                     left = effective.CapDay - BudgetThreshold.SentOn(sent, DateOnly.FromDateTime(localNow), zone);
                     learnedCap = effective.CapDay;
-                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, learning.BudgetHorizon, rescored);
+                    // Under a rescorer the threshold compares this pass with the user's recent passes scored under this
+                    // pass's posterior draw, for the candidates the user has not opted out of (what the recorded best
+                    // scores were taken over); only when a learned threshold can apply at all.
+                    float[]? scores = null;
+                    if (rescorer is not null && left > 0 && BudgetThreshold.Recent(budget, localNow, learning.BudgetHorizon) >= requiredSamples)
+                    {
+                        var eligible = new bool[n];
+                        for (var k = 0; k < n; k++)
+                            eligible[k] = NotificationRules.OptOutPasses(ruleSet.OptOutOf(userId, candidates[k].Category));
+                        scores = rescorer.Rescore(budget, eligible, localNow, learning.BudgetHorizon);
+                    }
+                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, learning.BudgetHorizon, scores);
+                    rescored = scores is not null && learned is not null;
+                    if (rescored) usesLearned = new bool[n];
                     learnedText = learned is { } l ? BudgetThreshold.Describe(in l) : "";
                 }
                 if (learned is { } t)
@@ -169,17 +171,16 @@ public static class ThrottlePass
         }
         return new ThrottlePassResult(verdicts, osr, hardAllowed, thresholds, rates, best)
         {
-            Rescored = rescored is not null && learned is not null
-                ? new RescoredThreshold(left, learnedCap, requiredSamples, eligible!, usesLearned!)
-                : null,
+            Rescored = rescored ? new RescoredThreshold(left, learnedCap, requiredSamples, usesLearned!) : null,
         };
     }
 
     /// <summary>
     /// Every candidate's threshold under each of <paramref name="rows"/> draws of the pass (row-major, row 0 the acting
     /// draw), for <see cref="CandidateChoice.Probability"/>: a learned threshold taken over rescored passes is taken again
-    /// with the passes rescored under each draw (<see cref="BudgetRescorer.ForRow"/>); other thresholds are the same in
-    /// every row. Null when the learned threshold does not depend on the draw. Costs a rescoring per row: for sends only.
+    /// with the passes rescored under each draw (<see cref="BudgetRescorer.RescoreRow"/>, the rescorer that
+    /// <see cref="Evaluate"/> used); other thresholds are the same in every row. Null when the learned threshold does not
+    /// depend on the draw. Costs a rescoring per row: for sends only.
     /// </summary>
     public static double[]? RowThresholds(ThrottlePassInput input, ThrottlePassResult result, int rows)
     {
@@ -193,7 +194,7 @@ public static class ThrottlePass
             double? learned = null;
             if (r > 0)
                 learned = BudgetThreshold.Compute(input.Budget, input.LocalNow, basis.PushesLeft, basis.CapDay, basis.RequiredSamples,
-                    input.Learning.BudgetHorizon, rescorer.ForRow(r).Rescore(input.Budget, basis.Eligible))?.Threshold;
+                    input.Learning.BudgetHorizon, rescorer.RescoreRow(r))?.Threshold;
             for (var i = 0; i < n; i++)
                 all[r * n + i] = r > 0 && basis.UsesLearned[i] && learned is { } t ? t : result.Thresholds[i];
         }

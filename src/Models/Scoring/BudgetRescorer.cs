@@ -21,26 +21,48 @@ public readonly record struct RescoreCandidate(string Category, double Z);
 /// <summary>
 /// Scores a user's recorded passes (<see cref="BudgetSamples"/>) again under one posterior draw of an
 /// <see cref="OnlinePropensity"/> (seed and spread as the current pass used them) for the current pass's
-/// <paramref name="candidates"/>, normalised over the window range [<paramref name="min"/>, <paramref name="max"/>].
-/// Range of each score: [0, 1].
+/// <paramref name="candidates"/>, normalised over the window range [<paramref name="min"/>, <paramref name="max"/>];
+/// <see cref="RescoreRow"/> does the same under the pass's further draws. Range of each score: [0, 1].
+/// One instance serves one decision (it keeps what <see cref="Rescore"/> prepared for the rows); not thread-safe.
 /// </summary>
 public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulong seed, double spread, double min, double max,
     IReadOnlyList<RescoreCandidate> candidates)
 {
+    private const int Cells = OnlinePropensity.CellCount;
+    private readonly double _spread = Math.Clamp(double.IsFinite(spread) ? spread : 1, 0, 1);
+    private Prepared? _prepared;
+
     /// <summary>The seed of draw <paramref name="row"/> of a pass whose acting draw is <paramref name="seed"/> (row 0); the scorer draws the same.</summary>
     public static ulong RowSeed(ulong seed, int row) => seed + (ulong)row * 0x9E3779B97F4A7C15UL;
 
-    /// <summary>This rescorer for draw <paramref name="row"/> of the same pass (<see cref="RowSeed"/>).</summary>
-    public BudgetRescorer ForRow(int row) => new(model, segment, RowSeed(seed, row), spread, min, max, candidates);
-
     /// <summary>
-    /// The OSR each of <paramref name="samples"/>' scores would have under this draw for the candidates that
+    /// Under the acting draw, the OSR each of <paramref name="samples"/>' scores recorded within <paramref name="horizon"/>
+    /// before <paramref name="localNow"/> (all when the horizon is not positive) would have for the candidates that
     /// <paramref name="eligible"/> lets through (index-aligned with the candidates; all when empty); index-aligned with
-    /// <see cref="BudgetSamples.Scores"/>. Empty when no candidate is eligible.
+    /// <see cref="BudgetSamples.Scores"/>, older samples and samples without a signature as recorded. Null when no
+    /// candidate is eligible.
     /// </summary>
-    public float[] Rescore(BudgetSamples samples, ReadOnlySpan<bool> eligible = default)
+    public float[]? Rescore(BudgetSamples samples, ReadOnlySpan<bool> eligible, DateTime localNow, TimeSpan horizon)
     {
         ArgumentNullException.ThrowIfNull(samples);
+        _prepared = Prepare(samples, eligible, localNow, horizon);
+        return _prepared is null ? null : Fill(_prepared, seed, new float[samples.Count]);
+    }
+
+    /// <summary>
+    /// <see cref="Rescore"/>'s samples under draw <paramref name="row"/> of the pass (<see cref="RowSeed"/>; row 0 is the
+    /// acting draw), into a buffer reused by the next call. Null before <see cref="Rescore"/>, or when it gave null.
+    /// </summary>
+    public float[]? RescoreRow(int row)
+    {
+        if (_prepared is not { } p) return null;
+        p.RowBuffer ??= new float[p.Samples.Count];
+        return Fill(p, RowSeed(seed, row), p.RowBuffer);
+    }
+
+    /// <summary>The distinct signatures of the recent samples, and per (signature, category) its cells' keys, means and σ.</summary>
+    private Prepared? Prepare(BudgetSamples samples, ReadOnlySpan<bool> eligible, DateTime localNow, TimeSpan horizon)
+    {
         // The best z per category among the eligible candidates (few categories: a linear list).
         var categories = new List<string>();
         var bestZ = new List<double>();
@@ -56,33 +78,77 @@ public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulon
             }
             else if (z > bestZ[at]) bestZ[at] = z;
         }
-        if (categories.Count == 0) return [];
+        if (categories.Count == 0) return null;
 
-        var result = new float[samples.Count];
-        var known = new Dictionary<int, float>();
-        Span<ulong> keys = stackalloc ulong[OnlinePropensity.CellCount];
-        var signatures = samples.Signatures.Length == BudgetSamples.Capacity ? samples.Signatures : null;
+        var from = horizon > TimeSpan.Zero ? localNow.Ticks - horizon.Ticks : long.MinValue;
+        var signatures = samples.Signatures.Length == BudgetSamples.Capacity && samples.LocalTicks.Length == BudgetSamples.Capacity
+            ? samples.Signatures : null;
+        var slotOf = new int[samples.Count];
+        var distinct = new Dictionary<int, int>();
         for (var i = 0; i < samples.Count; i++)
         {
             var signature = signatures?[i] ?? 0;
-            if (signature == 0)
+            if (signature == 0 || samples.LocalTicks[i] < from)
             {
-                result[i] = samples.Scores[i];
+                slotOf[i] = -1;
                 continue;
             }
-            if (!known.TryGetValue(signature, out var osr))
-            {
-                var best = double.NegativeInfinity;
-                for (var c = 0; c < categories.Count; c++)
-                {
-                    OnlinePropensity.Cells(signature, segment, categories[c], PropensityHead.Conversion, keys);
-                    best = Math.Max(best, model.Draw(keys, seed, spread) * bestZ[c]);
-                }
-                osr = (float)OsrScore.Normalize(best, min, max);
-                known.Add(signature, osr);
-            }
-            result[i] = osr;
+            if (!distinct.TryGetValue(signature, out var slot)) distinct.Add(signature, slot = distinct.Count);
+            slotOf[i] = slot;
         }
+
+        var c = categories.Count;
+        var keys = new ulong[distinct.Count * c * Cells];
+        var means = new double[keys.Length];
+        var sigmas = new double[keys.Length];
+        foreach (var (signature, slot) in distinct)
+            for (var k = 0; k < c; k++)
+            {
+                var at = (slot * c + k) * Cells;
+                var cellKeys = keys.AsSpan(at, Cells);
+                OnlinePropensity.Cells(signature, segment, categories[k], PropensityHead.Conversion, cellKeys);
+                for (var j = 0; j < Cells; j++)
+                {
+                    if (model.TryGetCell(cellKeys[j], out var m, out var v)) means[at + j] = m;
+                    else v = OnlinePropensity.PriorVariance(model.Options, j);
+                    sigmas[at + j] = Math.Sqrt(v);
+                }
+            }
+        return new Prepared(samples, slotOf, distinct.Count, [.. bestZ], keys, means, sigmas);
+    }
+
+    private float[] Fill(Prepared p, ulong drawSeed, float[] result)
+    {
+        var c = p.BestZ.Length;
+        var osr = p.SlotOsr;
+        for (var slot = 0; slot < p.Slots; slot++)
+        {
+            var best = double.NegativeInfinity;
+            for (var k = 0; k < c; k++)
+            {
+                var at = (slot * c + k) * Cells;
+                double t = 0;
+                for (var j = 0; j < Cells; j++)
+                    t += _spread == 0 ? p.Means[at + j] : p.Means[at + j] + _spread * p.Sigmas[at + j] * OnlinePropensity.Gaussian(drawSeed, p.Keys[at + j]);
+                best = Math.Max(best, OnlinePropensity.Sigmoid(t) * p.BestZ[k]);
+            }
+            osr[slot] = (float)OsrScore.Normalize(best, min, max);
+        }
+        for (var i = 0; i < p.SlotOf.Length; i++)
+            result[i] = p.SlotOf[i] < 0 ? p.Samples.Scores[i] : osr[p.SlotOf[i]];
         return result;
+    }
+
+    private sealed class Prepared(BudgetSamples samples, int[] slotOf, int slots, double[] bestZ, ulong[] keys, double[] means, double[] sigmas)
+    {
+        public BudgetSamples Samples { get; } = samples;
+        public int[] SlotOf { get; } = slotOf;
+        public int Slots { get; } = slots;
+        public double[] BestZ { get; } = bestZ;
+        public ulong[] Keys { get; } = keys;
+        public double[] Means { get; } = means;
+        public double[] Sigmas { get; } = sigmas;
+        public float[] SlotOsr { get; } = new float[slots];
+        public float[]? RowBuffer { get; set; }
     }
 }

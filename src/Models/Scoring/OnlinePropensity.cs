@@ -379,7 +379,7 @@ public sealed class OnlinePropensity
 
     /// <summary>Standard normal from (seed, key) by Box–Muller over two SplitMix64 outputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Gaussian(ulong seed, ulong key)
+    internal static double Gaussian(ulong seed, ulong key)
     {
         var a = Mix(seed ^ (key * 0x9E3779B97F4A7C15UL));
         var b = Mix(a + 0x9E3779B97F4A7C15UL);

@@ -177,20 +177,28 @@ public sealed class ThrottlePassTests
         for (var k = 0; k < 40; k++) budget.Record(0.5, today.AddMinutes(15 * k), OnlinePropensity.Signature(k % 4 == 0 ? after : calm));
         var rescorer = new BudgetRescorer(model, null, 11, 1, -1, 1, [new RescoreCandidate("drinks", 1.0)]);
 
-        var input = Input(RuleSet.Defaults, [Water], budget: budget) with { Rescorer = rescorer };
+        // Gear has a category threshold of its own: the same under every draw.
+        var rules = RuleSet.Defaults.Set(RuleKeys.Threshold, RuleScope.ForCategory("gear"), "0.9");
+        var input = Input(rules, [Water, Shoes], budget: budget) with { Rescorer = rescorer };
         var pass = ThrottlePass.Evaluate(input);
-        var rescored = rescorer.Rescore(budget);
-        var expected = BudgetThreshold.Compute(budget, input.LocalNow, 3, 3, 5, TimeSpan.FromHours(24), rescored)!.Value.Threshold;
+        var check = new BudgetRescorer(model, null, 11, 1, -1, 1, [new RescoreCandidate("drinks", 1.0)]);
+        var expected = BudgetThreshold.Compute(budget, input.LocalNow, 3, 3, 5, TimeSpan.FromHours(24),
+            check.Rescore(budget, default, input.LocalNow, TimeSpan.FromHours(24)))!.Value.Threshold;
         pass.Thresholds[0].Should().Be(expected).And.NotBe(0.5, "the recorded scores are not what the threshold is taken over");
+        pass.Thresholds[1].Should().Be(0.9);
         pass.Rescored.Should().NotBeNull();
 
         var rows = ThrottlePass.RowThresholds(input, pass, 3)!;
-        rows.Should().HaveCount(3);
+        rows.Should().HaveCount(6);
         rows[0].Should().Be(pass.Thresholds[0], "row 0 is the acting draw");
-        rows[1].Should().Be(BudgetThreshold.Compute(budget, input.LocalNow, 3, 3, 5, TimeSpan.FromHours(24), rescorer.ForRow(1).Rescore(budget))!.Value.Threshold);
-        rows.Distinct().Should().HaveCountGreaterThan(1, "each draw scores the passes differently");
+        rows.Where((_, k) => k % 2 == 1).Should().AllBeEquivalentTo(0.9, "an admin threshold does not depend on the draw");
+        var rowOne = new BudgetRescorer(model, null, BudgetRescorer.RowSeed(11, 1), 1, -1, 1, [new RescoreCandidate("drinks", 1.0)]);
+        rows[2].Should().Be(BudgetThreshold.Compute(budget, input.LocalNow, 3, 3, 5, TimeSpan.FromHours(24),
+            rowOne.Rescore(budget, default, input.LocalNow, TimeSpan.FromHours(24)))!.Value.Threshold);
+        new[] { rows[0], rows[2], rows[4] }.Distinct().Should().HaveCountGreaterThan(1, "each draw scores the passes differently");
 
-        ThrottlePass.RowThresholds(Input(RuleSet.Defaults, [Water], budget: budget), ThrottlePass.Evaluate(Input(RuleSet.Defaults, [Water], budget: budget)), 3)
+        var plain = Input(RuleSet.Defaults, [Water], budget: budget);
+        ThrottlePass.RowThresholds(plain, ThrottlePass.Evaluate(plain), 3)
             .Should().BeNull("without a rescorer the threshold does not depend on the draw");
         // A probability over per-draw thresholds: a candidate clears row 0's threshold but not a higher one.
         CandidateChoice.Probability(0, [0.6, 0.6], [true], [0.5, 0.7], [0]).Should().Be(0.5);

@@ -30,8 +30,11 @@ public sealed class BudgetRescorerTests
         return model;
     }
 
-    /// <summary>The best OSR of a pass in <paramref name="context"/> under <paramref name="seed"/>, as the user grain scores it.</summary>
-    private static double BestOsr(OnlinePropensity model, in PropensityContext context, ulong seed, double min, double max)
+    /// <summary>
+    /// The best OSR of a pass in <paramref name="context"/> under <paramref name="seed"/>, as the user grain scores it, over
+    /// the candidates <paramref name="eligible"/> lets through (all when null).
+    /// </summary>
+    private static double BestOsr(OnlinePropensity model, in PropensityContext context, ulong seed, double min, double max, bool[]? eligible = null)
     {
         var n = Categories.Length;
         var p = new double[n];
@@ -41,7 +44,7 @@ public sealed class BudgetRescorerTests
         var osr = new double[n];
         ScoringPass.Raw(Affinities, p, z, raw);
         ScoringPass.Osr(raw, min, max, osr);
-        return osr.Max();
+        return osr.Where((_, i) => eligible is null || eligible[i]).Max();
     }
 
     private static RescoreCandidate[] Candidates()
@@ -61,15 +64,21 @@ public sealed class BudgetRescorerTests
         for (var i = 0; i < states.Length; i++) samples.Record(0.5, day.AddHours(states[i].Features.LocalHour), OnlinePropensity.Signature(in states[i]));
         OnlinePropensity.Signature(in states[0]).Should().Be(OnlinePropensity.Signature(in states[2]), "same label and bins");
 
+        var now = day.AddHours(20);
         foreach (var seed in new ulong[] { 7, 8 })
         {
-            var rescored = new BudgetRescorer(model, "casual", seed, 1, -0.5, 0.5, Candidates()).Rescore(samples);
+            var rescored = new BudgetRescorer(model, "casual", seed, 1, -0.5, 0.5, Candidates()).Rescore(samples, default, now, TimeSpan.Zero)!;
             for (var i = 0; i < states.Length; i++)
                 ((double)rescored[i]).Should().BeApproximately(BestOsr(model, in states[i], seed, -0.5, 0.5), 1e-6, $"state {i}, seed {seed}");
         }
-        var one = new BudgetRescorer(model, "casual", 7, 1, -0.5, 0.5, Candidates()).Rescore(samples);
-        var other = new BudgetRescorer(model, "casual", 8, 1, -0.5, 0.5, Candidates()).Rescore(samples);
+        var rescorer = new BudgetRescorer(model, "casual", 7, 1, -0.5, 0.5, Candidates());
+        rescorer.RescoreRow(1).Should().BeNull("nothing was prepared yet");
+        var one = rescorer.Rescore(samples, default, now, TimeSpan.Zero)!;
+        var other = new BudgetRescorer(model, "casual", 8, 1, -0.5, 0.5, Candidates()).Rescore(samples, default, now, TimeSpan.Zero)!;
         one.Should().NotEqual(other, "another draw scores the same moments differently");
+        rescorer.RescoreRow(0).Should().Equal(one, "row 0 is the acting draw");
+        var rowOne = new BudgetRescorer(model, "casual", BudgetRescorer.RowSeed(7, 1), 1, -0.5, 0.5, Candidates()).Rescore(samples, default, now, TimeSpan.Zero)!;
+        rescorer.RescoreRow(1).Should().Equal(rowOne, "row r is the scorer's draw r of the pass");
     }
 
     [Fact]
@@ -96,15 +105,41 @@ public sealed class BudgetRescorerTests
         samples.Record(0.42, day.AddHours(8));
         samples.Record(0.5, day.AddHours(18), OnlinePropensity.Signature(in state));
 
-        var rescorer = new BudgetRescorer(model, "casual", 7, 1, -0.5, 0.5, Candidates());
-        var all = rescorer.Rescore(samples);
-        all[0].Should().Be(0.42f);
-        // Without drinks (the best z), the best is taken over the other categories only.
-        var withoutDrinks = rescorer.Rescore(samples, [false, true, true, true]);
-        withoutDrinks[0].Should().Be(0.42f);
-        withoutDrinks[1].Should().BeLessThanOrEqualTo(all[1]);
-        rescorer.Rescore(samples, [false, false, false, false]).Should().BeEmpty();
+        var now = day.AddHours(20);
+        var all = new BudgetRescorer(model, "casual", 7, 1, -0.5, 0.5, Candidates()).Rescore(samples, default, now, TimeSpan.Zero)!;
+        all[0].Should().Be(0.42f, "no signature: the score as recorded");
+        ((double)all[1]).Should().BeApproximately(BestOsr(model, in state, 7, -0.5, 0.5), 1e-6);
+        // Without drinks (the best z), the best is taken over the other candidates only.
+        bool[] withoutDrinks = [false, true, true, true];
+        var some = new BudgetRescorer(model, "casual", 7, 1, -0.5, 0.5, Candidates()).Rescore(samples, withoutDrinks, now, TimeSpan.Zero)!;
+        some[0].Should().Be(0.42f);
+        ((double)some[1]).Should().BeApproximately(BestOsr(model, in state, 7, -0.5, 0.5, withoutDrinks), 1e-6);
+        some[1].Should().NotBe(all[1]);
+        new BudgetRescorer(model, "casual", 7, 1, -0.5, 0.5, Candidates()).Rescore(samples, [false, false, false, false], now, TimeSpan.Zero)
+            .Should().BeNull("no candidate is eligible");
+        // Outside the horizon a pass is left as recorded (the learned threshold does not read it).
+        var recent = new BudgetRescorer(model, "casual", 7, 1, -0.5, 0.5, Candidates()).Rescore(samples, default, now, TimeSpan.FromHours(1))!;
+        recent[1].Should().Be(0.5f);
     }
+
+    [Fact]
+    public void CellKeysStayWhatPersistedPosteriorsWereLearnedUnder()
+    {
+        // Pinned values: a posterior persisted by an earlier version is keyed by these; a change of Cells or Signature
+        // that moves them would silently start every cell again from its prior.
+        var context = new PropensityContext(ActivityLabel.PostWorkout,
+            FeatureVector.Unknown with { LocalHour = 18.5, Intensity = 0.2, HrPctMax = 0.55, MinutesSinceWorkout = 20, Weekday = 6 }, "casual");
+        var keys = new ulong[OnlinePropensity.CellCount];
+        OnlinePropensity.Cells(in context, "drinks", PropensityHead.Conversion, keys);
+        keys.Should().Equal(PinnedKeys);
+    }
+
+    private static readonly ulong[] PinnedKeys =
+    [
+        5067554077270220563UL, 1405173807590663806UL, 5789372877692541055UL, 7745907949440564278UL, 785183221194319098UL,
+        12196379272560837666UL, 14330875974890521723UL, 9993011438650840947UL, 8069362934024479696UL, 9972924103810637659UL,
+        4811103992605193944UL, 13640632296754824892UL, 11106491983059724304UL, 166373256649220023UL, 14575316147774604893UL,
+    ];
 
     [Fact]
     public void TheLearnedThresholdTakesItsQuantileOverTheRescoredScores()
