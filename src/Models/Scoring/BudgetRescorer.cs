@@ -4,7 +4,7 @@
 // * Under Thompson sampling each user-day acts on its own posterior draw. The learned threshold is a quantile of the
 //   user's recent best scores, and those were made under earlier draws: on a day whose draw is more optimistic than
 //   yesterday's, the first passes after quiet hours all clear yesterday's quantile and take the cap (measured: 76–78 %
-//   of the morning pushes fell on such days, against 46 % of all user-days). The comparison has to be between moments
+//   of the morning pushes fell on such days, against 46–48 % of all user-days). The comparison has to be between moments
 //   under one model.
 // * So each recorded pass keeps its state signature (OnlinePropensity.Signature) and, per decision, every recent pass is
 //   scored again for the current candidates under the current draw: per category c the best raw score is
