@@ -137,8 +137,8 @@ public static class ThrottlePass
                     }
                     learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, learning.BudgetHorizon, scores);
                     rescored = scores is not null && learned is not null;
+                    learnedText = learned is { } l ? BudgetThreshold.Describe(in l, rescored) : "";
                     if (rescored) usesLearned = new bool[n];
-                    learnedText = learned is { } l ? BudgetThreshold.Describe(in l) : "";
                 }
                 if (learned is { } t)
                 {

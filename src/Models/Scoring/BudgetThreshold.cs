@@ -175,6 +175,8 @@ public static class BudgetThreshold
     }
 
     /// <summary>How a learned threshold is shown in the threshold rule's detail.</summary>
-    public static string Describe(in LearnedThreshold t) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"learned: {t.PushesLeft} left today over ~{t.PassesLeft:0.#} chances, top {(1 - t.Quantile) * 100:0}% of {t.Samples} recent scores");
+    /// <param name="t">The threshold.</param>
+    /// <param name="rescored">Its scores were made again under this pass's posterior draw (<see cref="BudgetRescorer"/>).</param>
+    public static string Describe(in LearnedThreshold t, bool rescored = false) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"learned: {t.PushesLeft} left today over ~{t.PassesLeft:0.#} chances, top {(1 - t.Quantile) * 100:0}% of {t.Samples} recent {(rescored ? "passes scored under this draw" : "scores")}");
 }

@@ -187,6 +187,7 @@ public sealed class ThrottlePassTests
         pass.Thresholds[0].Should().Be(expected).And.NotBe(0.5, "the recorded scores are not what the threshold is taken over");
         pass.Thresholds[1].Should().Be(0.9);
         pass.Rescored.Should().NotBeNull();
+        pass.Verdicts[0].Rules.ThresholdLearned.Should().StartWith("learned: 3 left today").And.EndWith("of 40 recent passes scored under this draw");
 
         var rows = ThrottlePass.RowThresholds(input, pass, 3)!;
         rows.Should().HaveCount(6);
