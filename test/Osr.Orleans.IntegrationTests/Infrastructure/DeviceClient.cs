@@ -82,7 +82,15 @@ internal sealed class DeviceClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_client.IsConnected) await _client.DisconnectAsync();
-        _client.Dispose();
+        try
+        {
+            if (_client.IsConnected) await _client.DisconnectAsync();
+            _client.Dispose();
+        }
+        catch (ObjectDisposedException)
+        {
+            // MQTTnet 5 may throw from its own cleanup when the server cut the connection while this side was tearing it
+            // down (seen in CI: ClusterKillTests, a silo closing a device's connection mid-publish); the client is gone.
+        }
     }
 }
