@@ -40,7 +40,7 @@ public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulon
     /// before <paramref name="localNow"/> (all when the horizon is not positive) would have for the candidates that
     /// <paramref name="eligible"/> lets through (index-aligned with the candidates; all when empty); index-aligned with
     /// <see cref="BudgetSamples.Scores"/>, older samples and samples without a signature as recorded. Null when no
-    /// candidate is eligible.
+    /// candidate is eligible or no recent sample has a signature (nothing to score again).
     /// </summary>
     public float[]? Rescore(BudgetSamples samples, ReadOnlySpan<bool> eligible, DateTime localNow, TimeSpan horizon)
     {
@@ -96,6 +96,7 @@ public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulon
             if (!distinct.TryGetValue(signature, out var slot)) distinct.Add(signature, slot = distinct.Count);
             slotOf[i] = slot;
         }
+        if (distinct.Count == 0) return null;
 
         var c = categories.Count;
         var keys = new ulong[distinct.Count * c * Cells];

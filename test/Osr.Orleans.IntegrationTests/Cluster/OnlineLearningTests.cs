@@ -65,7 +65,30 @@ public sealed class OnlineLearningTests(ClusterFixture fixture)
         after!.Keys.Should().NotBeEmpty();
     }
 
-    private async Task<DecisionView> DecideAsync(string userId, DateTimeOffset at, string? uncertain = null, double[]? draws = null)
+    [Fact]
+    public async Task TheLearnedThresholdIsTakenOverThePassesScoredUnderThePassesDraw()
+    {
+        // 30 passes a quarter of an hour apart observe (BudgetMinSamples 30); each carries its draw and its state's
+        // signature, which the throttle records. From the 31st on the learned threshold applies, taken over the recorded
+        // passes scored again under that pass's draw — the decision's detail says so.
+        var context = new Models.Scoring.PropensityContext(Models.Features.ActivityLabel.PostWorkout,
+            Models.Features.FeatureVector.Unknown with { LocalHour = 12 }, "runners");
+        var signature = Models.Scoring.OnlinePropensity.Signature(in context);
+        var start = Noon.AddHours(-4);
+        DecisionView? last = null;
+        for (var k = 0; k <= 30; k++)
+        {
+            last = await DecideAsync("ol-rescore", start.AddMinutes(15 * k), draws: [0.9, 0.8, 0.85, 0.7],
+                draw: new PassDraw(signature, (ulong)(1000 + k), 1, -1, 1));
+            if (k < 30) Threshold(last).Detail.Should().Contain("observing", $"pass {k} still observes");
+        }
+        Threshold(last!).Detail.Should().Contain("learned: ").And.EndWith("of 30 recent passes scored under this draw)");
+
+        static RuleCheck Threshold(DecisionView decision) => decision.Checks.Single(c => c.Rule == RuleName.Threshold);
+    }
+
+    private async Task<DecisionView> DecideAsync(string userId, DateTimeOffset at, string? uncertain = null, double[]? draws = null,
+        PassDraw? draw = null)
     {
         ScoredCandidate[] scored =
         [
@@ -75,7 +98,7 @@ public sealed class OnlineLearningTests(ClusterFixture fixture)
         var features = Enumerable.Repeat(double.NaN, 13).ToArray();
         features[9] = 12; // local hour
         var request = new DecisionRequest(userId, "runners", "Europe/Amsterdam", "post-workout", at.UtcTicks, at.UtcTicks, features, "online",
-            "als-v1", "a", scored, draws, uncertain);
+            "als-v1", "a", scored, draws, uncertain, draw);
         return await fixture.Grains.GetGrain<INotificationThrottleGrain>(userId).DecideAsync(request);
     }
 }

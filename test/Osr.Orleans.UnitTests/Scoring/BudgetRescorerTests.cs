@@ -117,9 +117,15 @@ public sealed class BudgetRescorerTests
         some[1].Should().NotBe(all[1]);
         new BudgetRescorer(model, "casual", 7, 1, -0.5, 0.5, Candidates()).Rescore(samples, [false, false, false, false], now, TimeSpan.Zero)
             .Should().BeNull("no candidate is eligible");
+        var unsigned = new BudgetSamples();
+        unsigned.Record(0.42, day.AddHours(8));
+        new BudgetRescorer(model, "casual", 7, 1, -0.5, 0.5, Candidates()).Rescore(unsigned, default, now, TimeSpan.Zero)
+            .Should().BeNull("no pass has a signature: nothing to score again");
         // Outside the horizon a pass is left as recorded (the learned threshold does not read it).
+        samples.Record(0.3, day.AddHours(19.5), OnlinePropensity.Signature(in state));
         var recent = new BudgetRescorer(model, "casual", 7, 1, -0.5, 0.5, Candidates()).Rescore(samples, default, now, TimeSpan.FromHours(1))!;
         recent[1].Should().Be(0.5f);
+        recent[2].Should().Be(all[1], "the same state, within the horizon");
     }
 
     [Fact]
