@@ -115,9 +115,6 @@ public static class NotificationRules
         return Math.Clamp(dot / (Math.Sqrt(aa) * Math.Sqrt(bb)), -1, 1);
     }
 
-    /// <summary>Whether the opt-out rule lets a push through (<see cref="OptOut"/> without its detail): not opted out of all, of the category or of both channels.</summary>
-    public static bool OptOutPasses(OptOutState optOut) => !optOut.All && !optOut.Category && !(optOut.Mqtt && optOut.Webhook);
-
     private static RuleCheck OptOut(OptOutState optOut, string category)
     {
         if (optOut.All)

@@ -132,7 +132,7 @@ public static class ThrottlePass
                     {
                         var eligible = new bool[n];
                         for (var k = 0; k < n; k++)
-                            eligible[k] = NotificationRules.OptOutPasses(ruleSet.OptOutOf(userId, candidates[k].Category));
+                            eligible[k] = !ruleSet.OptOutOf(userId, candidates[k].Category).BlocksPush;
                         scores = rescorer.Rescore(budget, eligible, localNow, learning.BudgetHorizon);
                     }
                     learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, learning.BudgetHorizon, scores);

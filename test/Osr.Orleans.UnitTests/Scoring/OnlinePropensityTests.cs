@@ -1,32 +1,16 @@
 using Osr.Orleans.Models.Features;
 using Osr.Orleans.Models.Scoring;
+using static Osr.Orleans.UnitTests.Scoring.PlantedCells;
 
 namespace Osr.Orleans.UnitTests.Scoring;
 
 /// <summary>
-/// The online model against outcomes drawn from a receptivity planted here, in the test (the product
+/// The online model against outcomes drawn from a receptivity planted in the tests (<see cref="PlantedCells"/>; the product
 /// knows nothing of it): its ranking of (state, category) cells converges to the truth, Thompson
 /// draws try what is unknown and stop trying what is learned to be bad.
 /// </summary>
 public sealed class OnlinePropensityTests
 {
-    private static readonly ActivityLabel[] Labels = [ActivityLabel.Rest, ActivityLabel.Workout, ActivityLabel.PostWorkout, ActivityLabel.Commute];
-    private static readonly string[] Categories = ["drinks", "posts", "gear"];
-
-    /// <summary>The planted truth of this test: a conversion probability per (label, category), unrelated to any simulator.</summary>
-    private static double Truth(ActivityLabel label, string category) => (label, category) switch
-    {
-        (ActivityLabel.PostWorkout, "drinks") => 0.45,
-        (ActivityLabel.Rest, "posts") => 0.30,
-        (ActivityLabel.Commute, "posts") => 0.20,
-        (ActivityLabel.Workout, _) => 0.02,
-        (_, "gear") => 0.10,
-        _ => 0.06,
-    };
-
-    private static PropensityContext State(ActivityLabel label, double hour) =>
-        new(label, FeatureVector.Unknown with { LocalHour = hour }, "casual");
-
     [Fact]
     public void RankingOfCellsConvergesToThePlantedTruth()
     {

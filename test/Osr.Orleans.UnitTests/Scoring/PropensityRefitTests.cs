@@ -1,32 +1,16 @@
 using Osr.Orleans.Models.Features;
 using Osr.Orleans.Models.Scoring;
+using static Osr.Orleans.UnitTests.Scoring.PlantedCells;
 
 namespace Osr.Orleans.UnitTests.Scoring;
 
 /// <summary>
-/// The refit (MAP + diagonal Laplace over the kept outcomes) against outcomes drawn from a receptivity planted here, in
-/// the test: it attributes the outcomes to the cells better than one ADF update per outcome, a full window folds without
-/// losing what it learned, and the result is a posterior the model restores.
+/// The refit (MAP + diagonal Laplace over the kept outcomes) against outcomes drawn from a receptivity planted in the
+/// tests (<see cref="PlantedCells"/>): it attributes the outcomes to the cells better than one ADF update per outcome, a
+/// full window folds without losing what it learned, and the result is a posterior the model restores.
 /// </summary>
 public sealed class PropensityRefitTests
 {
-    private static readonly ActivityLabel[] Labels = [ActivityLabel.Rest, ActivityLabel.Workout, ActivityLabel.PostWorkout, ActivityLabel.Commute];
-    private static readonly string[] Categories = ["drinks", "posts", "gear"];
-
-    /// <summary>The planted truth of this test: a conversion probability per (label, category), unrelated to any simulator.</summary>
-    private static double Truth(ActivityLabel label, string category) => (label, category) switch
-    {
-        (ActivityLabel.PostWorkout, "drinks") => 0.45,
-        (ActivityLabel.Rest, "posts") => 0.30,
-        (ActivityLabel.Commute, "posts") => 0.20,
-        (ActivityLabel.Workout, _) => 0.02,
-        (_, "gear") => 0.10,
-        _ => 0.06,
-    };
-
-    private static PropensityContext State(ActivityLabel label, double hour) =>
-        new(label, FeatureVector.Unknown with { LocalHour = hour }, "casual");
-
     /// <summary>Learns <paramref name="count"/> planted outcomes into <paramref name="model"/> and <paramref name="refit"/>.</summary>
     private static void Feed(OnlinePropensity model, PropensityRefit? refit, int count, int seed)
     {
