@@ -100,18 +100,26 @@ public sealed class ThrottlePassTests
     }
 
     [Fact]
-    public void BestIsTheHighestOsrThatOptOutQuietHoursAndStalenessLetThrough()
+    public void BestIsTheHighestOsrOfTheSendableCandidatesThatQuietHoursAndStalenessLetThrough()
     {
-        // Drinks are opted out (0.99 does not count); gear was pushed an hour ago, inside the 6 h gap, but a gap does not
-        // keep a score out of the user's distribution (0.9 counts); snacks is below the threshold (0.3 counts too).
+        // Drinks are opted out (0.99 does not count); gear was pushed an hour ago, inside the 6 h gap (0.9 does not count:
+        // this pass could not have sent it); snacks is below the threshold, which does not keep a score out (0.3 counts).
         var rules = RuleSet.Defaults.Set(RuleKeys.OptOut, RuleScope.ForUserCategory(User, "drinks"), "on");
         RuleCandidate[] candidates = [Water with { Osr = 0.99 }, Shoes with { Osr = 0.9 }, new("bar-3", "snacks", 0.3, null)];
         var sent = new[] { Push("gear-9", "gear", Noon - TimeSpan.FromHours(1).Ticks) };
 
         var pass = ThrottlePass.Evaluate(Input(rules, candidates, sent: sent, posterior: false));
-        pass.Best.Should().Be(0.9);
+        pass.Best.Should().Be(0.3);
         pass.Osr.Should().Equal(0.99, 0.9, 0.3);
         pass.HardAllowed.Should().Equal(false, false, true);
+        pass.Verdicts.Select(ThrottlePass.Sendable).Should().Equal(false, false, true);
+
+        // The same item pushed two days ago: not re-eligible for 72 h, so not sendable either.
+        var again = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [Water with { Osr = 0.99 }, Shoes with { Osr = 0.4 }],
+            sent: [Push("drink-1", "drinks", Noon - TimeSpan.FromHours(48).Ticks)], posterior: false));
+        again.Best.Should().Be(0.4);
+        var free = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [Water with { Osr = 0.99 }, Shoes with { Osr = 0.4 }], posterior: false));
+        free.Best.Should().Be(0.99, "nothing holds drink-1 back");
 
         var quiet = ThrottlePass.Evaluate(Input(rules, candidates, now: At(2026, 6, 10, 23, 30), sent: sent, posterior: false));
         double.IsNaN(quiet.Best).Should().BeTrue("quiet hours hold every candidate back");
@@ -203,5 +211,34 @@ public sealed class ThrottlePassTests
             .Should().BeNull("without a rescorer the threshold does not depend on the draw");
         // A probability over per-draw thresholds: a candidate clears row 0's threshold but not a higher one.
         CandidateChoice.Probability(0, [0.6, 0.6], [true], [0.5, 0.7], [0]).Should().Be(0.5);
+    }
+
+    [Fact]
+    public void UnderARescorerTheRecentPassesAreScoredForTheCandidatesThisPassCanSend()
+    {
+        // Drinks converts far better than gear, and drink-1 was pushed two days ago (re-eligible after 72 h): the threshold
+        // this pass meets is taken over the passes scored for gear alone, which this pass can send, not over drinks'.
+        var model = new OnlinePropensity(OnlinePropensityOptions.Default);
+        var calm = new PropensityContext(Osr.Orleans.Models.Features.ActivityLabel.Rest, Osr.Orleans.Models.Features.FeatureVector.Unknown with { LocalHour = 9 }, null);
+        var rng = new Random(5);
+        for (var k = 0; k < 300; k++)
+        {
+            model.Learn(in calm, "drinks", PropensityHead.Conversion, rng.NextDouble() < 0.6);
+            model.Learn(in calm, "gear", PropensityHead.Conversion, rng.NextDouble() < 0.05);
+        }
+        var budget = new BudgetSamples();
+        var today = new DateTime(Noon, DateTimeKind.Utc).Date;
+        for (var k = 0; k < 40; k++) budget.Record(0.5, today.AddMinutes(15 * k), OnlinePropensity.Signature(calm));
+        RescoreCandidate[] both = [new("drinks", 1.0), new("gear", 0.5)];
+        var sent = new[] { Push("drink-1", "drinks", Noon - TimeSpan.FromHours(48).Ticks) };
+        var input = Input(RuleSet.Defaults, [Water, Shoes], budget: budget, sent: sent) with { Rescorer = new BudgetRescorer(model, null, 11, 1, -1, 1, both) };
+
+        var pass = ThrottlePass.Evaluate(input);
+
+        float[] Scored(bool[] eligible) => new BudgetRescorer(model, null, 11, 1, -1, 1, both).Rescore(budget, eligible, input.LocalNow, TimeSpan.FromHours(24))!;
+        double Threshold(bool[] eligible) => BudgetThreshold.Compute(budget, input.LocalNow, 3, 3, 5, TimeSpan.FromHours(24), Scored(eligible))!.Value.Threshold;
+        pass.Thresholds[1].Should().Be(Threshold([false, true]));
+        Threshold([true, true]).Should().BeGreaterThan(Threshold([false, true]), "drinks' scores would have set the bar higher");
+        pass.Verdicts[0].Check(RuleName.Reeligible).Passed.Should().BeFalse();
     }
 }
