@@ -100,26 +100,18 @@ public sealed class ThrottlePassTests
     }
 
     [Fact]
-    public void BestIsTheHighestOsrOfTheSendableCandidatesThatQuietHoursAndStalenessLetThrough()
+    public void BestIsTheHighestOsrThatOptOutQuietHoursAndStalenessLetThrough()
     {
-        // Drinks are opted out (0.99 does not count); gear was pushed an hour ago, inside the 6 h gap (0.9 does not count:
-        // this pass could not have sent it); snacks is below the threshold, which does not keep a score out (0.3 counts).
+        // Drinks are opted out (0.99 does not count); gear was pushed an hour ago, inside the 6 h gap, but a gap does not
+        // keep a score out of the user's distribution (0.9 counts); snacks is below the threshold (0.3 counts too).
         var rules = RuleSet.Defaults.Set(RuleKeys.OptOut, RuleScope.ForUserCategory(User, "drinks"), "on");
         RuleCandidate[] candidates = [Water with { Osr = 0.99 }, Shoes with { Osr = 0.9 }, new("bar-3", "snacks", 0.3, null)];
         var sent = new[] { Push("gear-9", "gear", Noon - TimeSpan.FromHours(1).Ticks) };
 
         var pass = ThrottlePass.Evaluate(Input(rules, candidates, sent: sent, posterior: false));
-        pass.Best.Should().Be(0.3);
+        pass.Best.Should().Be(0.9);
         pass.Osr.Should().Equal(0.99, 0.9, 0.3);
         pass.HardAllowed.Should().Equal(false, false, true);
-        pass.Verdicts.Select(ThrottlePass.Sendable).Should().Equal(false, false, true);
-
-        // The same item pushed two days ago: not re-eligible for 72 h, so not sendable either.
-        var again = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [Water with { Osr = 0.99 }, Shoes with { Osr = 0.4 }],
-            sent: [Push("drink-1", "drinks", Noon - TimeSpan.FromHours(48).Ticks)], posterior: false));
-        again.Best.Should().Be(0.4);
-        var free = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [Water with { Osr = 0.99 }, Shoes with { Osr = 0.4 }], posterior: false));
-        free.Best.Should().Be(0.99, "nothing holds drink-1 back");
 
         var quiet = ThrottlePass.Evaluate(Input(rules, candidates, now: At(2026, 6, 10, 23, 30), sent: sent, posterior: false));
         double.IsNaN(quiet.Best).Should().BeTrue("quiet hours hold every candidate back");
@@ -214,10 +206,11 @@ public sealed class ThrottlePassTests
     }
 
     [Fact]
-    public void UnderARescorerTheRecentPassesAreScoredForTheCandidatesThisPassCanSend()
+    public void UnderARescorerTheBarIsTheBestCandidatesEvenWhileReeligibilityHoldsItBack()
     {
         // Drinks converts far better than gear, and drink-1 was pushed two days ago (re-eligible after 72 h): the threshold
-        // this pass meets is taken over the passes scored for gear alone, which this pass can send, not over drinks'.
+        // gear meets is still taken over the passes scored for both, so gear goes out only where it scores like drinks
+        // (decision 100), not over gear's own scores.
         var model = new OnlinePropensity(OnlinePropensityOptions.Default);
         var calm = new PropensityContext(Osr.Orleans.Models.Features.ActivityLabel.Rest, Osr.Orleans.Models.Features.FeatureVector.Unknown with { LocalHour = 9 }, null);
         var rng = new Random(5);
@@ -235,10 +228,10 @@ public sealed class ThrottlePassTests
 
         var pass = ThrottlePass.Evaluate(input);
 
-        float[] Scored(bool[] eligible) => new BudgetRescorer(model, null, 11, 1, -1, 1, both).Rescore(budget, eligible, input.LocalNow, TimeSpan.FromHours(24))!;
-        double Threshold(bool[] eligible) => BudgetThreshold.Compute(budget, input.LocalNow, 3, 3, 5, TimeSpan.FromHours(24), Scored(eligible))!.Value.Threshold;
-        pass.Thresholds[1].Should().Be(Threshold([false, true]));
-        Threshold([true, true]).Should().BeGreaterThan(Threshold([false, true]), "drinks' scores would have set the bar higher");
+        double Threshold(bool[] eligible) => BudgetThreshold.Compute(budget, input.LocalNow, 3, 3, 5, TimeSpan.FromHours(24),
+            new BudgetRescorer(model, null, 11, 1, -1, 1, both).Rescore(budget, eligible, input.LocalNow, TimeSpan.FromHours(24)))!.Value.Threshold;
         pass.Verdicts[0].Check(RuleName.Reeligible).Passed.Should().BeFalse();
+        pass.Thresholds[1].Should().Be(Threshold([true, true]));
+        Threshold([true, true]).Should().BeGreaterThan(Threshold([false, true]), "gear's own scores would set a lower bar");
     }
 }
