@@ -75,12 +75,6 @@ public sealed class LearningOptions
     public bool ExploreByTime { get; set; } = true;
 
     /// <summary>
-    /// The learned threshold spreads cap.week over a week's passes as well as cap.day over a day's: never below the
-    /// quantile 1 − cap.week / (7 × passes a day). Default false.
-    /// </summary>
-    public bool BudgetWeek { get; set; }
-
-    /// <summary>
     /// Recent scoring passes a user needs before the learned threshold applies; a calm user whose horizon usually holds fewer
     /// needs half of those, at least 5 (BudgetThreshold.RequiredSamples). Range 1–256. Default 30.
     /// </summary>

@@ -26,9 +26,7 @@ namespace Osr.Orleans.Models.Rules;
 /// <param name="BudgetHorizon">Only scores this recent count (zero: all kept).</param>
 /// <param name="BudgetObserve">Under the online model, send nothing by score before the learned threshold applies.</param>
 /// <param name="ExploreByTime">Spread the exploration floor over waking time rather than over passes.</param>
-/// <param name="BudgetWeek">Spread cap.week over the week's passes too (<see cref="BudgetThreshold.Compute"/>).</param>
-public readonly record struct ThrottleLearning(bool Budget, int BudgetMinSamples, TimeSpan BudgetHorizon, bool BudgetObserve, bool ExploreByTime,
-    bool BudgetWeek = false);
+public readonly record struct ThrottleLearning(bool Budget, int BudgetMinSamples, TimeSpan BudgetHorizon, bool BudgetObserve, bool ExploreByTime);
 
 /// <summary>One decision's candidates and what the rules need of the user's past and present.</summary>
 /// <param name="Rules">The rule set in force.</param>
@@ -82,8 +80,7 @@ public sealed record ThrottlePassResult(CandidateVerdict[] Verdicts, double[] Os
 /// <param name="CapDay">The cap it counts against.</param>
 /// <param name="RequiredSamples">Recent passes it needs.</param>
 /// <param name="UsesLearned">Per candidate: its threshold is the learned one.</param>
-/// <param name="CapWeek">The week's cap it spreads too (0: none).</param>
-public sealed record RescoredThreshold(int PushesLeft, int CapDay, int RequiredSamples, bool[] UsesLearned, int CapWeek = 0);
+public sealed record RescoredThreshold(int PushesLeft, int CapDay, int RequiredSamples, bool[] UsesLearned);
 
 /// <summary>Evaluates the rules for every candidate of one decision, with the learned threshold and the exploration floor.</summary>
 public static class ThrottlePass
@@ -115,7 +112,6 @@ public static class ThrottlePass
         var left = 0;
         bool[]? usesLearned = null;
         var learnedCap = 0;
-        var learnedWeek = 0;
         var rescored = false;
         // The exploration basis under the online model (ExplorationFloor), unbounded here: each candidate takes its own
         // cap.day as the bound, and as the basis while no whole day has been seen.
@@ -142,9 +138,7 @@ public static class ThrottlePass
                             eligible[k] = !ruleSet.OptOutOf(userId, candidates[k].Category).BlocksPush;
                         scores = rescorer.Rescore(budget, eligible, localNow, learning.BudgetHorizon);
                     }
-                    learnedWeek = learning.BudgetWeek ? effective.CapWeek : 0;
-                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, learning.BudgetHorizon, scores,
-                        learnedWeek);
+                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, learning.BudgetHorizon, scores);
                     rescored = scores is not null && learned is not null;
                     learnedText = learned is { } l ? BudgetThreshold.Describe(in l, rescored) : "";
                     if (rescored) usesLearned = new bool[n];
@@ -180,7 +174,7 @@ public static class ThrottlePass
         }
         return new ThrottlePassResult(verdicts, osr, hardAllowed, thresholds, rates, best)
         {
-            Rescored = rescored ? new RescoredThreshold(left, learnedCap, requiredSamples, usesLearned!, learnedWeek) : null,
+            Rescored = rescored ? new RescoredThreshold(left, learnedCap, requiredSamples, usesLearned!) : null,
         };
     }
 
@@ -203,7 +197,7 @@ public static class ThrottlePass
             double? learned = null;
             if (r > 0)
                 learned = BudgetThreshold.Compute(input.Budget, input.LocalNow, basis.PushesLeft, basis.CapDay, basis.RequiredSamples,
-                    input.Learning.BudgetHorizon, rescorer.RescoreRow(r), basis.CapWeek)?.Threshold;
+                    input.Learning.BudgetHorizon, rescorer.RescoreRow(r))?.Threshold;
             for (var i = 0; i < n; i++)
                 all[r * n + i] = r > 0 && basis.UsesLearned[i] && learned is { } t ? t : result.Thresholds[i];
         }

@@ -60,8 +60,7 @@ public sealed record class BudgetSamples
 public readonly record struct LearnedThreshold(double Threshold, double Quantile, int PushesLeft, double PassesLeft, int Samples, double PassesPerDay = double.NaN);
 
 /// <summary>
-/// θ = Q_q(scores) with q = max(1 − k'/R, 1 − k/D, 1 − w/7D): k' pushes left today of the cap k, w the week's cap (when
-/// given), R = Σ_{h ≥ now} passes(h)/days
+/// θ = Q_q(scores) with q = max(1 − k'/R, 1 − k/D): k' pushes left today of the cap k, R = Σ_{h ≥ now} passes(h)/days
 /// the passes expected in the rest of the local day (the current hour counted for its remaining
 /// fraction), D the passes per day, Q the empirical quantile (nearest rank) of the recent scores
 /// (q ≤ 0: θ = 0). Range: θ ∈ [0, 1].
@@ -75,9 +74,8 @@ public static class BudgetThreshold
     /// scale that no longer holds (a model that learns its base rate lowers every score).
     /// </summary>
     /// <param name="scores">The samples' scores made again under the current posterior draw (<see cref="BudgetRescorer"/>), index-aligned with <see cref="BudgetSamples.Scores"/>; empty: the scores as recorded.</param>
-    /// <param name="capWeek">The week's cap (cap.week) to spread over the week's passes as well; 0: none.</param>
     public static LearnedThreshold? Compute(BudgetSamples samples, DateTime localNow, int pushesLeft, int capDay, int minSamples,
-        TimeSpan horizon = default, ReadOnlySpan<float> scores = default, int capWeek = 0)
+        TimeSpan horizon = default, ReadOnlySpan<float> scores = default)
     {
         ArgumentNullException.ThrowIfNull(samples);
         var recent = Recent(samples, localNow, horizon);
@@ -93,9 +91,6 @@ public static class BudgetThreshold
         // The cap is a bound, not a quota: late in the day the threshold never drops below the
         // day's own quantile 1 − cap/passes-per-day, so an unspent budget is not dumped on whatever comes last.
         var q = Math.Max(passes > pushesLeft ? 1 - pushesLeft / passes : 0, perDay > capDay ? 1 - capDay / perDay : 0);
-        // Likewise the week's cap over a week's passes: a week whose cap is below seven days' caps keeps its pushes for
-        // the week's best moments, not the best moments of each day.
-        if (capWeek > 0 && 7 * perDay > capWeek) q = Math.Max(q, 1 - capWeek / (7 * perDay));
         if (q <= 0) return new LearnedThreshold(0, 0, pushesLeft, passes, samples.Count, perDay);
         Span<float> sorted = stackalloc float[BudgetSamples.Capacity];
         var kept = 0;

@@ -234,20 +234,4 @@ public sealed class ThrottlePassTests
         pass.Thresholds[1].Should().Be(Threshold([true, true]));
         Threshold([true, true]).Should().BeGreaterThan(Threshold([false, true]), "gear's own scores would set a lower bar");
     }
-
-    [Fact]
-    public void WithBudgetWeekTheLearnedThresholdAlsoSpreadsTheWeeksCap()
-    {
-        // 48 passes today until noon, scores 0.00 … 0.47: a day of ~96 passes at this pace. cap.day 3 → q ≥ 1 − 3/96; with
-        // BudgetWeek, cap.week 10 over 7 × 96 passes → q ≥ 1 − 10/672, a higher bar.
-        var budget = new BudgetSamples();
-        var today = new DateTime(Noon, DateTimeKind.Utc).Date;
-        for (var k = 0; k < 48; k++) budget.Record(k / 100.0, today.AddMinutes(15 * k));
-        var day = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [Water], budget: budget));
-        var week = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [Water], budget: budget) with { Learning = Learning with { BudgetWeek = true } });
-
-        week.Thresholds[0].Should().BeGreaterThan(day.Thresholds[0]);
-        week.Thresholds[0].Should().Be(BudgetThreshold.Compute(budget, new DateTime(Noon, DateTimeKind.Utc), 3, 3, 5, TimeSpan.FromHours(24),
-            capWeek: EffectiveRules.Defaults.CapWeek)!.Value.Threshold);
-    }
 }

@@ -48,14 +48,6 @@ public sealed class ScoringPassTests
         // Too few samples or no budget: no learned threshold.
         BudgetThreshold.Compute(samples, day.AddHours(13), 2, 3, 101).Should().BeNull();
         BudgetThreshold.Compute(samples, day.AddHours(13), 0, 3, 30).Should().BeNull();
-
-        // With the week's cap spread too: 10 a week over 7 × 100 passes → q ≥ 1 − 10/700 = 0.9857 → the 99th score, 0.98;
-        // a week's cap above seven days' caps changes nothing (q stays the day's 0.97).
-        var week = BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(13), 2, 3, 30, capWeek: 10)!.Value;
-        week.Quantile.Should().BeApproximately(1 - 10 / 700.0, 1e-12);
-        week.Threshold.Should().BeApproximately(0.98, 1e-6);
-        BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(13), 2, 3, 30, capWeek: 21)!.Value.Quantile.Should().BeApproximately(0.97, 1e-12);
-        BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(13), 2, 3, 30, capWeek: 800)!.Value.Threshold.Should().BeApproximately(0.96, 1e-6);
     }
 
     [Fact]
