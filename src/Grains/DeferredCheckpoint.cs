@@ -1,61 +1,120 @@
+using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Options;
 
 namespace Osr.Orleans.Grains;
 
 /// <summary>
-/// A grain state written at most every <see cref="StateOptions.CheckpointInterval"/> rather than on
-/// every change: <see cref="MarkDirty"/> arms a one-shot grain timer (not keeping the grain alive)
-/// when none is armed; the timer, <see cref="WriteAsync"/> and <see cref="OnDeactivateAsync"/>
-/// write once if something changed. A failed write leaves the state dirty for the next one.
-/// Used only on the owning grain's turns.
+/// A grain state written at most about every <see cref="StateOptions.CheckpointInterval"/> rather than on every change
+/// (docs/decisions.md 10 and 101), without a grain timer: <see cref="MarkDirty"/> notes when the state became dirty and
+/// hands the silo's <see cref="CheckpointScheduler"/> one entry. The state is then written by whichever comes first:
+/// a call the grain handles once the state has been dirty for about the interval (<see cref="IsDue"/>,
+/// <see cref="WriteIfDueAsync"/>), the scheduler's <see cref="ICheckpointFlushGrain.FlushCheckpointAsync"/> (<see cref="FlushAsync"/>),
+/// an explicit <see cref="WriteAsync"/>, or deactivation (<see cref="OnDeactivateAsync"/>). A failed write leaves the
+/// state dirty: the next change starts a new period (and queues a new entry), deactivation tries again.
+/// Used only on the owning grain's turns; the scheduler reads <see cref="IsDirtySince"/> from its own thread.
 /// </summary>
-internal sealed class DeferredCheckpoint(IGrainBase grain, StateOptions options, Func<Task> write)
+internal sealed class DeferredCheckpoint(IGrainBase owner, CheckpointScheduler scheduler, Func<Task> write)
 {
-    private IGrainTimer? _timer;
+    private const long Clean = 0;
+    private const long Gone = -1;
 
-    public bool IsDirty { get; private set; }
+    /// <summary>The scheduler's time of the first change not written yet; <see cref="Clean"/>, or <see cref="Gone"/> once the grain deactivated.</summary>
+    private long _dirtySince;
 
+    /// <summary>Whether the scheduler holds an entry for the current dirty period.</summary>
+    private bool _queued;
+
+    public IGrainBase Owner => owner;
+
+    public bool IsDirty => _dirtySince > 0;
+
+    /// <summary>Whether the call the grain is handling should write: dirty for about the interval (one scheduler tick less).</summary>
+    public bool IsDue => _dirtySince > 0 && scheduler.IsDueForCall(_dirtySince);
+
+    /// <summary>Something changed. The first change of a period queues one entry with the scheduler; later ones cost a compare.</summary>
     public void MarkDirty()
     {
-        IsDirty = true;
-        if (_timer is not null) return;
-        _timer = grain.RegisterGrainTimer(static (self, _) => self.OnTimerAsync(), this,
-            new GrainTimerCreationOptions(options.CheckpointInterval, Timeout.InfiniteTimeSpan) { KeepAlive = false });
+        if (_queued || _dirtySince == Gone) return;
+        var now = scheduler.Now();
+        Volatile.Write(ref _dirtySince, now);
+        _queued = true;
+        scheduler.Enqueue(this, now);
     }
 
-    /// <summary>Forgets pending changes (the state was cleared): nothing is written by the timer or on deactivation.</summary>
+    /// <summary>Read by the scheduler (any thread): still dirty since the change its entry was queued for.</summary>
+    internal bool IsDirtySince(long dirtySince) => Volatile.Read(ref _dirtySince) == dirtySince;
+
+    /// <summary>Forgets pending changes (the state was cleared): nothing is written by the scheduler or on deactivation.</summary>
     public void Discard()
     {
-        IsDirty = false;
-        _timer?.Dispose();
-        _timer = null;
+        Volatile.Write(ref _dirtySince, Clean);
+        _queued = false;
     }
 
-    /// <summary>Writes now, whether or not anything is marked.</summary>
+    /// <summary>Writes now, whether or not anything is marked; a failure leaves the state dirty and is thrown.</summary>
     public async Task WriteAsync()
     {
-        IsDirty = false;
+        Volatile.Write(ref _dirtySince, Clean);
+        _queued = false;
         try
         {
             await write();
         }
         catch
         {
-            IsDirty = true;
+            // Dirty again, with no entry: the next change queues one (a period from then), deactivation writes.
+            if (_dirtySince == Clean) Volatile.Write(ref _dirtySince, scheduler.Now());
             throw;
         }
     }
 
-    /// <summary>Writes what changed, unless the silo is shutting down and <see cref="StateOptions.CheckpointOnShutdown"/> is off.</summary>
-    public Task OnDeactivateAsync(DeactivationReason reason) =>
-        IsDirty && (options.CheckpointOnShutdown || reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
-            ? WriteAsync()
-            : Task.CompletedTask;
+    /// <summary>
+    /// In a call that changed the state: writes in this turn when <see cref="IsDue"/>, so a grain that keeps being called
+    /// needs no call from the scheduler. Never throws: a failure is logged and queued once more (one flush an interval later).
+    /// </summary>
+    public ValueTask WriteIfDueAsync() => IsDue ? new ValueTask(WriteInCallAsync()) : ValueTask.CompletedTask;
 
-    private Task OnTimerAsync()
+    /// <summary>The scheduler's call (<see cref="ICheckpointFlushGrain.FlushCheckpointAsync"/>): writes if still dirty; a failure is logged, not retried by the scheduler.</summary>
+    public async Task FlushAsync()
     {
-        _timer?.Dispose();
-        _timer = null;
-        return IsDirty ? WriteAsync() : Task.CompletedTask;
+        if (!IsDirty) return;
+        try
+        {
+            await WriteAsync();
+        }
+        catch (Exception ex)
+        {
+            scheduler.WriteFailed(this, ex);
+        }
+    }
+
+    /// <summary>Writes what changed, unless the silo is shutting down and <see cref="StateOptions.CheckpointOnShutdown"/> is off.
+    /// Afterwards the scheduler drops this checkpoint's entry, whatever happened.</summary>
+    public async Task OnDeactivateAsync(DeactivationReason reason)
+    {
+        try
+        {
+            if (IsDirty && (scheduler.CheckpointOnShutdown || reason.ReasonCode != DeactivationReasonCode.ShuttingDown)) await WriteAsync();
+        }
+        finally
+        {
+            Volatile.Write(ref _dirtySince, Gone);
+            _queued = false;
+        }
+    }
+
+    private async Task WriteInCallAsync()
+    {
+        try
+        {
+            await WriteAsync();
+        }
+        catch (Exception ex)
+        {
+            scheduler.WriteFailed(this, ex);
+            if (_queued || _dirtySince <= 0) return;
+            _queued = true;
+            scheduler.Enqueue(this, _dirtySince);
+        }
     }
 }

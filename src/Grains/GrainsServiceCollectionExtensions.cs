@@ -15,7 +15,7 @@ public static class GrainsServiceCollectionExtensions
 {
     /// <summary>
     /// Registers what the grains depend on: validated options bound from configuration,
-    /// this silo's counters, and <see cref="OsrClock.System"/> unless a test registered
+    /// this silo's counters, its checkpoint scheduler, and <see cref="OsrClock.System"/> unless a test registered
     /// its own clock first.
     /// </summary>
     public static IServiceCollection AddOsrGrainServices(this IServiceCollection services, IConfiguration configuration)
@@ -31,6 +31,8 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<IngestCounters>();
         services.TryAddSingleton<ActivationCounter>();
         services.TryAddSingleton<Admin.AuditOutbox>();
+        services.TryAddSingleton<CheckpointScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<CheckpointScheduler>());
         services.AddOptions<AlsTrainingOptions>().Bind(configuration.GetSection(AlsTrainingOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AlsTrainingOptions>, AlsTrainingOptionsValidator>();
         services.AddOptions<ModelsOptions>().Bind(configuration.GetSection(ModelsOptions.Section));

@@ -31,7 +31,7 @@ namespace Osr.Orleans.Grains;
 public sealed partial class NotificationThrottleGrain(
     [PersistentState("throttle", StorageNames.Default)] IPersistentState<ThrottleState> state,
     [PersistentState("decisions", StorageNames.Default)] IPersistentState<DecisionHistory> history,
-    IOptions<StateOptions> stateOptions,
+    CheckpointScheduler checkpoints,
     RulesCache rules,
     IDecisionLog decisionLog,
     INotificationSink sink,
@@ -40,10 +40,9 @@ public sealed partial class NotificationThrottleGrain(
     IOptions<LearningOptions> learningOptions,
     OnlinePosterior online,
     OsrClock clock,
-    ILogger<NotificationThrottleGrain> logger) : Grain, INotificationThrottleGrain
+    ILogger<NotificationThrottleGrain> logger) : Grain, INotificationThrottleGrain, ICheckpointFlushGrain
 {
     private readonly DecisionOptions _options = options.Value;
-    private readonly StateOptions _checkpoints = stateOptions.Value;
     private readonly LearningOptions _learning = learningOptions.Value;
 
     private DeferredCheckpoint? _historyCheckpoint;
@@ -55,7 +54,9 @@ public sealed partial class NotificationThrottleGrain(
         new(_learning.Budget, _learning.BudgetMinSamples, _learning.BudgetHorizon, _learning.BudgetObserve, _learning.ExploreByTime);
 
     /// <summary>The decision history's checkpoint (see <see cref="DecisionHistory"/>).</summary>
-    private DeferredCheckpoint HistoryCheckpoint => _historyCheckpoint ??= new DeferredCheckpoint(this, _checkpoints, () => history.WriteStateAsync());
+    private DeferredCheckpoint HistoryCheckpoint => _historyCheckpoint ??= new DeferredCheckpoint(this, checkpoints, () => history.WriteStateAsync());
+
+    public Task FlushCheckpointAsync() => _historyCheckpoint?.FlushAsync() ?? Task.CompletedTask;
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
         HistoryCheckpoint.OnDeactivateAsync(reason);

@@ -20,14 +20,16 @@ namespace Osr.Orleans.Grains;
 public sealed partial class PropensityLearnerGrain(
     [PersistentState("propensity", StorageNames.Default)] IPersistentState<OnlinePropensityState> state,
     IOptions<LearningOptions> options,
-    IOptions<StateOptions> stateOptions,
-    ILogger<PropensityLearnerGrain> logger) : Grain, IPropensityLearnerGrain
+    CheckpointScheduler checkpoints,
+    ILogger<PropensityLearnerGrain> logger) : Grain, IPropensityLearnerGrain, ICheckpointFlushGrain
 {
     private OnlinePropensity? _model;
     private PropensityRefit? _refit;
     private DeferredCheckpoint? _checkpoint;
 
-    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, stateOptions.Value, WriteAsync);
+    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, checkpoints, WriteAsync);
+
+    public Task FlushCheckpointAsync() => _checkpoint?.FlushAsync() ?? Task.CompletedTask;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -60,8 +62,9 @@ public sealed partial class PropensityLearnerGrain(
             _refit?.Add(keys, o.Happened, model.WeightOf(o.Head));
         }
         if (_refit is { Due: true }) _model = OnlinePropensity.Restore(_refit.Fit(model), options.Value.Model);
-        if (outcomes.Length > 0) Checkpoint.MarkDirty();
-        return Task.CompletedTask;
+        if (outcomes.Length == 0) return Task.CompletedTask;
+        Checkpoint.MarkDirty();
+        return Checkpoint.WriteIfDueAsync().AsTask();
     }
 
     public ValueTask<OnlinePropensityState?> GetPosteriorAsync(long knownVersion) =>

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Options;
 using Osr.Orleans.Models.Live;
@@ -17,14 +16,14 @@ public sealed record class StatsState
 
 /// <summary>
 /// Sums the counter deltas every silo reports (about once a second). Checkpointed like a user's
-/// filters (<see cref="DeferredCheckpoint"/>: at most every <see cref="StateOptions.CheckpointInterval"/>
-/// after a change, and on deactivation), so a crash loses at most that interval of statistics
+/// filters (<see cref="DeferredCheckpoint"/>: about <see cref="StateOptions.CheckpointInterval"/>
+/// after a change, in a report's turn or at the scheduler's request, and on deactivation), so a crash loses at most that interval of statistics
 /// (never any data), however the traffic stops.
 /// </summary>
 public sealed class StatsGrain(
     [PersistentState("stats", StorageNames.Default)] IPersistentState<StatsState> state,
-    IOptions<StateOptions> stateOptions,
-    OsrClock time) : Grain, IStatsGrain
+    CheckpointScheduler checkpoints,
+    OsrClock time) : Grain, IStatsGrain, ICheckpointFlushGrain
 {
     private static readonly TimeSpan SiloSilentAfter = TimeSpan.FromMinutes(1);
     private readonly Dictionary<string, SiloGauges> _gauges = [];
@@ -33,7 +32,9 @@ public sealed class StatsGrain(
     private WatchLease _watch;
     private IGrainTimer? _publisher;
 
-    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, stateOptions.Value, () => state.WriteStateAsync());
+    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, checkpoints, () => state.WriteStateAsync());
+
+    public Task FlushCheckpointAsync() => _checkpoint?.FlushAsync() ?? Task.CompletedTask;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -54,7 +55,7 @@ public sealed class StatsGrain(
             totals[name] = totals.GetValueOrDefault(name) + value;
         state.State.Silos.Add(siloId);
         Checkpoint.MarkDirty();
-        return ValueTask.CompletedTask;
+        return Checkpoint.WriteIfDueAsync();
     }
 
     /// <remarks>

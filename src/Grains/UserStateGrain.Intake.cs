@@ -44,7 +44,15 @@ public sealed partial class UserStateGrain
         counters.Accepted(applied);
         counters.Lag(now - fresh[^1].TimestampUtcTicks);
         if (outOfOrder > 0) counters.Rejected(RejectReason.OutOfOrder, outOfOrder);
-        return ValueTask.FromResult(new IngestResult(applied, intake.Duplicates, outOfOrder, RejectReason.None));
+        var result = new IngestResult(applied, intake.Duplicates, outOfOrder, RejectReason.None);
+        // Dirty for about the interval: this call writes the checkpoint, so the scheduler needs no call of its own.
+        return Checkpoint.IsDue ? WriteCheckpointThenAsync(result) : ValueTask.FromResult(result);
+    }
+
+    private async ValueTask<IngestResult> WriteCheckpointThenAsync(IngestResult result)
+    {
+        await Checkpoint.WriteIfDueAsync();
+        return result;
     }
 
     public async ValueTask<RejectReason> RecordEventAsync(string deviceId, DeviceEvent deviceEvent)

@@ -23,9 +23,9 @@ namespace Osr.Orleans.Grains;
 /// Readings are applied in memory, in timestamp order, to one <see cref="UserFilterBank"/>
 /// shared by all of the user's devices (each with its own measurement noise); after each
 /// reading the <see cref="ActivityTracker"/> sees the new estimate. The filters are written
-/// to grain storage at most every <see cref="StateOptions.CheckpointInterval"/> (a one-shot
-/// timer armed by the first reading after a checkpoint) and on deactivation — never per
-/// reading. The devices' intake is in UserStateGrain.Intake.cs, the scoring pass in
+/// to grain storage about <see cref="StateOptions.CheckpointInterval"/> after the first reading
+/// after a checkpoint (<see cref="DeferredCheckpoint"/>: in a later call's turn, or at the silo's
+/// <see cref="CheckpointScheduler"/>'s request) and on deactivation — never per reading. The devices' intake is in UserStateGrain.Intake.cs, the scoring pass in
 /// UserStateGrain.Scoring.cs, the snapshot and live view in UserStateGrain.Views.cs.
 /// </remarks>
 public sealed partial class UserStateGrain(
@@ -44,7 +44,8 @@ public sealed partial class UserStateGrain(
     IOptions<FilterOptions> filterOptions,
     IOptions<IngestOptions> ingestOptions,
     Admin.AuditOutbox audit,
-    ILogger<UserStateGrain> logger) : Grain, IUserStateGrain
+    CheckpointScheduler checkpoints,
+    ILogger<UserStateGrain> logger) : Grain, IUserStateGrain, ICheckpointFlushGrain
 {
     private readonly StateOptions _options = stateOptions.Value;
     private readonly DecisionOptions _decisions = decisionOptions.Value;
@@ -88,7 +89,9 @@ public sealed partial class UserStateGrain(
         await Checkpoint.OnDeactivateAsync(reason);
     }
 
-    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, _options, WriteCheckpointAsync);
+    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, checkpoints, WriteCheckpointAsync);
+
+    public Task FlushCheckpointAsync() => _checkpoint?.FlushAsync() ?? Task.CompletedTask;
 
     /// <summary>
     /// Applies fresh readings of the device at <paramref name="deviceIndex"/> to the filters, in time order, and keeps

@@ -7,8 +7,8 @@ namespace Osr.Orleans.Benchmarks.Ingest;
 /// <summary>
 /// Live-heap measurements of another .NET process, for memory per active user: <see cref="ForceFullGcAsync"/>
 /// induces a blocking full GC through EventPipe (the runtime's GCHeapCollect keyword, as dotnet-gcdump does),
-/// so "heap after the last GC" is the live size; <see cref="TypeBreakdown"/> then walks the heap with ClrMD
-/// (the process is suspended meanwhile) and sums object sizes by type.
+/// so "heap after the last GC" is the live size; <see cref="TypeBreakdown"/> then walks a heap dump of it with ClrMD
+/// and sums object sizes by type.
 /// </summary>
 internal static class HeapInspector
 {
@@ -37,17 +37,32 @@ internal static class HeapInspector
     }
 
     /// <summary>Bytes and object counts by type name on the managed heap of <paramref name="pid"/>, largest first.</summary>
+    /// <remarks>
+    /// Read from a heap dump the process writes of itself (the runtime's createdump, asked through the diagnostics
+    /// port), not by attaching: the driver is the silo's parent, and on Linux .NET's own SIGCHLD handling in the
+    /// parent can take the ptrace stop that ClrMD's attach waits for, which then waits forever (dotnet/runtime#133736;
+    /// seen here on 2026-12-07 under load).
+    /// </remarks>
     public static List<(string Type, long Count, long Bytes)> TypeBreakdown(int pid)
     {
         var stats = new Dictionary<string, (long Count, long Bytes)>(StringComparer.Ordinal);
-        using var target = DataTarget.AttachToProcess(pid, suspend: true);
-        using var runtime = target.ClrVersions[0].CreateRuntime();
-        foreach (var obj in runtime.Heap.EnumerateObjects())
+        var dump = Path.Combine(Path.GetTempPath(), $"osr-heap-{pid}-{Guid.NewGuid():N}.dmp");
+        try
         {
-            if (!obj.IsValid || obj.IsFree) continue;
-            var name = obj.Type?.Name ?? "?";
-            var s = stats.GetValueOrDefault(name);
-            stats[name] = (s.Count + 1, s.Bytes + (long)obj.Size);
+            new DiagnosticsClient(pid).WriteDump(DumpType.WithHeap, dump);
+            using var target = DataTarget.LoadDump(dump);
+            using var runtime = target.ClrVersions[0].CreateRuntime();
+            foreach (var obj in runtime.Heap.EnumerateObjects())
+            {
+                if (!obj.IsValid || obj.IsFree) continue;
+                var name = obj.Type?.Name ?? "?";
+                var s = stats.GetValueOrDefault(name);
+                stats[name] = (s.Count + 1, s.Bytes + (long)obj.Size);
+            }
+        }
+        finally
+        {
+            File.Delete(dump);
         }
 
         return [.. stats.Select(kv => (kv.Key, kv.Value.Count, kv.Value.Bytes)).OrderByDescending(t => t.Bytes)];

@@ -1,4 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Core.Internal;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using Osr.Orleans.Grains;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.IntegrationTests.Infrastructure;
 using Osr.Orleans.Models.Readings;
@@ -78,25 +82,50 @@ public sealed class UserStateGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task FilterIsCheckpointedWithinTheIntervalWithoutDeactivation()
+    public async Task ADirtyFilterIsWrittenWithinTheIntervalWithoutAnyFurtherCall()
     {
         await fixture.RegisterAsync("ckpt-d2", "ckpt-u2");
-        var user = fixture.Grains.GetGrain<IUserStateGrain>("ckpt-u2");
-        var registeredAt = (await user.GetSnapshotAsync()).LastCheckpointAt;
+        var device = fixture.Grains.GetGrain<IDeviceGrain>("ckpt-d2");
+        var scheduler = fixture.Cluster.Silos.Cast<InProcessSiloHandle>().Select(s => s.SiloHost.Services.GetRequiredService<CheckpointScheduler>()).First();
 
-        await fixture.Grains.IngestAsync(fixture.Grains.GetGrain<IDeviceGrain>("ckpt-d2"), Readings.Resting(1, T0, 3));
+        (await fixture.Grains.IngestAsync(device, Readings.Resting(1, T0, 3))).Accepted.Should().Be(3);
+        (await StoredAsync("ckpt-u2")).ReadingsApplied.Should().Be(0, "nothing is written per reading");
 
-        // The checkpoint timer (200 ms here) runs on Orleans' own clock: poll for its effect.
-        ClusterFixture.Time.Advance(TimeSpan.FromSeconds(1));
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        DateTimeOffset? checkpoint;
-        do
+        // Nothing calls the user grain from here: the silo's scheduler asks it to write once the (fake) clock passes
+        // the interval (200 ms here). The clock moves one scheduler tick per round; storage is read directly.
+        await Poll.UntilAsync(async () =>
         {
-            checkpoint = (await user.GetSnapshotAsync()).LastCheckpointAt;
-            if (checkpoint > registeredAt) break;
-            await Task.Delay(50);
-        } while (DateTime.UtcNow < deadline);
-        checkpoint.Should().BeAfter(registeredAt!.Value);
+            ClusterFixture.Time.Advance(scheduler.Tick);
+            return (await StoredAsync("ckpt-u2")).ReadingsApplied == 3;
+        }, "the scheduler should have the filter written");
+        (await StoredAsync("ckpt-u2")).CheckpointUtcTicks.Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task AReadingAfterTheFilterWasDirtyForAboutTheIntervalWritesItInItsOwnTurn()
+    {
+        await fixture.RegisterAsync("ckpt-d3", "ckpt-u3");
+        var device = fixture.Grains.GetGrain<IDeviceGrain>("ckpt-d3");
+        (await fixture.Grains.IngestAsync(device, Readings.Resting(1, T0, 3))).Accepted.Should().Be(3);
+
+        // Past the interval less one tick (150 ms), before the scheduler's 200 ms: the next call writes, not the scheduler.
+        ClusterFixture.Time.Advance(TimeSpan.FromMilliseconds(175));
+        (await StoredAsync("ckpt-u3")).ReadingsApplied.Should().Be(0);
+        (await fixture.Grains.IngestAsync(device, Readings.Resting(4, T0.AddSeconds(3), 3))).Accepted.Should().Be(3);
+
+        var stored = await StoredAsync("ckpt-u3");
+        stored.ReadingsApplied.Should().Be(6, "the second message's turn wrote the checkpoint, before it was acknowledged");
+        stored.CheckpointUtcTicks.Should().Be(ClusterFixture.Time.GetUtcNow().UtcTicks);
+    }
+
+    /// <summary>The user's state as grain storage holds it (read from the storage, not through the user's grain).</summary>
+    private async Task<UserState> StoredAsync(string userId)
+    {
+        var storage = fixture.Cluster.Silos.Cast<InProcessSiloHandle>().First().SiloHost.Services
+            .GetRequiredKeyedService<IGrainStorage>(StorageNames.Default);
+        var state = new GrainState<UserState>();
+        await storage.ReadStateAsync("user", fixture.Grains.GetGrain<IUserStateGrain>(userId).GetGrainId(), state);
+        return state.State!;
     }
 
     /// <summary>Deactivates one grain (its OnDeactivateAsync checkpoints); the next call reactivates it from storage.</summary>

@@ -74,8 +74,8 @@ public sealed class EmbeddedRestartTests : IAsyncLifetime
             var stats = grains.GetGrain<IStatsGrain>(GrainKeys.Global);
             acceptedBefore = (await Poll.ForAsync(() => Accepted(stats), n => n >= before.ReadingsApplied, "the stats count every reading"))!.Value;
         }
-        // A checkpoint is due within one interval (1 s here) of a grain's last change, and the last
-        // changes were made before `settled`: a real process's timers need real time to pass.
+        // A checkpoint is written within one interval and one scheduler tick (1.25 s here) of a grain's first
+        // unwritten change, and the last changes were made before `settled`: a real process's scheduler needs real time to pass.
         var settled = DateTime.UtcNow;
         await Poll.UntilAsync(() => DateTime.UtcNow > settled + 2 * CheckpointInterval
                 && WrittenSince(started, ("stats", GrainKeys.Global), ("user", User), ("decisions", User), ("throttle", User), ("device", Device)),

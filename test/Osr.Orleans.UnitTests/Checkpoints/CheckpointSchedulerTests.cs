@@ -1,0 +1,244 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Osr.Orleans.Grains;
+using Osr.Orleans.Grains.Options;
+
+namespace Osr.Orleans.UnitTests.Checkpoints;
+
+/// <summary>
+/// The silo's checkpoint scheduler and a grain's <see cref="DeferredCheckpoint"/>, without a cluster: the fake clock
+/// stands for time, a tick is one <see cref="CheckpointScheduler.FlushDue"/>, and the scheduler's grain call is the
+/// grain's <see cref="DeferredCheckpoint.FlushAsync"/> run directly (what the grain does in its turn).
+/// </summary>
+public sealed class CheckpointSchedulerTests
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero));
+    private readonly CheckpointScheduler _scheduler;
+    private int _writes;
+    private int _failuresLeft;
+
+    public CheckpointSchedulerTests() =>
+        _scheduler = new CheckpointScheduler(new StateOptions { CheckpointInterval = Interval }, _time, NullLogger.Instance, c => c.FlushAsync());
+
+    private DeferredCheckpoint NewCheckpoint() => new(new NoGrain(), _scheduler, () =>
+    {
+        if (_failuresLeft > 0)
+        {
+            _failuresLeft--;
+            return Task.FromException(new IOException("storage down"));
+        }
+        _writes++;
+        return Task.CompletedTask;
+    });
+
+    [Fact]
+    public void TheTickIsAQuarterOfTheIntervalAndAtMostOneSecond()
+    {
+        _scheduler.Tick.Should().Be(TimeSpan.FromSeconds(1));
+        new CheckpointScheduler(new StateOptions { CheckpointInterval = TimeSpan.FromMilliseconds(200) }, _time, NullLogger.Instance, _ => Task.CompletedTask)
+            .Tick.Should().Be(TimeSpan.FromMilliseconds(50));
+    }
+
+    [Fact]
+    public void ADirtyStateIsWrittenWithinTheIntervalWithoutAnyCallOfItsGrain()
+    {
+        var checkpoint = NewCheckpoint();
+        checkpoint.MarkDirty();
+        _time.Advance(TimeSpan.FromSeconds(3));
+        checkpoint.MarkDirty(); // a later change of the same period: no second entry
+        _scheduler.Pending.Should().Be(1);
+
+        _time.Advance(TimeSpan.FromSeconds(1.9));
+        _scheduler.FlushDue().Should().Be(0, "not due before one interval after the first change");
+        _time.Advance(TimeSpan.FromSeconds(0.1));
+        _scheduler.FlushDue().Should().Be(1);
+
+        _writes.Should().Be(1);
+        checkpoint.IsDirty.Should().BeFalse();
+        _scheduler.Pending.Should().Be(0);
+    }
+
+    [Fact]
+    public void AGrainIsCalledOncePerChangeNeverAgainWhileItStaysIdle()
+    {
+        var checkpoint = NewCheckpoint();
+        checkpoint.MarkDirty();
+        _time.Advance(Interval);
+        _scheduler.FlushDue().Should().Be(1);
+
+        for (var i = 0; i < 20; i++)
+        {
+            _time.Advance(_scheduler.Tick);
+            _scheduler.FlushDue().Should().Be(0, "a clean grain is not called: the scheduler does not keep it alive");
+        }
+        _scheduler.Flushes.Should().Be(1);
+        _writes.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task AStateWrittenByACallOfItsGrainIsNotCalledForAgain()
+    {
+        var checkpoint = NewCheckpoint();
+        checkpoint.MarkDirty();
+        _time.Advance(TimeSpan.FromSeconds(3.9));
+        checkpoint.IsDue.Should().BeFalse("a call writes from one tick before the interval on");
+        await checkpoint.WriteIfDueAsync();
+        _writes.Should().Be(0);
+
+        _time.Advance(TimeSpan.FromSeconds(0.1));
+        checkpoint.IsDue.Should().BeTrue();
+        await checkpoint.WriteIfDueAsync();
+        _writes.Should().Be(1);
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        _scheduler.FlushDue().Should().Be(0);
+        _scheduler.Skipped.Should().Be(1, "the entry of the written period is dropped without a call");
+        _scheduler.Pending.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task AFailedFlushLeavesTheStateDirtyAndTheNextChangeTriesAgain()
+    {
+        var checkpoint = NewCheckpoint();
+        _failuresLeft = 1;
+        checkpoint.MarkDirty();
+        _time.Advance(Interval);
+        _scheduler.FlushDue().Should().Be(1);
+        checkpoint.IsDirty.Should().BeTrue("a failed write leaves the state dirty");
+        _writes.Should().Be(0);
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        _scheduler.FlushDue().Should().Be(0, "the scheduler does not retry on its own: it would keep an idle grain alive");
+
+        checkpoint.MarkDirty();
+        checkpoint.IsDue.Should().BeFalse("the next change starts a new period");
+        _time.Advance(Interval);
+        _scheduler.FlushDue().Should().Be(1);
+        _writes.Should().Be(1);
+        checkpoint.IsDirty.Should().BeFalse();
+
+        // And a deactivation after a failed flush writes too.
+        _failuresLeft = 1;
+        checkpoint.MarkDirty();
+        _time.Advance(Interval);
+        _scheduler.FlushDue().Should().Be(1);
+        checkpoint.IsDirty.Should().BeTrue();
+        await checkpoint.OnDeactivateAsync(new DeactivationReason(DeactivationReasonCode.ActivationIdle, "idle"));
+        _writes.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task AFailedWriteInACallIsQueuedForOneFlushAnIntervalLater()
+    {
+        var checkpoint = NewCheckpoint();
+        checkpoint.MarkDirty();
+        _time.Advance(Interval - _scheduler.Tick);
+        _failuresLeft = 1;
+        await checkpoint.WriteIfDueAsync(); // logged, not thrown into the grain's call
+        checkpoint.IsDirty.Should().BeTrue();
+        checkpoint.IsDue.Should().BeFalse("the failed write starts a new period: storage is not retried on every call");
+
+        _time.Advance(Interval);
+        _scheduler.FlushDue().Should().Be(1);
+        _writes.Should().Be(1);
+        checkpoint.IsDirty.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task AnExplicitWriteThatFailsThrowsAndStaysDirty()
+    {
+        var checkpoint = NewCheckpoint();
+        _failuresLeft = 1;
+        var write = () => checkpoint.WriteAsync();
+        await write.Should().ThrowAsync<IOException>();
+        checkpoint.IsDirty.Should().BeTrue();
+        await checkpoint.WriteAsync();
+        checkpoint.IsDirty.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task DeactivationWritesAndTheScheduledEntryIsDroppedWithoutACall()
+    {
+        var checkpoint = NewCheckpoint();
+        checkpoint.MarkDirty();
+        await checkpoint.OnDeactivateAsync(new DeactivationReason(DeactivationReasonCode.ActivationIdle, "idle"));
+        _writes.Should().Be(1);
+
+        _time.Advance(Interval);
+        _scheduler.FlushDue().Should().Be(0, "a deactivated grain is never called: the call would activate it again");
+        checkpoint.MarkDirty();
+        _scheduler.Pending.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task WithoutCheckpointOnShutdownAShutdownWritesNothingAndNothingIsCalled()
+    {
+        var scheduler = new CheckpointScheduler(new StateOptions { CheckpointInterval = Interval, CheckpointOnShutdown = false },
+            _time, NullLogger.Instance, c => c.FlushAsync());
+        var checkpoint = new DeferredCheckpoint(new NoGrain(), scheduler, () => Task.FromResult(_writes++));
+        checkpoint.MarkDirty();
+        await checkpoint.OnDeactivateAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "shutdown"));
+        _time.Advance(Interval);
+        scheduler.FlushDue().Should().Be(0);
+        _writes.Should().Be(0);
+    }
+
+    [Fact]
+    public void ADiscardedStateIsNeitherWrittenNorCalledFor()
+    {
+        var checkpoint = NewCheckpoint();
+        checkpoint.MarkDirty();
+        checkpoint.Discard();
+        _time.Advance(Interval);
+        _scheduler.FlushDue().Should().Be(0);
+        _writes.Should().Be(0);
+    }
+
+    [Fact]
+    public void CleanCheckpointsHoldNoEntryAndEachDirtyOneHoldsOne()
+    {
+        var checkpoints = Enumerable.Range(0, 1000).Select(_ => NewCheckpoint()).ToArray();
+        _scheduler.Pending.Should().Be(0);
+        foreach (var c in checkpoints.Take(10))
+            for (var i = 0; i < 5; i++) c.MarkDirty();
+        _scheduler.Pending.Should().Be(10);
+        _time.Advance(Interval);
+        _scheduler.FlushDue().Should().Be(10);
+        _scheduler.Pending.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task TheRunningLoopTicksOnItsClock()
+    {
+        var flushed = new SemaphoreSlim(0);
+        var scheduler = new CheckpointScheduler(new StateOptions { CheckpointInterval = Interval }, _time, NullLogger.Instance, async c =>
+        {
+            await c.FlushAsync();
+            flushed.Release();
+        });
+        var checkpoint = new DeferredCheckpoint(new NoGrain(), scheduler, () => Task.FromResult(_writes++));
+        using var stop = new CancellationTokenSource();
+        var loop = scheduler.RunAsync(stop.Token);
+        checkpoint.MarkDirty();
+
+        // One tick of the fake clock at a time, each woken as soon as the loop flushes (bounded: 20 s in all).
+        var rounds = 0;
+        do
+        {
+            (++rounds).Should().BeLessThan(200, "the loop should flush once the clock passes the interval");
+            _time.Advance(scheduler.Tick);
+        } while (!await flushed.WaitAsync(TimeSpan.FromMilliseconds(100)));
+
+        _writes.Should().Be(1);
+        _time.GetUtcNow().Should().BeOnOrAfter(new DateTimeOffset(2026, 12, 7, 8, 0, 5, TimeSpan.Zero), "not before the interval");
+        await stop.CancelAsync();
+        await loop;
+    }
+
+    /// <summary>An owner without a grain context (only logging reads it, and copes).</summary>
+    private sealed class NoGrain : IGrainBase
+    {
+        public IGrainContext GrainContext => null!;
+    }
+}
