@@ -122,7 +122,7 @@ public sealed partial class UserStateGrain
             : DecisionIds.For(UserId, asOf);
         var seed = (ulong)(DecisionIds.Draw(seedKey, "thompson") * (1UL << 53));
         var request = new PropensityRequest(_tracker.Label.Name(), DecisionFeatures.ToArray(in features), categories, s.Profile.Segment,
-            seed, record && acting is ActingScore.Pass or ActingScore.Day ? _learning.Draws : 0, acting == ActingScore.Median ? 0 : 1);
+            seed, record && acting is ActingScore.Pass or ActingScore.Day ? _learning.Draws : 0, acting switch { ActingScore.Median => 0, ActingScore.Mean => 1, _ => _learning.DrawSpread });
         PropensitySample sample;
         try
         {

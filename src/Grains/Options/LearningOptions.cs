@@ -23,6 +23,12 @@ public sealed class LearningOptions
     /// </summary>
     public ActingScore Acting { get; set; } = ActingScore.Day;
 
+    /// <summary>
+    /// κ of a posterior draw (Acting Pass or Day): each cell's weight is drawn as m + κ·√v·z, so κ &lt; 1 narrows the draws
+    /// toward the posterior median (κ = 0 would be Median). Range (0, 1]. Default 1 (a posterior draw).
+    /// </summary>
+    public double DrawSpread { get; set; } = 1;
+
     /// <summary>Prior variance of each head's bias (log-odds²). Range (0, 100]. Default 1.</summary>
     public double BiasVariance { get; set; } = OnlinePropensityOptions.Default.BiasVariance;
 
@@ -101,6 +107,7 @@ public sealed class LearningOptionsValidator : IValidateOptions<LearningOptions>
         var errors = new List<string>();
         var s = LearningOptions.Section;
         if (!Enum.IsDefined(o.Acting)) errors.Add($"{s}:Acting must be Pass, Day, Mean or Median, got {o.Acting}");
+        if (!(o.DrawSpread > 0 && o.DrawSpread <= 1)) errors.Add($"{s}:DrawSpread must be in (0, 1], got {o.DrawSpread}");
         if (o.Draws is < 1 or > 256) errors.Add($"{s}:Draws must be between 1 and 256, got {o.Draws}");
         if (!(o.BiasVariance > 0 && o.BiasVariance <= 100)) errors.Add($"{s}:BiasVariance must be in (0, 100], got {o.BiasVariance}");
         if (!(o.CellVariance > 0 && o.CellVariance <= 100)) errors.Add($"{s}:CellVariance must be in (0, 100], got {o.CellVariance}");
