@@ -76,6 +76,25 @@ public sealed class OnlinePropensityTests
     }
 
     [Fact]
+    public void ANarrowedDrawMovesEachCellKappaTimesAsFarFromItsMeanAsTheFullDraw()
+    {
+        var model = new OnlinePropensity(OnlinePropensityOptions.Default);
+        var rng = new Random(5);
+        var state = State(ActivityLabel.Rest, 10);
+        for (var i = 0; i < 200; i++) model.Learn(in state, "posts", PropensityHead.Conversion, rng.NextDouble() < 0.2);
+        var other = State(ActivityLabel.PostWorkout, 18);
+        var mu = model.Logit(in other, "posts").Mean;
+        static double LogitOf(double p) => Math.Log(p / (1 - p));
+        for (ulong seed = 1; seed <= 50; seed++)
+        {
+            // The same seed draws the same z per cell, so the narrowed logit is μ + κ (t − μ).
+            var full = LogitOf(model.Draw(in other, "posts", seed, spread: 1)) - mu;
+            LogitOf(model.Draw(in other, "posts", seed, spread: 0.5)).Should().BeApproximately(mu + 0.5 * full, 1e-9);
+            LogitOf(model.Draw(in other, "posts", seed, spread: 0.25)).Should().BeApproximately(mu + 0.25 * full, 1e-9);
+        }
+    }
+
+    [Fact]
     public void TheMedianGivesNoBonusToAStateNeverSeen()
     {
         // Failures in a rest state teach the base rate (the bias falls); a commute state was never pushed in.
