@@ -15,7 +15,6 @@ namespace Osr.Orleans.Grains;
 /// </summary>
 public sealed partial class UserStateGrain
 {
-    private readonly IngestOptions _ingest = ingestOptions.Value;
     /// <summary>Per attached device, in <see cref="UserState.Devices"/> order: its measurement noise and its reading quota.</summary>
     private SensorNoise[] _noise = [];
     private TokenBucket[] _buckets = [];
@@ -26,11 +25,11 @@ public sealed partial class UserStateGrain
         if (d < 0) return ValueTask.FromResult(new IngestResult(0, 0, 0, RejectReason.UnknownDevice));
         if (readings.Length == 0) return ValueTask.FromResult(default(IngestResult));
 
-        var now = clock.UtcTicks;
+        var now = services.Clock.UtcTicks;
         // A quota refusal is counted by the ingress, which knows whether it is final (an MQTT 3.1.1 message is held and offered again).
-        var intake = DeviceIntake.Admit(readings, ref _buckets[d], SeqOf(d), now, _ingest.MaxReadingsPerSecond, _ingest.MaxSeqJump);
-        if (intake.Duplicates > 0) counters.Duplicate(intake.Duplicates);
-        if (intake.Refused == RejectReason.SeqJump) counters.Rejected(RejectReason.SeqJump, readings.Length - intake.Duplicates);
+        var intake = DeviceIntake.Admit(readings, ref _buckets[d], SeqOf(d), now, services.Ingest.MaxReadingsPerSecond, services.Ingest.MaxSeqJump);
+        if (intake.Duplicates > 0) services.Counters.Duplicate(intake.Duplicates);
+        if (intake.Refused == RejectReason.SeqJump) services.Counters.Rejected(RejectReason.SeqJump, readings.Length - intake.Duplicates);
         if (intake.Refused != RejectReason.None || intake.Fresh.Length == 0)
             return ValueTask.FromResult(new IngestResult(0, intake.Duplicates, 0, intake.Refused));
 
@@ -38,12 +37,12 @@ public sealed partial class UserStateGrain
         var (applied, outOfOrder, refused) = Apply(d, deviceId, fresh, intake.Next);
         if (refused != RejectReason.None)
         {
-            counters.Rejected(refused, fresh.Length);
+            services.Counters.Rejected(refused, fresh.Length);
             return ValueTask.FromResult(new IngestResult(0, intake.Duplicates, 0, refused));
         }
-        counters.Accepted(applied);
-        counters.Lag(now - fresh[^1].TimestampUtcTicks);
-        if (outOfOrder > 0) counters.Rejected(RejectReason.OutOfOrder, outOfOrder);
+        services.Counters.Accepted(applied);
+        services.Counters.Lag(now - fresh[^1].TimestampUtcTicks);
+        if (outOfOrder > 0) services.Counters.Rejected(RejectReason.OutOfOrder, outOfOrder);
         var result = new IngestResult(applied, intake.Duplicates, outOfOrder, RejectReason.None);
         // Dirty for about the interval: this call writes the checkpoint, so the scheduler needs no call of its own.
         return Checkpoint.IsDue ? WriteCheckpointThenAsync(result) : ValueTask.FromResult(result);
@@ -59,7 +58,7 @@ public sealed partial class UserStateGrain
     {
         var d = DeviceIndex(deviceId);
         if (d < 0) return RejectReason.UnknownDevice;
-        if (!DeviceIntake.AdmitEvent(ref _buckets[d], clock.UtcTicks, _ingest.MaxReadingsPerSecond)) return RejectReason.QuotaExceeded;
+        if (!DeviceIntake.AdmitEvent(ref _buckets[d], services.Clock.UtcTicks, services.Ingest.MaxReadingsPerSecond)) return RejectReason.QuotaExceeded;
         switch (deviceEvent.Type)
         {
             case DeviceEventType.Interaction when deviceEvent.ItemId is { } itemId:
@@ -119,7 +118,7 @@ public sealed partial class UserStateGrain
         for (var i = 0; i < devices.Count; i++)
         {
             noise[i] = SensorNoiseProfiles.For(devices[i].Kind);
-            buckets[i] = i < _buckets.Length ? _buckets[i] : new TokenBucket(_ingest.Burst);
+            buckets[i] = i < _buckets.Length ? _buckets[i] : new TokenBucket(services.Ingest.Burst);
         }
         _noise = noise;
         _buckets = buckets;
