@@ -25,7 +25,7 @@ namespace Osr.Orleans.Grains;
 /// </remarks>
 public sealed partial class UserStateGrain(
     [PersistentState("user", StorageNames.Default)] IPersistentState<UserState> state,
-    UserStateServices services) : Grain, IUserStateGrain, ICheckpointFlushGrain
+    UserStateServices services) : Grain, IUserStateGrain, ICheckpointFlushGrain, ICheckpointWriter
 {
     private Dictionary<string, float>? _consumed;
     private bool _changePending;
@@ -65,7 +65,7 @@ public sealed partial class UserStateGrain(
         await Checkpoint.OnDeactivateAsync(reason);
     }
 
-    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, services.Checkpoints, WriteCheckpointAsync);
+    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, services.Checkpoints);
 
     public Task FlushCheckpointAsync() => _checkpoint?.FlushAsync() ?? Task.CompletedTask;
 
@@ -211,7 +211,7 @@ public sealed partial class UserStateGrain(
     private Task CheckpointAsync() => Checkpoint.WriteAsync();
 
     /// <summary>Writes the filters and label as of now; the live bank stays the only copy in memory.</summary>
-    private async Task WriteCheckpointAsync()
+    async Task ICheckpointWriter.WriteCheckpointAsync()
     {
         var s = state.State;
         s.Filters = _bank?.Snapshot();
