@@ -15,9 +15,17 @@ namespace Osr.Orleans.Grains;
 /// </summary>
 public sealed partial class UserStateGrain
 {
-    /// <summary>Per attached device, in <see cref="UserState.Devices"/> order: its measurement noise and its reading quota.</summary>
-    private SensorNoise[] _noise = [];
-    private TokenBucket[] _buckets = [];
+    /// <summary>Per attached device, in <see cref="UserState.Devices"/> order: its measurement noise, reading quota and seq window.</summary>
+    private DeviceSlot[] _slots = [];
+
+    /// <summary>What the grain keeps in memory for one device (one array for all of them: one object, not one per kind).</summary>
+    private struct DeviceSlot
+    {
+        public SensorNoise Noise;
+        public TokenBucket Quota;
+        /// <summary>The dedupe position, checkpointed with the filters.</summary>
+        public SeqWindow Seq;
+    }
 
     public ValueTask<IngestResult> IngestAsync(string deviceId, Reading[] readings)
     {
@@ -27,7 +35,7 @@ public sealed partial class UserStateGrain
 
         var now = services.Clock.UtcTicks;
         // A quota refusal is counted by the ingress, which knows whether it is final (an MQTT 3.1.1 message is held and offered again).
-        var intake = DeviceIntake.Admit(readings, ref _buckets[d], SeqOf(d), now, services.Ingest.MaxReadingsPerSecond, services.Ingest.MaxSeqJump);
+        var intake = DeviceIntake.Admit(readings, ref _slots[d].Quota, SeqOf(d), now, services.Ingest.MaxReadingsPerSecond, services.Ingest.MaxSeqJump);
         if (intake.Duplicates > 0) services.Counters.Duplicate(intake.Duplicates);
         if (intake.Refused == RejectReason.SeqJump) services.Counters.Rejected(RejectReason.SeqJump, readings.Length - intake.Duplicates);
         if (intake.Refused != RejectReason.None || intake.Fresh.Length == 0)
@@ -58,7 +66,7 @@ public sealed partial class UserStateGrain
     {
         var d = DeviceIndex(deviceId);
         if (d < 0) return RejectReason.UnknownDevice;
-        if (!DeviceIntake.AdmitEvent(ref _buckets[d], services.Clock.UtcTicks, services.Ingest.MaxReadingsPerSecond)) return RejectReason.QuotaExceeded;
+        if (!DeviceIntake.AdmitEvent(ref _slots[d].Quota, services.Clock.UtcTicks, services.Ingest.MaxReadingsPerSecond)) return RejectReason.QuotaExceeded;
         switch (deviceEvent.Type)
         {
             case DeviceEventType.Interaction when deviceEvent.ItemId is { } itemId:
@@ -109,18 +117,21 @@ public sealed partial class UserStateGrain
         return -1;
     }
 
-    /// <summary>Noise profiles and quotas for the device list as it is now; a device already listed keeps its quota.</summary>
-    private void RebuildDevices()
+    /// <summary>
+    /// Noise profiles, quotas and seq windows for the device list as it is now: a device already listed keeps its quota and
+    /// seq window; a new one starts with a full quota and the window in <paramref name="checkpointed"/> (on activation) or none.
+    /// </summary>
+    private void RebuildDevices(SeqWindow[]? checkpointed = null)
     {
         var devices = state.State.Devices;
-        var noise = new SensorNoise[devices.Count];
-        var buckets = new TokenBucket[devices.Count];
-        for (var i = 0; i < devices.Count; i++)
+        var slots = new DeviceSlot[devices.Count];
+        for (var i = 0; i < slots.Length; i++)
         {
-            noise[i] = SensorNoiseProfiles.For(devices[i].Kind);
-            buckets[i] = i < _buckets.Length ? _buckets[i] : new TokenBucket(services.Ingest.Burst);
+            slots[i].Noise = SensorNoiseProfiles.For(devices[i].Kind);
+            var kept = i < _slots.Length;
+            slots[i].Quota = kept ? _slots[i].Quota : new TokenBucket(services.Ingest.Burst);
+            slots[i].Seq = kept ? _slots[i].Seq : checkpointed is not null && i < checkpointed.Length ? checkpointed[i] : SeqWindow.Empty;
         }
-        _noise = noise;
-        _buckets = buckets;
+        _slots = slots;
     }
 }

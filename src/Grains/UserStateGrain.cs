@@ -35,8 +35,6 @@ public sealed partial class UserStateGrain(
     private UserFilterBank? _bank;
     private readonly ActivityTracker _tracker = new();
     private RecentReadings? _recent;
-    /// <summary>The seq window of each of <see cref="UserState.Devices"/>, in their order (shorter while a new device has sent nothing).</summary>
-    private SeqWindow[] _seq = [];
     private DeferredCheckpoint? _checkpoint;
     private WatchLease _watch;
     private IAsyncStream<UserWatchEvent>? _watchStream;
@@ -51,8 +49,7 @@ public sealed partial class UserStateGrain(
         if (s.Activity is not null) _tracker.Restore(s.Activity);
         s.Filters = null; // the live bank is the truth now; don't keep a second copy in memory
         s.Activity = null;
-        _seq = s.TakeSeqWindows(); // likewise the seq windows, one per device
-        RebuildDevices();
+        RebuildDevices(s.TakeSeqWindows()); // likewise the seq windows, one per device
         // Entries a crash or a refusing audit log left with their change (a profile import) go first.
         return s.PendingAudit.Count > 0 ? SettleAuditAsync() : Task.CompletedTask;
     }
@@ -81,7 +78,7 @@ public sealed partial class UserStateGrain(
         {
             return (0, 0, RejectReason.TsJump);
         }
-        var noise = _noise[deviceIndex];
+        var noise = _slots[deviceIndex].Noise;
         var bank = _bank ??= new UserFilterBank(services.Filter);
         var ordered = IsSortedByTime(readings) ? readings : SortedByTime(readings);
         var applied = 0;
@@ -111,7 +108,7 @@ public sealed partial class UserStateGrain(
         if (outliers > 0) services.Counters.FilterOutliers(outliers);
         if (readings.Length > 0)
         {
-            SetSeq(deviceIndex, window);
+            _slots[deviceIndex].Seq = window;
             state.State.ReadingsApplied += applied;
             Checkpoint.MarkDirty();
             if (applied > 0) MaybeQueueScoring();
@@ -125,26 +122,14 @@ public sealed partial class UserStateGrain(
         ValueTask.FromResult(SeqOf(IndexOf(state.State.Devices, deviceId)).Last);
 
     /// <summary>The dedupe position of the device at <paramref name="deviceIndex"/> in <see cref="UserState.Devices"/> (empty for −1 or a device not seen yet).</summary>
-    private SeqWindow SeqOf(int deviceIndex) => deviceIndex >= 0 && deviceIndex < _seq.Length ? _seq[deviceIndex] : SeqWindow.Empty;
-
-    private void SetSeq(int deviceIndex, SeqWindow window)
-    {
-        if (deviceIndex >= _seq.Length)
-        {
-            var longer = new SeqWindow[state.State.Devices.Count];
-            _seq.CopyTo(longer, 0);
-            longer.AsSpan(_seq.Length).Fill(SeqWindow.Empty);
-            _seq = longer;
-        }
-        _seq[deviceIndex] = window;
-    }
+    private SeqWindow SeqOf(int deviceIndex) => deviceIndex >= 0 && deviceIndex < _slots.Length ? _slots[deviceIndex].Seq : SeqWindow.Empty;
 
     /// <summary>Forgets the dedupe position of <paramref name="deviceId"/> (a registration starts a new epoch); true when it had one.</summary>
     private bool ForgetSeq(string deviceId)
     {
         var i = IndexOf(state.State.Devices, deviceId);
         if (SeqOf(i).IsEmpty) return false;
-        _seq[i] = SeqWindow.Empty;
+        _slots[i].Seq = SeqWindow.Empty;
         return true;
     }
 
@@ -189,7 +174,6 @@ public sealed partial class UserStateGrain(
         state.State = new UserState();
         _bank = null;
         _recent = null;
-        _seq = [];
         _consumed = null;
         _changePending = false;
         // Nothing of the user stays in memory either until the activation goes.
@@ -216,7 +200,7 @@ public sealed partial class UserStateGrain(
         var s = state.State;
         s.Filters = _bank?.Snapshot();
         s.Activity = _tracker.Snapshot();
-        s.PutSeqWindows(_seq);
+        PutSeqWindows(s);
         s.CheckpointUtcTicks = services.Clock.UtcTicks;
         try
         {
@@ -229,6 +213,14 @@ public sealed partial class UserStateGrain(
             s.LastSeq = null;
             s.SeqSeen = null;
         }
+    }
+
+    /// <summary>The devices' seq windows into <paramref name="s"/> for a write (in <see cref="UserState.Devices"/> order).</summary>
+    private void PutSeqWindows(UserState s)
+    {
+        Span<SeqWindow> windows = _slots.Length <= 16 ? stackalloc SeqWindow[_slots.Length] : new SeqWindow[_slots.Length];
+        for (var i = 0; i < windows.Length; i++) windows[i] = _slots[i].Seq;
+        s.PutSeqWindows(windows);
     }
 
     private static bool IsSortedByTime(Reading[] readings)
