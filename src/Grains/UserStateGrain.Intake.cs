@@ -120,10 +120,12 @@ public sealed partial class UserStateGrain
     /// <summary>
     /// Noise profiles, quotas and seq windows for the device list as it is now: a device already listed keeps its quota and
     /// seq window; a new one starts with a full quota and the window in <paramref name="checkpointed"/> (on activation) or none.
+    /// The list itself is trimmed to its devices (a list grows to four entries for its first: 72 bytes a user held empty).
     /// </summary>
     private void RebuildDevices(SeqWindow[]? checkpointed = null)
     {
         var devices = state.State.Devices;
+        devices.TrimExcess();
         var slots = new DeviceSlot[devices.Count];
         for (var i = 0; i < slots.Length; i++)
         {
