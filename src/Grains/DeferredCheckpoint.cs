@@ -12,8 +12,9 @@ namespace Osr.Orleans.Grains;
 /// an explicit <see cref="WriteAsync"/>, or deactivation (<see cref="OnDeactivateAsync"/>). A failed write leaves the
 /// state dirty: the next change starts a new period (and queues a new entry), deactivation tries again.
 /// Used only on the owning grain's turns; the scheduler reads <see cref="IsDirtySince"/> from its own thread.
+/// The owner writes (<see cref="ICheckpointWriter"/>), so a checkpoint holds no delegate of its own.
 /// </summary>
-internal sealed class DeferredCheckpoint(IGrainBase owner, CheckpointScheduler scheduler, Func<Task> write)
+internal sealed class DeferredCheckpoint(ICheckpointWriter owner, CheckpointScheduler scheduler)
 {
     private const long Clean = 0;
     private const long Gone = -1;
@@ -24,7 +25,7 @@ internal sealed class DeferredCheckpoint(IGrainBase owner, CheckpointScheduler s
     /// <summary>Whether the scheduler holds an entry for the current dirty period.</summary>
     private bool _queued;
 
-    public IGrainBase Owner => owner;
+    public ICheckpointWriter Owner => owner;
 
     public bool IsDirty => _dirtySince > 0;
 
@@ -58,7 +59,7 @@ internal sealed class DeferredCheckpoint(IGrainBase owner, CheckpointScheduler s
         _queued = false;
         try
         {
-            await write();
+            await owner.WriteCheckpointAsync();
         }
         catch
         {
@@ -117,4 +118,11 @@ internal sealed class DeferredCheckpoint(IGrainBase owner, CheckpointScheduler s
             scheduler.Enqueue(this, _dirtySince);
         }
     }
+}
+
+/// <summary>A grain whose state a <see cref="DeferredCheckpoint"/> writes.</summary>
+internal interface ICheckpointWriter : IGrainBase
+{
+    /// <summary>Writes the state now (in the grain's turn); a failure is thrown.</summary>
+    Task WriteCheckpointAsync();
 }

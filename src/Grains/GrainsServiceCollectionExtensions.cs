@@ -61,6 +61,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<LearningOptions>, LearningOptionsValidator>();
         services.TryAddSingleton<OnlinePosterior>();
         services.AddHostedService(sp => sp.GetRequiredService<OnlinePosterior>());
+        services.TryAddSingleton<UserStateServices>();
         return services;
     }
 

@@ -40,7 +40,7 @@ public sealed partial class NotificationThrottleGrain(
     IOptions<LearningOptions> learningOptions,
     OnlinePosterior online,
     OsrClock clock,
-    ILogger<NotificationThrottleGrain> logger) : Grain, INotificationThrottleGrain, ICheckpointFlushGrain
+    ILogger<NotificationThrottleGrain> logger) : Grain, INotificationThrottleGrain, ICheckpointFlushGrain, ICheckpointWriter
 {
     private readonly DecisionOptions _options = options.Value;
     private readonly LearningOptions _learning = learningOptions.Value;
@@ -54,7 +54,9 @@ public sealed partial class NotificationThrottleGrain(
         new(_learning.Budget, _learning.BudgetMinSamples, _learning.BudgetHorizon, _learning.BudgetObserve, _learning.ExploreByTime);
 
     /// <summary>The decision history's checkpoint (see <see cref="DecisionHistory"/>).</summary>
-    private DeferredCheckpoint HistoryCheckpoint => _historyCheckpoint ??= new DeferredCheckpoint(this, checkpoints, () => history.WriteStateAsync());
+    private DeferredCheckpoint HistoryCheckpoint => _historyCheckpoint ??= new DeferredCheckpoint(this, checkpoints);
+
+    Task ICheckpointWriter.WriteCheckpointAsync() => history.WriteStateAsync();
 
     public Task FlushCheckpointAsync() => _historyCheckpoint?.FlushAsync() ?? Task.CompletedTask;
 

@@ -21,13 +21,13 @@ public sealed partial class PropensityLearnerGrain(
     [PersistentState("propensity", StorageNames.Default)] IPersistentState<OnlinePropensityState> state,
     IOptions<LearningOptions> options,
     CheckpointScheduler checkpoints,
-    ILogger<PropensityLearnerGrain> logger) : Grain, IPropensityLearnerGrain, ICheckpointFlushGrain
+    ILogger<PropensityLearnerGrain> logger) : Grain, IPropensityLearnerGrain, ICheckpointFlushGrain, ICheckpointWriter
 {
     private OnlinePropensity? _model;
     private PropensityRefit? _refit;
     private DeferredCheckpoint? _checkpoint;
 
-    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, checkpoints, WriteAsync);
+    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, checkpoints);
 
     public Task FlushCheckpointAsync() => _checkpoint?.FlushAsync() ?? Task.CompletedTask;
 
@@ -70,7 +70,7 @@ public sealed partial class PropensityLearnerGrain(
     public ValueTask<OnlinePropensityState?> GetPosteriorAsync(long knownVersion) =>
         ValueTask.FromResult(_model!.StateVersion == knownVersion ? null : _model.Snapshot());
 
-    private Task WriteAsync()
+    Task ICheckpointWriter.WriteCheckpointAsync()
     {
         state.State = _model!.Snapshot();
         return state.WriteStateAsync();

@@ -23,7 +23,7 @@ public sealed record class StatsState
 public sealed class StatsGrain(
     [PersistentState("stats", StorageNames.Default)] IPersistentState<StatsState> state,
     CheckpointScheduler checkpoints,
-    OsrClock time) : Grain, IStatsGrain, ICheckpointFlushGrain
+    OsrClock time) : Grain, IStatsGrain, ICheckpointFlushGrain, ICheckpointWriter
 {
     private static readonly TimeSpan SiloSilentAfter = TimeSpan.FromMinutes(1);
     private readonly Dictionary<string, SiloGauges> _gauges = [];
@@ -32,7 +32,9 @@ public sealed class StatsGrain(
     private WatchLease _watch;
     private IGrainTimer? _publisher;
 
-    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, checkpoints, () => state.WriteStateAsync());
+    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, checkpoints);
+
+    Task ICheckpointWriter.WriteCheckpointAsync() => state.WriteStateAsync();
 
     public Task FlushCheckpointAsync() => _checkpoint?.FlushAsync() ?? Task.CompletedTask;
 

@@ -15,10 +15,17 @@ namespace Osr.Orleans.Grains;
 /// </summary>
 public sealed partial class UserStateGrain
 {
-    private readonly IngestOptions _ingest = ingestOptions.Value;
-    /// <summary>Per attached device, in <see cref="UserState.Devices"/> order: its measurement noise and its reading quota.</summary>
-    private SensorNoise[] _noise = [];
-    private TokenBucket[] _buckets = [];
+    /// <summary>Per attached device, in <see cref="UserState.Devices"/> order: its measurement noise, reading quota and seq window.</summary>
+    private DeviceSlot[] _slots = [];
+
+    /// <summary>What the grain keeps in memory for one device (one array for all of them: one object, not one per kind).</summary>
+    private struct DeviceSlot
+    {
+        public SensorNoise Noise;
+        public TokenBucket Quota;
+        /// <summary>The dedupe position, checkpointed with the filters.</summary>
+        public SeqWindow Seq;
+    }
 
     public ValueTask<IngestResult> IngestAsync(string deviceId, Reading[] readings)
     {
@@ -26,11 +33,11 @@ public sealed partial class UserStateGrain
         if (d < 0) return ValueTask.FromResult(new IngestResult(0, 0, 0, RejectReason.UnknownDevice));
         if (readings.Length == 0) return ValueTask.FromResult(default(IngestResult));
 
-        var now = clock.UtcTicks;
+        var now = services.Clock.UtcTicks;
         // A quota refusal is counted by the ingress, which knows whether it is final (an MQTT 3.1.1 message is held and offered again).
-        var intake = DeviceIntake.Admit(readings, ref _buckets[d], SeqOf(d), now, _ingest.MaxReadingsPerSecond, _ingest.MaxSeqJump);
-        if (intake.Duplicates > 0) counters.Duplicate(intake.Duplicates);
-        if (intake.Refused == RejectReason.SeqJump) counters.Rejected(RejectReason.SeqJump, readings.Length - intake.Duplicates);
+        var intake = DeviceIntake.Admit(readings, ref _slots[d].Quota, SeqOf(d), now, services.Ingest.MaxReadingsPerSecond, services.Ingest.MaxSeqJump);
+        if (intake.Duplicates > 0) services.Counters.Duplicate(intake.Duplicates);
+        if (intake.Refused == RejectReason.SeqJump) services.Counters.Rejected(RejectReason.SeqJump, readings.Length - intake.Duplicates);
         if (intake.Refused != RejectReason.None || intake.Fresh.Length == 0)
             return ValueTask.FromResult(new IngestResult(0, intake.Duplicates, 0, intake.Refused));
 
@@ -38,12 +45,12 @@ public sealed partial class UserStateGrain
         var (applied, outOfOrder, refused) = Apply(d, deviceId, fresh, intake.Next);
         if (refused != RejectReason.None)
         {
-            counters.Rejected(refused, fresh.Length);
+            services.Counters.Rejected(refused, fresh.Length);
             return ValueTask.FromResult(new IngestResult(0, intake.Duplicates, 0, refused));
         }
-        counters.Accepted(applied);
-        counters.Lag(now - fresh[^1].TimestampUtcTicks);
-        if (outOfOrder > 0) counters.Rejected(RejectReason.OutOfOrder, outOfOrder);
+        services.Counters.Accepted(applied);
+        services.Counters.Lag(now - fresh[^1].TimestampUtcTicks);
+        if (outOfOrder > 0) services.Counters.Rejected(RejectReason.OutOfOrder, outOfOrder);
         var result = new IngestResult(applied, intake.Duplicates, outOfOrder, RejectReason.None);
         // Dirty for about the interval: this call writes the checkpoint, so the scheduler needs no call of its own.
         return Checkpoint.IsDue ? WriteCheckpointThenAsync(result) : ValueTask.FromResult(result);
@@ -59,7 +66,7 @@ public sealed partial class UserStateGrain
     {
         var d = DeviceIndex(deviceId);
         if (d < 0) return RejectReason.UnknownDevice;
-        if (!DeviceIntake.AdmitEvent(ref _buckets[d], clock.UtcTicks, _ingest.MaxReadingsPerSecond)) return RejectReason.QuotaExceeded;
+        if (!DeviceIntake.AdmitEvent(ref _slots[d].Quota, services.Clock.UtcTicks, services.Ingest.MaxReadingsPerSecond)) return RejectReason.QuotaExceeded;
         switch (deviceEvent.Type)
         {
             case DeviceEventType.Interaction when deviceEvent.ItemId is { } itemId:
@@ -110,18 +117,23 @@ public sealed partial class UserStateGrain
         return -1;
     }
 
-    /// <summary>Noise profiles and quotas for the device list as it is now; a device already listed keeps its quota.</summary>
-    private void RebuildDevices()
+    /// <summary>
+    /// Noise profiles, quotas and seq windows for the device list as it is now: a device already listed keeps its quota and
+    /// seq window; a new one starts with a full quota and the window in <paramref name="checkpointed"/> (on activation) or none.
+    /// The list itself is trimmed to its devices (a list grows to four entries for its first: 72 bytes a user held empty).
+    /// </summary>
+    private void RebuildDevices(SeqWindow[]? checkpointed = null)
     {
         var devices = state.State.Devices;
-        var noise = new SensorNoise[devices.Count];
-        var buckets = new TokenBucket[devices.Count];
-        for (var i = 0; i < devices.Count; i++)
+        devices.TrimExcess();
+        var slots = new DeviceSlot[devices.Count];
+        for (var i = 0; i < slots.Length; i++)
         {
-            noise[i] = SensorNoiseProfiles.For(devices[i].Kind);
-            buckets[i] = i < _buckets.Length ? _buckets[i] : new TokenBucket(_ingest.Burst);
+            slots[i].Noise = SensorNoiseProfiles.For(devices[i].Kind);
+            var kept = i < _slots.Length;
+            slots[i].Quota = kept ? _slots[i].Quota : new TokenBucket(services.Ingest.Burst);
+            slots[i].Seq = kept ? _slots[i].Seq : checkpointed is not null && i < checkpointed.Length ? checkpointed[i] : SeqWindow.Empty;
         }
-        _noise = noise;
-        _buckets = buckets;
+        _slots = slots;
     }
 }

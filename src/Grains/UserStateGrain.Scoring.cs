@@ -15,7 +15,7 @@ namespace Osr.Orleans.Grains;
 public sealed partial class UserStateGrain
 {
     /// <summary>The rules' clock: wall time, or this user's latest event time under the event clock.</summary>
-    private long RulesNow => _decisions.ClockMode == ClockMode.Event ? state.State.LastReadingUtcTicks : clock.UtcTicks;
+    private long RulesNow => services.Decisions.ClockMode == ClockMode.Event ? state.State.LastReadingUtcTicks : services.Clock.UtcTicks;
 
     /// <summary>
     /// Queues a scoring pass (as a separate grain turn, so the readings are acknowledged first)
@@ -27,23 +27,23 @@ public sealed partial class UserStateGrain
     /// </summary>
     private void MaybeQueueScoring()
     {
-        if (!_decisions.Enabled || _scoreQueued || _bank is null || activeModels.Als is null) return;
+        if (!services.Decisions.Enabled || _scoreQueued || _bank is null || services.ActiveModels.Als is null) return;
         var asOf = state.State.LastReadingUtcTicks;
         var now = RulesNow;
         if (!_changePending)
         {
             // Without a change, the state is scored again once MaxInterval has passed: a moment can become right while
             // the features stand still (the hour, the time since a workout move on).
-            var due = _decisions.MaxInterval > TimeSpan.Zero && _lastScoredTicks != long.MinValue && now - _lastScoredTicks >= _decisions.MaxInterval.Ticks;
+            var due = services.Decisions.MaxInterval > TimeSpan.Zero && _lastScoredTicks != long.MinValue && now - _lastScoredTicks >= services.Decisions.MaxInterval.Ticks;
             if (!due)
             {
                 var estimate = _bank.Estimate(asOf);
                 var features = FeatureExtractor.Compute(in estimate, state.State.Profile, _tracker, asOf);
-                if (DecisionFeatures.Distance(DecisionFeatures.ChangePoint(in features), _lastScoredPoint) < _decisions.FeatureDistance) return;
+                if (DecisionFeatures.Distance(DecisionFeatures.ChangePoint(in features), _lastScoredPoint) < services.Decisions.FeatureDistance) return;
             }
             _changePending = true;
         }
-        if (_lastScoredTicks != long.MinValue && now - _lastScoredTicks < _decisions.MinInterval.Ticks) return;
+        if (_lastScoredTicks != long.MinValue && now - _lastScoredTicks < services.Decisions.MinInterval.Ticks) return;
         _scoreQueued = true;
         this.AsReference<IUserStateGrain>().ScoreAsync().AsTask().Ignore();
     }
@@ -57,17 +57,17 @@ public sealed partial class UserStateGrain
         _lastScoredTicks = RulesNow;
         using var activity = Metrics.OsrTracing.Source.StartActivity(Metrics.OsrTracing.Score);
         activity?.SetTag("osr.user", UserId);
-        var candidates = await CandidatesAsync(_decisions.Candidates);
+        var candidates = await CandidatesAsync(services.Decisions.Candidates);
         activity?.SetTag("osr.candidates", candidates.Length);
         if (candidates.Length == 0) return null;
         var pass = await ScoreCandidatesAsync(candidates, record: true);
         var features = pass.Features;
         _lastScoredPoint = DecisionFeatures.ChangePoint(in features);
         string? uncertain = null;
-        if (_learning.Uncertainty)
+        if (services.Learning.Uncertainty)
         {
             var estimate = _bank.Estimate(s.LastReadingUtcTicks);
-            uncertain = Osr.Orleans.Models.Scoring.UncertaintyGate.Check(in estimate, _learning.Bounds);
+            uncertain = Osr.Orleans.Models.Scoring.UncertaintyGate.Check(in estimate, services.Learning.Bounds);
         }
         var request = new DecisionRequest(UserId, s.Profile.Segment, s.Profile.TimeZoneId, _tracker.Label.Name(), s.LastReadingUtcTicks,
             RulesNow, DecisionFeatures.ToArray(in features), pass.PropensityVersion, candidates[0].ModelVersion, pass.Arm, pass.Scored,
@@ -79,10 +79,10 @@ public sealed partial class UserStateGrain
         }
         catch (Exception ex)
         {
-            UserLog.DecisionFailed(logger, ex, UserId);
+            UserLog.DecisionFailed(services.Logger, ex, UserId);
             return null;
         }
-        if (decision is not null && _watch.IsLive(clock.UtcTicks)) PublishWatchEvent(decision);
+        if (decision is not null && _watch.IsLive(services.Clock.UtcTicks)) PublishWatchEvent(decision);
         return decision;
     }
 
@@ -104,10 +104,10 @@ public sealed partial class UserStateGrain
         var asOf = s.LastReadingUtcTicks;
         var estimate = _bank!.Estimate(asOf);
         var features = FeatureExtractor.Compute(in estimate, s.Profile, _tracker, asOf);
-        var ruleSet = rules.Current;
+        var ruleSet = services.Rules.Current;
         var arm = ruleSet.ArmOf(UserId);
-        var version = arm == "b" && ruleSet.ArmBModel is { } b ? b : activeModels.Propensity;
-        if (version == PropensityModel.PriorVersion && _learning.Online) version = OnlinePropensity.Version;
+        var version = arm == "b" && ruleSet.ArmBModel is { } b ? b : services.ActiveModels.Propensity;
+        if (version == PropensityModel.PriorVersion && services.Learning.Online) version = OnlinePropensity.Version;
         var n = candidates.Length;
         var categories = new string[n];
         var affinities = new double[n];
@@ -116,13 +116,14 @@ public sealed partial class UserStateGrain
             categories[i] = candidates[i].Category;
             affinities[i] = candidates[i].Affinity;
         }
-        var acting = _learning.Acting;
+        var acting = services.Learning.Acting;
         var seedKey = acting == ActingScore.Day
             ? DecisionIds.For(UserId, LocalDay(asOf, s.Profile.TimeZoneId))
             : DecisionIds.For(UserId, asOf);
         var seed = (ulong)(DecisionIds.Draw(seedKey, "thompson") * (1UL << 53));
         var request = new PropensityRequest(_tracker.Label.Name(), DecisionFeatures.ToArray(in features), categories, s.Profile.Segment,
-            seed, record && acting is ActingScore.Pass or ActingScore.Day ? _learning.Draws : 0, acting switch { ActingScore.Median => 0, ActingScore.Mean => 1, _ => _learning.DrawSpread });
+            seed, record && acting is ActingScore.Pass or ActingScore.Day ? services.Learning.Draws : 0,
+            acting switch { ActingScore.Median => 0, ActingScore.Mean => 1, _ => services.Learning.DrawSpread });
         PropensitySample sample;
         try
         {
@@ -130,7 +131,7 @@ public sealed partial class UserStateGrain
         }
         catch (Exception ex) when (version != PropensityModel.PriorVersion)
         {
-            UserLog.PropensityFailed(logger, ex, UserId, version);
+            UserLog.PropensityFailed(services.Logger, ex, UserId, version);
             version = PropensityModel.PriorVersion;
             sample = await GrainFactory.GetGrain<IPropensityScorerGrain>(version).SampleAsync(request);
         }
@@ -141,8 +142,8 @@ public sealed partial class UserStateGrain
         ScoringPass.Raw(affinities, propensity, z, raw);
         var now = RulesNow;
         if (record)
-            foreach (var r in raw) scoreWindow.Add(r, now);
-        if (!scoreWindow.TryGetRange(now, out var min, out var max)) (min, max) = ScoringPass.Range(raw);
+            foreach (var r in raw) services.ScoreWindow.Add(r, now);
+        if (!services.ScoreWindow.TryGetRange(now, out var min, out var max)) (min, max) = ScoringPass.Range(raw);
         var osr = new double[n];
         ScoringPass.Osr(raw, min, max, osr);
         double[]? drawOsr = null;
@@ -184,7 +185,7 @@ public sealed partial class UserStateGrain
     /// </summary>
     private async Task<CandidateView[]> CandidatesAsync(int count)
     {
-        if (activeModels.Als is not { } version) return [];
+        if (services.ActiveModels.Als is not { } version) return [];
         try
         {
             var weights = _consumed ??= await ConsumedAsync();
@@ -193,7 +194,7 @@ public sealed partial class UserStateGrain
         }
         catch (Exception ex)
         {
-            UserLog.CandidatesFailed(logger, ex, UserId, version);
+            UserLog.CandidatesFailed(services.Logger, ex, UserId, version);
             return [];
         }
     }
@@ -201,10 +202,10 @@ public sealed partial class UserStateGrain
     /// <summary>The user's consumed items and summed confidence weights, read once per activation and kept current by live events.</summary>
     private async Task<Dictionary<string, float>> ConsumedAsync()
     {
-        var interactions = await events.ReadUserInteractionsAsync(UserId, 500);
+        var interactions = await services.Events.ReadUserInteractionsAsync(UserId, 500);
         var weights = new Dictionary<string, float>(StringComparer.Ordinal);
         foreach (var i in interactions)
-            weights[i.ItemId] = weights.GetValueOrDefault(i.ItemId) + alsOptions.Value.WeightOf(i.Action);
+            weights[i.ItemId] = weights.GetValueOrDefault(i.ItemId) + services.Als.WeightOf(i.Action);
         return weights;
     }
 }

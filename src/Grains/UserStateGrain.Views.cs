@@ -14,7 +14,7 @@ public sealed partial class UserStateGrain
 {
     public async ValueTask<UserSnapshot> GetSnapshotAsync()
     {
-        var candidates = await CandidatesAsync(_decisions.Candidates);
+        var candidates = await CandidatesAsync(services.Decisions.Candidates);
         var scored = candidates.Length == 0 || state.State.LastReadingUtcTicks == 0 ? [] : (await ScoreCandidatesAsync(candidates, record: false)).Scored;
         var decisions = await GrainFactory.GetGrain<INotificationThrottleGrain>(UserId).GetDecisionsAsync(10);
         var s = state.State;
@@ -50,7 +50,7 @@ public sealed partial class UserStateGrain
 
     public ValueTask<DateTimeOffset> WatchAsync(TimeSpan lease)
     {
-        var now = clock.UtcTicks;
+        var now = services.Clock.UtcTicks;
         var fresh = !_watch.IsLive(now);
         var until = _watch.Renew(now, lease);
         // A new watcher sees the current state at once rather than after the next reading.
@@ -67,11 +67,11 @@ public sealed partial class UserStateGrain
         var s = state.State;
         var asOf = s.LastReadingUtcTicks;
         var estimate = _bank is null || asOf == 0 ? StateEstimate.Unknown(asOf) : _bank.Estimate(asOf);
-        var update = new UserWatchEvent(UserId, clock.UtcNow, asOf == 0 ? null : Time(asOf), _tracker.Label.Name(), EstimateOf(in estimate),
+        var update = new UserWatchEvent(UserId, services.Clock.UtcNow, asOf == 0 ? null : Time(asOf), _tracker.Label.Name(), EstimateOf(in estimate),
             s.ReadingsApplied, decision);
         _watchStream ??= this.GetStreamProvider(LiveStreams.Provider).GetStream<UserWatchEvent>(StreamId.Create(LiveStreams.User, UserId));
         _watchStream.OnNextAsync(update).ContinueWith(
-            t => UserLog.WatchPublishFailed(logger, t.Exception!.GetBaseException(), UserId),
+            t => UserLog.WatchPublishFailed(services.Logger, t.Exception!.GetBaseException(), UserId),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 

@@ -1,11 +1,6 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Osr.Orleans.Grains.Decisions;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Logging;
-using Osr.Orleans.Grains.Metrics;
 using Osr.Orleans.Grains.Options;
-using Osr.Orleans.Grains.Recommendation;
 using Osr.Orleans.Grains.Storage;
 using Osr.Orleans.Models.Audit;
 using Osr.Orleans.Models.Catalog;
@@ -30,27 +25,8 @@ namespace Osr.Orleans.Grains;
 /// </remarks>
 public sealed partial class UserStateGrain(
     [PersistentState("user", StorageNames.Default)] IPersistentState<UserState> state,
-    IOptions<StateOptions> stateOptions,
-    IngestCounters counters,
-    ActivationCounter activations,
-    OsrClock clock,
-    IEventStore events,
-    ActiveModels activeModels,
-    IOptions<AlsTrainingOptions> alsOptions,
-    IOptions<DecisionOptions> decisionOptions,
-    RulesCache rules,
-    ScoreWindow scoreWindow,
-    IOptions<LearningOptions> learningOptions,
-    IOptions<FilterOptions> filterOptions,
-    IOptions<IngestOptions> ingestOptions,
-    Admin.AuditOutbox audit,
-    CheckpointScheduler checkpoints,
-    ILogger<UserStateGrain> logger) : Grain, IUserStateGrain, ICheckpointFlushGrain
+    UserStateServices services) : Grain, IUserStateGrain, ICheckpointFlushGrain, ICheckpointWriter
 {
-    private readonly StateOptions _options = stateOptions.Value;
-    private readonly DecisionOptions _decisions = decisionOptions.Value;
-    private readonly LearningOptions _learning = learningOptions.Value;
-    private readonly FilterOptions _filterOptions = filterOptions.Value;
     private Dictionary<string, float>? _consumed;
     private bool _changePending;
     private bool _scoreQueued;
@@ -59,8 +35,6 @@ public sealed partial class UserStateGrain(
     private UserFilterBank? _bank;
     private readonly ActivityTracker _tracker = new();
     private RecentReadings? _recent;
-    /// <summary>The seq window of each of <see cref="UserState.Devices"/>, in their order (shorter while a new device has sent nothing).</summary>
-    private SeqWindow[] _seq = [];
     private DeferredCheckpoint? _checkpoint;
     private WatchLease _watch;
     private IAsyncStream<UserWatchEvent>? _watchStream;
@@ -69,27 +43,26 @@ public sealed partial class UserStateGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        activations.UserActivated();
+        services.Activations.UserActivated();
         var s = state.State;
-        if (s.Filters is not null) _bank = UserFilterBank.Restore(s.Filters, _filterOptions);
+        if (s.Filters is not null) _bank = UserFilterBank.Restore(s.Filters, services.Filter);
         if (s.Activity is not null) _tracker.Restore(s.Activity);
         s.Filters = null; // the live bank is the truth now; don't keep a second copy in memory
         s.Activity = null;
-        _seq = s.TakeSeqWindows(); // likewise the seq windows, one per device
-        RebuildDevices();
+        RebuildDevices(s.TakeSeqWindows()); // likewise the seq windows, one per device
         // Entries a crash or a refusing audit log left with their change (a profile import) go first.
         return s.PendingAudit.Count > 0 ? SettleAuditAsync() : Task.CompletedTask;
     }
 
-    private Task SettleAuditAsync() => audit.SettleAsync(this, () => state.State.PendingAudit, CheckpointAsync);
+    private Task SettleAuditAsync() => services.Audit.SettleAsync(this, () => state.State.PendingAudit, CheckpointAsync);
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        activations.UserDeactivated();
+        services.Activations.UserDeactivated();
         await Checkpoint.OnDeactivateAsync(reason);
     }
 
-    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, checkpoints, WriteCheckpointAsync);
+    private DeferredCheckpoint Checkpoint => _checkpoint ??= new DeferredCheckpoint(this, services.Checkpoints);
 
     public Task FlushCheckpointAsync() => _checkpoint?.FlushAsync() ?? Task.CompletedTask;
 
@@ -100,13 +73,13 @@ public sealed partial class UserStateGrain(
     /// </summary>
     private (int Applied, int OutOfOrder, RejectReason Refused) Apply(int deviceIndex, string deviceId, Reading[] readings, SeqWindow window)
     {
-        if (_decisions.ClockMode == ClockMode.Event && readings.Length > 0
-            && EventClockBound.FirstBeyond(readings, EventClockBound.Latest(state.State.LastReadingUtcTicks, clock.UtcTicks, _options.MaxEventLead)) >= 0)
+        if (services.Decisions.ClockMode == ClockMode.Event && readings.Length > 0
+            && EventClockBound.FirstBeyond(readings, EventClockBound.Latest(state.State.LastReadingUtcTicks, services.Clock.UtcTicks, services.StateOptions.MaxEventLead)) >= 0)
         {
             return (0, 0, RejectReason.TsJump);
         }
-        var noise = _noise[deviceIndex];
-        var bank = _bank ??= new UserFilterBank(_filterOptions);
+        var noise = _slots[deviceIndex].Noise;
+        var bank = _bank ??= new UserFilterBank(services.Filter);
         var ordered = IsSortedByTime(readings) ? readings : SortedByTime(readings);
         var applied = 0;
         var outOfOrder = 0;
@@ -125,23 +98,23 @@ public sealed partial class UserStateGrain(
             if (step.Filter.HasOutliers) outliers += System.Numerics.BitOperations.PopCount((uint)step.Filter.Outliers);
             if (step.LabelChanged)
             {
-                UserLog.LabelChanged(logger, UserId, previous.Name(), _tracker.Label.Name());
+                UserLog.LabelChanged(services.Logger, UserId, previous.Name(), _tracker.Label.Name());
                 _changePending = true;
             }
             Remember(deviceIndex, in r);
             if (r.TimestampUtcTicks > state.State.LastReadingUtcTicks) state.State.LastReadingUtcTicks = r.TimestampUtcTicks;
         }
 
-        if (outliers > 0) counters.FilterOutliers(outliers);
+        if (outliers > 0) services.Counters.FilterOutliers(outliers);
         if (readings.Length > 0)
         {
-            SetSeq(deviceIndex, window);
+            _slots[deviceIndex].Seq = window;
             state.State.ReadingsApplied += applied;
             Checkpoint.MarkDirty();
             if (applied > 0) MaybeQueueScoring();
         }
         // Unwatched (nearly always), this is the live view's whole cost: one compare.
-        if (_watch.Armed && _watch.TakeSnapshotSlot(clock.UtcTicks, LiveStreams.UserSnapshotInterval)) PublishWatchEvent(null);
+        if (_watch.Armed && _watch.TakeSnapshotSlot(services.Clock.UtcTicks, LiveStreams.UserSnapshotInterval)) PublishWatchEvent(null);
         return (applied, outOfOrder, RejectReason.None);
     }
 
@@ -149,35 +122,23 @@ public sealed partial class UserStateGrain(
         ValueTask.FromResult(SeqOf(IndexOf(state.State.Devices, deviceId)).Last);
 
     /// <summary>The dedupe position of the device at <paramref name="deviceIndex"/> in <see cref="UserState.Devices"/> (empty for −1 or a device not seen yet).</summary>
-    private SeqWindow SeqOf(int deviceIndex) => deviceIndex >= 0 && deviceIndex < _seq.Length ? _seq[deviceIndex] : SeqWindow.Empty;
-
-    private void SetSeq(int deviceIndex, SeqWindow window)
-    {
-        if (deviceIndex >= _seq.Length)
-        {
-            var longer = new SeqWindow[state.State.Devices.Count];
-            _seq.CopyTo(longer, 0);
-            longer.AsSpan(_seq.Length).Fill(SeqWindow.Empty);
-            _seq = longer;
-        }
-        _seq[deviceIndex] = window;
-    }
+    private SeqWindow SeqOf(int deviceIndex) => deviceIndex >= 0 && deviceIndex < _slots.Length ? _slots[deviceIndex].Seq : SeqWindow.Empty;
 
     /// <summary>Forgets the dedupe position of <paramref name="deviceId"/> (a registration starts a new epoch); true when it had one.</summary>
     private bool ForgetSeq(string deviceId)
     {
         var i = IndexOf(state.State.Devices, deviceId);
         if (SeqOf(i).IsEmpty) return false;
-        _seq[i] = SeqWindow.Empty;
+        _slots[i].Seq = SeqWindow.Empty;
         return true;
     }
 
     public async ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks, string? eventId = null)
     {
-        await events.AppendInteractionsAsync([new InteractionRecord(UserId, itemId, action, timestampUtcTicks, eventId)]);
+        await services.Events.AppendInteractionsAsync([new InteractionRecord(UserId, itemId, action, timestampUtcTicks, eventId)]);
         state.State.InteractionsRecorded++;
-        if (_consumed is not null) _consumed[itemId] = _consumed.GetValueOrDefault(itemId) + alsOptions.Value.WeightOf(action);
-        UserLog.InteractionRecorded(logger, UserId, itemId, action.Name());
+        if (_consumed is not null) _consumed[itemId] = _consumed.GetValueOrDefault(itemId) + services.Als.WeightOf(action);
+        UserLog.InteractionRecorded(services.Logger, UserId, itemId, action.Name());
     }
 
     public async ValueTask SetProfileAsync(UserProfile profile)
@@ -186,8 +147,8 @@ public sealed partial class UserStateGrain(
         var before = state.RecordExists ? Describe(state.State.Profile) : null;
         // The profile and its audit entry together, before anything can fail: whichever write stores one stores both.
         state.State.Profile = profile;
-        state.State.PendingAudit.Add(audit.NewEntry(AuditActions.UsersImport, UserId, UserId, before, Describe(profile)));
-        await events.UpsertUserSegmentAsync(UserId, profile.Segment);
+        state.State.PendingAudit.Add(services.Audit.NewEntry(AuditActions.UsersImport, UserId, UserId, before, Describe(profile)));
+        await services.Events.UpsertUserSegmentAsync(UserId, profile.Segment);
         await CheckpointAsync();
         await SettleAuditAsync();
 
@@ -199,7 +160,7 @@ public sealed partial class UserStateGrain(
         var s = state.State;
         var devices = s.Devices.ConvertAll(d => d.DeviceId).ToArray();
         var known = state.RecordExists || _bank is not null || devices.Length > 0 || s.ReadingsApplied > 0
-                    || (await events.ReadUserInteractionsAsync(UserId, 1)).Count > 0;
+                    || (await services.Events.ReadUserInteractionsAsync(UserId, 1)).Count > 0;
         return new UserFootprint(known, devices);
     }
 
@@ -208,12 +169,11 @@ public sealed partial class UserStateGrain(
         var had = state.RecordExists || _bank is not null;
         Checkpoint.Discard();
         // Entries still pending go to the trail first, where the erasure's last step redacts them (who and when stay).
-        await audit.TryDeliverAsync(state.State.PendingAudit, () => Task.CompletedTask);
+        await services.Audit.TryDeliverAsync(state.State.PendingAudit, () => Task.CompletedTask);
         await state.ClearStateAsync();
         state.State = new UserState();
         _bank = null;
         _recent = null;
-        _seq = [];
         _consumed = null;
         _changePending = false;
         // Nothing of the user stays in memory either until the activation goes.
@@ -228,20 +188,20 @@ public sealed partial class UserStateGrain(
 
     private void Remember(int deviceIndex, in Reading r)
     {
-        if (_options.RecentReadings == 0) return;
-        (_recent ??= new RecentReadings(_options.RecentReadings)).Add(deviceIndex, in r);
+        if (services.StateOptions.RecentReadings == 0) return;
+        (_recent ??= new RecentReadings(services.StateOptions.RecentReadings)).Add(deviceIndex, in r);
     }
 
     private Task CheckpointAsync() => Checkpoint.WriteAsync();
 
     /// <summary>Writes the filters and label as of now; the live bank stays the only copy in memory.</summary>
-    private async Task WriteCheckpointAsync()
+    async Task ICheckpointWriter.WriteCheckpointAsync()
     {
         var s = state.State;
         s.Filters = _bank?.Snapshot();
         s.Activity = _tracker.Snapshot();
-        s.PutSeqWindows(_seq);
-        s.CheckpointUtcTicks = clock.UtcTicks;
+        PutSeqWindows(s);
+        s.CheckpointUtcTicks = services.Clock.UtcTicks;
         try
         {
             await state.WriteStateAsync();
@@ -253,6 +213,14 @@ public sealed partial class UserStateGrain(
             s.LastSeq = null;
             s.SeqSeen = null;
         }
+    }
+
+    /// <summary>The devices' seq windows into <paramref name="s"/> for a write (in <see cref="UserState.Devices"/> order).</summary>
+    private void PutSeqWindows(UserState s)
+    {
+        Span<SeqWindow> windows = _slots.Length <= 16 ? stackalloc SeqWindow[_slots.Length] : new SeqWindow[_slots.Length];
+        for (var i = 0; i < windows.Length; i++) windows[i] = _slots[i].Seq;
+        s.PutSeqWindows(windows);
     }
 
     private static bool IsSortedByTime(Reading[] readings)

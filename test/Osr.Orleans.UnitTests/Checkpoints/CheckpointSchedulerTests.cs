@@ -21,7 +21,7 @@ public sealed class CheckpointSchedulerTests
     public CheckpointSchedulerTests() =>
         _scheduler = new CheckpointScheduler(new StateOptions { CheckpointInterval = Interval }, _time, NullLogger.Instance, c => c.FlushAsync());
 
-    private DeferredCheckpoint NewCheckpoint() => new(new NoGrain(), _scheduler, () =>
+    private DeferredCheckpoint NewCheckpoint() => new(new NoGrain(() =>
     {
         if (_failuresLeft > 0)
         {
@@ -30,7 +30,7 @@ public sealed class CheckpointSchedulerTests
         }
         _writes++;
         return Task.CompletedTask;
-    });
+    }), _scheduler);
 
     [Fact]
     public void TheTickIsAQuarterOfTheIntervalAndAtMostOneSecond()
@@ -176,7 +176,7 @@ public sealed class CheckpointSchedulerTests
     {
         var scheduler = new CheckpointScheduler(new StateOptions { CheckpointInterval = Interval, CheckpointOnShutdown = false },
             _time, NullLogger.Instance, c => c.FlushAsync());
-        var checkpoint = new DeferredCheckpoint(new NoGrain(), scheduler, () => Task.FromResult(_writes++));
+        var checkpoint = new DeferredCheckpoint(new NoGrain(() => Task.FromResult(_writes++)), scheduler);
         checkpoint.MarkDirty();
         await checkpoint.OnDeactivateAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "shutdown"));
         _time.Advance(Interval);
@@ -217,7 +217,7 @@ public sealed class CheckpointSchedulerTests
             await c.FlushAsync();
             flushed.Release();
         });
-        var checkpoint = new DeferredCheckpoint(new NoGrain(), scheduler, () => Task.FromResult(_writes++));
+        var checkpoint = new DeferredCheckpoint(new NoGrain(() => Task.FromResult(_writes++)), scheduler);
         using var stop = new CancellationTokenSource();
         var loop = scheduler.RunAsync(stop.Token);
         checkpoint.MarkDirty();
@@ -236,9 +236,11 @@ public sealed class CheckpointSchedulerTests
         await loop;
     }
 
-    /// <summary>An owner without a grain context (only logging reads it, and copes).</summary>
-    private sealed class NoGrain : IGrainBase
+    /// <summary>An owner without a grain context (only logging reads it, and copes) that writes with <paramref name="write"/>.</summary>
+    private sealed class NoGrain(Func<Task> write) : ICheckpointWriter
     {
         public IGrainContext GrainContext => null!;
+
+        public Task WriteCheckpointAsync() => write();
     }
 }
