@@ -25,9 +25,10 @@ public sealed class LearningOptions
 
     /// <summary>
     /// κ of a posterior draw (Acting Pass or Day): each cell's weight is drawn as m + κ·√v·z, so κ &lt; 1 narrows the draws
-    /// toward the posterior median (κ = 0 would be Median). Range (0, 1]. Default 1 (a posterior draw).
+    /// toward the posterior median (κ = 0 would be Median) and 1 is a draw from the posterior itself. Range (0, 1].
+    /// Default 0.5 (docs/decisions.md 103).
     /// </summary>
-    public double DrawSpread { get; set; } = 1;
+    public double DrawSpread { get; set; } = 0.5;
 
     /// <summary>Prior variance of each head's bias (log-odds²). Range (0, 100]. Default 1.</summary>
     public double BiasVariance { get; set; } = OnlinePropensityOptions.Default.BiasVariance;
