@@ -21,7 +21,9 @@ namespace Osr.Orleans.Grains;
 /// grain's own turn. So a grain is written between one interval and one interval plus a tick after its first unwritten
 /// change, busy grains write in a call they handle anyway, and an idle grain receives at most one call per change —
 /// the call counts as activity, so it lives at most about one interval longer than without it, never indefinitely: a
-/// flush that fails is not retried by the scheduler (the grain's next change or its deactivation tries again).</para>
+/// flush that fails is not retried by the scheduler (the grain's next change or its deactivation tries again). A flush
+/// call that never reaches the grain (dropped, refused, or delivered to another activation) is noticed the same way: a
+/// change two ticks past its due time finds the period unwritten and starts a new one (<see cref="IsLost"/>).</para>
 /// <para>Time is the application clock's <see cref="TimeProvider.GetTimestamp"/> (monotonic; faked in tests).</para>
 /// <para>A flush that races a deactivation (the grain deactivated between the scheduler's check and the call's arrival:
 /// a shutdown, an erasure, memory-pressure shedding) reaches a new, clean activation, which writes nothing but stays
@@ -67,13 +69,13 @@ public sealed partial class CheckpointScheduler : BackgroundService
     public bool CheckpointOnShutdown { get; }
 
     /// <summary>Flush calls made so far.</summary>
-    public long Flushes => Interlocked.Read(ref _flushes);
+    internal long Flushes => Interlocked.Read(ref _flushes);
 
     /// <summary>Entries dropped without a call (written by their grain since, or deactivated).</summary>
-    public long Skipped => Interlocked.Read(ref _skipped);
+    internal long Skipped => Interlocked.Read(ref _skipped);
 
     /// <summary>Entries waiting (one per dirty checkpoint, plus stale ones until they are due).</summary>
-    public int Pending
+    internal int Pending
     {
         get
         {
@@ -87,6 +89,12 @@ public sealed partial class CheckpointScheduler : BackgroundService
     /// <summary>Whether a checkpoint dirty since <paramref name="dirtySince"/> should be written by the call its grain is handling:
     /// one tick before the scheduler would ask for it.</summary>
     internal bool IsDueForCall(long dirtySince) => Now() - dirtySince >= _interval - _lead;
+
+    /// <summary>
+    /// Whether the flush for a period dirty since <paramref name="dirtySince"/> should have been written by now (one interval
+    /// and two ticks): the scheduler asked for it at the latest one tick after the interval, so its call was lost.
+    /// </summary>
+    internal bool IsLost(long dirtySince) => Now() - dirtySince >= _interval + 2 * _lead;
 
     /// <summary>Called by <paramref name="checkpoint"/> on its grain's turn when it becomes dirty at <paramref name="dirtySince"/>.</summary>
     internal void Enqueue(DeferredCheckpoint checkpoint, long dirtySince)

@@ -32,10 +32,14 @@ internal sealed class DeferredCheckpoint(ICheckpointWriter owner, CheckpointSche
     /// <summary>Whether the call the grain is handling should write: dirty for about the interval (one scheduler tick less).</summary>
     public bool IsDue => _dirtySince > 0 && scheduler.IsDueForCall(_dirtySince);
 
-    /// <summary>Something changed. The first change of a period queues one entry with the scheduler; later ones cost a compare.</summary>
+    /// <summary>
+    /// Something changed. The first change of a period queues one entry with the scheduler; later ones cost a compare.
+    /// A period the scheduler should have flushed long ago (<see cref="CheckpointScheduler.IsLost"/>: its one-way call
+    /// was dropped, refused or reached another activation) is treated as lost, and this change starts a new one.
+    /// </summary>
     public void MarkDirty()
     {
-        if (_queued || _dirtySince == Gone) return;
+        if (_dirtySince == Gone || (_queued && !scheduler.IsLost(_dirtySince))) return;
         var now = scheduler.Now();
         Volatile.Write(ref _dirtySince, now);
         _queued = true;
@@ -120,7 +124,7 @@ internal sealed class DeferredCheckpoint(ICheckpointWriter owner, CheckpointSche
     }
 }
 
-/// <summary>A grain whose state a <see cref="DeferredCheckpoint"/> writes.</summary>
+/// <summary>A grain whose state a <see cref="DeferredCheckpoint"/> writes; it also implements <see cref="ICheckpointFlushGrain"/>, which the scheduler calls (not inherited here: an internal interface deriving from a grain interface would become one).</summary>
 internal interface ICheckpointWriter : IGrainBase
 {
     /// <summary>Writes the state now (in the grain's turn); a failure is thrown.</summary>

@@ -172,6 +172,8 @@ public sealed partial class NotificationThrottleGrain(
             await sink.DeliverAsync(notification, channels, deliverBy);
             Log.Sent(logger, UserId, candidate.ItemId, id, candidate.Osr, reason);
         }
+        // Dirty for about the interval: this call writes the history, so the scheduler needs no call of its own.
+        await HistoryCheckpoint.WriteIfDueAsync();
         return view;
     }
 

@@ -13,7 +13,7 @@ namespace Osr.Orleans.Grains;
 /// The posterior is learned in memory (<see cref="OnlinePropensity.Learn"/>, one ADF update per
 /// outcome) — with <see cref="LearningOptions.Refit"/> (off by default) also refitted from the outcomes learned since
 /// activation every tenth of their growth (<see cref="PropensityRefit"/>, with the posterior at activation as its prior,
-/// in the grain's turn) — and checkpointed to grain storage at most every <see cref="StateOptions.CheckpointInterval"/>
+/// in the grain's turn) — and checkpointed to grain storage about <see cref="StateOptions.CheckpointInterval"/> after a change
 /// and on deactivation, so a restart keeps what was learned (outcomes since the last checkpoint of a
 /// crashed silo are lost, never double-counted).
 /// </remarks>

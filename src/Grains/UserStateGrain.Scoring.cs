@@ -122,8 +122,7 @@ public sealed partial class UserStateGrain
             : DecisionIds.For(UserId, asOf);
         var seed = (ulong)(DecisionIds.Draw(seedKey, "thompson") * (1UL << 53));
         var request = new PropensityRequest(_tracker.Label.Name(), DecisionFeatures.ToArray(in features), categories, s.Profile.Segment,
-            seed, record && acting is ActingScore.Pass or ActingScore.Day ? services.Learning.Draws : 0,
-            acting switch { ActingScore.Median => 0, ActingScore.Mean => 1, _ => services.Learning.DrawSpread });
+            seed, record && ActingScores.Draws(acting) ? services.Learning.Draws : 0, ActingScores.Spread(acting, services.Learning.DrawSpread));
         PropensitySample sample;
         try
         {

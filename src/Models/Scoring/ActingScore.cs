@@ -24,3 +24,23 @@ public enum ActingScore
     /// <summary>The posterior median σ(μ) of the logit: no draw, no bonus for uncertainty.</summary>
     Median = 3,
 }
+
+/// <summary>What each <see cref="ActingScore"/> asks of the propensity scorer.</summary>
+public static class ActingScores
+{
+    /// <summary>
+    /// κ of the scorer's draws (<see cref="OnlinePropensity.Draw(in PropensityContext, string, ulong, PropensityHead, double)"/>):
+    /// 0 for <see cref="ActingScore.Median"/> (σ(μ)), <paramref name="drawSpread"/> for the draws of <see cref="ActingScore.Pass"/>
+    /// and <see cref="ActingScore.Day"/>, and 1 for <see cref="ActingScore.Mean"/>, which acts on no draw. The acting draw, the
+    /// estimation draws of the logged probability and the throttle's rescoring all take this one value.
+    /// </summary>
+    public static double Spread(ActingScore acting, double drawSpread) => acting switch
+    {
+        ActingScore.Median => 0,
+        ActingScore.Mean => 1,
+        _ => drawSpread,
+    };
+
+    /// <summary>Whether the score acts on a posterior draw (and so logs a probability estimated over further draws).</summary>
+    public static bool Draws(ActingScore acting) => acting is ActingScore.Pass or ActingScore.Day;
+}

@@ -129,6 +129,39 @@ public sealed class CheckpointSchedulerTests
     }
 
     [Fact]
+    public void AFlushCallThatNeverArrivesIsQueuedAgainByTheNextChangeOnceOverdue()
+    {
+        var drop = true; // the one-way call is lost (dropped, refused, or delivered to another activation)
+        var scheduler = new CheckpointScheduler(new StateOptions { CheckpointInterval = Interval }, _time, NullLogger.Instance,
+            c => drop ? Task.CompletedTask : c.FlushAsync());
+        var checkpoint = new DeferredCheckpoint(new NoGrain(() =>
+        {
+            _writes++;
+            return Task.CompletedTask;
+        }), scheduler);
+        checkpoint.MarkDirty();
+        _time.Advance(Interval);
+        scheduler.FlushDue().Should().Be(1);
+        checkpoint.IsDirty.Should().BeTrue("the call never reached the grain");
+
+        _time.Advance(scheduler.Tick);
+        checkpoint.MarkDirty();
+        scheduler.Pending.Should().Be(0, "one tick after its call the flush may still be on its way");
+
+        _time.Advance(scheduler.Tick);
+        checkpoint.MarkDirty();
+        scheduler.Pending.Should().Be(1, "two ticks after its call the flush is lost: the change starts a new period");
+        checkpoint.MarkDirty();
+        scheduler.Pending.Should().Be(1, "once per period");
+
+        drop = false;
+        _time.Advance(Interval);
+        scheduler.FlushDue().Should().Be(1);
+        _writes.Should().Be(1);
+        checkpoint.IsDirty.Should().BeFalse();
+    }
+
+    [Fact]
     public async Task AFailedWriteInACallIsQueuedForOneFlushAnIntervalLater()
     {
         var checkpoint = NewCheckpoint();

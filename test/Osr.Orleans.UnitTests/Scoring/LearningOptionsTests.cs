@@ -1,4 +1,5 @@
 using Osr.Orleans.Grains.Options;
+using Osr.Orleans.Models.Scoring;
 
 namespace Osr.Orleans.UnitTests.Scoring;
 
@@ -25,4 +26,24 @@ public class LearningOptionsTests
     [InlineData(1.0)]
     public void ADrawSpreadInZeroToOneIsAccepted(double spread) =>
         new LearningOptionsValidator().Validate(null, new LearningOptions { DrawSpread = spread }).Succeeded.Should().BeTrue();
+}
+
+public class ActingScoresTests
+{
+    [Theory]
+    [InlineData(ActingScore.Day, 0.5, 0.5)]
+    [InlineData(ActingScore.Pass, 0.3, 0.3)]
+    [InlineData(ActingScore.Median, 0.5, 0)]
+    [InlineData(ActingScore.Mean, 0.5, 1)]
+    public void TheDrawsOfPassAndDayTakeTheConfiguredSpreadTheMedianNoneTheMeanNoDraw(ActingScore acting, double configured, double expected) =>
+        ActingScores.Spread(acting, configured).Should().Be(expected);
+
+    [Fact]
+    public void OnlyPassAndDayActOnADraw()
+    {
+        ActingScores.Draws(ActingScore.Pass).Should().BeTrue();
+        ActingScores.Draws(ActingScore.Day).Should().BeTrue();
+        ActingScores.Draws(ActingScore.Mean).Should().BeFalse();
+        ActingScores.Draws(ActingScore.Median).Should().BeFalse();
+    }
 }
