@@ -33,7 +33,8 @@ internal sealed class DeferredCheckpoint(ICheckpointWriter owner, CheckpointSche
     public bool IsDue => _dirtySince > 0 && scheduler.IsDueForCall(_dirtySince);
 
     /// <summary>
-    /// Something changed. The first change of a period queues one entry with the scheduler; later ones cost a compare.
+    /// Something changed. The first change of a period queues one entry with the scheduler; later ones cost a compare and a
+    /// monotonic clock read.
     /// A period the scheduler should have flushed long ago (<see cref="CheckpointScheduler.IsLost"/>: its one-way call
     /// was dropped, refused or reached another activation) is treated as lost, and this change starts a new one.
     /// </summary>
