@@ -26,7 +26,12 @@ namespace Osr.Orleans.Models.Rules;
 /// <param name="BudgetHorizon">Only scores this recent count (zero: all kept).</param>
 /// <param name="BudgetObserve">Under the online model, send nothing by score before the learned threshold applies.</param>
 /// <param name="ExploreByTime">Spread the exploration floor over waking time rather than over passes.</param>
-public readonly record struct ThrottleLearning(bool Budget, int BudgetMinSamples, TimeSpan BudgetHorizon, bool BudgetObserve, bool ExploreByTime);
+/// <param name="MeanGate">
+/// Under a rescorer, send by the learned threshold only where the posterior mean also ranks the moment above the user's
+/// median recent one (<see cref="BudgetRescorer.MeanAboveMedian"/>).
+/// </param>
+public readonly record struct ThrottleLearning(bool Budget, int BudgetMinSamples, TimeSpan BudgetHorizon, bool BudgetObserve, bool ExploreByTime,
+    bool MeanGate = false);
 
 /// <summary>One decision's candidates and what the rules need of the user's past and present.</summary>
 /// <param name="Rules">The rule set in force.</param>
@@ -80,13 +85,17 @@ public sealed record ThrottlePassResult(CandidateVerdict[] Verdicts, double[] Os
 /// <param name="CapDay">The cap it counts against.</param>
 /// <param name="RequiredSamples">Recent passes it needs.</param>
 /// <param name="UsesLearned">Per candidate: its threshold is the learned one.</param>
-public sealed record RescoredThreshold(int PushesLeft, int CapDay, int RequiredSamples, bool[] UsesLearned);
+/// <param name="QuietStart">Start of the quiet hours it was taken under.</param>
+/// <param name="QuietEnd">End of the quiet hours it was taken under.</param>
+public sealed record RescoredThreshold(int PushesLeft, int CapDay, int RequiredSamples, bool[] UsesLearned, TimeOnly QuietStart, TimeOnly QuietEnd);
 
 /// <summary>Evaluates the rules for every candidate of one decision, with the learned threshold and the exploration floor.</summary>
 public static class ThrottlePass
 {
     /// <summary>The threshold while a user's own scores are still being observed: above every OSR (OSR ≤ 1).</summary>
     public static readonly double Unreachable = Math.BitIncrement(1.0);
+
+    private const string MeanBelowText = "learning: the model's mean does not yet rank this moment above the user's median recent one";
 
     private static string ObservingText(int seen, int required) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"learning: observing {seen} of {required} passes before sending by score");
@@ -113,6 +122,8 @@ public static class ThrottlePass
         bool[]? usesLearned = null;
         var learnedCap = 0;
         var rescored = false;
+        TimeOnly quietStart = default, quietEnd = default;
+        var meanBelow = false;
         // The exploration basis under the online model (ExplorationFloor), unbounded here: each candidate takes its own
         // cap.day as the bound, and as the basis while no whole day has been seen.
         var pushesPerDay = !posterior ? double.NaN
@@ -138,12 +149,17 @@ public static class ThrottlePass
                             eligible[k] = !ruleSet.OptOutOf(userId, candidates[k].Category).BlocksPush;
                         scores = rescorer.Rescore(budget, eligible, localNow, learning.BudgetHorizon);
                     }
-                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, learning.BudgetHorizon, scores);
+                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, learning.BudgetHorizon, scores,
+                        effective.QuietStart, effective.QuietEnd);
+                    meanBelow = scores is not null && learned is not null && learning.MeanGate && !rescorer!.MeanAboveMedian();
+                    (quietStart, quietEnd) = (effective.QuietStart, effective.QuietEnd);
                     rescored = scores is not null && learned is not null;
                     learnedText = learned is { } l ? BudgetThreshold.Describe(in l, rescored) : "";
                     if (rescored) usesLearned = new bool[n];
                 }
-                if (learned is { } t)
+                if (learned is not null && meanBelow)
+                    effective = effective with { Threshold = Unreachable, ThresholdLearned = MeanBelowText };
+                else if (learned is { } t)
                 {
                     effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };
                     if (usesLearned is not null) usesLearned[i] = true;
@@ -174,7 +190,7 @@ public static class ThrottlePass
         }
         return new ThrottlePassResult(verdicts, osr, hardAllowed, thresholds, rates, best)
         {
-            Rescored = rescored ? new RescoredThreshold(left, learnedCap, requiredSamples, usesLearned!) : null,
+            Rescored = rescored ? new RescoredThreshold(left, learnedCap, requiredSamples, usesLearned!, quietStart, quietEnd) : null,
         };
     }
 
@@ -197,7 +213,7 @@ public static class ThrottlePass
             double? learned = null;
             if (r > 0)
                 learned = BudgetThreshold.Compute(input.Budget, input.LocalNow, basis.PushesLeft, basis.CapDay, basis.RequiredSamples,
-                    input.Learning.BudgetHorizon, rescorer.RescoreRow(r))?.Threshold;
+                    input.Learning.BudgetHorizon, rescorer.RescoreRow(r), basis.QuietStart, basis.QuietEnd)?.Threshold;
             for (var i = 0; i < n; i++)
                 all[r * n + i] = r > 0 && basis.UsesLearned[i] && learned is { } t ? t : result.Thresholds[i];
         }

@@ -26,7 +26,7 @@ public readonly record struct RescoreCandidate(string Category, double Z);
 /// One instance serves one decision (it keeps what <see cref="Rescore"/> prepared for the rows); not thread-safe.
 /// </summary>
 public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulong seed, double spread, double min, double max,
-    IReadOnlyList<RescoreCandidate> candidates)
+    IReadOnlyList<RescoreCandidate> candidates, int signature = 0)
 {
     private const int Cells = OnlinePropensity.CellCount;
     private readonly double _spread = Math.Clamp(double.IsFinite(spread) ? spread : 1, 0, 1);
@@ -58,6 +58,50 @@ public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulon
         if (_prepared is not { } p) return null;
         p.RowBuffer ??= new float[p.Samples.Count];
         return Fill(p, RowSeed(seed, row), p.RowBuffer);
+    }
+
+    /// <summary>
+    /// Whether the posterior <em>mean</em> (no draw) ranks the current pass's state (the <c>signature</c> given) strictly
+    /// above the median of the recent passes <see cref="Rescore"/> prepared, for the same eligible candidates: whether what
+    /// the model has learned, not only its draw, puts this moment above the user's typical one. While no outcome has told
+    /// states apart every state has the same mean and this is false. True when there is nothing to compare (no
+    /// signature, or before <see cref="Rescore"/> or when it gave null).
+    /// </summary>
+    public bool MeanAboveMedian()
+    {
+        if (_prepared is not { } p || signature == 0) return true;
+        var c = p.BestZ.Length;
+        var bySlot = new double[p.Slots];
+        for (var slot = 0; slot < p.Slots; slot++)
+        {
+            var best = double.NegativeInfinity;
+            for (var k = 0; k < c; k++)
+            {
+                var at = (slot * c + k) * Cells;
+                double t = 0;
+                for (var j = 0; j < Cells; j++) t += p.Means[at + j];
+                best = Math.Max(best, OnlinePropensity.Sigmoid(t) * p.BestZ[k]);
+            }
+            bySlot[slot] = best;
+        }
+        var recent = new List<double>(p.SlotOf.Length);
+        foreach (var slot in p.SlotOf)
+            if (slot >= 0) recent.Add(bySlot[slot]);
+        if (recent.Count == 0) return true;
+        recent.Sort();
+        var median = recent.Count % 2 == 1 ? recent[recent.Count / 2] : 0.5 * (recent[recent.Count / 2 - 1] + recent[recent.Count / 2]);
+
+        Span<ulong> keys = stackalloc ulong[Cells];
+        var current = double.NegativeInfinity;
+        for (var k = 0; k < c; k++)
+        {
+            OnlinePropensity.Cells(signature, segment, p.Categories[k], PropensityHead.Conversion, keys);
+            double t = 0;
+            for (var j = 0; j < Cells; j++)
+                if (model.TryGetCell(keys[j], out var m, out _)) t += m;
+            current = Math.Max(current, OnlinePropensity.Sigmoid(t) * p.BestZ[k]);
+        }
+        return current > median;
     }
 
     /// <summary>The distinct signatures of the recent samples, and per (signature, category) its cells' keys, means and σ.</summary>
@@ -115,7 +159,7 @@ public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulon
                     sigmas[at + j] = Math.Sqrt(v);
                 }
             }
-        return new Prepared(samples, slotOf, distinct.Count, [.. bestZ], keys, means, sigmas);
+        return new Prepared(samples, slotOf, distinct.Count, [.. categories], [.. bestZ], keys, means, sigmas);
     }
 
     private float[] Fill(Prepared p, ulong drawSeed, float[] result)
@@ -140,8 +184,10 @@ public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulon
         return result;
     }
 
-    private sealed class Prepared(BudgetSamples samples, int[] slotOf, int slots, double[] bestZ, ulong[] keys, double[] means, double[] sigmas)
+    private sealed class Prepared(BudgetSamples samples, int[] slotOf, int slots, string[] categories, double[] bestZ, ulong[] keys,
+        double[] means, double[] sigmas)
     {
+        public string[] Categories { get; } = categories;
         public BudgetSamples Samples { get; } = samples;
         public int[] SlotOf { get; } = slotOf;
         public int Slots { get; } = slots;

@@ -35,6 +35,8 @@ public sealed record class BudgetSamples
     /// model, or kept before signatures were recorded). With it the scores can be made again under the current posterior draw.
     /// </summary>
     [Id(7)] public int[] Signatures { get; set; } = new int[Capacity];
+    /// <summary>Local time (ticks) of the first pass; 0 = unknown (kept before it was recorded: the start of <see cref="FirstDay"/>).</summary>
+    [Id(8)] public long FirstLocalTicks { get; set; }
 
     /// <summary>Records one pass at local time <paramref name="local"/> whose best score was <paramref name="score"/> (state <paramref name="signature"/>, 0 unknown).</summary>
     public void Record(double score, DateTime local, int signature = 0)
@@ -51,7 +53,10 @@ public sealed record class BudgetSamples
         Count = Math.Min(Count + 1, Capacity);
         PassesByHour[local.Hour]++;
         var day = DateOnly.FromDateTime(local).DayNumber;
+        // Kept before the first pass's time was recorded: the start of its day stands for it.
+        if (FirstLocalTicks == 0 && FirstDay != 0) FirstLocalTicks = DateOnly.FromDayNumber(FirstDay).ToDateTime(TimeOnly.MinValue).Ticks;
         if (FirstDay == 0 || day < FirstDay) FirstDay = day;
+        if (FirstLocalTicks == 0 || local.Ticks < FirstLocalTicks) FirstLocalTicks = local.Ticks;
         if (day > LastDay) LastDay = day;
     }
 }
@@ -60,9 +65,9 @@ public sealed record class BudgetSamples
 public readonly record struct LearnedThreshold(double Threshold, double Quantile, int PushesLeft, double PassesLeft, int Samples, double PassesPerDay = double.NaN);
 
 /// <summary>
-/// θ = Q_q(scores) with q = max(1 − k'/R, 1 − k/D): k' pushes left today of the cap k, R = Σ_{h ≥ now} passes(h)/days
-/// the passes expected in the rest of the local day (the current hour counted for its remaining
-/// fraction), D the passes per day, Q the empirical quantile (nearest rank) of the recent scores
+/// θ = Q_q(scores) with q = max(1 − k'/R, 1 − k/D): k' pushes left today of the cap k, R = Σ_{h ≥ now} rate(h)
+/// the passes expected in the rest of the local day (<see cref="HourlyRates"/>; the current hour counted for its remaining
+/// fraction), D = Σ_h rate(h) the passes per day, Q the empirical quantile (nearest rank) of the recent scores
 /// (q ≤ 0: θ = 0). Range: θ ∈ [0, 1].
 /// </summary>
 public static class BudgetThreshold
@@ -73,21 +78,22 @@ public static class BudgetThreshold
     /// horizon only the scores of that recent stretch count: the scorer keeps learning, so older scores were made on a
     /// scale that no longer holds (a model that learns its base rate lowers every score).
     /// </summary>
+    /// <param name="quietStart">Start of the quiet hours (no pass is recorded in them); equal to <paramref name="quietEnd"/>: none.</param>
+    /// <param name="quietEnd">End of the quiet hours.</param>
     /// <param name="scores">The samples' scores made again under the current posterior draw (<see cref="BudgetRescorer"/>), index-aligned with <see cref="BudgetSamples.Scores"/>; empty: the scores as recorded.</param>
     public static LearnedThreshold? Compute(BudgetSamples samples, DateTime localNow, int pushesLeft, int capDay, int minSamples,
-        TimeSpan horizon = default, ReadOnlySpan<float> scores = default)
+        TimeSpan horizon = default, ReadOnlySpan<float> scores = default, TimeOnly quietStart = default, TimeOnly quietEnd = default)
     {
         ArgumentNullException.ThrowIfNull(samples);
         var recent = Recent(samples, localNow, horizon);
         if (recent < Math.Max(1, minSamples) || pushesLeft <= 0 || samples.FirstDay == 0) return null;
-        var days = Math.Max(1, samples.LastDay - samples.FirstDay + 1);
+        Span<double> rates = stackalloc double[24];
+        HourlyRates(samples, localNow, quietStart, quietEnd, rates);
         var hour = localNow.Hour;
         var rest = 1 - (localNow.Minute * 60 + localNow.Second) / 3600.0;
-        double passes = samples.PassesByHour[hour] * rest, perDay = 0;
-        for (var h = hour + 1; h < 24; h++) passes += samples.PassesByHour[h];
-        for (var h = 0; h < 24; h++) perDay += samples.PassesByHour[h];
-        passes /= days;
-        perDay /= days;
+        double passes = rates[hour] * rest, perDay = 0;
+        for (var h = hour + 1; h < 24; h++) passes += rates[h];
+        for (var h = 0; h < 24; h++) perDay += rates[h];
         // The cap is a bound, not a quota: late in the day the threshold never drops below the
         // day's own quantile 1 − cap/passes-per-day, so an unspent budget is not dumped on whatever comes last.
         var q = Math.Max(passes > pushesLeft ? 1 - pushesLeft / passes : 0, perDay > capDay ? 1 - capDay / perDay : 0);
@@ -101,6 +107,73 @@ public static class BudgetThreshold
         sorted.Sort();
         var rank = Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1);
         return new LearnedThreshold(Math.Clamp(sorted[rank], 0, 1), q, pushesLeft, passes, kept, perDay);
+    }
+
+    /// <summary>An hour of the day is known from its own passes once it was observed this long in all.</summary>
+    public const double MinHourExposure = 1.0;
+
+    /// <summary>
+    /// The passes a day expected in each local hour 0–23: the passes recorded in hour h over the time hour h was observed
+    /// between the first pass and <paramref name="localNow"/> (a day's hours that have not come yet were not observed). An
+    /// hour observed less than <see cref="MinHourExposure"/> in all (the first day's later hours) takes the rate of the
+    /// observed waking hours (passes / hours, at least one hour), or 0 in quiet hours [<paramref name="quietStart"/>,
+    /// <paramref name="quietEnd"/>), where no pass is recorded. Counting every day touched as a whole day, as before,
+    /// took the rest of the first day as empty and a day's coming hours as seen once more than they were, so the
+    /// threshold expected fewer chances than were coming and spent the cap early (day 1 most of all).
+    /// </summary>
+    public static void HourlyRates(BudgetSamples samples, DateTime localNow, TimeOnly quietStart, TimeOnly quietEnd, Span<double> rates)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        if (rates.Length < 24) throw new ArgumentException("needs 24 rates.", nameof(rates));
+        rates[..24].Clear();
+        if (samples.FirstDay == 0 || samples.PassesByHour.Length != 24) return;
+        var first = samples.FirstLocalTicks > 0
+            ? new DateTime(samples.FirstLocalTicks)
+            : DateOnly.FromDayNumber(samples.FirstDay).ToDateTime(TimeOnly.MinValue);
+        Span<double> exposure = stackalloc double[24];
+        HourExposure(first, localNow, exposure);
+        double wakingPasses = 0, wakingHours = 0;
+        for (var h = 0; h < 24; h++)
+        {
+            if (IsQuiet(h, quietStart, quietEnd)) continue;
+            wakingPasses += samples.PassesByHour[h];
+            wakingHours += exposure[h];
+        }
+        var mean = wakingPasses / Math.Max(1, wakingHours);
+        for (var h = 0; h < 24; h++)
+            rates[h] = exposure[h] >= MinHourExposure ? samples.PassesByHour[h] / exposure[h]
+                : IsQuiet(h, quietStart, quietEnd) ? 0 : mean;
+    }
+
+    /// <summary>Hours of each local hour of the day 0–23 within [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    public static void HourExposure(DateTime from, DateTime to, Span<double> exposure)
+    {
+        if (exposure.Length < 24) throw new ArgumentException("needs 24 slots.", nameof(exposure));
+        exposure[..24].Clear();
+        if (to <= from) return;
+        var firstDay = from.Date;
+        var lastDay = to.Date;
+        var whole = Math.Max(0, (lastDay - firstDay).Days - 1);
+        for (var h = 0; h < 24; h++)
+        {
+            exposure[h] = whole + Overlap(firstDay.AddHours(h), from, to);
+            if (lastDay > firstDay) exposure[h] += Overlap(lastDay.AddHours(h), from, to);
+        }
+
+        static double Overlap(DateTime slot, DateTime a, DateTime b)
+        {
+            var start = slot > a ? slot : a;
+            var end = slot.AddHours(1) < b ? slot.AddHours(1) : b;
+            return end > start ? (end - start).TotalHours : 0;
+        }
+    }
+
+    /// <summary>Whether the local hour <paramref name="hour"/> starts inside the quiet hours [start, end) (never when they are equal).</summary>
+    public static bool IsQuiet(int hour, TimeOnly start, TimeOnly end)
+    {
+        if (start == end) return false;
+        var t = new TimeOnly(hour, 0);
+        return start < end ? t >= start && t < end : t >= start || t < end;
     }
 
     /// <summary>The fewest recent passes <see cref="RequiredSamples"/> ever asks for.</summary>

@@ -31,23 +31,93 @@ public sealed class ScoringPassTests
         var day = new DateTime(2026, 11, 2, 0, 0, 0);
         for (var i = 0; i < 100; i++) samples.Record(i / 100.0, day.AddHours(8 + i / 10).AddMinutes(i % 10));
 
-        // At 13:00 with 2 of 3 pushes left: 50 passes expected in 13–17 → 1 − 2/50 = 0.96, but the day's own
-        // quantile 1 − 3/100 = 0.97 is higher → q = 0.97 → the 97th score, 0.96.
-        var t = BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(13), 2, 3, 30)!.Value;
-        t.PassesLeft.Should().BeApproximately(50, 1e-9);
+        // The next day at 08:00 with 3 of 3 pushes left: 100 passes expected in 08–17 → q = 1 − 3/100 = 0.97 → the
+        // 97th score, 0.96.
+        var t = BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(8), 3, 3, 30)!.Value;
+        t.PassesLeft.Should().BeApproximately(100, 1e-9);
+        t.PassesPerDay.Should().BeApproximately(100, 1e-9);
         t.Quantile.Should().BeApproximately(0.97, 1e-12);
         t.Threshold.Should().BeApproximately(0.96, 1e-6);
 
-        // At 09:00 with 3 of 3 left: 90 passes expected → q = 1 − 3/90 = 0.9667 → the 97th score, 0.96; with a cap of 10
-        // and 10 left: 1 − 10/90 = 0.889 vs the day's 0.9 → q = 0.9 → the 90th score, 0.89.
-        BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(9), 10, 10, 30)!.Value.Threshold.Should().BeApproximately(0.89, 1e-6);
-        // At 19:00: no passes expected, yet the threshold stays at the day's quantile (the budget is not dumped).
-        BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(19), 1, 3, 30)!.Value.Threshold.Should().BeApproximately(0.96, 1e-6);
+        // With a cap of 10 and 10 left: 1 − 10/100 = 0.9 → the 90th score, 0.89.
+        BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(8), 10, 10, 30)!.Value.Threshold.Should().BeApproximately(0.89, 1e-6);
+        // At 19:00 no passes are expected, yet the threshold stays at the day's quantile (the budget is not dumped): hours
+        // 08–17 have now been seen twice, once with no pass → 50 a day → 1 − 3/50 = 0.94 → 0.93.
+        var late = BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(19), 1, 3, 30)!.Value;
+        late.PassesLeft.Should().Be(0);
+        late.PassesPerDay.Should().BeApproximately(50, 1e-9);
+        late.Threshold.Should().BeApproximately(0.93, 1e-6);
         // A day with fewer passes than the cap: anything the rules allow.
         BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(19), 1, 200, 30)!.Value.Threshold.Should().Be(0);
         // Too few samples or no budget: no learned threshold.
         BudgetThreshold.Compute(samples, day.AddHours(13), 2, 3, 101).Should().BeNull();
         BudgetThreshold.Compute(samples, day.AddHours(13), 0, 3, 30).Should().BeNull();
+    }
+
+    [Fact]
+    public void TheHoursOfTheDayStillToComeCountOnlyTheDaysTheyWereSeen()
+    {
+        // Day 0: 10 passes in each hour 08–17; day 1: 10 passes in 08 and 09. At 10:00 of day 1, hours 10–17 have been
+        // seen once (day 0): 80 passes are still coming today, not 80 / 2 (every day touched counted as a whole day).
+        var samples = new BudgetSamples();
+        var day = new DateTime(2026, 11, 2, 0, 0, 0);
+        for (var h = 8; h < 18; h++)
+            for (var m = 0; m < 10; m++) samples.Record((h * 10 + m) / 1000.0, day.AddHours(h).AddMinutes(5 * m));
+        for (var h = 8; h < 10; h++)
+            for (var m = 0; m < 10; m++) samples.Record(0.5, day.AddDays(1).AddHours(h).AddMinutes(5 * m));
+        var t = BudgetThreshold.Compute(samples, day.AddDays(1).AddHours(10), 3, 3, 30)!.Value;
+        t.PassesLeft.Should().BeApproximately(80, 1e-9);
+        t.PassesPerDay.Should().BeApproximately(100, 1e-9);
+    }
+
+    [Fact]
+    public void OnTheFirstDayTheHoursNotSeenYetTakeTheRateOfTheWakingHoursSeen()
+    {
+        // First day, quiet hours 22–07: 12 passes between 07:00 and 10:00 (4 an hour), scores 0.01 … 0.12.
+        var samples = new BudgetSamples();
+        var day = new DateTime(2026, 11, 2, 0, 0, 0);
+        for (var i = 0; i < 12; i++) samples.Record((i + 1) / 100.0, day.AddHours(7).AddMinutes(15 * i));
+        var (quietStart, quietEnd) = (new TimeOnly(22, 0), new TimeOnly(7, 0));
+        Span<double> rates = stackalloc double[24];
+        BudgetThreshold.HourlyRates(samples, day.AddHours(10), quietStart, quietEnd, rates);
+        rates[7].Should().Be(4);
+        rates[15].Should().Be(4, "a waking hour not seen yet takes the rate of the waking hours seen");
+        rates[23].Should().Be(0, "no pass is recorded in quiet hours");
+        rates[3].Should().Be(0);
+
+        // At 10:00 with 3 left: 12 waking hours still to come → R = 48; 15 waking hours → D = 60; q = max(1 − 3/48,
+        // 1 − 3/60) = 0.95 → rank ⌈0.95·12⌉ = 12 → 0.12. (Taking the rest of the day as empty gave R = 0 and D = 12:
+        // q = 0.75, and the first passes took the cap.)
+        var t = BudgetThreshold.Compute(samples, day.AddHours(10), 3, 3, 5, default, default, quietStart, quietEnd)!.Value;
+        t.PassesLeft.Should().BeApproximately(48, 1e-9);
+        t.PassesPerDay.Should().BeApproximately(60, 1e-9);
+        t.Quantile.Should().BeApproximately(0.95, 1e-12);
+        t.Threshold.Should().BeApproximately(0.12, 1e-6);
+
+        // Samples kept before the first pass's time was recorded: the start of the first day stands for it.
+        var legacy = new BudgetSamples { FirstDay = DateOnly.FromDateTime(day).DayNumber, LastDay = DateOnly.FromDateTime(day).DayNumber };
+        legacy.Record(0.5, day.AddDays(1).AddHours(9));
+        legacy.FirstLocalTicks.Should().Be(day.Ticks);
+    }
+
+    [Fact]
+    public void HourExposureCountsEachHourOfTheDayWithinTheSpan()
+    {
+        var day = new DateTime(2026, 11, 2, 0, 0, 0);
+        Span<double> exposure = stackalloc double[24];
+        BudgetThreshold.HourExposure(day.AddHours(7.5), day.AddDays(2).AddHours(10.25), exposure);
+        exposure[7].Should().BeApproximately(2.5, 1e-9);
+        exposure[10].Should().BeApproximately(2.25, 1e-9);
+        exposure[3].Should().BeApproximately(2, 1e-9);
+        exposure[12].Should().BeApproximately(2, 1e-9);
+        BudgetThreshold.HourExposure(day.AddHours(7.5), day.AddHours(9), exposure);
+        exposure[7].Should().BeApproximately(0.5, 1e-9);
+        exposure[8].Should().BeApproximately(1, 1e-9);
+        exposure[9].Should().Be(0);
+        BudgetThreshold.IsQuiet(23, new TimeOnly(22, 0), new TimeOnly(7, 0)).Should().BeTrue();
+        BudgetThreshold.IsQuiet(7, new TimeOnly(22, 0), new TimeOnly(7, 0)).Should().BeFalse();
+        BudgetThreshold.IsQuiet(3, new TimeOnly(1, 0), new TimeOnly(5, 0)).Should().BeTrue();
+        BudgetThreshold.IsQuiet(3, default, default).Should().BeFalse();
     }
 
     [Fact]
