@@ -106,7 +106,6 @@ public sealed partial class NotificationThrottleGrain(
 
         var uncertain = request.Uncertain is not null;
         var choice = uncertain ? Choice.None : CandidateChoice.Choose(osr, hardAllowed, thresholds, rates, draw);
-        if (!uncertain && double.IsFinite(best)) budget.Record(best, localNow, request.Rescore?.Signature ?? 0);
         var top = 0;
         for (var i = 1; i < n; i++)
             if (osr[i] > osr[top]) top = i;
@@ -117,6 +116,8 @@ public sealed partial class NotificationThrottleGrain(
                 ? CandidateChoice.Probability(choice.Index, drawOsr, hardAllowed,
                     ThrottlePass.RowThresholds(passInput, pass, drawOsr.Length / n) ?? thresholds, rates)
                 : choice.Explored ? rates[choice.Index] : 1;
+        // Recorded only now: the draw rows of the probability take the threshold over the same passes as the acting draw.
+        if (!uncertain && double.IsFinite(best)) budget.Record(best, localNow, request.Rescore?.Signature ?? 0);
         CandidateVerdict? topVerdict = verdicts[top];
         var send = chosen is not null;
         var verdictUsed = chosen ?? topVerdict;

@@ -71,7 +71,8 @@ public sealed class LearningOptions
     /// <summary>
     /// Under rescoring, send by the learned threshold only where the posterior mean (not only the pass's draw) ranks the
     /// moment above the user's median recent one (src/Models/Scoring/BudgetRescorer.cs <c>MeanAboveMedian</c>); elsewhere
-    /// only exploration sends. Default false.
+    /// only exploration sends. A model that has not yet told states apart holds back every send by score; a pass without a
+    /// state signature (another model) is not gated. Default false.
     /// </summary>
     public bool MeanGate { get; set; }
 

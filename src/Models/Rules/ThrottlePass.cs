@@ -14,6 +14,10 @@
 //   gap.similar or re-eligibility holds back still counts, and so does it when passes are scored again: the bar is the
 //   user's best candidate at its best moments, and a second-choice item goes out only where it scores as high. Taking
 //   the bar over the sendable candidates alone spent the cap 2.5 times as often at 1.1× instead of 1.5× (decision 100).
+// * The mean gate (ThrottleLearning.MeanGate, off by default): under a rescorer, the learned threshold sends only where the
+//   posterior mean also ranks the pass's state above the user's median recent pass (BudgetRescorer.MeanAboveMedian);
+//   elsewhere the threshold is Unreachable in every draw row, so only exploration can send and the logged probability
+//   says so.
 // * The caller supplies every clock and draw (the rules' clock, the user's local time, the exploration draw), so the
 //   same inputs always give the same result; CandidateChoice then chooses from it.
 using Osr.Orleans.Models.Scoring;
@@ -153,12 +157,12 @@ public static class ThrottlePass
                         effective.QuietStart, effective.QuietEnd);
                     meanBelow = scores is not null && learned is not null && learning.MeanGate && !rescorer!.MeanAboveMedian();
                     (quietStart, quietEnd) = (effective.QuietStart, effective.QuietEnd);
-                    rescored = scores is not null && learned is not null;
+                    rescored = scores is not null && learned is not null && !meanBelow;
                     learnedText = learned is { } l ? BudgetThreshold.Describe(in l, rescored) : "";
                     if (rescored) usesLearned = new bool[n];
                 }
                 if (learned is not null && meanBelow)
-                    effective = effective with { Threshold = Unreachable, ThresholdLearned = MeanBelowText };
+                    effective = effective with { Threshold = Unreachable, ThresholdLearned = $"{MeanBelowText} ({learnedText})" };
                 else if (learned is { } t)
                 {
                     effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };

@@ -35,13 +35,29 @@ public sealed record class BudgetSamples
     /// model, or kept before signatures were recorded). With it the scores can be made again under the current posterior draw.
     /// </summary>
     [Id(7)] public int[] Signatures { get; set; } = new int[Capacity];
-    /// <summary>Local time (ticks) of the first pass; 0 = unknown (kept before it was recorded: the start of <see cref="FirstDay"/>).</summary>
+    /// <summary>Local time (ticks) of the first pass; 0 = unknown (kept before it was recorded: see <see cref="FirstLocal"/>).</summary>
     [Id(8)] public long FirstLocalTicks { get; set; }
+
+    /// <summary>
+    /// The local time of the first pass: <see cref="FirstLocalTicks"/>, or for samples kept before it was recorded the earliest
+    /// time still in the ring while it has never wrapped, else the start of <see cref="FirstDay"/>.
+    /// </summary>
+    public DateTime FirstLocal
+    {
+        get
+        {
+            if (FirstLocalTicks > 0) return new DateTime(FirstLocalTicks);
+            if (Count < Capacity && LocalTicks.Length == Capacity && Count > 0 && LocalTicks[0] > 0) return new DateTime(LocalTicks[0]);
+            return FirstDay > 0 ? DateOnly.FromDayNumber(FirstDay).ToDateTime(TimeOnly.MinValue) : default;
+        }
+    }
 
     /// <summary>Records one pass at local time <paramref name="local"/> whose best score was <paramref name="score"/> (state <paramref name="signature"/>, 0 unknown).</summary>
     public void Record(double score, DateTime local, int signature = 0)
     {
         if (!double.IsFinite(score)) return;
+        // Kept before the first pass's time was recorded: FirstLocal (read before this pass joins the ring) stands for it.
+        if (FirstLocalTicks == 0 && FirstDay != 0) FirstLocalTicks = FirstLocal.Ticks;
         if (Scores.Length != Capacity) Scores = new float[Capacity];
         if (PassesByHour.Length != 24) PassesByHour = new int[24];
         if (LocalTicks.Length != Capacity) LocalTicks = new long[Capacity];
@@ -53,8 +69,6 @@ public sealed record class BudgetSamples
         Count = Math.Min(Count + 1, Capacity);
         PassesByHour[local.Hour]++;
         var day = DateOnly.FromDateTime(local).DayNumber;
-        // Kept before the first pass's time was recorded: the start of its day stands for it.
-        if (FirstLocalTicks == 0 && FirstDay != 0) FirstLocalTicks = DateOnly.FromDayNumber(FirstDay).ToDateTime(TimeOnly.MinValue).Ticks;
         if (FirstDay == 0 || day < FirstDay) FirstDay = day;
         if (FirstLocalTicks == 0 || local.Ticks < FirstLocalTicks) FirstLocalTicks = local.Ticks;
         if (day > LastDay) LastDay = day;
@@ -116,10 +130,11 @@ public static class BudgetThreshold
     /// The passes a day expected in each local hour 0–23: the passes recorded in hour h over the time hour h was observed
     /// between the first pass and <paramref name="localNow"/> (a day's hours that have not come yet were not observed). An
     /// hour observed less than <see cref="MinHourExposure"/> in all (the first day's later hours) takes the rate of the
-    /// observed waking hours (passes / hours, at least one hour), or 0 in quiet hours [<paramref name="quietStart"/>,
-    /// <paramref name="quietEnd"/>), where no pass is recorded. Counting every day touched as a whole day, as before,
-    /// took the rest of the first day as empty and a day's coming hours as seen once more than they were, so the
-    /// threshold expected fewer chances than were coming and spent the cap early (day 1 most of all).
+    /// observed waking time (passes / waking hours observed, at least one hour) times its waking share outside quiet hours
+    /// [<paramref name="quietStart"/>, <paramref name="quietEnd"/>), where no pass is recorded. Counting every day touched
+    /// as a whole day, as before, took the rest of the first day as empty and a day's coming hours as seen once more than
+    /// they were, so the threshold expected fewer chances than were coming and spent the cap early (docs/decisions.md 104).
+    /// Local wall-clock hours: on a day a clock change repeats or skips an hour, that hour's rate is off for the day.
     /// </summary>
     public static void HourlyRates(BudgetSamples samples, DateTime localNow, TimeOnly quietStart, TimeOnly quietEnd, Span<double> rates)
     {
@@ -127,22 +142,19 @@ public static class BudgetThreshold
         if (rates.Length < 24) throw new ArgumentException("needs 24 rates.", nameof(rates));
         rates[..24].Clear();
         if (samples.FirstDay == 0 || samples.PassesByHour.Length != 24) return;
-        var first = samples.FirstLocalTicks > 0
-            ? new DateTime(samples.FirstLocalTicks)
-            : DateOnly.FromDayNumber(samples.FirstDay).ToDateTime(TimeOnly.MinValue);
         Span<double> exposure = stackalloc double[24];
-        HourExposure(first, localNow, exposure);
-        double wakingPasses = 0, wakingHours = 0;
+        HourExposure(samples.FirstLocal, localNow, exposure);
+        Span<double> waking = stackalloc double[24];
+        ExplorationFloor.WakingShareByHour(quietStart, quietEnd, waking);
+        double passes = 0, wakingHours = 0;
         for (var h = 0; h < 24; h++)
         {
-            if (IsQuiet(h, quietStart, quietEnd)) continue;
-            wakingPasses += samples.PassesByHour[h];
-            wakingHours += exposure[h];
+            passes += samples.PassesByHour[h];
+            wakingHours += exposure[h] * waking[h];
         }
-        var mean = wakingPasses / Math.Max(1, wakingHours);
+        var mean = passes / Math.Max(1, wakingHours);
         for (var h = 0; h < 24; h++)
-            rates[h] = exposure[h] >= MinHourExposure ? samples.PassesByHour[h] / exposure[h]
-                : IsQuiet(h, quietStart, quietEnd) ? 0 : mean;
+            rates[h] = exposure[h] >= MinHourExposure ? samples.PassesByHour[h] / exposure[h] : mean * waking[h];
     }
 
     /// <summary>Hours of each local hour of the day 0–23 within [<paramref name="from"/>, <paramref name="to"/>).</summary>
@@ -156,24 +168,9 @@ public static class BudgetThreshold
         var whole = Math.Max(0, (lastDay - firstDay).Days - 1);
         for (var h = 0; h < 24; h++)
         {
-            exposure[h] = whole + Overlap(firstDay.AddHours(h), from, to);
-            if (lastDay > firstDay) exposure[h] += Overlap(lastDay.AddHours(h), from, to);
+            exposure[h] = whole + ExplorationFloor.OverlapHours(firstDay.AddHours(h), firstDay.AddHours(h + 1), from, to);
+            if (lastDay > firstDay) exposure[h] += ExplorationFloor.OverlapHours(lastDay.AddHours(h), lastDay.AddHours(h + 1), from, to);
         }
-
-        static double Overlap(DateTime slot, DateTime a, DateTime b)
-        {
-            var start = slot > a ? slot : a;
-            var end = slot.AddHours(1) < b ? slot.AddHours(1) : b;
-            return end > start ? (end - start).TotalHours : 0;
-        }
-    }
-
-    /// <summary>Whether the local hour <paramref name="hour"/> starts inside the quiet hours [start, end) (never when they are equal).</summary>
-    public static bool IsQuiet(int hour, TimeOnly start, TimeOnly end)
-    {
-        if (start == end) return false;
-        var t = new TimeOnly(hour, 0);
-        return start < end ? t >= start && t < end : t >= start || t < end;
     }
 
     /// <summary>The fewest recent passes <see cref="RequiredSamples"/> ever asks for.</summary>

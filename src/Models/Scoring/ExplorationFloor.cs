@@ -87,12 +87,23 @@ public static class ExplorationFloor
         }
         return hours;
 
-        double Overlap(DateTime a, DateTime b)
-        {
-            var start = a > fromLocal ? a : fromLocal;
-            var end = b < toLocal ? b : toLocal;
-            return end > start ? (end - start).TotalHours : 0;
-        }
+        double Overlap(DateTime a, DateTime b) => OverlapHours(a, b, fromLocal, toLocal);
+    }
+
+    /// <summary>Hours [<paramref name="a"/>, <paramref name="b"/>) and [<paramref name="from"/>, <paramref name="to"/>) have in common (0 when disjoint).</summary>
+    public static double OverlapHours(DateTime a, DateTime b, DateTime from, DateTime to)
+    {
+        var start = a > from ? a : from;
+        var end = b < to ? b : to;
+        return end > start ? (end - start).TotalHours : 0;
+    }
+
+    /// <summary>The waking share (outside quiet hours [<paramref name="quietStart"/>, <paramref name="quietEnd"/>)) of each local hour 0–23, in [0, 1].</summary>
+    public static void WakingShareByHour(TimeOnly quietStart, TimeOnly quietEnd, Span<double> share)
+    {
+        if (share.Length < 24) throw new ArgumentException("needs 24 slots.", nameof(share));
+        var day = new DateTime(2000, 1, 3);
+        for (var h = 0; h < 24; h++) share[h] = WakingHoursBetween(day.AddHours(h), day.AddHours(h + 1), quietStart, quietEnd);
     }
 
     /// <summary>Waking hours a day outside quiet hours [<paramref name="quietStart"/>, <paramref name="quietEnd"/>) (24 when they are equal).</summary>

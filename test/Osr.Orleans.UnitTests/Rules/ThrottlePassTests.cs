@@ -231,10 +231,19 @@ public sealed class ThrottlePassTests
         var pass = ThrottlePass.Evaluate(held);
         pass.Thresholds[0].Should().Be(ThrottlePass.Unreachable, "at rest the mean is the median, not above it");
         pass.Verdicts[0].Rules.ThresholdLearned.Should().Contain("does not yet rank this moment above");
-        ThrottlePass.RowThresholds(held, pass, 3)!.Should().AllBeEquivalentTo(ThrottlePass.Unreachable, "the gate reads the mean, the same in every draw");
+        pass.Rescored.Should().BeNull("the gate reads the mean, the same in every draw: nothing to take again per draw");
+        ThrottlePass.RowThresholds(held, pass, 3).Should().BeNull();
+        CandidateChoice.Probability(0, [0.9, 0.9, 0.9], pass.HardAllowed, [pass.Thresholds[0], pass.Thresholds[0], pass.Thresholds[0]],
+            pass.ExploreRates).Should().Be(pass.ExploreRates[0], "held back by the gate, only exploration can send it");
 
-        var learned = ThrottlePass.Evaluate(At(after, gate: true)).Thresholds[0];
+        var open = ThrottlePass.Evaluate(At(after, gate: true));
+        var learned = open.Thresholds[0];
         learned.Should().BeLessThan(ThrottlePass.Unreachable, "post-workout's mean is above the median: the learned threshold applies");
+        open.Verdicts[0].Rules.ThresholdLearned.Should().StartWith("learned:");
+        open.Rescored!.UsesLearned[0].Should().BeTrue();
+        // Without a rescorer (a batch model) the gate has nothing to read and changes nothing.
+        var batch = Input(RuleSet.Defaults, [Water], budget: budget) with { Learning = Learning with { MeanGate = true } };
+        ThrottlePass.Evaluate(batch).Thresholds.Should().Equal(ThrottlePass.Evaluate(batch with { Learning = Learning }).Thresholds);
         ThrottlePass.Evaluate(At(calm, gate: false)).Thresholds[0].Should().Be(learned, "without the gate the draw alone decides");
     }
 

@@ -94,10 +94,18 @@ public sealed class ScoringPassTests
         t.Quantile.Should().BeApproximately(0.95, 1e-12);
         t.Threshold.Should().BeApproximately(0.12, 1e-6);
 
-        // Samples kept before the first pass's time was recorded: the start of the first day stands for it.
-        var legacy = new BudgetSamples { FirstDay = DateOnly.FromDateTime(day).DayNumber, LastDay = DateOnly.FromDateTime(day).DayNumber };
-        legacy.Record(0.5, day.AddDays(1).AddHours(9));
-        legacy.FirstLocalTicks.Should().Be(day.Ticks);
+        // Samples kept before the first pass's time was recorded: the earliest time in a ring that never wrapped stands for
+        // it, else the start of the first day; a pass recorded then keeps that.
+        var legacy = new BudgetSamples();
+        for (var i = 0; i < 12; i++) legacy.Record((i + 1) / 100.0, day.AddHours(7).AddMinutes(15 * i));
+        legacy.FirstLocalTicks = 0;
+        legacy.FirstLocal.Should().Be(day.AddHours(7));
+        BudgetThreshold.HourlyRates(legacy, day.AddHours(10), quietStart, quietEnd, rates);
+        rates[15].Should().Be(4, "the same rates as the samples that know their first pass");
+        var wrapped = new BudgetSamples { FirstDay = DateOnly.FromDateTime(day).DayNumber, LastDay = DateOnly.FromDateTime(day).DayNumber };
+        wrapped.FirstLocal.Should().Be(day);
+        wrapped.Record(0.5, day.AddDays(1).AddHours(9));
+        wrapped.FirstLocalTicks.Should().Be(day.Ticks);
     }
 
     [Fact]
@@ -114,10 +122,22 @@ public sealed class ScoringPassTests
         exposure[7].Should().BeApproximately(0.5, 1e-9);
         exposure[8].Should().BeApproximately(1, 1e-9);
         exposure[9].Should().Be(0);
-        BudgetThreshold.IsQuiet(23, new TimeOnly(22, 0), new TimeOnly(7, 0)).Should().BeTrue();
-        BudgetThreshold.IsQuiet(7, new TimeOnly(22, 0), new TimeOnly(7, 0)).Should().BeFalse();
-        BudgetThreshold.IsQuiet(3, new TimeOnly(1, 0), new TimeOnly(5, 0)).Should().BeTrue();
-        BudgetThreshold.IsQuiet(3, default, default).Should().BeFalse();
+        BudgetThreshold.HourExposure(day.AddHours(7.5), day.AddDays(1), exposure);
+        exposure[23].Should().BeApproximately(1, 1e-9, "up to midnight, not past it");
+        exposure[0].Should().Be(0);
+        BudgetThreshold.HourExposure(day.AddHours(9), day.AddHours(9), exposure);
+        exposure.ToArray().Should().OnlyContain(x => x == 0, "an empty span");
+
+        // The waking share of each hour, quiet hours wrapping midnight and starting or ending mid-hour.
+        Span<double> share = stackalloc double[24];
+        ExplorationFloor.WakingShareByHour(new TimeOnly(22, 30), new TimeOnly(6, 30), share);
+        share[22].Should().BeApproximately(0.5, 1e-9);
+        share[23].Should().Be(0);
+        share[3].Should().Be(0);
+        share[6].Should().BeApproximately(0.5, 1e-9);
+        share[12].Should().Be(1);
+        ExplorationFloor.WakingShareByHour(default, default, share);
+        share.ToArray().Should().OnlyContain(x => x == 1, "no quiet hours");
     }
 
     [Fact]
