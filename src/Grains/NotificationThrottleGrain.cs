@@ -51,8 +51,7 @@ public sealed partial class NotificationThrottleGrain(
 
     /// <summary>The learning settings of <see cref="ThrottlePass"/>, as configured.</summary>
     private ThrottleLearning PassLearning =>
-        new(_learning.Budget, _learning.BudgetMinSamples, _learning.BudgetHorizon, _learning.BudgetObserve, _learning.ExploreByTime,
-            _learning.MeanGate);
+        new(_learning.Budget, _learning.BudgetMinSamples, _learning.BudgetHorizon, _learning.BudgetObserve, _learning.ExploreByTime);
 
     /// <summary>The decision history's checkpoint (see <see cref="DecisionHistory"/>).</summary>
     private DeferredCheckpoint HistoryCheckpoint => _historyCheckpoint ??= new DeferredCheckpoint(this, checkpoints);
@@ -71,7 +70,7 @@ public sealed partial class NotificationThrottleGrain(
     private BudgetRescorer? Rescorer(DecisionRequest request) =>
         _learning.Rescore && request.Rescore is { } d && request.PropensityVersion == OnlinePropensity.Version
             ? new BudgetRescorer(online.Current, request.Segment, d.Seed, d.Spread, d.WindowMin, d.WindowMax,
-                Array.ConvertAll(request.Candidates, c => new RescoreCandidate(c.Category, c.AffinityZ)), d.Signature)
+                Array.ConvertAll(request.Candidates, c => new RescoreCandidate(c.Category, c.AffinityZ)))
             : null;
 
     public async ValueTask<DecisionView> DecideAsync(DecisionRequest request)

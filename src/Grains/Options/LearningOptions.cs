@@ -68,14 +68,6 @@ public sealed class LearningOptions
     /// </summary>
     public bool Rescore { get; set; } = true;
 
-    /// <summary>
-    /// Under rescoring, send by the learned threshold only where the posterior mean (not only the pass's draw) ranks the
-    /// moment above the user's median recent one (src/Models/Scoring/BudgetRescorer.cs <c>MeanAboveMedian</c>); elsewhere
-    /// only exploration sends. A model that has not yet told states apart holds back every send by score; a pass without a
-    /// state signature (another model) is not gated. Default false.
-    /// </summary>
-    public bool MeanGate { get; set; }
-
     /// <summary>Only the scores of this recent stretch make the learned threshold (0 = all kept). Range 0 – 7 d. Default 24 h.</summary>
     public TimeSpan BudgetHorizon { get; set; } = TimeSpan.FromHours(24);
 

@@ -14,10 +14,6 @@
 //   gap.similar or re-eligibility holds back still counts, and so does it when passes are scored again: the bar is the
 //   user's best candidate at its best moments, and a second-choice item goes out only where it scores as high. Taking
 //   the bar over the sendable candidates alone spent the cap 2.5 times as often at 1.1× instead of 1.5× (decision 100).
-// * The mean gate (ThrottleLearning.MeanGate, off by default): under a rescorer, the learned threshold sends only where the
-//   posterior mean also ranks the pass's state above the user's median recent pass (BudgetRescorer.MeanAboveMedian);
-//   elsewhere the threshold is Unreachable in every draw row, so only exploration can send and the logged probability
-//   says so.
 // * The caller supplies every clock and draw (the rules' clock, the user's local time, the exploration draw), so the
 //   same inputs always give the same result; CandidateChoice then chooses from it.
 using Osr.Orleans.Models.Scoring;
@@ -30,12 +26,7 @@ namespace Osr.Orleans.Models.Rules;
 /// <param name="BudgetHorizon">Only scores this recent count (zero: all kept).</param>
 /// <param name="BudgetObserve">Under the online model, send nothing by score before the learned threshold applies.</param>
 /// <param name="ExploreByTime">Spread the exploration floor over waking time rather than over passes.</param>
-/// <param name="MeanGate">
-/// Under a rescorer, send by the learned threshold only where the posterior mean also ranks the moment above the user's
-/// median recent one (<see cref="BudgetRescorer.MeanAboveMedian"/>).
-/// </param>
-public readonly record struct ThrottleLearning(bool Budget, int BudgetMinSamples, TimeSpan BudgetHorizon, bool BudgetObserve, bool ExploreByTime,
-    bool MeanGate = false);
+public readonly record struct ThrottleLearning(bool Budget, int BudgetMinSamples, TimeSpan BudgetHorizon, bool BudgetObserve, bool ExploreByTime);
 
 /// <summary>One decision's candidates and what the rules need of the user's past and present.</summary>
 /// <param name="Rules">The rule set in force.</param>
@@ -99,8 +90,6 @@ public static class ThrottlePass
     /// <summary>The threshold while a user's own scores are still being observed: above every OSR (OSR ≤ 1).</summary>
     public static readonly double Unreachable = Math.BitIncrement(1.0);
 
-    private const string MeanBelowText = "learning: the model's mean does not yet rank this moment above the user's median recent one";
-
     private static string ObservingText(int seen, int required) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"learning: observing {seen} of {required} passes before sending by score");
 
@@ -127,7 +116,6 @@ public static class ThrottlePass
         var learnedCap = 0;
         var rescored = false;
         TimeOnly quietStart = default, quietEnd = default;
-        var meanBelow = false;
         // The exploration basis under the online model (ExplorationFloor), unbounded here: each candidate takes its own
         // cap.day as the bound, and as the basis while no whole day has been seen.
         var pushesPerDay = !posterior ? double.NaN
@@ -155,15 +143,12 @@ public static class ThrottlePass
                     }
                     learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, learning.BudgetHorizon, scores,
                         effective.QuietStart, effective.QuietEnd);
-                    meanBelow = scores is not null && learned is not null && learning.MeanGate && !rescorer!.MeanAboveMedian();
                     (quietStart, quietEnd) = (effective.QuietStart, effective.QuietEnd);
-                    rescored = scores is not null && learned is not null && !meanBelow;
+                    rescored = scores is not null && learned is not null;
                     learnedText = learned is { } l ? BudgetThreshold.Describe(in l, rescored) : "";
                     if (rescored) usesLearned = new bool[n];
                 }
-                if (learned is not null && meanBelow)
-                    effective = effective with { Threshold = Unreachable, ThresholdLearned = $"{MeanBelowText} ({learnedText})" };
-                else if (learned is { } t)
+                if (learned is { } t)
                 {
                     effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };
                     if (usesLearned is not null) usesLearned[i] = true;

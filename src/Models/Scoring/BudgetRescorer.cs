@@ -11,8 +11,6 @@
 //   p(state, c) · max z over the candidates of c (p > 0, so the best candidate of a category is its largest z), the
 //   pass's best raw the largest of those, its OSR that raw normalised over the current window range — exactly how the
 //   current pass was scored. The current pass is then compared with its own day's model of the user's recent moments.
-// * MeanAboveMedian answers, for the optional mean gate, whether the posterior mean (no draw) puts the current pass's
-//   state above the median of the same recent passes.
 // * Passes of equal signature share one computation: a day has a few dozen distinct states, so a decision costs
 //   distinct states × categories × 15 cell look-ups. A pass without a signature keeps its recorded score.
 namespace Osr.Orleans.Models.Scoring;
@@ -28,7 +26,7 @@ public readonly record struct RescoreCandidate(string Category, double Z);
 /// One instance serves one decision (it keeps what <see cref="Rescore"/> prepared for the rows); not thread-safe.
 /// </summary>
 public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulong seed, double spread, double min, double max,
-    IReadOnlyList<RescoreCandidate> candidates, int signature = 0)
+    IReadOnlyList<RescoreCandidate> candidates)
 {
     private const int Cells = OnlinePropensity.CellCount;
     private readonly double _spread = Math.Clamp(double.IsFinite(spread) ? spread : 1, 0, 1);
@@ -60,51 +58,6 @@ public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulon
         if (_prepared is not { } p) return null;
         p.RowBuffer ??= new float[p.Samples.Count];
         return Fill(p, RowSeed(seed, row), p.RowBuffer);
-    }
-
-    /// <summary>
-    /// Whether the posterior <em>mean</em> (no draw) ranks the current pass's state (the <c>signature</c> given) above the
-    /// median of the recent passes <see cref="Rescore"/> prepared, for the same eligible candidates: whether more than half
-    /// of them score strictly below it under what the model has learned, not only under its draw. While no outcome has
-    /// told states apart every state has the same mean and this is false. True when there is nothing to compare (no
-    /// signature, or before <see cref="Rescore"/> or when it gave null). Allocation-free (at most 256 distinct states).
-    /// </summary>
-    public bool MeanAboveMedian()
-    {
-        if (_prepared is not { } p || signature == 0) return true;
-        var c = p.BestZ.Length;
-        Span<ulong> keys = stackalloc ulong[Cells];
-        var current = double.NegativeInfinity;
-        for (var k = 0; k < c; k++)
-        {
-            OnlinePropensity.Cells(signature, segment, p.Categories[k], PropensityHead.Conversion, keys);
-            double t = 0;
-            for (var j = 0; j < Cells; j++)
-                if (model.TryGetCell(keys[j], out var m, out _)) t += m;
-            current = Math.Max(current, OnlinePropensity.Sigmoid(t) * p.BestZ[k]);
-        }
-
-        Span<bool> below = stackalloc bool[p.Slots];
-        for (var slot = 0; slot < p.Slots; slot++)
-        {
-            var best = double.NegativeInfinity;
-            for (var k = 0; k < c; k++)
-            {
-                var at = (slot * c + k) * Cells;
-                double t = 0;
-                for (var j = 0; j < Cells; j++) t += p.Means[at + j];
-                best = Math.Max(best, OnlinePropensity.Sigmoid(t) * p.BestZ[k]);
-            }
-            below[slot] = best < current;
-        }
-        int recent = 0, under = 0;
-        foreach (var slot in p.SlotOf)
-        {
-            if (slot < 0) continue;
-            recent++;
-            if (below[slot]) under++;
-        }
-        return recent == 0 || 2 * under > recent;
     }
 
     /// <summary>The distinct signatures of the recent samples, and per (signature, category) its cells' keys, means and σ.</summary>
@@ -162,7 +115,7 @@ public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulon
                     sigmas[at + j] = Math.Sqrt(v);
                 }
             }
-        return new Prepared(samples, slotOf, distinct.Count, [.. categories], [.. bestZ], keys, means, sigmas);
+        return new Prepared(samples, slotOf, distinct.Count, [.. bestZ], keys, means, sigmas);
     }
 
     private float[] Fill(Prepared p, ulong drawSeed, float[] result)
@@ -187,10 +140,8 @@ public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulon
         return result;
     }
 
-    private sealed class Prepared(BudgetSamples samples, int[] slotOf, int slots, string[] categories, double[] bestZ, ulong[] keys,
-        double[] means, double[] sigmas)
+    private sealed class Prepared(BudgetSamples samples, int[] slotOf, int slots, double[] bestZ, ulong[] keys, double[] means, double[] sigmas)
     {
-        public string[] Categories { get; } = categories;
         public BudgetSamples Samples { get; } = samples;
         public int[] SlotOf { get; } = slotOf;
         public int Slots { get; } = slots;

@@ -206,48 +206,6 @@ public sealed class ThrottlePassTests
     }
 
     [Fact]
-    public void TheMeanGateHoldsBackAMomentTheModelsMeanDoesNotRankAboveTheMedian()
-    {
-        // The model learned that post-workout converts ten times as often as rest; 30 of the 40 recent passes were at rest.
-        var model = new OnlinePropensity(OnlinePropensityOptions.Default);
-        var calm = new PropensityContext(Osr.Orleans.Models.Features.ActivityLabel.Rest, Osr.Orleans.Models.Features.FeatureVector.Unknown with { LocalHour = 9 }, null);
-        var after = calm with { Label = Osr.Orleans.Models.Features.ActivityLabel.PostWorkout };
-        var rng = new Random(4);
-        for (var k = 0; k < 300; k++)
-        {
-            model.Learn(in calm, "drinks", PropensityHead.Conversion, rng.NextDouble() < 0.05);
-            model.Learn(in after, "drinks", PropensityHead.Conversion, rng.NextDouble() < 0.5);
-        }
-        var budget = new BudgetSamples();
-        var today = new DateTime(Noon, DateTimeKind.Utc).Date;
-        for (var k = 0; k < 40; k++) budget.Record(0.5, today.AddMinutes(15 * k), OnlinePropensity.Signature(k % 4 == 0 ? after : calm));
-        ThrottlePassInput At(PropensityContext state, bool gate) => Input(RuleSet.Defaults, [Water], budget: budget) with
-        {
-            Rescorer = new BudgetRescorer(model, null, 11, 1, -1, 1, [new RescoreCandidate("drinks", 1.0)], OnlinePropensity.Signature(state)),
-            Learning = Learning with { MeanGate = gate },
-        };
-
-        var held = At(calm, gate: true);
-        var pass = ThrottlePass.Evaluate(held);
-        pass.Thresholds[0].Should().Be(ThrottlePass.Unreachable, "at rest the mean is the median, not above it");
-        pass.Verdicts[0].Rules.ThresholdLearned.Should().Contain("does not yet rank this moment above");
-        pass.Rescored.Should().BeNull("the gate reads the mean, the same in every draw: nothing to take again per draw");
-        ThrottlePass.RowThresholds(held, pass, 3).Should().BeNull();
-        CandidateChoice.Probability(0, [0.9, 0.9, 0.9], pass.HardAllowed, [pass.Thresholds[0], pass.Thresholds[0], pass.Thresholds[0]],
-            pass.ExploreRates).Should().Be(pass.ExploreRates[0], "held back by the gate, only exploration can send it");
-
-        var open = ThrottlePass.Evaluate(At(after, gate: true));
-        var learned = open.Thresholds[0];
-        learned.Should().BeLessThan(ThrottlePass.Unreachable, "post-workout's mean is above the median: the learned threshold applies");
-        open.Verdicts[0].Rules.ThresholdLearned.Should().StartWith("learned:");
-        open.Rescored!.UsesLearned[0].Should().BeTrue();
-        // Without a rescorer (a batch model) the gate has nothing to read and changes nothing.
-        var batch = Input(RuleSet.Defaults, [Water], budget: budget) with { Learning = Learning with { MeanGate = true } };
-        ThrottlePass.Evaluate(batch).Thresholds.Should().Equal(ThrottlePass.Evaluate(batch with { Learning = Learning }).Thresholds);
-        ThrottlePass.Evaluate(At(calm, gate: false)).Thresholds[0].Should().Be(learned, "without the gate the draw alone decides");
-    }
-
-    [Fact]
     public void UnderARescorerTheBarIsTheBestCandidatesEvenWhileReeligibilityHoldsItBack()
     {
         // Drinks converts far better than gear, and drink-1 was pushed two days ago (re-eligible after 72 h): the threshold

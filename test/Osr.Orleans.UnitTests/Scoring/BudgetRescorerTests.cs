@@ -55,38 +55,6 @@ public sealed class BudgetRescorerTests
     }
 
     [Fact]
-    public void TheMeanGateOpensOnlyWhereWhatWasLearnedRanksTheMomentAboveTheMedian()
-    {
-        var day = new DateTime(2026, 11, 2, 0, 0, 0, DateTimeKind.Unspecified);
-        var rest = State(ActivityLabel.Rest, 9.5, 0.1);
-        var post = State(ActivityLabel.PostWorkout, 18.2, 0.1);
-        var samples = new BudgetSamples();
-        for (var i = 0; i < 3; i++) samples.Record(0.5, day.AddHours(9 + i), OnlinePropensity.Signature(in rest));
-        samples.Record(0.5, day.AddHours(18), OnlinePropensity.Signature(in post));
-        var now = day.AddHours(20);
-
-        bool Gate(OnlinePropensity model, int signature)
-        {
-            var rescorer = new BudgetRescorer(model, "casual", 7, 0.5, -0.5, 0.5, Candidates(), signature);
-            rescorer.Rescore(samples, default, now, TimeSpan.Zero).Should().NotBeNull();
-            return rescorer.MeanAboveMedian();
-        }
-
-        // Before any outcome every state has the same mean: no moment is above the median, whatever a draw says.
-        var blank = new OnlinePropensity(OnlinePropensityOptions.Default);
-        Gate(blank, OnlinePropensity.Signature(in post)).Should().BeFalse();
-        Gate(blank, OnlinePropensity.Signature(in rest)).Should().BeFalse();
-        // After outcomes where post-workout converts 8× as often as rest: post-workout is above, rest (the median) is not.
-        var learned = Learned();
-        Gate(learned, OnlinePropensity.Signature(in post)).Should().BeTrue();
-        Gate(learned, OnlinePropensity.Signature(in rest)).Should().BeFalse();
-        // Nothing to compare: open.
-        Gate(learned, 0).Should().BeTrue();
-        new BudgetRescorer(learned, "casual", 7, 0.5, -0.5, 0.5, Candidates(), OnlinePropensity.Signature(in rest)).MeanAboveMedian()
-            .Should().BeTrue("before Rescore nothing was prepared");
-    }
-
-    [Fact]
     public void ARecordedPassScoresWhatThePassWouldScoreNowInItsState()
     {
         var model = Learned();
