@@ -149,6 +149,7 @@ public static class BudgetThreshold
         double passes = 0, wakingHours = 0;
         for (var h = 0; h < 24; h++)
         {
+            if (waking[h] <= 0) continue; // a pass in quiet hours (another candidate's) says nothing about waking time
             passes += samples.PassesByHour[h];
             wakingHours += exposure[h] * waking[h];
         }

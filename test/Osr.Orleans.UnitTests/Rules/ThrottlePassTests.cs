@@ -183,10 +183,11 @@ public sealed class ThrottlePassTests
         var pass = ThrottlePass.Evaluate(input);
         var check = new BudgetRescorer(model, null, 11, 1, -1, 1, [new RescoreCandidate("drinks", 1.0)]);
         var expected = BudgetThreshold.Compute(budget, input.LocalNow, 3, 3, 5, TimeSpan.FromHours(24),
-            check.Rescore(budget, default, input.LocalNow, TimeSpan.FromHours(24)))!.Value.Threshold;
+            check.Rescore(budget, default, input.LocalNow, TimeSpan.FromHours(24)), new TimeOnly(22, 0), new TimeOnly(7, 0))!.Value.Threshold;
         pass.Thresholds[0].Should().Be(expected).And.NotBe(0.5, "the recorded scores are not what the threshold is taken over");
         pass.Thresholds[1].Should().Be(0.9);
         pass.Rescored.Should().NotBeNull();
+        (pass.Rescored!.QuietStart, pass.Rescored.QuietEnd).Should().Be((new TimeOnly(22, 0), new TimeOnly(7, 0)), "the rows take the threshold under the same quiet hours");
         pass.Verdicts[0].Rules.ThresholdLearned.Should().StartWith("learned: 3 left today").And.EndWith("of 40 recent passes scored under this draw");
 
         var rows = ThrottlePass.RowThresholds(input, pass, 3)!;
@@ -195,7 +196,7 @@ public sealed class ThrottlePassTests
         rows.Where((_, k) => k % 2 == 1).Should().AllBeEquivalentTo(0.9, "an admin threshold does not depend on the draw");
         var rowOne = new BudgetRescorer(model, null, BudgetRescorer.RowSeed(11, 1), 1, -1, 1, [new RescoreCandidate("drinks", 1.0)]);
         rows[2].Should().Be(BudgetThreshold.Compute(budget, input.LocalNow, 3, 3, 5, TimeSpan.FromHours(24),
-            rowOne.Rescore(budget, default, input.LocalNow, TimeSpan.FromHours(24)))!.Value.Threshold);
+            rowOne.Rescore(budget, default, input.LocalNow, TimeSpan.FromHours(24)), new TimeOnly(22, 0), new TimeOnly(7, 0))!.Value.Threshold);
         new[] { rows[0], rows[2], rows[4] }.Distinct().Should().HaveCountGreaterThan(1, "each draw scores the passes differently");
 
         var plain = Input(RuleSet.Defaults, [Water], budget: budget);
@@ -229,7 +230,7 @@ public sealed class ThrottlePassTests
         var pass = ThrottlePass.Evaluate(input);
 
         double Threshold(bool[] eligible) => BudgetThreshold.Compute(budget, input.LocalNow, 3, 3, 5, TimeSpan.FromHours(24),
-            new BudgetRescorer(model, null, 11, 1, -1, 1, both).Rescore(budget, eligible, input.LocalNow, TimeSpan.FromHours(24)))!.Value.Threshold;
+            new BudgetRescorer(model, null, 11, 1, -1, 1, both).Rescore(budget, eligible, input.LocalNow, TimeSpan.FromHours(24)), new TimeOnly(22, 0), new TimeOnly(7, 0))!.Value.Threshold;
         pass.Verdicts[0].Check(RuleName.Reeligible).Passed.Should().BeFalse();
         pass.Thresholds[1].Should().Be(Threshold([true, true]));
         Threshold([true, true]).Should().BeGreaterThan(Threshold([false, true]), "gear's own scores would set a lower bar");

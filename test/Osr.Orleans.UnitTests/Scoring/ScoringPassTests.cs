@@ -175,7 +175,7 @@ public sealed class ScoringPassTests
         for (var i = 0; i < 40; i++) samples.Record(i / 100.0, day.AddDays(1).AddHours(8).AddMinutes(10 * i));
         var now = day.AddDays(1).AddHours(15);
 
-        // All scores: q = 0.97 (100 passes over 2 days → 50 a day, 3 of them) → a day-1 score, never reached today.
+        // All scores: q = 1 − 3/50 = 0.94 (hours 05–14 seen twice, 50 passes a day; none left today) → a day-1 score, never reached today.
         BudgetThreshold.Compute(samples, now, 3, 3, 30)!.Value.Threshold.Should().BeApproximately(0.9, 1e-6);
         // Last 24 h: only day 2's 40 scores; the same quantile (0.94) of them → rank ⌈0.94·40⌉ = 38 → 0.37.
         var recent = BudgetThreshold.Compute(samples, now, 3, 3, 30, TimeSpan.FromHours(24))!.Value;
