@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Options;
 
@@ -102,8 +103,12 @@ public sealed partial class CheckpointScheduler : BackgroundService
         lock (_queue) _queue.Enqueue(new Entry(checkpoint, dirtySince));
     }
 
-    internal void WriteFailed(DeferredCheckpoint checkpoint, Exception exception) =>
-        CheckpointFailed(_logger, exception, checkpoint.Owner.GrainContext?.GrainId.ToString() ?? "?");
+    internal void WriteFailed(DeferredCheckpoint checkpoint, Exception exception)
+    {
+        var grain = checkpoint.Owner.GrainContext?.GrainId.ToString() ?? "?";
+        if (checkpoint.IsSuperseded || exception is InconsistentStateException) CheckpointSuperseded(_logger, grain, exception.Message);
+        else CheckpointFailed(_logger, exception, grain);
+    }
 
     /// <summary>One tick: asks every due checkpoint's grain that is still dirty since the same change to write. Returns the calls made.</summary>
     internal int FlushDue()
@@ -164,6 +169,10 @@ public sealed partial class CheckpointScheduler : BackgroundService
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Checkpoint of {Grain} failed; it stays dirty and is tried again on its next change or deactivation")]
     private static partial void CheckpointFailed(ILogger logger, Exception exception, string grain);
+
+    [LoggerMessage(EventId = 1503, Level = LogLevel.Warning, Message = "Checkpoint of {Grain} refused: another activation wrote its state since this one read it ({Detail}). " +
+        "This activation deactivates without writing; the next call reads the stored state")]
+    private static partial void CheckpointSuperseded(ILogger logger, string grain, string detail);
 
     [LoggerMessage(EventId = 1502, Level = LogLevel.Warning, Message = "Could not ask {Grain} to write its checkpoint; it is written on its next change or deactivation")]
     private static partial void FlushCallFailed(ILogger logger, Exception exception, string grain);

@@ -1,4 +1,5 @@
 using Osr.Orleans.Grains.Interfaces;
+using Orleans.Storage;
 using Osr.Orleans.Grains.Options;
 
 namespace Osr.Orleans.Grains;
@@ -10,7 +11,11 @@ namespace Osr.Orleans.Grains;
 /// a call the grain handles once the state has been dirty for about the interval (<see cref="IsDue"/>,
 /// <see cref="WriteIfDueAsync"/>), the scheduler's <see cref="ICheckpointFlushGrain.FlushCheckpointAsync"/> (<see cref="FlushAsync"/>),
 /// an explicit <see cref="WriteAsync"/>, or deactivation (<see cref="OnDeactivateAsync"/>). A failed write leaves the
-/// state dirty: the next change starts a new period (and queues a new entry), deactivation tries again.
+/// state dirty: the next change starts a new period (and queues a new entry), deactivation tries again. A write refused
+/// because another activation wrote the state since this one read it (<see cref="InconsistentStateException"/>, the
+/// storage's ETag check; it happens when a silo leaves and the grain was briefly active twice) can never succeed from
+/// this activation: the checkpoint stops writing and asks its grain to deactivate (<see cref="ICheckpointWriter.OnSuperseded"/>),
+/// so the next call reads the stored state (docs/decisions.md 105).
 /// Used only on the owning grain's turns; the scheduler reads <see cref="IsDirtySince"/> from its own thread.
 /// The owner writes (<see cref="ICheckpointWriter"/>), so a checkpoint holds no delegate of its own.
 /// </summary>
@@ -28,6 +33,9 @@ internal sealed class DeferredCheckpoint(ICheckpointWriter owner, CheckpointSche
     public ICheckpointWriter Owner => owner;
 
     public bool IsDirty => _dirtySince > 0;
+
+    /// <summary>A write was refused as stale (another activation wrote since): nothing more is written from this activation.</summary>
+    public bool IsSuperseded { get; private set; }
 
     /// <summary>Whether the call the grain is handling should write: dirty for about the interval (one scheduler tick less).</summary>
     public bool IsDue => _dirtySince > 0 && scheduler.IsDueForCall(_dirtySince);
@@ -66,6 +74,14 @@ internal sealed class DeferredCheckpoint(ICheckpointWriter owner, CheckpointSche
         {
             await owner.WriteCheckpointAsync();
         }
+        catch (InconsistentStateException)
+        {
+            // Stale: retrying cannot succeed. Nothing more is written or queued; the grain deactivates and reloads.
+            IsSuperseded = true;
+            Volatile.Write(ref _dirtySince, Gone);
+            owner.OnSuperseded();
+            throw;
+        }
         catch
         {
             // Dirty again, with no entry: the next change queues one (a period from then), deactivation writes.
@@ -102,6 +118,11 @@ internal sealed class DeferredCheckpoint(ICheckpointWriter owner, CheckpointSche
         {
             if (IsDirty && (scheduler.CheckpointOnShutdown || reason.ReasonCode != DeactivationReasonCode.ShuttingDown)) await WriteAsync();
         }
+        catch (InconsistentStateException ex)
+        {
+            // Another activation wrote the state since this one read it: its write stands (logged, not thrown at the runtime).
+            scheduler.WriteFailed(this, ex);
+        }
         finally
         {
             Volatile.Write(ref _dirtySince, Gone);
@@ -130,4 +151,7 @@ internal interface ICheckpointWriter : IGrainBase
 {
     /// <summary>Writes the state now (in the grain's turn); a failure is thrown.</summary>
     Task WriteCheckpointAsync();
+
+    /// <summary>Another activation wrote the state since this one read it: this activation deactivates, and the next call reads the stored state.</summary>
+    void OnSuperseded() => this.DeactivateOnIdle();
 }

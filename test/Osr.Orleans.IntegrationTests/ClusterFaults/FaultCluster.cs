@@ -206,7 +206,8 @@ internal sealed class FaultCluster : IAsyncDisposable
     /// <summary>
     /// Polls until every device has had a readings message acknowledged after <paramref name="since"/>; returns the time from
     /// <paramref name="since"/> to the latest of those first acknowledgements (each read within one poll interval of when
-    /// it happened), i.e. until the last device was back.
+    /// it happened, as long as the wait starts at <paramref name="since"/>: start its task before anything else is awaited),
+    /// i.e. until the last device was back.
     /// </summary>
     public async Task<TimeSpan> WaitUntilEveryDeviceAppliesAsync(long since, string because, TimeSpan timeout)
     {

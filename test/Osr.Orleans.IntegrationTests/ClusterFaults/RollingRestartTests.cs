@@ -6,7 +6,8 @@ namespace Osr.Orleans.IntegrationTests.ClusterFaults;
 
 /// <summary>
 /// A deploy: the three silos restarted one at a time (SIGTERM, graceful shutdown, start again on the same ports) under
-/// 2,000 readings/s with decisions on. After each restart every device applies readings again within 15 s, and at the
+/// 2,000 readings/s with decisions on. Within 15 s of each SIGTERM every device applies readings again (those of the
+/// stopped silo on another one, counted only after the old process exited), the restarted silo accepts connections again, and at the
 /// end nothing acknowledged is missing, no notification reached a device twice and <c>cap.day</c> held.
 /// </summary>
 public sealed class RollingRestartTests(ITestOutputHelper output)
@@ -29,10 +30,17 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
             silo.Settings["Osr:Cluster:SiloPort"] = silo.SiloPort.ToString(CultureInfo.InvariantCulture);
             var stoppedAt = cluster.Time.GetTimestamp();
             (await silo.StopAsync()).Should().Be(0, $"{silo.Name} shuts down cleanly\n{silo.Output}");
-            await silo.StartAsync(TimeSpan.FromSeconds(90));
-            var recovered = await cluster.WaitUntilEveryDeviceAppliesAsync(stoppedAt, $"every device applies readings after {silo.Name} restarted",
+            var exitedAt = cluster.Time.GetTimestamp();
+
+            // Polled while the silo starts again (on two cores that takes 5-30 s under this load): its devices fail over to
+            // the others meanwhile, and only acknowledgements after the old process exited count.
+            var recovering = cluster.WaitUntilEveryDeviceAppliesAsync(exitedAt, $"every device applies readings after {silo.Name} stopped",
                 TimeSpan.FromSeconds(60));
-            output.WriteLine($"{silo.Name}: every device applying again {recovered.TotalSeconds:0.00} s after SIGTERM");
+            await silo.StartAsync(TimeSpan.FromSeconds(90));
+            var restarted = cluster.Time.GetElapsedTime(stoppedAt);
+            var recovered = cluster.Time.GetElapsedTime(stoppedAt, exitedAt) + await recovering;
+            output.WriteLine($"{silo.Name}: exited {cluster.Time.GetElapsedTime(stoppedAt, exitedAt).TotalSeconds:0.00} s after SIGTERM, " +
+                $"accepting connections again after {restarted.TotalSeconds:0.00} s; every device applying again {recovered.TotalSeconds:0.00} s after SIGTERM");
             recovered.Should().BeLessThanOrEqualTo(Recovery, cluster.Logs);
         }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Osr.Orleans.Grains;
+using Orleans.Storage;
 using Osr.Orleans.Grains.Options;
 
 namespace Osr.Orleans.UnitTests.Checkpoints;
@@ -269,11 +270,59 @@ public sealed class CheckpointSchedulerTests
         await loop;
     }
 
+    [Fact]
+    public async Task AWriteRefusedAsStaleStopsWritingAndDeactivatesTheGrainSoItReloads()
+    {
+        var attempts = 0;
+        var owner = new NoGrain(() =>
+        {
+            attempts++;
+            return Task.FromException(new InconsistentStateException("Version conflict (WriteState)", "9", "10"));
+        });
+        var checkpoint = new DeferredCheckpoint(owner, _scheduler);
+        checkpoint.MarkDirty();
+        _time.Advance(Interval);
+        _scheduler.FlushDue().Should().Be(1);
+
+        attempts.Should().Be(1);
+        owner.Superseded.Should().Be(1, "the grain is asked to deactivate, so that its next call reads what the other activation wrote");
+        checkpoint.IsSuperseded.Should().BeTrue();
+        checkpoint.IsDirty.Should().BeFalse("a stale state is never written: every retry would be refused");
+
+        checkpoint.MarkDirty();
+        _scheduler.Pending.Should().Be(0, "later changes of the stale activation queue nothing");
+        await checkpoint.WriteIfDueAsync();
+        await checkpoint.OnDeactivateAsync(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "superseded"));
+        attempts.Should().Be(1, "neither a call nor the deactivation tries again");
+    }
+
+    [Fact]
+    public async Task ADeactivationWhoseWriteIsRefusedAsStaleDoesNotThrow()
+    {
+        var owner = new NoGrain(() => Task.FromException(new InconsistentStateException("Version conflict (WriteState)", "9", "10")));
+        var checkpoint = new DeferredCheckpoint(owner, _scheduler);
+        checkpoint.MarkDirty();
+        var deactivate = () => checkpoint.OnDeactivateAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "shutdown"));
+        await deactivate.Should().NotThrowAsync("the other activation's write stands; the runtime gains nothing from the exception");
+        checkpoint.IsSuperseded.Should().BeTrue();
+
+        var other = NewCheckpoint();
+        _failuresLeft = 1;
+        other.MarkDirty();
+        var failing = () => other.OnDeactivateAsync(new DeactivationReason(DeactivationReasonCode.ActivationIdle, "idle"));
+        await failing.Should().ThrowAsync<IOException>("any other failure still reaches the runtime");
+    }
+
     /// <summary>An owner without a grain context (only logging reads it, and copes) that writes with <paramref name="write"/>.</summary>
     private sealed class NoGrain(Func<Task> write) : ICheckpointWriter
     {
         public IGrainContext GrainContext => null!;
 
+        /// <summary>Times the checkpoint asked the grain to deactivate (<see cref="ICheckpointWriter.OnSuperseded"/>).</summary>
+        public int Superseded { get; private set; }
+
         public Task WriteCheckpointAsync() => write();
+
+        public void OnSuperseded() => Superseded++;
     }
 }
