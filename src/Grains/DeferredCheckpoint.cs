@@ -61,6 +61,7 @@ internal sealed class DeferredCheckpoint(ICheckpointWriter owner, CheckpointSche
     /// <summary>Forgets pending changes (the state was cleared): nothing is written by the scheduler or on deactivation.</summary>
     public void Discard()
     {
+        if (_dirtySince == Gone) return; // deactivated or superseded: stays so
         Volatile.Write(ref _dirtySince, Clean);
         _queued = false;
     }

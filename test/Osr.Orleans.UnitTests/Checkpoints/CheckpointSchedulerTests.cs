@@ -290,7 +290,9 @@ public sealed class CheckpointSchedulerTests
         checkpoint.IsDirty.Should().BeFalse("a stale state is never written: every retry would be refused");
 
         checkpoint.MarkDirty();
-        _scheduler.Pending.Should().Be(0, "later changes of the stale activation queue nothing");
+        checkpoint.Discard();
+        checkpoint.MarkDirty();
+        _scheduler.Pending.Should().Be(0, "later changes of the stale activation queue nothing, even after its state was cleared");
         await checkpoint.WriteIfDueAsync();
         await checkpoint.OnDeactivateAsync(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "superseded"));
         attempts.Should().Be(1, "neither a call nor the deactivation tries again");
