@@ -22,7 +22,8 @@ namespace Osr.Orleans.Grains;
 /// grain's own turn. So a grain is written between one interval and one interval plus a tick after its first unwritten
 /// change, busy grains write in a call they handle anyway, and an idle grain receives at most one call per change —
 /// the call counts as activity, so it lives at most about one interval longer than without it, never indefinitely: a
-/// flush that fails is not retried by the scheduler (the grain's next change or its deactivation tries again). A flush
+/// flush that fails is not retried by the scheduler (the grain's next change or its deactivation tries again; after a
+/// refusal by the storage's version check nothing tries again: the grain deactivates, see <see cref="DeferredCheckpoint"/>). A flush
 /// call that never reaches the grain (dropped, refused, or delivered to another activation) is noticed the same way: a
 /// change two ticks past its due time finds the period unwritten and starts a new one (<see cref="IsLost"/>).</para>
 /// <para>Time is the application clock's <see cref="TimeProvider.GetTimestamp"/> (monotonic; faked in tests).</para>
@@ -106,7 +107,7 @@ public sealed partial class CheckpointScheduler : BackgroundService
     internal void WriteFailed(DeferredCheckpoint checkpoint, Exception exception)
     {
         var grain = checkpoint.Owner.GrainContext?.GrainId.ToString() ?? "?";
-        if (checkpoint.IsSuperseded || exception is InconsistentStateException) CheckpointSuperseded(_logger, grain, exception.Message);
+        if (exception is InconsistentStateException) CheckpointSuperseded(_logger, grain, exception.Message);
         else CheckpointFailed(_logger, exception, grain);
     }
 
@@ -170,10 +171,11 @@ public sealed partial class CheckpointScheduler : BackgroundService
     [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Checkpoint of {Grain} failed; it stays dirty and is tried again on its next change or deactivation")]
     private static partial void CheckpointFailed(ILogger logger, Exception exception, string grain);
 
-    [LoggerMessage(EventId = 1503, Level = LogLevel.Warning, Message = "Checkpoint of {Grain} refused: another activation wrote its state since this one read it ({Detail}). " +
-        "This activation deactivates without writing; the next call reads the stored state")]
-    private static partial void CheckpointSuperseded(ILogger logger, string grain, string detail);
-
     [LoggerMessage(EventId = 1502, Level = LogLevel.Warning, Message = "Could not ask {Grain} to write its checkpoint; it is written on its next change or deactivation")]
     private static partial void FlushCallFailed(ILogger logger, Exception exception, string grain);
+
+    [LoggerMessage(EventId = 1503, Level = LogLevel.Warning, Message = "Checkpoint of {Grain} refused by the storage's version check ({Detail}): the stored state " +
+        "was written since this activation read it (by another activation while a silo left, or by a write whose answer was lost). " +
+        "This activation deactivates without writing; the next call reads the stored state")]
+    private static partial void CheckpointSuperseded(ILogger logger, string grain, string detail);
 }

@@ -1,5 +1,5 @@
-using Osr.Orleans.Grains.Interfaces;
 using Orleans.Storage;
+using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Options;
 
 namespace Osr.Orleans.Grains;
@@ -12,10 +12,12 @@ namespace Osr.Orleans.Grains;
 /// <see cref="WriteIfDueAsync"/>), the scheduler's <see cref="ICheckpointFlushGrain.FlushCheckpointAsync"/> (<see cref="FlushAsync"/>),
 /// an explicit <see cref="WriteAsync"/>, or deactivation (<see cref="OnDeactivateAsync"/>). A failed write leaves the
 /// state dirty: the next change starts a new period (and queues a new entry), deactivation tries again. A write refused
-/// because another activation wrote the state since this one read it (<see cref="InconsistentStateException"/>, the
-/// storage's ETag check; it happens when a silo leaves and the grain was briefly active twice) can never succeed from
-/// this activation: the checkpoint stops writing and asks its grain to deactivate (<see cref="ICheckpointWriter.OnSuperseded"/>),
-/// so the next call reads the stored state (docs/decisions.md 105).
+/// by the storage's version check (<see cref="InconsistentStateException"/>: another activation wrote the state since
+/// this one read it, as when a silo leaves and the grain was briefly active twice, or an earlier write of this one
+/// succeeded but its answer was lost) can never succeed from this activation: the checkpoint is superseded, writes
+/// nothing more, and asks its grain to deactivate (<see cref="ICheckpointWriter.OnSuperseded"/>), so the next call
+/// reads the stored state (docs/decisions.md 105). Orleans deactivates a grain whose call throws that exception
+/// anyway; this covers the writes whose failure is only logged (the scheduler's flush, a write in a call).
 /// Used only on the owning grain's turns; the scheduler reads <see cref="IsDirtySince"/> from its own thread.
 /// The owner writes (<see cref="ICheckpointWriter"/>), so a checkpoint holds no delegate of its own.
 /// </summary>
@@ -24,7 +26,7 @@ internal sealed class DeferredCheckpoint(ICheckpointWriter owner, CheckpointSche
     private const long Clean = 0;
     private const long Gone = -1;
 
-    /// <summary>The scheduler's time of the first change not written yet; <see cref="Clean"/>, or <see cref="Gone"/> once the grain deactivated.</summary>
+    /// <summary>The scheduler's time of the first change not written yet; <see cref="Clean"/>, or <see cref="Gone"/> once the grain deactivated or the checkpoint was superseded.</summary>
     private long _dirtySince;
 
     /// <summary>Whether the scheduler holds an entry for the current dirty period.</summary>
@@ -66,9 +68,13 @@ internal sealed class DeferredCheckpoint(ICheckpointWriter owner, CheckpointSche
         _queued = false;
     }
 
-    /// <summary>Writes now, whether or not anything is marked; a failure leaves the state dirty and is thrown.</summary>
+    /// <summary>
+    /// Writes now, whether or not anything is marked; a failure is thrown and leaves the state dirty, except a refusal by
+    /// the version check, which supersedes the checkpoint. A superseded checkpoint refuses at once.
+    /// </summary>
     public async Task WriteAsync()
     {
+        if (IsSuperseded) throw new InconsistentStateException("the state was written by another activation or write since this activation read it; it deactivates");
         Volatile.Write(ref _dirtySince, Clean);
         _queued = false;
         try
@@ -93,7 +99,8 @@ internal sealed class DeferredCheckpoint(ICheckpointWriter owner, CheckpointSche
 
     /// <summary>
     /// In a call that changed the state: writes in this turn when <see cref="IsDue"/>, so a grain that keeps being called
-    /// needs no call from the scheduler. Never throws: a failure is logged and queued once more (one flush an interval later).
+    /// needs no call from the scheduler. Never throws: a failure is logged and queued once more (one flush an interval
+    /// later), a refusal by the version check only logged (the grain deactivates).
     /// </summary>
     public ValueTask WriteIfDueAsync() => IsDue ? new ValueTask(WriteInCallAsync()) : ValueTask.CompletedTask;
 
@@ -112,6 +119,7 @@ internal sealed class DeferredCheckpoint(ICheckpointWriter owner, CheckpointSche
     }
 
     /// <summary>Writes what changed, unless the silo is shutting down and <see cref="StateOptions.CheckpointOnShutdown"/> is off.
+    /// A refusal by the version check is logged, not thrown (the other write stands); other failures are thrown.
     /// Afterwards the scheduler drops this checkpoint's entry, whatever happened.</summary>
     public async Task OnDeactivateAsync(DeactivationReason reason)
     {
@@ -121,7 +129,7 @@ internal sealed class DeferredCheckpoint(ICheckpointWriter owner, CheckpointSche
         }
         catch (InconsistentStateException ex)
         {
-            // Another activation wrote the state since this one read it: its write stands (logged, not thrown at the runtime).
+            // The stored state is newer than this activation's: it stands (logged, not thrown at the runtime).
             scheduler.WriteFailed(this, ex);
         }
         finally

@@ -22,14 +22,25 @@ public sealed class PostgresRestartTests(ITestOutputHelper output)
 
         var stoppedAt = cluster.Time.GetTimestamp();
         await postgres.StopAsync();
-        await postgres.RestartAsync();
-        var recovered = await cluster.WaitUntilEveryDeviceAppliesAsync(stoppedAt, "every device applies readings after PostgreSQL restarted",
+        // Polled from the moment the server is down, while it starts again: only acknowledgements after the stop count.
+        var recovering = cluster.WaitUntilEveryDeviceAppliesAsync(cluster.Time.GetTimestamp(), "every device applies readings after PostgreSQL stopped",
             TimeSpan.FromSeconds(60));
+        try
+        {
+            await postgres.RestartAsync();
+        }
+        finally
+        {
+            await recovering.ContinueWith(_ => { }, TaskScheduler.Default); // not left polling a cluster being disposed
+        }
+        var restarted = cluster.Time.GetElapsedTime(stoppedAt);
+        var recovered = await recovering;
 
         cluster.Silos.Should().OnlyContain(s => s.IsRunning, "the silos ride out the database restart");
         (await cluster.Grains.GetGrain<IRulesGrain>(GrainKeys.Global).GetVersionAsync()).Should().BeGreaterThan(0, "the cluster client still works");
         await cluster.WaitUntilEveryDeviceAppliesAsync(cluster.Time.GetTimestamp(), "every device keeps applying readings", TimeSpan.FromSeconds(20));
         await cluster.StopLoadAsync();
-        output.WriteLine($"every device applying again {recovered.TotalSeconds:0.00} s after the stop; {await cluster.AssertNothingLostAsync()}");
+        output.WriteLine($"PostgreSQL accepting connections again {restarted.TotalSeconds:0.00} s after the stop began; every device applying again " +
+            $"{recovered.TotalSeconds:0.00} s after it was down; {await cluster.AssertNothingLostAsync()}");
     }
 }

@@ -36,7 +36,14 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
             // the others meanwhile, and only acknowledgements after the old process exited count.
             var recovering = cluster.WaitUntilEveryDeviceAppliesAsync(exitedAt, $"every device applies readings after {silo.Name} stopped",
                 TimeSpan.FromSeconds(60));
-            await silo.StartAsync(TimeSpan.FromSeconds(90));
+            try
+            {
+                await silo.StartAsync(TimeSpan.FromSeconds(90));
+            }
+            finally
+            {
+                await recovering.ContinueWith(_ => { }, TaskScheduler.Default); // not left polling a cluster being disposed
+            }
             var restarted = cluster.Time.GetElapsedTime(stoppedAt);
             var recovered = cluster.Time.GetElapsedTime(stoppedAt, exitedAt) + await recovering;
             output.WriteLine($"{silo.Name}: exited {cluster.Time.GetElapsedTime(stoppedAt, exitedAt).TotalSeconds:0.00} s after SIGTERM, " +

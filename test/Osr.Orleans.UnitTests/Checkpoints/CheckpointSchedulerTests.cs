@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Osr.Orleans.Grains;
 using Orleans.Storage;
+using Osr.Orleans.Grains;
 using Osr.Orleans.Grains.Options;
 
 namespace Osr.Orleans.UnitTests.Checkpoints;
@@ -296,6 +296,32 @@ public sealed class CheckpointSchedulerTests
         await checkpoint.WriteIfDueAsync();
         await checkpoint.OnDeactivateAsync(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "superseded"));
         attempts.Should().Be(1, "neither a call nor the deactivation tries again");
+    }
+
+    [Fact]
+    public async Task AWriteInACallRefusedAsStaleIsNotQueuedAgainAndLaterWritesRefuseAtOnce()
+    {
+        var attempts = 0;
+        var owner = new NoGrain(() =>
+        {
+            attempts++;
+            return Task.FromException(new InconsistentStateException("Version conflict (WriteState)", "9", "10"));
+        });
+        var checkpoint = new DeferredCheckpoint(owner, _scheduler);
+        checkpoint.MarkDirty();
+        _time.Advance(Interval);
+        checkpoint.IsDue.Should().BeTrue();
+        await checkpoint.WriteIfDueAsync(); // the grain's own call writes: refused
+
+        attempts.Should().Be(1);
+        owner.Superseded.Should().Be(1);
+        _scheduler.FlushDue().Should().Be(0, "the period's entry finds nothing dirty, and the refusal queued no new one");
+        _scheduler.Pending.Should().Be(0);
+
+        var explicitWrite = () => checkpoint.WriteAsync();
+        await explicitWrite.Should().ThrowAsync<InconsistentStateException>("an explicit write of a superseded state cannot succeed either");
+        attempts.Should().Be(1, "it is refused without reaching the storage");
+        checkpoint.IsDirty.Should().BeFalse("and it does not make the checkpoint dirty again");
     }
 
     [Fact]
