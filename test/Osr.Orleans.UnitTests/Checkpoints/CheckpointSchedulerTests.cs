@@ -273,18 +273,13 @@ public sealed class CheckpointSchedulerTests
     [Fact]
     public async Task AWriteRefusedAsStaleStopsWritingAndDeactivatesTheGrainSoItReloads()
     {
-        var attempts = 0;
-        var owner = new NoGrain(() =>
-        {
-            attempts++;
-            return Task.FromException(new InconsistentStateException("Version conflict (WriteState)", "9", "10"));
-        });
+        var owner = NoGrain.Refusing();
         var checkpoint = new DeferredCheckpoint(owner, _scheduler);
         checkpoint.MarkDirty();
         _time.Advance(Interval);
         _scheduler.FlushDue().Should().Be(1);
 
-        attempts.Should().Be(1);
+        owner.Attempts.Should().Be(1);
         owner.Superseded.Should().Be(1, "the grain is asked to deactivate, so that its next call reads what the other activation wrote");
         checkpoint.IsSuperseded.Should().BeTrue();
         checkpoint.IsDirty.Should().BeFalse("a stale state is never written: every retry would be refused");
@@ -295,39 +290,34 @@ public sealed class CheckpointSchedulerTests
         _scheduler.Pending.Should().Be(0, "later changes of the stale activation queue nothing, even after its state was cleared");
         await checkpoint.WriteIfDueAsync();
         await checkpoint.OnDeactivateAsync(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "superseded"));
-        attempts.Should().Be(1, "neither a call nor the deactivation tries again");
+        owner.Attempts.Should().Be(1, "neither a call nor the deactivation tries again");
     }
 
     [Fact]
     public async Task AWriteInACallRefusedAsStaleIsNotQueuedAgainAndLaterWritesRefuseAtOnce()
     {
-        var attempts = 0;
-        var owner = new NoGrain(() =>
-        {
-            attempts++;
-            return Task.FromException(new InconsistentStateException("Version conflict (WriteState)", "9", "10"));
-        });
+        var owner = NoGrain.Refusing();
         var checkpoint = new DeferredCheckpoint(owner, _scheduler);
         checkpoint.MarkDirty();
         _time.Advance(Interval);
         checkpoint.IsDue.Should().BeTrue();
         await checkpoint.WriteIfDueAsync(); // the grain's own call writes: refused
 
-        attempts.Should().Be(1);
+        owner.Attempts.Should().Be(1);
         owner.Superseded.Should().Be(1);
         _scheduler.FlushDue().Should().Be(0, "the period's entry finds nothing dirty, and the refusal queued no new one");
         _scheduler.Pending.Should().Be(0);
 
         var explicitWrite = () => checkpoint.WriteAsync();
         await explicitWrite.Should().ThrowAsync<InconsistentStateException>("an explicit write of a superseded state cannot succeed either");
-        attempts.Should().Be(1, "it is refused without reaching the storage");
+        owner.Attempts.Should().Be(1, "it is refused without reaching the storage");
         checkpoint.IsDirty.Should().BeFalse("and it does not make the checkpoint dirty again");
     }
 
     [Fact]
     public async Task ADeactivationWhoseWriteIsRefusedAsStaleDoesNotThrow()
     {
-        var owner = new NoGrain(() => Task.FromException(new InconsistentStateException("Version conflict (WriteState)", "9", "10")));
+        var owner = NoGrain.Refusing();
         var checkpoint = new DeferredCheckpoint(owner, _scheduler);
         checkpoint.MarkDirty();
         var deactivate = () => checkpoint.OnDeactivateAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "shutdown"));
@@ -349,7 +339,18 @@ public sealed class CheckpointSchedulerTests
         /// <summary>Times the checkpoint asked the grain to deactivate (<see cref="ICheckpointWriter.OnSuperseded"/>).</summary>
         public int Superseded { get; private set; }
 
-        public Task WriteCheckpointAsync() => write();
+        /// <summary>Writes attempted.</summary>
+        public int Attempts { get; private set; }
+
+        /// <summary>An owner whose every write the storage refuses as stale (another activation wrote since).</summary>
+        public static NoGrain Refusing() =>
+            new(() => Task.FromException(new InconsistentStateException("Version conflict (WriteState)", "9", "10")));
+
+        public Task WriteCheckpointAsync()
+        {
+            Attempts++;
+            return write();
+        }
 
         public void OnSuperseded() => Superseded++;
     }
