@@ -82,6 +82,13 @@ public sealed class LearningOptions
     public bool ExploreByTime { get; set; } = true;
 
     /// <summary>
+    /// The timing gate: under <see cref="Rescore"/>, send by the learned threshold only where the candidate's propensity is
+    /// at least this many times its category's average over the user's recent waking time under the same draw
+    /// (src/Models/Rules/ThrottlePass.cs); 0 turns the gate off. Range 0 or 1–10. Default 1.
+    /// </summary>
+    public double TimingLift { get; set; } = 1;
+
+    /// <summary>
     /// Recent scoring passes a user needs before the learned threshold applies; a calm user whose horizon usually holds fewer
     /// needs half of those, at least 5 (BudgetThreshold.RequiredSamples). Range 1–256. Default 30.
     /// </summary>
@@ -124,6 +131,8 @@ public sealed class LearningOptionsValidator : IValidateOptions<LearningOptions>
             errors.Add($"{s}:BudgetHorizon must be between 0 and 7d, got {o.BudgetHorizon}");
         if (o.BudgetMinSamples is < 1 or > BudgetSamples.Capacity)
             errors.Add($"{s}:BudgetMinSamples must be between 1 and {BudgetSamples.Capacity}, got {o.BudgetMinSamples}");
+        // Below 1 the gate would let through moments the model expects to be worse than a random one: refused.
+        if (!(o.TimingLift == 0 || (o.TimingLift >= 1 && o.TimingLift <= 10))) errors.Add($"{s}:TimingLift must be 0 (off) or in [1, 10], got {o.TimingLift}");
         if (!(o.UncertainMaxHrStd > 0 && o.UncertainMaxHrStd <= 100)) errors.Add($"{s}:UncertainMaxHrStd must be in (0, 100], got {o.UncertainMaxHrStd}");
         if (!(o.UncertainMaxSpeedStd > 0 && o.UncertainMaxSpeedStd <= 50)) errors.Add($"{s}:UncertainMaxSpeedStd must be in (0, 50], got {o.UncertainMaxSpeedStd}");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

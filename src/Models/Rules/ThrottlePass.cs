@@ -14,6 +14,12 @@
 //   gap.similar or re-eligibility holds back still counts, and so does it when passes are scored again: the bar is the
 //   user's best candidate at its best moments, and a second-choice item goes out only where it scores as high. Taking
 //   the bar over the sendable candidates alone spent the cap 2.5 times as often at 1.1× instead of 1.5× (decision 100).
+// * The timing gate (TimingLift λ > 0, under a rescorer): where the learned threshold applies, a candidate also needs
+//   an OSR at least the one it would score at λ times its category's average recent propensity under the same draw
+//   (BudgetRescorer.AverageMoment): a push by score must be expected to be worth λ pushes at a random waking moment of
+//   the user's recent day for that item, which is what state-blind timing would give. At λ = 1 a moment exactly at its
+//   average passes (GateSlack). The quantile alone sends at the top of the
+//   user's day even when the model sees nothing special in it (a category whose propensity hardly varies with the state).
 // * The caller supplies every clock and draw (the rules' clock, the user's local time, the exploration draw), so the
 //   same inputs always give the same result; CandidateChoice then chooses from it.
 using Osr.Orleans.Models.Scoring;
@@ -26,7 +32,9 @@ namespace Osr.Orleans.Models.Rules;
 /// <param name="BudgetHorizon">Only scores this recent count (zero: all kept).</param>
 /// <param name="BudgetObserve">Under the online model, send nothing by score before the learned threshold applies.</param>
 /// <param name="ExploreByTime">Spread the exploration floor over waking time rather than over passes.</param>
-public readonly record struct ThrottleLearning(bool Budget, int BudgetMinSamples, TimeSpan BudgetHorizon, bool BudgetObserve, bool ExploreByTime);
+/// <param name="TimingLift">Under a rescorer, a learned threshold is never below the OSR at this many times the candidate's average recent moment (<see cref="BudgetRescorer.AverageMoment"/>); 0: no timing gate.</param>
+public readonly record struct ThrottleLearning(bool Budget, int BudgetMinSamples, TimeSpan BudgetHorizon, bool BudgetObserve, bool ExploreByTime,
+    double TimingLift = 0);
 
 /// <summary>One decision's candidates and what the rules need of the user's past and present.</summary>
 /// <param name="Rules">The rule set in force.</param>
@@ -90,6 +98,24 @@ public static class ThrottlePass
     /// <summary>The threshold while a user's own scores are still being observed: above every OSR (OSR ≤ 1).</summary>
     public static readonly double Unreachable = Math.BitIncrement(1.0);
 
+    /// <summary>
+    /// Slack of the timing gate: a moment scoring its average scores it up to rounding (the quantile is kept as a float),
+    /// and a user whose state never changed is not held back by that.
+    /// </summary>
+    private const double GateSlack = 1e-6;
+
+    private static string TimingText(double gate, double lift) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"; timing: not below {lift:0.##}× its average recent moment, OSR {gate:0.###}");
+
+    /// <summary>
+    /// The timing gate's threshold for candidate <paramref name="i"/> under the rescorer's last draw (its OSR at
+    /// <paramref name="lift"/> × its average recent moment, less <see cref="GateSlack"/>) where it is above
+    /// <paramref name="learned"/>; NaN where the gate is off (lift 0), the candidate has no average moment, or the learned
+    /// threshold is already higher.
+    /// </summary>
+    private static double TimingGate(BudgetRescorer rescorer, int i, double lift, double learned) =>
+        lift > 0 && rescorer.AverageMoment(i, lift) - GateSlack is var gate && gate > learned ? gate : double.NaN;
+
     private static string ObservingText(int seen, int required) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"learning: observing {seen} of {required} passes before sending by score");
 
@@ -150,7 +176,10 @@ public static class ThrottlePass
                 }
                 if (learned is { } t)
                 {
-                    effective = effective with { Threshold = t.Threshold, ThresholdLearned = learnedText };
+                    var gate = rescored ? TimingGate(rescorer!, i, learning.TimingLift, t.Threshold) : double.NaN;
+                    effective = double.IsNaN(gate)
+                        ? effective with { Threshold = t.Threshold, ThresholdLearned = learnedText }
+                        : effective with { Threshold = gate, ThresholdLearned = learnedText + TimingText(gate, learning.TimingLift) };
                     if (usesLearned is not null) usesLearned[i] = true;
                 }
                 else if (learning.BudgetObserve && posterior && left > 0
@@ -204,7 +233,10 @@ public static class ThrottlePass
                 learned = BudgetThreshold.Compute(input.Budget, input.LocalNow, basis.PushesLeft, basis.CapDay, basis.RequiredSamples,
                     input.Learning.BudgetHorizon, rescorer.RescoreRow(r), basis.QuietStart, basis.QuietEnd)?.Threshold;
             for (var i = 0; i < n; i++)
-                all[r * n + i] = r > 0 && basis.UsesLearned[i] && learned is { } t ? t : result.Thresholds[i];
+            {
+                if (r == 0 || !basis.UsesLearned[i] || learned is not { } t) all[r * n + i] = result.Thresholds[i];
+                else all[r * n + i] = TimingGate(rescorer, i, input.Learning.TimingLift, t) is var gate && !double.IsNaN(gate) ? gate : t;
+            }
         }
         return all;
     }

@@ -82,6 +82,7 @@ public sealed class OnlineLearningTests(ClusterFixture fixture)
                 draw: new PassDraw(signature, (ulong)(1000 + k), 1, -1, 1));
             if (k < 30) Threshold(last).Detail.Should().Contain("observing", $"pass {k} still observes");
         }
+        // One state throughout: every moment is the user's average one, so the timing gate (TimingLift 1) adds nothing.
         Threshold(last!).Detail.Should().Contain("learned: ").And.EndWith("of 30 recent passes scored under this draw)");
 
         static RuleCheck Threshold(DecisionView decision) => decision.Checks.Single(c => c.Rule == RuleName.Threshold);

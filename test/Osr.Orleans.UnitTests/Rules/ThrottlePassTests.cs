@@ -1,3 +1,4 @@
+using Osr.Orleans.Models.Features;
 using Osr.Orleans.Models.Rules;
 using Osr.Orleans.Models.Scoring;
 using static Osr.Orleans.UnitTests.Rules.RuleTestKit;
@@ -204,6 +205,67 @@ public sealed class ThrottlePassTests
             .Should().BeNull("without a rescorer the threshold does not depend on the draw");
         // A probability over per-draw thresholds: a candidate clears row 0's threshold but not a higher one.
         CandidateChoice.Probability(0, [0.6, 0.6], [true], [0.5, 0.7], [0]).Should().Be(0.5);
+    }
+
+    [Fact]
+    public void TheTimingGateKeepsTheThresholdAtLiftTimesTheCandidatesAverageRecentMomentUnderEachDraw()
+    {
+        // Drinks converts at 5 % at rest and 50 % after a workout. Today: 39 rest passes a minute apart from 09:00, then
+        // one post-workout pass at 10:00 that still holds at 12:30: by time, half of the recent waking day was
+        // post-workout. The learned quantile is the post-workout score; twice the average moment is above it.
+        var model = new OnlinePropensity(OnlinePropensityOptions.Default);
+        var calm = new PropensityContext(ActivityLabel.Rest, FeatureVector.Unknown with { LocalHour = 9 }, null);
+        var after = calm with { Label = ActivityLabel.PostWorkout };
+        var rng = new Random(4);
+        for (var k = 0; k < 300; k++)
+        {
+            model.Learn(in calm, "drinks", PropensityHead.Conversion, rng.NextDouble() < 0.05);
+            model.Learn(in after, "drinks", PropensityHead.Conversion, rng.NextDouble() < 0.5);
+        }
+        var budget = new BudgetSamples();
+        var today = new DateTime(Noon, DateTimeKind.Utc).Date;
+        for (var k = 0; k < 39; k++) budget.Record(0.5, today.AddHours(9).AddMinutes(k), OnlinePropensity.Signature(calm));
+        budget.Record(0.5, today.AddHours(10), OnlinePropensity.Signature(after));
+        RescoreCandidate[] drinks = [new("drinks", 1.0)];
+        BudgetRescorer Rescorer(ulong seed) => new(model, null, seed, 1, -1, 1, drinks);
+        ThrottlePassInput With(double lift, BudgetSamples? samples = null) =>
+            Input(RuleSet.Defaults, [Water], budget: samples ?? budget) with { Learning = Learning with { TimingLift = lift }, Rescorer = Rescorer(11) };
+        var localNow = With(0).LocalNow;
+
+        (double Quantile, double Moment) Expected(ulong seed, double lift)
+        {
+            var check = Rescorer(seed);
+            var quantile = BudgetThreshold.Compute(budget, localNow, 3, 3, 5, TimeSpan.FromHours(24),
+                check.Rescore(budget, default, localNow, TimeSpan.FromHours(24)), new TimeOnly(22, 0), new TimeOnly(7, 0))!.Value.Threshold;
+            return (quantile, check.AverageMoment(0, lift));
+        }
+
+        var (quantile, twice) = Expected(11, 2);
+        var (_, once) = Expected(11, 1);
+        (2 * twice - 1).Should().BeApproximately(2 * (2 * once - 1), 1e-12, "λ scales the raw score z·p̄ (OSR = (raw + 1) / 2 here)");
+        twice.Should().BeGreaterThan(quantile);
+        once.Should().BeLessThan(quantile);
+
+        var input = With(2);
+        var pass = ThrottlePass.Evaluate(input);
+        pass.Thresholds[0].Should().BeApproximately(twice, 1e-5).And.BeLessThan(twice, "a moment at the bar passes despite rounding");
+        pass.Verdicts[0].Rules.ThresholdLearned.Should().Contain("; timing: not below 2× its average recent moment, OSR ");
+        var rows = ThrottlePass.RowThresholds(input, pass, 2)!;
+        rows[0].Should().Be(pass.Thresholds[0], "row 0 is the acting draw");
+        var (rowQuantile, rowMoment) = Expected(BudgetRescorer.RowSeed(11, 1), 2);
+        rowMoment.Should().NotBe(twice, "another draw, another average");
+        rows[1].Should().BeApproximately(Math.Max(rowQuantile, rowMoment), 1e-5, "each draw has its own average moment");
+
+        var level = ThrottlePass.Evaluate(With(1));
+        level.Thresholds[0].Should().Be(quantile, "the quantile is already above the average moment");
+        level.Verdicts[0].Rules.ThresholdLearned.Should().NotContain("timing");
+        ThrottlePass.Evaluate(With(0)).Thresholds[0].Should().Be(quantile, "0: no gate");
+
+        // A user whose state never changed: every moment is the average one, and the pass is not held back by rounding.
+        var still = new BudgetSamples();
+        for (var k = 0; k < 40; k++) still.Record(0.5, today.AddHours(9).AddMinutes(5 * k), OnlinePropensity.Signature(after));
+        var same = ThrottlePass.Evaluate(With(1, still));
+        same.Verdicts[0].Rules.ThresholdLearned.Should().NotContain("timing");
     }
 
     [Fact]

@@ -129,6 +129,86 @@ public sealed class BudgetRescorerTests
     }
 
     [Fact]
+    public void AnAverageMomentIsTheCategorysPropensityAveragedOverWakingTimeUnderTheSameDraw()
+    {
+        // Four passes: rest at 08:00 (stands 1 h: the gap to 10:00 is capped), post-workout at 10:00 (30 min to 10:30),
+        // rest at 10:30 (10 min to 10:40), post-workout at 10:40 (the newest: 20 min to now, 11:00).
+        var model = Learned();
+        var day = new DateTime(2026, 11, 2, 0, 0, 0, DateTimeKind.Unspecified);
+        var rest = State(ActivityLabel.Rest, 9.5, 0.1);
+        var after = State(ActivityLabel.PostWorkout, 18.2, 0.3);
+        var samples = new BudgetSamples();
+        samples.Record(0.5, day.AddHours(8), OnlinePropensity.Signature(in rest));
+        samples.Record(0.5, day.AddHours(10), OnlinePropensity.Signature(in after));
+        samples.Record(0.5, day.AddHours(10.5), OnlinePropensity.Signature(in rest));
+        samples.Record(0.5, day.AddHours(10) + TimeSpan.FromMinutes(40), OnlinePropensity.Signature(in after));
+        var now = day.AddHours(11);
+        var candidates = Candidates();
+
+        candidates.Count(c => c.Z > 0).Should().BeGreaterThan(0);
+        foreach (var row in new[] { 0, 1 })
+        {
+            var seed = BudgetRescorer.RowSeed(7, row);
+            var rescorer = new BudgetRescorer(model, "casual", 7, 1, -0.5, 0.5, candidates);
+            double.IsNaN(rescorer.AverageMoment(0)).Should().BeTrue("nothing was prepared yet");
+            rescorer.Rescore(samples, default, now, TimeSpan.Zero);
+            if (row > 0) rescorer.RescoreRow(row);
+            var moments = Enumerable.Range(0, candidates.Length).Select(i => rescorer.AverageMoment(i)).ToArray();
+            double.IsNaN(rescorer.AverageMoment(candidates.Length)).Should().BeTrue("no such candidate");
+            for (var i = 0; i < candidates.Length; i++)
+            {
+                var (category, z) = candidates[i];
+                if (z <= 0)
+                {
+                    double.IsNaN(moments[i]).Should().BeTrue($"candidate {i} has z {z}: its OSR falls as the propensity rises");
+                    continue;
+                }
+                var pRest = model.Draw(in rest, category, seed);
+                var pAfter = model.Draw(in after, category, seed);
+                var mean = (60 * pRest + 30 * pAfter + 10 * pRest + 20 * pAfter) / 120;
+                moments[i].Should().BeApproximately(OsrScore.Normalize(z * mean, -0.5, 0.5), 1e-9, $"candidate {i}, row {row}");
+                rescorer.AverageMoment(i, 1.5).Should().BeApproximately(OsrScore.Normalize(1.5 * z * mean, -0.5, 0.5), 1e-9);
+            }
+        }
+
+        // A candidate not eligible has no average moment; an eligible one of the same category keeps its own.
+        bool[] withoutDrinks = [false, true, true, true];
+        var some = new BudgetRescorer(model, "casual", 7, 1, -0.5, 0.5, candidates);
+        some.Rescore(samples, withoutDrinks, now, TimeSpan.Zero);
+        double.IsNaN(some.AverageMoment(0)).Should().BeTrue();
+        some.AverageMoment(2).Should().Be(AverageOf(model, samples, now, candidates, 2), "gear's own average, whatever else is eligible");
+    }
+
+    [Fact]
+    public void AnAverageMomentFollowsTheRingInTimeOrderOnceItHasWrapped()
+    {
+        // 300 passes a minute apart (the ring keeps the last 256): rest, except post-workout from pass 280 on. The last
+        // 256 stand for a minute each but the newest, which stands until now (10 min later).
+        var model = Learned();
+        var start = new DateTime(2026, 11, 2, 8, 0, 0, DateTimeKind.Unspecified);
+        var rest = State(ActivityLabel.Rest, 9.5, 0.1);
+        var after = State(ActivityLabel.PostWorkout, 18.2, 0.3);
+        var samples = new BudgetSamples();
+        for (var k = 0; k < 300; k++) samples.Record(0.5, start.AddMinutes(k), k >= 280 ? OnlinePropensity.Signature(in after) : OnlinePropensity.Signature(in rest));
+        samples.Count.Should().Be(BudgetSamples.Capacity);
+        var now = start.AddMinutes(299 + 10);
+        var rescorer = new BudgetRescorer(model, "casual", 7, 1, -0.5, 0.5, Candidates());
+        rescorer.Rescore(samples, default, now, TimeSpan.Zero);
+        var z = Candidates()[0].Z;
+        var pRest = model.Draw(in rest, "drinks", 7);
+        var pAfter = model.Draw(in after, "drinks", 7);
+        var mean = (236 * pRest + 19 * pAfter + 10 * pAfter) / (236 + 19 + 10.0);
+        rescorer.AverageMoment(0).Should().BeApproximately(OsrScore.Normalize(z * mean, -0.5, 0.5), 1e-9);
+    }
+
+    private static double AverageOf(OnlinePropensity model, BudgetSamples samples, DateTime now, RescoreCandidate[] candidates, int i)
+    {
+        var rescorer = new BudgetRescorer(model, "casual", 7, 1, -0.5, 0.5, candidates);
+        rescorer.Rescore(samples, default, now, TimeSpan.Zero);
+        return rescorer.AverageMoment(i);
+    }
+
+    [Fact]
     public void CellKeysStayWhatPersistedPosteriorsWereLearnedUnder()
     {
         // Pinned values: a posterior persisted by an earlier version is keyed by these; a change of Cells or Signature

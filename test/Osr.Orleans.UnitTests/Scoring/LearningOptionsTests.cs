@@ -26,6 +26,25 @@ public class LearningOptionsTests
     [InlineData(1.0)]
     public void ADrawSpreadInZeroToOneIsAccepted(double spread) =>
         new LearningOptionsValidator().Validate(null, new LearningOptions { DrawSpread = spread }).Succeeded.Should().BeTrue();
+
+    [Theory]
+    [InlineData(-1.0)]
+    [InlineData(0.5)]
+    [InlineData(11.0)]
+    [InlineData(double.NaN)]
+    public void ATimingLiftOtherThanOffOrOneToTenIsRefusedByName(double lift)
+    {
+        var result = new LearningOptionsValidator().Validate(null, new LearningOptions { TimingLift = lift });
+        result.Failed.Should().BeTrue();
+        result.FailureMessage.Should().Contain("Osr:Learning:TimingLift must be 0 (off) or in [1, 10]");
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.0)]
+    [InlineData(10.0)]
+    public void ATimingLiftOfOffOrOneToTenIsAccepted(double lift) =>
+        new LearningOptionsValidator().Validate(null, new LearningOptions { TimingLift = lift }).Succeeded.Should().BeTrue();
 }
 
 public class ActingScoresTests
