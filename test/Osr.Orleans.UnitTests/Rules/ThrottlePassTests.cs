@@ -37,6 +37,21 @@ public sealed class ThrottlePassTests
         return budget;
     }
 
+    /// <summary>A model that learned drinks converts at 5 % at rest and 50 % after a workout (300 outcomes each).</summary>
+    private static (OnlinePropensity Model, PropensityContext Calm, PropensityContext After) DrinksLearnedByState()
+    {
+        var model = new OnlinePropensity(OnlinePropensityOptions.Default);
+        var calm = new PropensityContext(ActivityLabel.Rest, FeatureVector.Unknown with { LocalHour = 9 }, null);
+        var after = calm with { Label = ActivityLabel.PostWorkout };
+        var rng = new Random(4);
+        for (var k = 0; k < 300; k++)
+        {
+            model.Learn(in calm, "drinks", PropensityHead.Conversion, rng.NextDouble() < 0.05);
+            model.Learn(in after, "drinks", PropensityHead.Conversion, rng.NextDouble() < 0.5);
+        }
+        return (model, calm, after);
+    }
+
     [Fact]
     public void TheLearnedThresholdAppliesOnlyWhereTheThresholdComesFromTheGlobalScope()
     {
@@ -164,15 +179,7 @@ public sealed class ThrottlePassTests
     public void UnderARescorerTheLearnedThresholdIsTakenOverThePassesScoredUnderEachDraw()
     {
         // 40 passes today in two states, recorded at 0.5; scored again under a model that learned the states differ.
-        var model = new OnlinePropensity(OnlinePropensityOptions.Default);
-        var calm = new PropensityContext(Osr.Orleans.Models.Features.ActivityLabel.Rest, Osr.Orleans.Models.Features.FeatureVector.Unknown with { LocalHour = 9 }, null);
-        var after = calm with { Label = Osr.Orleans.Models.Features.ActivityLabel.PostWorkout };
-        var rng = new Random(4);
-        for (var k = 0; k < 300; k++)
-        {
-            model.Learn(in calm, "drinks", PropensityHead.Conversion, rng.NextDouble() < 0.05);
-            model.Learn(in after, "drinks", PropensityHead.Conversion, rng.NextDouble() < 0.5);
-        }
+        var (model, calm, after) = DrinksLearnedByState();
         var budget = new BudgetSamples();
         var today = new DateTime(Noon, DateTimeKind.Utc).Date;
         for (var k = 0; k < 40; k++) budget.Record(0.5, today.AddMinutes(15 * k), OnlinePropensity.Signature(k % 4 == 0 ? after : calm));
@@ -211,17 +218,10 @@ public sealed class ThrottlePassTests
     public void TheTimingGateKeepsTheThresholdAtLiftTimesTheCandidatesAverageRecentMomentUnderEachDraw()
     {
         // Drinks converts at 5 % at rest and 50 % after a workout. Today: 39 rest passes a minute apart from 09:00, then
-        // one post-workout pass at 10:00 that still holds at 12:30: by time, half of the recent waking day was
-        // post-workout. The learned quantile is the post-workout score; twice the average moment is above it.
-        var model = new OnlinePropensity(OnlinePropensityOptions.Default);
-        var calm = new PropensityContext(ActivityLabel.Rest, FeatureVector.Unknown with { LocalHour = 9 }, null);
-        var after = calm with { Label = ActivityLabel.PostWorkout };
-        var rng = new Random(4);
-        for (var k = 0; k < 300; k++)
-        {
-            model.Learn(in calm, "drinks", PropensityHead.Conversion, rng.NextDouble() < 0.05);
-            model.Learn(in after, "drinks", PropensityHead.Conversion, rng.NextDouble() < 0.5);
-        }
+        // one post-workout pass at 10:00 that stands for an hour (the most one pass stands for), as long as
+        // the rest passes together: by time, half of the recent waking day was post-workout. The learned quantile is the
+        // post-workout score; twice the average moment is above it.
+        var (model, calm, after) = DrinksLearnedByState();
         var budget = new BudgetSamples();
         var today = new DateTime(Noon, DateTimeKind.Utc).Date;
         for (var k = 0; k < 39; k++) budget.Record(0.5, today.AddHours(9).AddMinutes(k), OnlinePropensity.Signature(calm));
