@@ -14,12 +14,12 @@
 //   gap.similar or re-eligibility holds back still counts, and so does it when passes are scored again: the bar is the
 //   user's best candidate at its best moments, and a second-choice item goes out only where it scores as high. Taking
 //   the bar over the sendable candidates alone spent the cap 2.5 times as often at 1.1× instead of 1.5× (decision 100).
-// * The timing gate (TimingLift λ > 0, under a rescorer): where the learned threshold applies, a candidate also needs
-//   an OSR at least the one it would score at λ times its category's average recent propensity under the same draw
-//   (BudgetRescorer.AverageMoment): a push by score must be expected to be worth λ pushes at a random waking moment of
-//   the user's recent day for that item, which is what state-blind timing would give. At λ = 1 a moment exactly at its
-//   average passes (GateSlack). The quantile alone sends at the top of the
-//   user's day even when the model sees nothing special in it (a category whose propensity hardly varies with the state).
+// * The timing gate (TimingLift λ > 0, under a rescorer): the quantile alone sends at the top of the user's day even when
+//   the model sees nothing special in it (a category whose propensity hardly varies with the state). So where the
+//   learned threshold applies, a candidate also needs an OSR at least the one it would score at λ times its category's
+//   average recent propensity under the same draw (BudgetRescorer.AverageMoment): a push by score must be expected to
+//   be worth λ pushes at a random waking moment of the user's recent day for that item, which is what state-blind timing
+//   would give. At λ = 1 a moment exactly at its average passes (GateSlack).
 // * The caller supplies every clock and draw (the rules' clock, the user's local time, the exploration draw), so the
 //   same inputs always give the same result; CandidateChoice then chooses from it.
 using Osr.Orleans.Models.Scoring;

@@ -13,8 +13,8 @@
 //   current pass was scored. The current pass is then compared with its own day's model of the user's recent moments.
 // * Passes of equal signature share one computation: a day has a few dozen distinct states, so a decision costs
 //   distinct states × categories × 15 cell look-ups. A pass without a signature keeps its recorded score.
-// * The same draw also gives each candidate's average moment (AverageMoment, the timing gate of docs/notifications.md
-//   "Budget-aware threshold"): the OSR it would score at the propensity its category has on average over the recent
+// * The same draw also gives each candidate's average moment (AverageMoment, docs/notifications.md
+//   "The timing gate"): the OSR it would score at the propensity its category has on average over the recent
 //   passes, each pass weighted by the time until the next one (at most MomentSpan), because state-blind timing picks a
 //   moment uniformly in waking time while passes come more often when the state changes.
 namespace Osr.Orleans.Models.Scoring;
@@ -160,12 +160,10 @@ public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulon
         var osr = p.SlotOsr;
         var mean = p.CategoryMean;
         Array.Clear(mean);
-        double weight = 0;
         for (var slot = 0; slot < p.Slots; slot++)
         {
             var best = double.NegativeInfinity;
             var w = p.Weights[slot];
-            weight += w;
             for (var k = 0; k < c; k++)
             {
                 var at = (slot * c + k) * Cells;
@@ -182,7 +180,7 @@ public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulon
         {
             var k = p.CategoryOf[i];
             var z = candidates[i].Z;
-            p.Moments[i] = k >= 0 && weight > 0 && z > 0 ? z * mean[k] / weight : double.NaN;
+            p.Moments[i] = k >= 0 && p.TotalWeight > 0 && z > 0 ? z * mean[k] / p.TotalWeight : double.NaN;
         }
         for (var i = 0; i < p.SlotOf.Length; i++)
             result[i] = p.SlotOf[i] < 0 ? p.Samples.Scores[i] : osr[p.SlotOf[i]];
@@ -201,6 +199,7 @@ public sealed class BudgetRescorer(OnlinePropensity model, string? segment, ulon
         public double[] Sigmas { get; } = sigmas;
         public float[] SlotOsr { get; } = new float[slots];
         public double[] Weights { get; } = weights;
+        public double TotalWeight { get; } = weights.Sum();
         public int[] CategoryOf { get; } = categoryOf;
         public double[] CategoryMean { get; } = new double[bestZ.Length];
         public double[] Moments { get; } = new double[categoryOf.Length];
