@@ -140,12 +140,12 @@ public static class ModelCommands
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
             .StartAsync(async progress =>
             {
-                var task = progress.AddTask(Markup.Escape(Describe(job)), maxValue: Math.Max(1, job.Iterations));
+                var task = progress.AddTask(Markup.Escape(DisplayFormat.Progress(job)), maxValue: Math.Max(1, job.Iterations));
                 void Show(TrainingJob j)
                 {
                     task.MaxValue = Math.Max(1, j.Iterations);
                     task.Value = Math.Clamp(j.Iteration, 0, task.MaxValue);
-                    task.Description = Markup.Escape(Describe(j));
+                    task.Description = Markup.Escape(DisplayFormat.Progress(j));
                 }
 
                 Show(job);
@@ -161,12 +161,12 @@ public static class ModelCommands
         var time = ctx.Services.Time;
         var start = time.GetTimestamp();
         var shown = (job.Iteration, job.Message);
-        await log.WriteLineAsync($"training job {job.JobId} ({job.Kind}): {Describe(job)}").ConfigureAwait(false);
+        await log.WriteLineAsync($"training job {job.JobId} ({job.Kind}): {DisplayFormat.Progress(job)}").ConfigureAwait(false);
         return await PollAsync(ctx, registry, job, j =>
         {
             if (j.State != TrainingState.Running || (j.Iteration, j.Message) == shown) return;
             shown = (j.Iteration, j.Message);
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{time.GetElapsedTime(start).TotalSeconds,5:0}s] {Describe(j)}"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{time.GetElapsedTime(start).TotalSeconds,5:0}s] {DisplayFormat.Progress(j)}"));
             log.Flush();
         }).ConfigureAwait(false);
     }
@@ -182,16 +182,6 @@ public static class ModelCommands
         }
 
         return job;
-    }
-
-    /// <summary>One progress line: iteration i/n, loss, what the trainer is doing.</summary>
-    internal static string Describe(TrainingJob job)
-    {
-        var parts = new List<string>(3);
-        if (job.Iterations > 0) parts.Add(string.Create(CultureInfo.InvariantCulture, $"iteration {job.Iteration}/{job.Iterations}"));
-        if (job.Loss is { } loss && double.IsFinite(loss)) parts.Add("loss " + loss.ToString("G5", CultureInfo.InvariantCulture));
-        if (!string.IsNullOrEmpty(job.Message)) parts.Add(job.Message);
-        return parts.Count == 0 ? "starting" : string.Join(", ", parts);
     }
 
     // ---- train: the outcome ----
@@ -236,7 +226,7 @@ public static class ModelCommands
         {
             case TrainingState.Running:
                 console.MarkupLine(Markup.Escape(
-                    $"Training job {job.JobId} ({job.Kind}, promote if better: {YesNo(job.PromoteIfBetter)}) is running: {Describe(job)}."));
+                    $"Training job {job.JobId} ({job.Kind}, promote if better: {YesNo(job.PromoteIfBetter)}) is running: {DisplayFormat.Progress(job)}."));
                 console.MarkupLine(Markup.Escape("Not waiting for it; see the new version with: osr-admin model list"));
                 return;
             case TrainingState.Failed:

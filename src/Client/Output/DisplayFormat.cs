@@ -1,4 +1,5 @@
 using System.Globalization;
+using Osr.Orleans.Grains.Interfaces;
 
 namespace Osr.Orleans.Client.Output;
 
@@ -16,5 +17,16 @@ internal static class DisplayFormat
         if (d.TotalMinutes < 1) return $"{d.TotalSeconds:0}s";
         if (d.TotalHours < 1) return $"{(int)d.TotalMinutes}m{d.Seconds:00}s";
         return $"{(int)d.TotalHours}h{d.Minutes:00}m";
+    }
+
+    /// <summary>A training job's progress in a few words: <c>iteration 3/10, loss 0.12345, …</c>, or <c>starting</c>.</summary>
+    public static string Progress(TrainingJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var parts = new List<string>(3);
+        if (job.Iterations > 0) parts.Add(string.Create(CultureInfo.InvariantCulture, $"iteration {job.Iteration}/{job.Iterations}"));
+        if (job.Loss is { } loss && double.IsFinite(loss)) parts.Add("loss " + loss.ToString("G5", CultureInfo.InvariantCulture));
+        if (!string.IsNullOrEmpty(job.Message)) parts.Add(job.Message);
+        return parts.Count == 0 ? "starting" : string.Join(", ", parts);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Osr.Orleans.Client.Output;
 using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Models;
 using Osr.Orleans.Models.Catalog;
@@ -241,7 +242,7 @@ public static class DemoCatalog
             {
                 shown = (job.Iteration, job.Message);
                 await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"  [{time.GetElapsedTime(started).TotalSeconds,4:0}s] {Commands.ModelCommands.Describe(job)}")).ConfigureAwait(false);
+                    $"  [{time.GetElapsedTime(started).TotalSeconds,4:0}s] {DisplayFormat.Progress(job)}")).ConfigureAwait(false);
             }
         }
 
