@@ -52,7 +52,7 @@ public sealed partial class NotificationThrottleGrain(
     /// <summary>The learning settings of <see cref="ThrottlePass"/>, as configured.</summary>
     private ThrottleLearning PassLearning =>
         new(_learning.Budget, _learning.BudgetMinSamples, _learning.BudgetHorizon, _learning.BudgetObserve, _learning.ExploreByTime,
-            _learning.TimingLift, _learning.BudgetObserveHours);
+            _learning.TimingLift);
 
     /// <summary>The decision history's checkpoint (see <see cref="DecisionHistory"/>).</summary>
     private DeferredCheckpoint HistoryCheckpoint => _historyCheckpoint ??= new DeferredCheckpoint(this, checkpoints);

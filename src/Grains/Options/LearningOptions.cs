@@ -78,13 +78,6 @@ public sealed class LearningOptions
     /// </summary>
     public bool BudgetObserve { get; set; } = true;
 
-    /// <summary>
-    /// With <see cref="BudgetObserve"/>, under the online model, also send nothing by threshold (only exploration) in a 3-hour
-    /// band of the local day that none of the user's recent passes fell in: the threshold cannot rank a pass there among them.
-    /// Default true.
-    /// </summary>
-    public bool BudgetObserveHours { get; set; } = true;
-
     /// <summary>Spread exploration evenly over waking time (true) instead of over scoring passes. Default true.</summary>
     public bool ExploreByTime { get; set; } = true;
 

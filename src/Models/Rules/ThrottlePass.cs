@@ -33,9 +33,8 @@ namespace Osr.Orleans.Models.Rules;
 /// <param name="BudgetObserve">Under the online model, send nothing by score before the learned threshold applies.</param>
 /// <param name="ExploreByTime">Spread the exploration floor over waking time rather than over passes.</param>
 /// <param name="TimingLift">Under a rescorer, a learned threshold is never below the OSR at this many times the candidate's average recent moment (<see cref="BudgetRescorer.AverageMoment"/>); 0: no timing gate.</param>
-/// <param name="ObserveHours">With <paramref name="BudgetObserve"/>, under the online model, also send nothing by score in a 3-hour band of the day that no recent pass fell in (<see cref="BudgetThreshold.CoversHourBand"/>).</param>
 public readonly record struct ThrottleLearning(bool Budget, int BudgetMinSamples, TimeSpan BudgetHorizon, bool BudgetObserve, bool ExploreByTime,
-    double TimingLift = 0, bool ObserveHours = false);
+    double TimingLift = 0);
 
 /// <summary>One decision's candidates and what the rules need of the user's past and present.</summary>
 /// <param name="Rules">The rule set in force.</param>
@@ -120,9 +119,6 @@ public static class ThrottlePass
     private static string ObservingText(int seen, int required) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"learning: observing {seen} of {required} passes before sending by score");
 
-    private static string ObservingBandText(DateTime localNow) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"learning: observing {OnlinePropensity.HourBand(localNow.Hour) * 3:00}:00–{OnlinePropensity.HourBand(localNow.Hour) * 3 + 3:00}:00, no recent pass in this part of the day");
-
     /// <summary>The verdict and choice inputs of every candidate of <paramref name="input"/> (see the file's design notes).</summary>
     public static ThrottlePassResult Evaluate(ThrottlePassInput input)
     {
@@ -145,11 +141,6 @@ public static class ThrottlePass
         bool[]? usesLearned = null;
         var learnedCap = 0;
         var rescored = false;
-        // Under the online model the learned threshold ranks this pass among the recent ones; in a part of the day none of
-        // them fell in (the first day's hours as they come) it cannot, so the user is observed there first.
-        var unseenBand = learnThreshold && learning.BudgetObserve && learning.ObserveHours && posterior
-            && BudgetThreshold.Recent(budget, localNow, learning.BudgetHorizon) >= requiredSamples
-            && !BudgetThreshold.CoversHourBand(budget, localNow, learning.BudgetHorizon);
         TimeOnly quietStart = default, quietEnd = default;
         // The exploration basis under the online model (ExplorationFloor), unbounded here: each candidate takes its own
         // cap.day as the bound, and as the basis while no whole day has been seen.
@@ -161,44 +152,39 @@ public static class ThrottlePass
             var effective = ruleSet.Resolve(userId, segment, c.ItemId, c.Category);
             if (learnThreshold && effective.ThresholdFrom == RuleScopeKind.Global)
             {
-                if (unseenBand)
-                    effective = effective with { Threshold = Unreachable, ThresholdLearned = ObservingBandText(localNow) };
-                else
+                if (i == 0 || learned is null && learnedText is null)
                 {
-                    if (i == 0 || learned is null && learnedText is null)
+                    left = effective.CapDay - BudgetThreshold.SentOn(sent, DateOnly.FromDateTime(localNow), zone);
+                    learnedCap = effective.CapDay;
+                    // Under a rescorer the threshold compares this pass with the user's recent passes scored under this
+                    // pass's posterior draw, for the candidates the user has not opted out of (what the recorded best
+                    // scores were taken over); only when a learned threshold can apply at all.
+                    float[]? scores = null;
+                    if (rescorer is not null && left > 0 && BudgetThreshold.Recent(budget, localNow, learning.BudgetHorizon) >= requiredSamples)
                     {
-                        left = effective.CapDay - BudgetThreshold.SentOn(sent, DateOnly.FromDateTime(localNow), zone);
-                        learnedCap = effective.CapDay;
-                        // Under a rescorer the threshold compares this pass with the user's recent passes scored under this
-                        // pass's posterior draw, for the candidates the user has not opted out of (what the recorded best
-                        // scores were taken over); only when a learned threshold can apply at all.
-                        float[]? scores = null;
-                        if (rescorer is not null && left > 0 && BudgetThreshold.Recent(budget, localNow, learning.BudgetHorizon) >= requiredSamples)
-                        {
-                            var eligible = new bool[n];
-                            for (var k = 0; k < n; k++)
-                                eligible[k] = !ruleSet.OptOutOf(userId, candidates[k].Category).BlocksPush;
-                            scores = rescorer.Rescore(budget, eligible, localNow, learning.BudgetHorizon);
-                        }
-                        learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, learning.BudgetHorizon, scores,
-                            effective.QuietStart, effective.QuietEnd);
-                        (quietStart, quietEnd) = (effective.QuietStart, effective.QuietEnd);
-                        rescored = scores is not null && learned is not null;
-                        learnedText = learned is { } l ? BudgetThreshold.Describe(in l, rescored) : "";
-                        if (rescored) usesLearned = new bool[n];
+                        var eligible = new bool[n];
+                        for (var k = 0; k < n; k++)
+                            eligible[k] = !ruleSet.OptOutOf(userId, candidates[k].Category).BlocksPush;
+                        scores = rescorer.Rescore(budget, eligible, localNow, learning.BudgetHorizon);
                     }
-                    if (learned is { } t)
-                    {
-                        var gate = rescored ? TimingGate(rescorer!, i, learning.TimingLift, t.Threshold) : double.NaN;
-                        effective = double.IsNaN(gate)
-                            ? effective with { Threshold = t.Threshold, ThresholdLearned = learnedText }
-                            : effective with { Threshold = gate, ThresholdLearned = learnedText + TimingText(gate, learning.TimingLift) };
-                        if (usesLearned is not null) usesLearned[i] = true;
-                    }
-                    else if (learning.BudgetObserve && posterior && left > 0
-                        && BudgetThreshold.Recent(budget, localNow, learning.BudgetHorizon) is var seen && seen < requiredSamples)
-                        effective = effective with { Threshold = Unreachable, ThresholdLearned = ObservingText(seen, requiredSamples) };
+                    learned = BudgetThreshold.Compute(budget, localNow, left, effective.CapDay, requiredSamples, learning.BudgetHorizon, scores,
+                        effective.QuietStart, effective.QuietEnd);
+                    (quietStart, quietEnd) = (effective.QuietStart, effective.QuietEnd);
+                    rescored = scores is not null && learned is not null;
+                    learnedText = learned is { } l ? BudgetThreshold.Describe(in l, rescored) : "";
+                    if (rescored) usesLearned = new bool[n];
                 }
+                if (learned is { } t)
+                {
+                    var gate = rescored ? TimingGate(rescorer!, i, learning.TimingLift, t.Threshold) : double.NaN;
+                    effective = double.IsNaN(gate)
+                        ? effective with { Threshold = t.Threshold, ThresholdLearned = learnedText }
+                        : effective with { Threshold = gate, ThresholdLearned = learnedText + TimingText(gate, learning.TimingLift) };
+                    if (usesLearned is not null) usesLearned[i] = true;
+                }
+                else if (learning.BudgetObserve && posterior && left > 0
+                    && BudgetThreshold.Recent(budget, localNow, learning.BudgetHorizon) is var seen && seen < requiredSamples)
+                    effective = effective with { Threshold = Unreachable, ThresholdLearned = ObservingText(seen, requiredSamples) };
             }
             var verdict = NotificationRules.Evaluate(c, effective, timeZoneId, sent, nowUtcTicks, stateUtcTicks, draw);
             verdicts[i] = verdict;

@@ -193,26 +193,6 @@ public static class BudgetThreshold
         return Math.Clamp(half, Math.Min(configured, MinRequiredSamples), Math.Max(configured, 1));
     }
 
-    /// <summary>
-    /// Whether a score recorded within <paramref name="horizon"/> before <paramref name="localNow"/> (all when the horizon is
-    /// not positive) fell in the same 3-hour band of the local day as <paramref name="localNow"/>
-    /// (<see cref="OnlinePropensity.HourBand"/>, the band the online model's hour cells read). A pass in a band the recent
-    /// scores do not cover cannot be ranked among them: the band's cells move its score by a draw none of them shared.
-    /// </summary>
-    public static bool CoversHourBand(BudgetSamples samples, DateTime localNow, TimeSpan horizon)
-    {
-        ArgumentNullException.ThrowIfNull(samples);
-        if (samples.LocalTicks.Length != BudgetSamples.Capacity) return false;
-        var band = OnlinePropensity.HourBand(localNow.Hour);
-        var from = horizon > TimeSpan.Zero ? localNow.Ticks - horizon.Ticks : long.MinValue;
-        for (var i = 0; i < samples.Count; i++)
-        {
-            var ticks = samples.LocalTicks[i];
-            if (ticks > 0 && ticks >= from && OnlinePropensity.HourBand(new DateTime(ticks).Hour) == band) return true;
-        }
-        return false;
-    }
-
     /// <summary>Scores recorded within <paramref name="horizon"/> before <paramref name="localNow"/> (all of them when the horizon is not positive).</summary>
     public static int Recent(BudgetSamples samples, DateTime localNow, TimeSpan horizon)
     {

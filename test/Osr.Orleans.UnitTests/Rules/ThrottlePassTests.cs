@@ -97,30 +97,6 @@ public sealed class ThrottlePassTests
     }
 
     [Fact]
-    public void InABandOfTheDayNoRecentPassFellInTheUserIsObservedFirst()
-    {
-        // 40 passes today from 00:00 to 09:45: at 09:30 the band 09–12 is covered, at 12:30 the band 12–15 is not.
-        var best = Water with { Osr = 1.0 };
-        var hours = Learning with { ObserveHours = true };
-        var covered = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [best], now: Noon - TimeSpan.FromHours(3).Ticks, budget: Budget(40, 0.5f))
-            with { Learning = hours });
-        var unseen = ThrottlePass.Evaluate(Input(RuleSet.Defaults, [best], budget: Budget(40, 0.5f)) with { Learning = hours });
-
-        covered.Thresholds[0].Should().Be(0.5, "the learned quantile, as without the band check");
-        covered.Verdicts[0].Rules.ThresholdLearned.Should().StartWith("learned:");
-        unseen.Thresholds[0].Should().Be(ThrottlePass.Unreachable);
-        unseen.Verdicts[0].Rules.ThresholdLearned.Should().Be("learning: observing 12:00–15:00, no recent pass in this part of the day");
-        unseen.HardAllowed[0].Should().BeTrue("only the threshold holds it back: exploration may still send it");
-        unseen.ExploreRates[0].Should().BeGreaterThan(0);
-        // Off, without the posterior, or too few passes (the count is said first).
-        ThrottlePass.Evaluate(Input(RuleSet.Defaults, [best], budget: Budget(40, 0.5f))).Thresholds[0].Should().Be(0.5);
-        ThrottlePass.Evaluate(Input(RuleSet.Defaults, [best], budget: Budget(40, 0.5f), posterior: false) with { Learning = hours })
-            .Thresholds[0].Should().Be(0.5);
-        ThrottlePass.Evaluate(Input(RuleSet.Defaults, [best], budget: Budget(2, 0.5f)) with { Learning = hours })
-            .Verdicts[0].Rules.ThresholdLearned.Should().Be("learning: observing 2 of 5 passes before sending by score");
-    }
-
-    [Fact]
     public void WithoutThePosteriorWithoutObservingOrWithTheCapSpentTheConfiguredThresholdHolds()
     {
         var budget = Budget(2, 0.5f);

@@ -191,27 +191,6 @@ public sealed class ScoringPassTests
     }
 
     [Fact]
-    public void AnHourBandIsCoveredByARecentPassInTheSameThreeHoursOfTheDay()
-    {
-        // Yesterday: passes at 07:10, 10:40 and 20:00; the horizon is 24 h.
-        var samples = new BudgetSamples();
-        var day = new DateTime(2026, 11, 2, 0, 0, 0);
-        foreach (var hours in new[] { 7 + 10 / 60.0, 10 + 40 / 60.0, 20.0 }) samples.Record(0.5, day.AddHours(hours));
-        var horizon = TimeSpan.FromHours(24);
-        var today = day.AddDays(1);
-
-        BudgetThreshold.CoversHourBand(samples, today.AddHours(7).AddMinutes(5), horizon).Should().BeTrue("07:10 yesterday is within 24 h, band 06–09");
-        BudgetThreshold.CoversHourBand(samples, today.AddHours(8).AddMinutes(59), horizon).Should().BeFalse("07:10 yesterday is now more than 24 h ago");
-        BudgetThreshold.CoversHourBand(samples, today.AddHours(8).AddMinutes(59), TimeSpan.Zero).Should().BeTrue("no horizon: every pass counts");
-        BudgetThreshold.CoversHourBand(samples, today.AddHours(9), horizon).Should().BeTrue("10:40 yesterday, band 09–12");
-        BudgetThreshold.CoversHourBand(samples, today.AddHours(14), horizon).Should().BeFalse("nothing between 12:00 and 15:00");
-        BudgetThreshold.CoversHourBand(samples, day.AddHours(22), horizon).Should().BeFalse("band 21–24: 20:00 is in 18–21");
-        BudgetThreshold.CoversHourBand(samples, day.AddHours(20).AddMinutes(30), horizon).Should().BeTrue();
-        BudgetThreshold.CoversHourBand(new BudgetSamples(), today, horizon).Should().BeFalse("no pass at all");
-        BudgetThreshold.CoversHourBand(new BudgetSamples { LocalTicks = [] }, today, TimeSpan.Zero).Should().BeFalse("times never recorded");
-    }
-
-    [Fact]
     public void ExplorationIsSpreadOverWakingTimeNotOverPasses()
     {
         // Quiet 22:00–07:00 → 15 waking hours; explore.rate 0.05, cap 3 → λ = 0.01 an hour.
