@@ -23,10 +23,13 @@ namespace Osr.Orleans.Grains;
 /// <see cref="CheckpointScheduler"/>'s request) and on deactivation — never per reading. The devices' intake is in UserStateGrain.Intake.cs, the scoring pass in
 /// UserStateGrain.Scoring.cs, the snapshot and live view in UserStateGrain.Views.cs.
 /// </remarks>
-public sealed partial class UserStateGrain(
-    [PersistentState("user", StorageNames.Default)] IPersistentState<UserState> state,
-    UserStateServices services) : Grain, IUserStateGrain, ICheckpointFlushGrain, ICheckpointWriter
+public sealed partial class UserStateGrain(UserStateServices services) : Grain, IUserStateGrain, ICheckpointFlushGrain, ICheckpointWriter
 {
+    /// <summary>The state name the user's state is stored under (in <see cref="StorageNames.Default"/>).</summary>
+    public const string StateName = "user";
+
+    // Read in OnActivateAsync, before any call (StoredState.cs says why not a [PersistentState] facet).
+    private readonly StoredState<UserState> state = new(services.UserStore);
     private Dictionary<string, float>? _consumed;
     private bool _changePending;
     private bool _scoreQueued;
@@ -41,8 +44,9 @@ public sealed partial class UserStateGrain(
 
     private string UserId => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        await state.ReadAsync(this.GetGrainId());
         services.Activations.UserActivated();
         var s = state.State;
         if (s.Filters is not null) _bank = UserFilterBank.Restore(s.Filters, services.Filter);
@@ -51,7 +55,7 @@ public sealed partial class UserStateGrain(
         s.Activity = null;
         RebuildDevices(s.TakeSeqWindows()); // likewise the seq windows, one per device
         // Entries a crash or a refusing audit log left with their change (a profile import) go first.
-        return s.PendingAudit.Count > 0 ? SettleAuditAsync() : Task.CompletedTask;
+        if (s.PendingAudit.Count > 0) await SettleAuditAsync();
     }
 
     private Task SettleAuditAsync() => services.Audit.SettleAsync(this, () => state.State.PendingAudit, CheckpointAsync);
@@ -170,8 +174,7 @@ public sealed partial class UserStateGrain(
         Checkpoint.Discard();
         // Entries still pending go to the trail first, where the erasure's last step redacts them (who and when stay).
         await services.Audit.TryDeliverAsync(state.State.PendingAudit, () => Task.CompletedTask);
-        await state.ClearStateAsync();
-        state.State = new UserState();
+        await state.ClearAsync(this.GetGrainId());
         _bank = null;
         _recent = null;
         _consumed = null;
@@ -204,7 +207,7 @@ public sealed partial class UserStateGrain(
         s.CheckpointUtcTicks = services.Clock.UtcTicks;
         try
         {
-            await state.WriteStateAsync();
+            await state.WriteAsync(this.GetGrainId());
         }
         finally
         {

@@ -1,11 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Osr.Orleans.Grains.Decisions;
+using Osr.Orleans.Grains.Interfaces;
 using Osr.Orleans.Grains.Metrics;
 using Osr.Orleans.Grains.Options;
 using Osr.Orleans.Grains.Recommendation;
 using Osr.Orleans.Grains.Storage;
 using Osr.Orleans.Models.Filtering;
+using Orleans.Storage;
 
 namespace Osr.Orleans.Grains;
 
@@ -31,6 +34,7 @@ public sealed class UserStateServices(
     ScoreWindow scoreWindow,
     Admin.AuditOutbox audit,
     CheckpointScheduler checkpoints,
+    [FromKeyedServices(StorageNames.Default)] IGrainStorage storage,
     ILogger<UserStateGrain> logger)
 {
     public StateOptions StateOptions { get; } = stateOptions.Value;
@@ -48,6 +52,9 @@ public sealed class UserStateServices(
     public ScoreWindow ScoreWindow { get; } = scoreWindow;
     public Admin.AuditOutbox Audit { get; } = audit;
     public CheckpointScheduler Checkpoints { get; } = checkpoints;
+
+    /// <summary>Where the grain's state is stored: <see cref="StorageNames.Default"/>, under <see cref="UserStateGrain.StateName"/>.</summary>
+    public StateStore UserStore { get; } = new(storage, UserStateGrain.StateName);
 
     /// <summary>The grain's logger (category <see cref="UserStateGrain"/>).</summary>
     public ILogger Logger { get; } = logger;
