@@ -35,10 +35,7 @@ public sealed class StoredState<T>(StateStore store) : IGrainState<T> where T : 
     public bool RecordExists { get; set; }
 
     /// <summary>Reads the stored state of <paramref name="grainId"/> (a new <typeparamref name="T"/> when none is stored: a null state is never kept).</summary>
-    public async Task ReadAsync(GrainId grainId)
-    {
-        await store.Storage.ReadStateAsync(store.Name, grainId, this);
-    }
+    public Task ReadAsync(GrainId grainId) => store.Storage.ReadStateAsync(store.Name, grainId, this);
 
     /// <summary>Writes the state of <paramref name="grainId"/>; a write since this one's read is refused (<see cref="InconsistentStateException"/>).</summary>
     public Task WriteAsync(GrainId grainId) => store.Storage.WriteStateAsync(store.Name, grainId, this);

@@ -82,7 +82,7 @@ public sealed partial class UserStateGrain
 
     public async ValueTask AttachDeviceAsync(string deviceId, string kind)
     {
-        var devices = state.State.Devices;
+        var devices = _state.State.Devices;
         var i = IndexOf(devices, deviceId);
         var entry = new DeviceRef(deviceId, kind);
         // A (re-)registration starts a new sequence epoch for the device.
@@ -96,7 +96,7 @@ public sealed partial class UserStateGrain
 
     public async ValueTask RevokeDeviceAsync(string deviceId)
     {
-        var devices = state.State.Devices;
+        var devices = _state.State.Devices;
         var i = IndexOf(devices, deviceId);
         if (i < 0 || devices[i].Revoked) return;
         devices[i] = devices[i] with { Revoked = true };
@@ -106,8 +106,8 @@ public sealed partial class UserStateGrain
     /// <summary>The index of an attached, unrevoked device in <see cref="UserState.Devices"/>, or −1 (a loop: no allocation per message).</summary>
     private int DeviceIndex(string deviceId)
     {
-        var i = IndexOf(state.State.Devices, deviceId);
-        return i >= 0 && !state.State.Devices[i].Revoked ? i : -1;
+        var i = IndexOf(_state.State.Devices, deviceId);
+        return i >= 0 && !_state.State.Devices[i].Revoked ? i : -1;
     }
 
     private static int IndexOf(List<DeviceRef> devices, string deviceId)
@@ -124,7 +124,7 @@ public sealed partial class UserStateGrain
     /// </summary>
     private void RebuildDevices(SeqWindow[]? checkpointed = null)
     {
-        var devices = state.State.Devices;
+        var devices = _state.State.Devices;
         devices.TrimExcess();
         var slots = new DeviceSlot[devices.Count];
         for (var i = 0; i < slots.Length; i++)

@@ -15,7 +15,7 @@ namespace Osr.Orleans.Grains;
 public sealed partial class UserStateGrain
 {
     /// <summary>The rules' clock: wall time, or this user's latest event time under the event clock.</summary>
-    private long RulesNow => services.Decisions.ClockMode == ClockMode.Event ? state.State.LastReadingUtcTicks : services.Clock.UtcTicks;
+    private long RulesNow => services.Decisions.ClockMode == ClockMode.Event ? _state.State.LastReadingUtcTicks : services.Clock.UtcTicks;
 
     /// <summary>
     /// Queues a scoring pass (as a separate grain turn, so the readings are acknowledged first)
@@ -28,7 +28,7 @@ public sealed partial class UserStateGrain
     private void MaybeQueueScoring()
     {
         if (!services.Decisions.Enabled || _scoreQueued || _bank is null || services.ActiveModels.Als is null) return;
-        var asOf = state.State.LastReadingUtcTicks;
+        var asOf = _state.State.LastReadingUtcTicks;
         var now = RulesNow;
         if (!_changePending)
         {
@@ -38,7 +38,7 @@ public sealed partial class UserStateGrain
             if (!due)
             {
                 var estimate = _bank.Estimate(asOf);
-                var features = FeatureExtractor.Compute(in estimate, state.State.Profile, _tracker, asOf);
+                var features = FeatureExtractor.Compute(in estimate, _state.State.Profile, _tracker, asOf);
                 if (DecisionFeatures.Distance(DecisionFeatures.ChangePoint(in features), _lastScoredPoint) < services.Decisions.FeatureDistance) return;
             }
             _changePending = true;
@@ -51,7 +51,7 @@ public sealed partial class UserStateGrain
     public async ValueTask<DecisionView?> ScoreAsync()
     {
         _scoreQueued = false;
-        var s = state.State;
+        var s = _state.State;
         if (_bank is null || s.LastReadingUtcTicks == 0) return null;
         _changePending = false;
         _lastScoredTicks = RulesNow;
@@ -100,7 +100,7 @@ public sealed partial class UserStateGrain
     /// </summary>
     private async Task<ScoredPass> ScoreCandidatesAsync(CandidateView[] candidates, bool record)
     {
-        var s = state.State;
+        var s = _state.State;
         var asOf = s.LastReadingUtcTicks;
         var estimate = _bank!.Estimate(asOf);
         var features = FeatureExtractor.Compute(in estimate, s.Profile, _tracker, asOf);
@@ -188,7 +188,7 @@ public sealed partial class UserStateGrain
         try
         {
             var weights = _consumed ??= await ConsumedAsync();
-            var request = new CandidateRequest(UserId, state.State.Profile.Segment, [.. weights.Keys], [.. weights.Values], count, null);
+            var request = new CandidateRequest(UserId, _state.State.Profile.Segment, [.. weights.Keys], [.. weights.Values], count, null);
             return await GrainFactory.GetGrain<IAlsFactorCacheGrain>(version).RecommendAsync(request);
         }
         catch (Exception ex)

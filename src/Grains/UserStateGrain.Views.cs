@@ -15,9 +15,9 @@ public sealed partial class UserStateGrain
     public async ValueTask<UserSnapshot> GetSnapshotAsync()
     {
         var candidates = await CandidatesAsync(services.Decisions.Candidates);
-        var scored = candidates.Length == 0 || state.State.LastReadingUtcTicks == 0 ? [] : (await ScoreCandidatesAsync(candidates, record: false)).Scored;
+        var scored = candidates.Length == 0 || _state.State.LastReadingUtcTicks == 0 ? [] : (await ScoreCandidatesAsync(candidates, record: false)).Scored;
         var decisions = await GrainFactory.GetGrain<INotificationThrottleGrain>(UserId).GetDecisionsAsync(10);
-        var s = state.State;
+        var s = _state.State;
         var asOf = s.LastReadingUtcTicks;
         var estimate = _bank is null || asOf == 0 ? StateEstimate.Unknown(asOf) : _bank.Estimate(asOf);
         var features = asOf == 0
@@ -64,7 +64,7 @@ public sealed partial class UserStateGrain
     /// </summary>
     private void PublishWatchEvent(DecisionView? decision)
     {
-        var s = state.State;
+        var s = _state.State;
         var asOf = s.LastReadingUtcTicks;
         var estimate = _bank is null || asOf == 0 ? StateEstimate.Unknown(asOf) : _bank.Estimate(asOf);
         var update = new UserWatchEvent(UserId, services.Clock.UtcNow, asOf == 0 ? null : Time(asOf), _tracker.Label.Name(), EstimateOf(in estimate),
@@ -96,7 +96,7 @@ public sealed partial class UserStateGrain
         for (var k = 0; k < items.Length; k++)
         {
             var (deviceIndex, r) = items[items.Length - 1 - k]; // newest first
-            var device = deviceIndex < state.State.Devices.Count ? state.State.Devices[deviceIndex].DeviceId : "?";
+            var device = deviceIndex < _state.State.Devices.Count ? _state.State.Devices[deviceIndex].DeviceId : "?";
             views[k] = new ReadingView(device, r.Seq, r.Timestamp, Known(r.Hr), Known(r.Speed), Known(r.Cadence),
                 Known(r.Acc), Known(r.Lat), Known(r.Lon));
         }

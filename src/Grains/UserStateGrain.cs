@@ -29,7 +29,7 @@ public sealed partial class UserStateGrain(UserStateServices services) : Grain, 
     public const string StateName = "user";
 
     // Read in OnActivateAsync, before any call (StoredState.cs says why not a [PersistentState] facet).
-    private readonly StoredState<UserState> state = new(services.UserStore);
+    private readonly StoredState<UserState> _state = new(services.UserStore);
     private Dictionary<string, float>? _consumed;
     private bool _changePending;
     private bool _scoreQueued;
@@ -46,9 +46,9 @@ public sealed partial class UserStateGrain(UserStateServices services) : Grain, 
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        await state.ReadAsync(this.GetGrainId());
+        await _state.ReadAsync(this.GetGrainId());
         services.Activations.UserActivated();
-        var s = state.State;
+        var s = _state.State;
         if (s.Filters is not null) _bank = UserFilterBank.Restore(s.Filters, services.Filter);
         if (s.Activity is not null) _tracker.Restore(s.Activity);
         s.Filters = null; // the live bank is the truth now; don't keep a second copy in memory
@@ -58,7 +58,7 @@ public sealed partial class UserStateGrain(UserStateServices services) : Grain, 
         if (s.PendingAudit.Count > 0) await SettleAuditAsync();
     }
 
-    private Task SettleAuditAsync() => services.Audit.SettleAsync(this, () => state.State.PendingAudit, CheckpointAsync);
+    private Task SettleAuditAsync() => services.Audit.SettleAsync(this, () => _state.State.PendingAudit, CheckpointAsync);
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -78,7 +78,7 @@ public sealed partial class UserStateGrain(UserStateServices services) : Grain, 
     private (int Applied, int OutOfOrder, RejectReason Refused) Apply(int deviceIndex, string deviceId, Reading[] readings, SeqWindow window)
     {
         if (services.Decisions.ClockMode == ClockMode.Event && readings.Length > 0
-            && EventClockBound.FirstBeyond(readings, EventClockBound.Latest(state.State.LastReadingUtcTicks, services.Clock.UtcTicks, services.StateOptions.MaxEventLead)) >= 0)
+            && EventClockBound.FirstBeyond(readings, EventClockBound.Latest(_state.State.LastReadingUtcTicks, services.Clock.UtcTicks, services.StateOptions.MaxEventLead)) >= 0)
         {
             return (0, 0, RejectReason.TsJump);
         }
@@ -88,7 +88,7 @@ public sealed partial class UserStateGrain(UserStateServices services) : Grain, 
         var applied = 0;
         var outOfOrder = 0;
         var outliers = 0;
-        var profile = state.State.Profile;
+        var profile = _state.State.Profile;
         foreach (ref readonly var r in ordered.AsSpan())
         {
             var previous = _tracker.Label;
@@ -106,14 +106,14 @@ public sealed partial class UserStateGrain(UserStateServices services) : Grain, 
                 _changePending = true;
             }
             Remember(deviceIndex, in r);
-            if (r.TimestampUtcTicks > state.State.LastReadingUtcTicks) state.State.LastReadingUtcTicks = r.TimestampUtcTicks;
+            if (r.TimestampUtcTicks > _state.State.LastReadingUtcTicks) _state.State.LastReadingUtcTicks = r.TimestampUtcTicks;
         }
 
         if (outliers > 0) services.Counters.FilterOutliers(outliers);
         if (readings.Length > 0)
         {
             _slots[deviceIndex].Seq = window;
-            state.State.ReadingsApplied += applied;
+            _state.State.ReadingsApplied += applied;
             Checkpoint.MarkDirty();
             if (applied > 0) MaybeQueueScoring();
         }
@@ -123,7 +123,7 @@ public sealed partial class UserStateGrain(UserStateServices services) : Grain, 
     }
 
     public ValueTask<long> GetLastSeqAsync(string deviceId) =>
-        ValueTask.FromResult(SeqOf(IndexOf(state.State.Devices, deviceId)).Last);
+        ValueTask.FromResult(SeqOf(IndexOf(_state.State.Devices, deviceId)).Last);
 
     /// <summary>The dedupe position of the device at <paramref name="deviceIndex"/> in <see cref="UserState.Devices"/> (empty for −1 or a device not seen yet).</summary>
     private SeqWindow SeqOf(int deviceIndex) => deviceIndex >= 0 && deviceIndex < _slots.Length ? _slots[deviceIndex].Seq : SeqWindow.Empty;
@@ -131,7 +131,7 @@ public sealed partial class UserStateGrain(UserStateServices services) : Grain, 
     /// <summary>Forgets the dedupe position of <paramref name="deviceId"/> (a registration starts a new epoch); true when it had one.</summary>
     private bool ForgetSeq(string deviceId)
     {
-        var i = IndexOf(state.State.Devices, deviceId);
+        var i = IndexOf(_state.State.Devices, deviceId);
         if (SeqOf(i).IsEmpty) return false;
         _slots[i].Seq = SeqWindow.Empty;
         return true;
@@ -140,7 +140,7 @@ public sealed partial class UserStateGrain(UserStateServices services) : Grain, 
     public async ValueTask RecordInteractionAsync(string itemId, InteractionAction action, long timestampUtcTicks, string? eventId = null)
     {
         await services.Events.AppendInteractionsAsync([new InteractionRecord(UserId, itemId, action, timestampUtcTicks, eventId)]);
-        state.State.InteractionsRecorded++;
+        _state.State.InteractionsRecorded++;
         if (_consumed is not null) _consumed[itemId] = _consumed.GetValueOrDefault(itemId) + services.Als.WeightOf(action);
         UserLog.InteractionRecorded(services.Logger, UserId, itemId, action.Name());
     }
@@ -148,10 +148,10 @@ public sealed partial class UserStateGrain(UserStateServices services) : Grain, 
     public async ValueTask SetProfileAsync(UserProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        var before = state.RecordExists ? Describe(state.State.Profile) : null;
+        var before = _state.RecordExists ? Describe(_state.State.Profile) : null;
         // The profile and its audit entry together, before anything can fail: whichever write stores one stores both.
-        state.State.Profile = profile;
-        state.State.PendingAudit.Add(services.Audit.NewEntry(AuditActions.UsersImport, UserId, UserId, before, Describe(profile)));
+        _state.State.Profile = profile;
+        _state.State.PendingAudit.Add(services.Audit.NewEntry(AuditActions.UsersImport, UserId, UserId, before, Describe(profile)));
         await services.Events.UpsertUserSegmentAsync(UserId, profile.Segment);
         await CheckpointAsync();
         await SettleAuditAsync();
@@ -161,20 +161,20 @@ public sealed partial class UserStateGrain(UserStateServices services) : Grain, 
 
     public async ValueTask<UserFootprint> GetFootprintAsync()
     {
-        var s = state.State;
+        var s = _state.State;
         var devices = s.Devices.ConvertAll(d => d.DeviceId).ToArray();
-        var known = state.RecordExists || _bank is not null || devices.Length > 0 || s.ReadingsApplied > 0
+        var known = _state.RecordExists || _bank is not null || devices.Length > 0 || s.ReadingsApplied > 0
                     || (await services.Events.ReadUserInteractionsAsync(UserId, 1)).Count > 0;
         return new UserFootprint(known, devices);
     }
 
     public async ValueTask<bool> ForgetAsync()
     {
-        var had = state.RecordExists || _bank is not null;
+        var had = _state.RecordExists || _bank is not null;
         Checkpoint.Discard();
         // Entries still pending go to the trail first, where the erasure's last step redacts them (who and when stay).
-        await services.Audit.TryDeliverAsync(state.State.PendingAudit, () => Task.CompletedTask);
-        await state.ClearAsync(this.GetGrainId());
+        await services.Audit.TryDeliverAsync(_state.State.PendingAudit, () => Task.CompletedTask);
+        await _state.ClearAsync(this.GetGrainId());
         _bank = null;
         _recent = null;
         _consumed = null;
@@ -200,14 +200,14 @@ public sealed partial class UserStateGrain(UserStateServices services) : Grain, 
     /// <summary>Writes the filters and label as of now; the live bank stays the only copy in memory.</summary>
     async Task ICheckpointWriter.WriteCheckpointAsync()
     {
-        var s = state.State;
+        var s = _state.State;
         s.Filters = _bank?.Snapshot();
         s.Activity = _tracker.Snapshot();
         PutSeqWindows(s);
         s.CheckpointUtcTicks = services.Clock.UtcTicks;
         try
         {
-            await state.WriteAsync(this.GetGrainId());
+            await _state.WriteAsync(this.GetGrainId());
         }
         finally
         {

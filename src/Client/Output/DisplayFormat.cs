@@ -3,7 +3,7 @@ using Osr.Orleans.Grains.Interfaces;
 
 namespace Osr.Orleans.Client.Output;
 
-/// <summary>How the console shows numbers and ages in tables (commands and the live views alike).</summary>
+/// <summary>How the console shows numbers and ages in tables and a training job's progress (commands, the live views and the demo alike).</summary>
 internal static class DisplayFormat
 {
     /// <summary>The value in <paramref name="format"/> (invariant culture), or "—" when unknown or not finite.</summary>

@@ -118,15 +118,39 @@ public sealed class UserStateGrainTests(ClusterFixture fixture)
         stored.CheckpointUtcTicks.Should().Be(ClusterFixture.Time.GetUtcNow().UtcTicks);
     }
 
+    [Fact]
+    public async Task ACheckpointRefusedAsStaleLeavesTheOtherWriteAndTheNextActivationReadsIt()
+    {
+        await fixture.RegisterAsync("ckpt-d4", "ckpt-u4");
+        var device = fixture.Grains.GetGrain<IDeviceGrain>("ckpt-d4");
+        var user = fixture.Grains.GetGrain<IUserStateGrain>("ckpt-u4");
+        (await fixture.Grains.IngestAsync(device, Readings.Resting(1, T0, 3))).Accepted.Should().Be(3);
+        // Another writer stores the user's state behind this activation's back (a second activation while a silo shuts
+        // down, decisions.md 105): the activation's ETag is now stale.
+        var other = new GrainState<UserState>();
+        await Storage().ReadStateAsync(UserStateGrain.StateName, user.GetGrainId(), other);
+        other.State!.ReadingsApplied = 1000;
+        await Storage().WriteStateAsync(UserStateGrain.StateName, user.GetGrainId(), other);
+
+        // Past the interval less one tick: the next message's turn writes the checkpoint, and the version check refuses it.
+        ClusterFixture.Time.Advance(TimeSpan.FromMilliseconds(175));
+        (await fixture.Grains.IngestAsync(device, Readings.Resting(4, T0.AddSeconds(3), 3))).Accepted.Should().Be(3);
+
+        (await StoredAsync("ckpt-u4")).ReadingsApplied.Should().Be(1000, "the other write stands");
+        await Poll.UntilAsync(async () => (await user.GetSnapshotAsync()).ReadingsApplied == 1000,
+            "the refused activation should deactivate and the next one read the stored state");
+    }
+
     /// <summary>The user's state as grain storage holds it (read from the storage, not through the user's grain).</summary>
     private async Task<UserState> StoredAsync(string userId)
     {
-        var storage = fixture.Cluster.Silos.Cast<InProcessSiloHandle>().First().SiloHost.Services
-            .GetRequiredKeyedService<IGrainStorage>(StorageNames.Default);
         var state = new GrainState<UserState>();
-        await storage.ReadStateAsync("user", fixture.Grains.GetGrain<IUserStateGrain>(userId).GetGrainId(), state);
+        await Storage().ReadStateAsync(UserStateGrain.StateName, fixture.Grains.GetGrain<IUserStateGrain>(userId).GetGrainId(), state);
         return state.State!;
     }
+
+    private IGrainStorage Storage() => fixture.Cluster.Silos.Cast<InProcessSiloHandle>().First().SiloHost.Services
+        .GetRequiredKeyedService<IGrainStorage>(StorageNames.Default);
 
     /// <summary>Deactivates one grain (its OnDeactivateAsync checkpoints); the next call reactivates it from storage.</summary>
     private static async Task DeactivateAsync(IAddressable grain) =>
