@@ -132,7 +132,8 @@ public sealed class UserStateGrainTests(ClusterFixture fixture)
         other.State!.ReadingsApplied = 1000;
         await Storage().WriteStateAsync(UserStateGrain.StateName, user.GetGrainId(), other);
 
-        // Past the interval less one tick: the next message's turn writes the checkpoint, and the version check refuses it.
+        // Past the interval less one tick (150 ms), before the scheduler's 200 ms: the next message's turn writes the
+        // checkpoint, and the version check refuses it.
         ClusterFixture.Time.Advance(TimeSpan.FromMilliseconds(175));
         (await fixture.Grains.IngestAsync(device, Readings.Resting(4, T0.AddSeconds(3), 3))).Accepted.Should().Be(3);
 
