@@ -23,7 +23,11 @@ scripts/postgres.sh install
 pg_dir=$(mktemp -d /tmp/osr-test-pg.XXXXXX)
 pg_port=${OSR_TEST_PG_PORT:-25432}
 PG_FAST=1 scripts/postgres.sh start "$pg_dir" "$pg_port" >/dev/null
-trap 'scripts/postgres.sh stop "$pg_dir"; rm -rf "$pg_dir"' EXIT
+child=""
+trap 'scripts/postgres.sh stop "$pg_dir"; rm -rf "$pg_dir" "$pg_dir.initdb.log"' EXIT
+# Stopped from outside (CI's time limit, Ctrl+C): end the tests and still stop PostgreSQL (EXIT), so that a later run
+# finds its port free. The tests run in the background because bash acts on a signal only between commands.
+trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null; exit 143' TERM INT
 export OSR_TEST_POSTGRES
 OSR_TEST_POSTGRES=$(scripts/postgres.sh url "$pg_dir" "$pg_port")
 
@@ -32,4 +36,6 @@ dotnet build Osr.Orleans.sln -c Release -warnaserror -v q -nologo
 # instead of stalling the whole run (no test comes near that: the slowest takes ~20 s).
 # The console logger at "minimal" prints each failed test's message and stack (passing tests stay silent).
 dotnet test Osr.Orleans.sln -c Release --no-build -v q --nologo --logger "console;verbosity=minimal" \
-  --blame-hang-timeout 5m --blame-hang-dump-type mini "$@"
+  --blame-hang-timeout 5m --blame-hang-dump-type mini "$@" &
+child=$!
+wait "$child"

@@ -30,7 +30,7 @@ namespace Osr.Orleans.Models.Rules;
 /// <param name="Budget">Learn each user's threshold where no administrator set one.</param>
 /// <param name="BudgetMinSamples">Recent passes before the learned threshold applies (<see cref="BudgetThreshold.RequiredSamples"/>).</param>
 /// <param name="BudgetHorizon">Only scores this recent count (zero: all kept).</param>
-/// <param name="BudgetObserve">Under the online model, send nothing by score before the learned threshold applies.</param>
+/// <param name="BudgetObserve">When the scores come with draw rows (<see cref="ThrottlePassInput.HasPosterior"/>), send nothing by score before the learned threshold applies.</param>
 /// <param name="ExploreByTime">Spread the exploration floor over waking time rather than over passes.</param>
 /// <param name="TimingLift">Under a rescorer, a learned threshold is never below the OSR at this many times the candidate's average recent moment (<see cref="BudgetRescorer.AverageMoment"/>); 0: no timing gate.</param>
 public readonly record struct ThrottleLearning(bool Budget, int BudgetMinSamples, TimeSpan BudgetHorizon, bool BudgetObserve, bool ExploreByTime,
@@ -50,7 +50,7 @@ public readonly record struct ThrottleLearning(bool Budget, int BudgetMinSamples
 /// <param name="NowUtcTicks">The rules' clock.</param>
 /// <param name="StateUtcTicks">Event time of the scored state.</param>
 /// <param name="ExploreDraw">The decision's one uniform exploration draw in [0, 1).</param>
-/// <param name="HasPosterior">The scores come with posterior draws (the online model).</param>
+/// <param name="HasPosterior">The scores come with draw rows: the online model's posterior draws, or a batch model's score repeated in every row.</param>
 /// <param name="Learning">The learning settings.</param>
 /// <param name="Rescorer">Makes the recorded scores again under the current pass's posterior draw for the learned threshold (null: the scores as recorded).</param>
 public sealed record ThrottlePassInput(
