@@ -18,16 +18,19 @@ if ! command -v mosquitto_pub >/dev/null 2>&1 || ! command -v mosquitto_ctrl >/d
 fi
 
 # A private PostgreSQL for the tests that need one (installed from Debian's packages if missing),
-# on its own port and data directory, stopped by PID when the run ends.
+# on its own data directory and the first free port from 25432 (OSR_TEST_PG_PORT pins one), stopped
+# when the run ends — also when it is stopped from outside (bash runs the EXIT trap on TERM), and
+# a second signal does not cut that short.
 scripts/postgres.sh install
 pg_dir=$(mktemp -d /tmp/osr-test-pg.XXXXXX)
-pg_port=${OSR_TEST_PG_PORT:-25432}
+pg_port=${OSR_TEST_PG_PORT:-}
+if [ -z "$pg_port" ]; then
+  for pg_port in $(seq 25432 25531); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null || break
+  done
+fi
+trap 'trap "" INT TERM; scripts/postgres.sh stop "$pg_dir"; rm -rf "$pg_dir" "$pg_dir.initdb.log"' EXIT
 PG_FAST=1 scripts/postgres.sh start "$pg_dir" "$pg_port" >/dev/null
-child=""
-trap 'scripts/postgres.sh stop "$pg_dir"; rm -rf "$pg_dir" "$pg_dir.initdb.log"' EXIT
-# Stopped from outside (CI's time limit, Ctrl+C): end the tests and still stop PostgreSQL (EXIT), so that a later run
-# finds its port free. The tests run in the background because bash acts on a signal only between commands.
-trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null; exit 143' TERM INT
 export OSR_TEST_POSTGRES
 OSR_TEST_POSTGRES=$(scripts/postgres.sh url "$pg_dir" "$pg_port")
 
@@ -36,6 +39,4 @@ dotnet build Osr.Orleans.sln -c Release -warnaserror -v q -nologo
 # instead of stalling the whole run (no test comes near that: the slowest takes ~20 s).
 # The console logger at "minimal" prints each failed test's message and stack (passing tests stay silent).
 dotnet test Osr.Orleans.sln -c Release --no-build -v q --nologo --logger "console;verbosity=minimal" \
-  --blame-hang-timeout 5m --blame-hang-dump-type mini "$@" &
-child=$!
-wait "$child"
+  --blame-hang-timeout 5m --blame-hang-dump-type mini "$@"

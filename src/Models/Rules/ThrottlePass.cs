@@ -3,10 +3,10 @@
 //
 // * Per candidate: the rules in force (RuleSet.Resolve), with the user's learned threshold (BudgetThreshold) where no
 //   administrator set a threshold at any scope that applies to it (the default threshold, ThresholdFrom global, and no
-//   global override); under the online model, while too few recent passes are known to learn it, a threshold no OSR
-//   reaches (observing: only exploration sends). Then the verdict (NotificationRules.Evaluate), whether only the
-//   threshold can hold it back (CandidateChoice.HardAllowed) and its exploration chance (explore.rate, or under the
-//   online model the floor of ExplorationFloor).
+//   global override); when the pass comes with draw rows (every recorded pass does, whichever model serves), while too few
+//   recent passes are known to learn it, a threshold no OSR reaches (observing: only exploration sends). Then the verdict (NotificationRules.Evaluate), whether only the
+//   threshold can hold it back (CandidateChoice.HardAllowed) and its exploration chance (explore.rate, or with draw rows the
+//   floor of ExplorationFloor).
 // * The learned threshold is computed once, for the first candidate whose threshold is the global one: the pushes left
 //   today count against that candidate's cap.day.
 // * Best: the highest OSR among the candidates that opt-out, quiet hours and staleness let through, whatever the other
@@ -50,7 +50,7 @@ public readonly record struct ThrottleLearning(bool Budget, int BudgetMinSamples
 /// <param name="NowUtcTicks">The rules' clock.</param>
 /// <param name="StateUtcTicks">Event time of the scored state.</param>
 /// <param name="ExploreDraw">The decision's one uniform exploration draw in [0, 1).</param>
-/// <param name="HasPosterior">The scores come with draw rows: the online model's posterior draws, or a batch model's score repeated in every row.</param>
+/// <param name="HasPosterior">The request carries draw rows (<c>DecisionRequest.DrawOsr</c>), as every recorded pass does: the online model's posterior draws, one row of the acting scores under <c>Acting</c> Mean or Median, or a batch model's or the prior's score repeated.</param>
 /// <param name="Learning">The learning settings.</param>
 /// <param name="Rescorer">Makes the recorded scores again under the current pass's posterior draw for the learned threshold (null: the scores as recorded).</param>
 public sealed record ThrottlePassInput(
@@ -142,7 +142,7 @@ public static class ThrottlePass
         var learnedCap = 0;
         var rescored = false;
         TimeOnly quietStart = default, quietEnd = default;
-        // The exploration basis under the online model (ExplorationFloor), unbounded here: each candidate takes its own
+        // The exploration basis with draw rows (ExplorationFloor), unbounded here: each candidate takes its own
         // cap.day as the bound, and as the basis while no whole day has been seen.
         var pushesPerDay = !posterior ? double.NaN
             : ExplorationFloor.PushesPerDay(sent, DateOnly.FromDateTime(localNow), zone, budget.FirstDay, int.MaxValue);
@@ -191,7 +191,7 @@ public static class ThrottlePass
             osr[i] = c.Osr;
             hardAllowed[i] = CandidateChoice.HardAllowed(verdict);
             thresholds[i] = effective.Threshold;
-            // Under the online model explore.rate is a floor: about that share of the user's pushes (ExplorationFloor),
+            // With draw rows explore.rate is a floor: about that share of the user's pushes (ExplorationFloor),
             // spread evenly over waking time (ExploreByTime), so that states whose passes come often (the state keeps
             // changing) are not explored more than calm ones, or per pass scaled by pushes / passes a day. Also before
             // the learned threshold applies (the first passes), so that the floor does not spend the cap at the first
