@@ -26,9 +26,10 @@ public sealed record ScoredCandidate(
 /// <see cref="Features"/> are the state features at decision time (NaN = unknown), logged for
 /// propensity training. <see cref="DrawOsr"/> holds the OSR of every candidate under each posterior
 /// draw of the pass (row 0 the acting draw, then the estimation draws; row-major, one column per
-/// candidate; a batch model's or the prior's score repeated in every row), null without draws. <see cref="Uncertain"/> says why the state is too uncertain
-/// to decide on (the decision is deferred), null when it is not. <see cref="Rescore"/> lets the throttle score the user's
-/// recent passes again under the draw this pass acted on (online model only; null otherwise).
+/// candidate; a batch model's or the prior's score repeated in every row), null without draws.
+/// <see cref="Uncertain"/> says why the state is too uncertain to decide on (the decision is deferred), null when it is not.
+/// <see cref="Rescore"/> lets the throttle score the user's recent passes again under the draw this pass acted on (online
+/// model only; null otherwise).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("osr.decision-request")]
 public sealed record DecisionRequest(

@@ -4,9 +4,9 @@
 // * Per candidate: the rules in force (RuleSet.Resolve), with the user's learned threshold (BudgetThreshold) where no
 //   administrator set a threshold at any scope that applies to it (the default threshold, ThresholdFrom global, and no
 //   global override); when the pass comes with draw rows (every recorded pass does, whichever model serves), while too few
-//   recent passes are known to learn it, a threshold no OSR reaches (observing: only exploration sends). Then the verdict (NotificationRules.Evaluate), whether only the
-//   threshold can hold it back (CandidateChoice.HardAllowed) and its exploration chance (explore.rate, or with draw rows the
-//   floor of ExplorationFloor).
+//   recent passes are known to learn it, a threshold no OSR reaches (observing: only exploration sends). Then the verdict
+//   (NotificationRules.Evaluate), whether only the threshold can hold it back (CandidateChoice.HardAllowed) and its
+//   exploration chance (explore.rate, or with draw rows the floor of ExplorationFloor).
 // * The learned threshold is computed once, for the first candidate whose threshold is the global one: the pushes left
 //   today count against that candidate's cap.day.
 // * Best: the highest OSR among the candidates that opt-out, quiet hours and staleness let through, whatever the other
